@@ -1,0 +1,3 @@
+from lambherd.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Executing a Plan against AWS; a display-only executor prints the same Plan for dry runs."""

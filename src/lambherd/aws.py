@@ -1,0 +1,182 @@
+"""The one place that makes boto3 sessions and clients.
+
+Profiles (including assume-role profiles with ``role_arn`` + ``source_profile`` and an MFA prompt),
+region, an endpoint override (``--endpoint-url`` / ``AWS_ENDPOINT_URL``), the embedded sandbox, and
+botocore's *standard* retry mode are all decided here. boto3 is imported lazily so that printing
+help never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from lambherd.errors import AwsError
+
+DEFAULT_REGION = "us-east-1"
+SANDBOX_PORT = 4566
+#: Credentials used against the sandbox: obviously fake, never a real key.
+SANDBOX_ACCESS_KEY = "sandbox"
+SANDBOX_SECRET_KEY = "sandbox"  # noqa: S105 - dummy by design
+SANDBOX_ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where and as whom lambherd talks to AWS."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    sandbox: bool = False
+    max_attempts: int = 10
+
+    def with_overrides(self, **changes: Any) -> AwsSettings:
+        """A copy with the given non-None fields replaced (used by project stages)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def sandbox_endpoint(port: int | None = None) -> str:
+    """The sandbox's URL on the loopback interface."""
+    port = port or int(os.environ.get("LAMBHERD_SANDBOX_PORT", SANDBOX_PORT))
+    return f"http://127.0.0.1:{port}"
+
+
+class AwsClients:
+    """Creates (once) and caches the boto3 session and one client per service.
+
+    Thread-safe: project commands plan and deploy functions from several threads.
+    """
+
+    def __init__(self, settings: AwsSettings | None = None) -> None:
+        self.settings = settings or AwsSettings()
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._hooks: list[tuple[str, Any]] = []
+
+    # -- session -------------------------------------------------------------------------
+    @property
+    def session(self) -> Any:
+        """The boto3 session (profile + region), made on first use."""
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._session = self._make_session()
+        return self._session
+
+    def _make_session(self) -> Any:
+        import boto3
+        import botocore.exceptions
+
+        s = self.settings
+        try:
+            if s.sandbox:
+                session = boto3.session.Session(
+                    aws_access_key_id=SANDBOX_ACCESS_KEY,
+                    aws_secret_access_key=SANDBOX_SECRET_KEY,
+                    region_name=s.region or DEFAULT_REGION,
+                )
+            else:
+                session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise AwsError(
+                f"AWS profile {s.profile!r} not found", hint="check ~/.aws/config"
+            ) from exc
+        if not s.sandbox:
+            _cache_assumed_role_credentials(session)
+        if session.region_name is None:
+            # Lambda needs a region; the CLI's own default would be an error instead.
+            session = boto3.session.Session(
+                botocore_session=session._session, region_name=DEFAULT_REGION
+            )
+        return session
+
+    @property
+    def region(self) -> str:
+        """The region every client uses."""
+        return self.session.region_name or DEFAULT_REGION
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint override, if any (sandbox, flag or ``AWS_ENDPOINT_URL``)."""
+        if self.settings.endpoint_url:
+            return self.settings.endpoint_url
+        if self.settings.sandbox:
+            return sandbox_endpoint()
+        return None
+
+    # -- clients -------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A cached client for ``service`` with standard retries and the endpoint override."""
+        existing = self._clients.get(service)
+        if existing is not None:
+            return existing
+        session = self.session  # outside the lock: it takes it itself
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._make_client(session, service)
+            return self._clients[service]
+
+    def _make_client(self, session: Any, service: str) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            retries={"mode": "standard", "max_attempts": self.settings.max_attempts},
+            connect_timeout=10,
+            read_timeout=960,  # a synchronous invoke can run for 900 s
+            max_pool_connections=32,
+            user_agent_extra="lambherd",
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        client = session.client(service, **kwargs)
+        for event, handler in self._hooks:
+            client.meta.events.register(event, handler)
+        return client
+
+    def register_hook(self, event: str, handler: Any) -> None:
+        """Register a botocore event handler on every client, present and future."""
+        with self._lock:
+            self._hooks.append((event, handler))
+            for client in self._clients.values():
+                client.meta.events.register(event, handler)
+
+    def account_id(self) -> str:
+        """The caller's account id (STS GetCallerIdentity)."""
+        return self.caller_identity()["Account"]
+
+    def caller_identity(self) -> dict[str, str]:
+        """STS GetCallerIdentity, cached for the life of this object."""
+        cached = self._clients.get("__identity__")
+        if cached is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                resp = self.client("sts").get_caller_identity()
+            except (ClientError, BotoCoreError) as exc:
+                raise AwsError(f"cannot get caller identity: {exc}") from exc
+            cached = {k: resp[k] for k in ("Account", "Arn", "UserId")}
+            self._clients["__identity__"] = cached
+        return cached
+
+
+def _cache_assumed_role_credentials(session: Any) -> None:
+    """Reuse assumed-role credentials across runs, as the AWS CLI does.
+
+    Without this, a profile with ``mfa_serial`` would prompt for a code on every command.
+    botocore prompts for the MFA code itself (``getpass``) when the profile asks for it.
+    """
+    try:
+        from botocore.credentials import JSONFileCache
+
+        provider = session._session.get_component("credential_provider").get_provider(
+            "assume-role"
+        )
+        provider.cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
+    except Exception:  # noqa: BLE001 - a cache is an optimisation, never a failure
+        return

@@ -1,0 +1,216 @@
+"""The root ``lambherd`` group: global options, lazy sub-commands, and the one exit-code gate."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lambherd import __version__, exit_codes
+from lambherd.app import App, RenderOptions
+from lambherd.aws import AwsSettings
+from lambherd.cli.registry import COMMANDS
+from lambherd.errors import LambherdError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"lambherd.cli.{entry[0]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, val = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+        out[key] = val
+    return out
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="lambherd")
+@click.option("--profile", envvar="AWS_PROFILE", help="AWS named profile (assume-role and MFA ok).")
+@click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send AWS calls to this endpoint.")
+@click.option(
+    "--sandbox/--no-sandbox",
+    envvar="LAMBHERD_SANDBOX",
+    default=False,
+    help="Use the embedded local AWS on 127.0.0.1 (started if needed).",
+)
+@click.option(
+    "-C",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run as if started in DIR.",
+)
+@click.option("--function", "function_path", help="Definition file (default function.json[net]).")
+@click.option("--envfile", multiple=True, help="dotenv file loaded before rendering (repeatable).")
+@click.option("--ext-str", multiple=True, metavar="K=V", help="Jsonnet external string.")
+@click.option("--ext-code", multiple=True, metavar="K=EXPR", help="Jsonnet external code.")
+@click.option("--tfstate", help="Terraform state (path or s3://bucket/key) for {{ tfstate }}.")
+@click.option(
+    "--prefixed-tfstate",
+    multiple=True,
+    metavar="PREFIX=PATH",
+    help="Extra tfstate with its own function prefix, e.g. net_=s3://b/net.tfstate.",
+)
+@click.option(
+    "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warn", "error"]),
+    default="info",
+    show_default=True,
+)
+@click.option("--color/--no-color", default=None, help="Force colour on or off (NO_COLOR honoured).")
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to every confirmation.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    sandbox: bool,
+    workdir: Path | None,
+    function_path: str | None,
+    envfile: tuple[str, ...],
+    ext_str: tuple[str, ...],
+    ext_code: tuple[str, ...],
+    tfstate: str | None,
+    prefixed_tfstate: tuple[str, ...],
+    output: str,
+    log_level: str,
+    color: bool | None,
+    assume_yes: bool,
+) -> None:
+    """lambherd manages AWS Lambda functions as code.
+
+    The definition file (function.json) is the Lambda CreateFunction input itself, so any
+    existing function can be imported with `lambherd init --download`.
+    """
+    if color is None and os.environ.get("NO_COLOR"):
+        color = False
+    base = (workdir or Path.cwd()).resolve()
+    if workdir is not None and not base.is_dir():
+        raise click.BadParameter(f"{workdir} is not a directory", param_hint="-C")
+    ctx.obj = App(
+        workdir=base,
+        function_path=function_path,
+        render=RenderOptions(
+            envfiles=tuple(str(base / e) for e in envfile),
+            ext_str=_pairs(ext_str, "--ext-str"),
+            ext_code=_pairs(ext_code, "--ext-code"),
+            tfstate=tfstate,
+            prefixed_tfstate=_pairs(prefixed_tfstate, "--prefixed-tfstate"),
+        ),
+        aws=AwsSettings(
+            profile=None if sandbox else profile,
+            region=region,
+            endpoint_url=endpoint_url,
+            sandbox=sandbox,
+        ),
+        output=output,
+        log_level=log_level,
+        color=color,
+        assume_yes=assume_yes,
+    )
+    _setup_logging(log_level)
+
+
+def _setup_logging(level: str) -> None:
+    numeric = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING}.get(
+        level, logging.ERROR
+    )
+    logging.basicConfig(level=numeric, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    if numeric > logging.DEBUG:
+        for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every outcome into an exit code, in one place."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = _wants_debug(args)
+    try:
+        code: Any = cli.main(args=args, prog_name="lambherd", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(exit_codes.FAILURE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(exit_codes.INTERRUPTED)
+    except LambherdError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the last gate: one line, traceback on debug
+        if debug:
+            raise
+        botocore_error = _describe_botocore(exc)
+        if botocore_error is None:
+            raise
+        click.echo(f"error: {botocore_error}", err=True)
+        sys.exit(exit_codes.FAILURE)
+    sys.exit(code if isinstance(code, int) else exit_codes.SUCCESS)
+
+
+def _wants_debug(args: list[str]) -> bool:
+    for i, arg in enumerate(args):
+        if arg == "--log-level=debug" or (
+            arg == "--log-level" and i + 1 < len(args) and args[i + 1] == "debug"
+        ):
+            return True
+    return False
+
+
+def _describe_botocore(exc: Exception) -> str | None:
+    """One line for an AWS failure that escaped a service (credentials, endpoint, API error)."""
+    if "botocore" not in sys.modules:
+        return None
+    import botocore.exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        return f"{exc.operation_name}: {err.get('Code')}: {err.get('Message')}"
+    if isinstance(exc, bx.NoCredentialsError):
+        return "no AWS credentials found (use --profile, environment variables, or --sandbox)"
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectionClosedError):
+        return f"cannot reach AWS endpoint: {exc}"
+    if isinstance(exc, bx.BotoCoreError):
+        return str(exc)
+    return None

@@ -1,0 +1,1 @@
+"""Price tables, cost estimates and power tuning."""

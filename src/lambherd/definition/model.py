@@ -1,0 +1,37 @@
+"""Typed result of loading a function's definition files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """A rendered function definition and its sidecars.
+
+    ``config`` is the CreateFunction input exactly as rendered (PascalCase keys, including
+    ``Tags`` and ``Code`` when present). ``url_config`` is the rendered function_url.json
+    (``{"Config": ..., "Permissions": [...]}``) or None when the file is absent.
+    """
+
+    path: Path
+    config: dict[str, Any]
+    url_config: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_dir(self) -> Path:
+        """The folder whose files make the code package (the definition's folder)."""
+        return self.path.parent
+
+    @property
+    def name(self) -> str:
+        """The function's name (FunctionName)."""
+        return str(self.config.get("FunctionName", ""))
+
+    @property
+    def display_path(self) -> str:
+        """The definition file's name as shown in error messages."""
+        return self.path.name

@@ -1,0 +1,101 @@
+"""The one exception tree of lambherd.
+
+    LambherdError                    anything the user must fix; printed as ``error: <message>``
+    ├── UsageError                   options that contradict each other, a missing argument
+    ├── DefinitionError              function.json / sidecars: unreadable, bad template, invalid
+    │   ├── TemplateError            a template call failed (missing variable, bad tfstate address)
+    │   └── ValidationError          the rendered definition breaks the API model or Lambda's limits
+    ├── ArchiveError                 packaging: over a size limit, unsafe zip, unreadable source
+    ├── AwsError                     an AWS call failed after retries
+    │   ├── NotFoundError            the function / alias / version does not exist
+    │   └── ConflictError            the function changed since it was read (stale RevisionId)
+    ├── DeployError                  a deploy step failed (e.g. LastUpdateStatus Failed)
+    └── LocalRuntimeError            the local emulator could not run the function
+
+Every error carries the *what and where* in its message, and optionally a ``hint`` (what to do).
+"""
+
+from __future__ import annotations
+
+from lambherd import exit_codes
+
+
+class LambherdError(Exception):
+    """Base of every error lambherd reports to the user."""
+
+    exit_code: int = exit_codes.FAILURE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(LambherdError):
+    """The command line asks for something impossible or contradictory."""
+
+
+class DefinitionError(LambherdError):
+    """A definition file cannot be read, rendered or accepted."""
+
+
+class TemplateError(DefinitionError):
+    """A template call inside a definition failed."""
+
+
+class ValidationError(DefinitionError):
+    """The rendered definition has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[str], *, source: str = "function.json") -> None:
+        self.problems = list(problems)
+        self.source = source
+        count = len(self.problems)
+        head = f"{source}: {count} problem{'s' if count != 1 else ''} found"
+        super().__init__(head + "".join(f"\n  {p}" for p in self.problems))
+
+
+class ArchiveError(LambherdError):
+    """The code package cannot be built, read or extracted safely."""
+
+
+class AwsError(LambherdError):
+    """An AWS API call failed (after retries)."""
+
+    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+class NotFoundError(AwsError):
+    """The named resource does not exist."""
+
+
+class ConflictError(AwsError):
+    """The function changed since lambherd read it; nothing was overwritten."""
+
+
+class DeployError(LambherdError):
+    """A deploy step could not complete."""
+
+
+class LocalRuntimeError(LambherdError):
+    """The local Lambda emulator could not run the function."""
+
+
+def describe_client_error(exc: Exception, action: str) -> AwsError:
+    """Turn a botocore ``ClientError`` into an ``AwsError`` saying what was being attempted."""
+    response = getattr(exc, "response", {}) or {}
+    err = response.get("Error", {})
+    code = err.get("Code") or type(exc).__name__
+    msg = err.get("Message") or str(exc)
+    text = f"{action}: {code}: {msg}"
+    if code in {"ResourceNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket"}:
+        return NotFoundError(text, code=code)
+    if code == "PreconditionFailedException":
+        return ConflictError(
+            f"{action}: function changed since it was read; run again", code=code
+        )
+    return AwsError(text, code=code)

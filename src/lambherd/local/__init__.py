@@ -1,0 +1,1 @@
+"""The local Lambda emulator: Runtime API server, execution environments, Invoke API."""

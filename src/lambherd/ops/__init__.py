@@ -1,0 +1,1 @@
+"""Operations on deployed functions: invoke, logs, metrics, test."""

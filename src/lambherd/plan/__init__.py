@@ -1,0 +1,1 @@
+"""Planning: desired state + remote state -> a Plan of typed steps (pure, no AWS calls)."""
