@@ -10,7 +10,9 @@
     │   ├── NotFoundError            the function / alias / version does not exist
     │   └── ConflictError            the function changed since it was read (stale RevisionId)
     ├── DeployError                  a deploy step failed (e.g. LastUpdateStatus Failed)
-    └── LocalRuntimeError            the local emulator could not run the function
+    ├── LocalRuntimeError            the local emulator could not run the function
+    │   └── ThrottledError           no free execution environment within the concurrency limit
+    └── PayloadTooLargeError         a payload over Lambda's invoke limits (6 MB sync, 1 MB async)
 
 Every error carries the *what and where* in its message, and optionally a ``hint`` (what to do).
 """
@@ -83,6 +85,14 @@ class DeployError(LambherdError):
 
 class LocalRuntimeError(LambherdError):
     """The local Lambda emulator could not run the function."""
+
+
+class ThrottledError(LocalRuntimeError):
+    """Every execution environment is busy and the concurrency limit is reached."""
+
+
+class PayloadTooLargeError(LambherdError):
+    """A payload exceeds Lambda's invoke limits (6 MB synchronous, 1 MB asynchronous)."""
 
 
 def describe_client_error(exc: Exception, action: str) -> AwsError:
