@@ -1,0 +1,76 @@
+"""Benchmark: start-up time of ``lambherd --help`` and ``lambherd validate --help``.
+
+Each command runs as a fresh process of this same interpreter; the peer is a bare
+``python -c pass`` measured in the same run (runs are interleaved so drift hits all alike).
+Target: each lambherd command within 5x the bare start. ``sam --help`` is measured too when
+``sam`` is on PATH (or given with ``--sam``).
+
+    python3 bench/bench_startup.py [--runs 20] [--sam /path/to/sam]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TARGET_RATIO = 5.0
+
+
+def run_once(argv: list[str]) -> float:
+    """Wall time of one run of ``argv`` (output discarded; a failure stops the benchmark)."""
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def measure(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time per command, runs interleaved, after one warm-up run each."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for argv in commands.values():
+        run_once(argv)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            times[name].append(run_once(argv))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--sam", default=shutil.which("sam"), help="sam executable (optional)")
+    args = parser.parse_args()
+
+    py = sys.executable
+    commands = {
+        "python -c pass": [py, "-c", "pass"],
+        "lambherd --help": [py, "-m", "lambherd", "--help"],
+        "lambherd validate --help": [py, "-m", "lambherd", "validate", "--help"],
+    }
+    if args.sam:
+        commands["sam --help"] = [args.sam, "--help"]
+    medians = measure(commands, args.runs)
+    bare = medians["python -c pass"]
+
+    print(f"python {sys.version.split()[0]} ({py}), {os.cpu_count()} cpus, median of {args.runs}")
+    missed = []
+    for name, seconds in medians.items():
+        ratio = seconds / bare
+        verdict = ""
+        if name.startswith("lambherd"):
+            ok = ratio <= TARGET_RATIO
+            verdict = f"  target <= {TARGET_RATIO:.0f}x: {'ok' if ok else 'MISSED'}"
+            if not ok:
+                missed.append(name)
+        print(f"{name:26} {seconds * 1000:8.1f} ms  {ratio:5.2f}x bare{verdict}")
+    if not args.sam:
+        print("sam --help                 skipped (sam not on PATH)")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
