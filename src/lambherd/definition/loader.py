@@ -1,4 +1,9 @@
-"""Find and load function.json / function.jsonnet and its sidecar function_url.json."""
+"""Find, render and load function.json / function.jsonnet and its sidecar function_url.json.
+
+Rendering is lambroll's: ``--envfile`` files are loaded into the environment first; a
+``.jsonnet`` file is evaluated with ``--ext-str``/``--ext-code`` and the native functions;
+then ``{{ ... }}`` template actions are evaluated in the text, which is finally parsed as JSON.
+"""
 
 from __future__ import annotations
 
@@ -39,28 +44,64 @@ def load_function(
     options: RenderOptions | None = None,
     clients: Any = None,
 ) -> FunctionDefinition:
-    """Read and render a definition and its sidecars (no validation)."""
-    config = _load_document(path)
+    """Read and render a definition and its sidecars (no validation).
+
+    ``clients`` (an ``AwsClients``, a zero-argument callable returning one, or None) is used
+    only by ``ssm``, ``caller_identity`` and S3-hosted tfstate, when a file calls them.
+    """
+    from lambherd.definition.envfile import load_envfiles
+    from lambherd.definition.template_functions import DefinitionFunctions
+
+    options = options or RenderOptions()
+    load_envfiles(options.envfiles)
+    functions = DefinitionFunctions(options, clients, base_dir=path.parent)
+    config = render_document(path, options, functions)
     url_config = None
     for name in URL_CONFIG_NAMES:
         sidecar = path.parent / name
         if sidecar.is_file():
-            url_config = _load_document(sidecar)
+            url_config = render_document(sidecar, options, functions)
             break
     return FunctionDefinition(path=path, config=config, url_config=url_config)
 
 
-def _load_document(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DefinitionError(f"{path.name}: cannot read: {exc.strerror}") from exc
+def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[str, Any]:
+    """One file rendered (Jsonnet, then templates) and parsed into a JSON object."""
+    from lambherd.definition.template import render_template
+
+    if path.suffix == ".jsonnet":
+        from lambherd.definition.jsonnet_render import evaluate_jsonnet
+
+        text = evaluate_jsonnet(
+            path,
+            ext_str=options.ext_str,
+            ext_code=options.ext_code,
+            natives=functions.jsonnet_natives(),
+        )
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DefinitionError(f"{path.name}: cannot read: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise DefinitionError(f"{path.name}: not UTF-8 text: {exc.reason}") from exc
+    had_actions = "{{" in text
+    rendered = render_template(text, functions.template_functions(), path.name)
+    return _parse_json(rendered, path.name, had_actions)
+
+
+def _parse_json(text: str, source: str, had_actions: bool) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(
-            f"{path.name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-        ) from exc
+        where = f"{source}:{exc.lineno}:{exc.colno}"
+        if had_actions:
+            raise DefinitionError(
+                f"{where}: invalid JSON after rendering templates: {exc.msg}",
+                hint="a template value containing quotes, backslashes or newlines needs "
+                "`| json_escape` inside a JSON string",
+            ) from exc
+        raise DefinitionError(f"{where}: invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
-        raise DefinitionError(f"{path.name}: expected a JSON object at the top level")
+        raise DefinitionError(f"{source}: expected a JSON object at the top level")
     return data
