@@ -20,7 +20,7 @@ DEFAULT_REGION = "us-east-1"
 SANDBOX_PORT = 4566
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
-SANDBOX_SECRET_KEY = "sandbox"  # noqa: S105 - dummy by design
+SANDBOX_SECRET_KEY = "sandbox"
 SANDBOX_ACCOUNT_ID = "123456789012"
 
 
@@ -174,9 +174,7 @@ def _cache_assumed_role_credentials(session: Any) -> None:
     try:
         from botocore.credentials import JSONFileCache
 
-        provider = session._session.get_component("credential_provider").get_provider(
-            "assume-role"
-        )
+        provider = session._session.get_component("credential_provider").get_provider("assume-role")
         provider.cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
-    except Exception:  # noqa: BLE001 - a cache is an optimisation, never a failure
+    except Exception:
         return

@@ -105,7 +105,5 @@ def describe_client_error(exc: Exception, action: str) -> AwsError:
     if code in {"ResourceNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket"}:
         return NotFoundError(text, code=code)
     if code == "PreconditionFailedException":
-        return ConflictError(
-            f"{action}: function changed since it was read; run again", code=code
-        )
+        return ConflictError(f"{action}: function changed since it was read; run again", code=code)
     return AwsError(text, code=code)

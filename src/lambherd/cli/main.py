@@ -78,16 +78,16 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     metavar="PREFIX=PATH",
     help="Extra tfstate with its own function prefix, e.g. net_=s3://b/net.tfstate.",
 )
-@click.option(
-    "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warn", "error"]),
     default="info",
     show_default=True,
 )
-@click.option("--color/--no-color", default=None, help="Force colour on or off (NO_COLOR honoured).")
+@click.option(
+    "--color/--no-color", default=None, help="Force colour on or off (NO_COLOR honoured)."
+)
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to every confirmation.")
 @click.pass_context
 def cli(
@@ -125,8 +125,11 @@ def cli(
             envfiles=tuple(str(base / e) for e in envfile),
             ext_str=_pairs(ext_str, "--ext-str"),
             ext_code=_pairs(ext_code, "--ext-code"),
-            tfstate=tfstate,
-            prefixed_tfstate=_pairs(prefixed_tfstate, "--prefixed-tfstate"),
+            tfstate=_local_path(base, tfstate),
+            prefixed_tfstate={
+                prefix: _local_path(base, where) or where
+                for prefix, where in _pairs(prefixed_tfstate, "--prefixed-tfstate").items()
+            },
         ),
         aws=AwsSettings(
             profile=None if sandbox else profile,
@@ -140,6 +143,13 @@ def cli(
         assume_yes=assume_yes,
     )
     _setup_logging(log_level)
+
+
+def _local_path(base: Path, location: str | None) -> str | None:
+    """A local path made relative to ``-C DIR``; URLs (s3://, file://) pass through."""
+    if location is None or "://" in location:
+        return location
+    return str(base / location)
 
 
 def _setup_logging(level: str) -> None:
@@ -178,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the last gate: one line, traceback on debug
+    except Exception as exc:
         if debug:
             raise
         botocore_error = _describe_botocore(exc)

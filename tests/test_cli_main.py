@@ -1,0 +1,115 @@
+"""The root command: global options, lazy commands, and the one error gate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from lambherd.app import App
+from lambherd.aws import AwsClients, AwsSettings
+from lambherd.cli.registry import COMMANDS
+
+
+def test_help_lists_every_registered_command(lh) -> None:
+    result = lh("--help")
+    assert result.code == 0
+    for name in COMMANDS:
+        assert name in result.out
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys\n"
+        "from lambherd.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "names = ('boto3', 'botocore', 'rich', '_jsonnet', 'moto')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_unknown_command_is_a_usage_error(lh) -> None:
+    result = lh("no-such-command")
+    assert result.code == 2
+    assert "No such command" in result.err
+
+
+def test_bad_ext_str_is_one_line(lh) -> None:
+    result = lh("--ext-str", "novalue", "render")
+    assert result.code == 2
+    assert "expected KEY=VALUE" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_missing_workdir_is_rejected(lh, tmp_path: Path) -> None:
+    result = lh("-C", str(tmp_path / "nope"), "render")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+
+
+def test_missing_definition_is_one_clear_line(lh, tmp_path: Path) -> None:
+    result = lh("-C", str(tmp_path), "render")
+    assert result.code == 1
+    assert result.err.startswith("error: ")
+    assert "no function.json" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_debug_shows_the_traceback(lh, tmp_path: Path) -> None:
+    result = lh("--log-level", "debug", "-C", str(tmp_path), "render")
+    assert result.code == 1
+    assert "Traceback" in result.err
+
+
+def test_unknown_profile_is_a_clear_error(aws: str, lh, tmp_path: Path) -> None:
+    (tmp_path / "function.json").write_text('{"FunctionName": "x"}')
+    result = lh("--profile", "does-not-exist", "-C", str(tmp_path), "list")
+    assert result.code == 1
+    assert "profile 'does-not-exist' not found" in result.err
+
+
+def test_assume_role_profile_uses_sts(aws: str, tmp_path: Path, monkeypatch) -> None:
+    """A profile with role_arn + source_profile is resolved through STS AssumeRole."""
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile base]\n"
+        "aws_access_key_id = AKIAEXAMPLEBASE\n"
+        "aws_secret_access_key = base-secret\n"
+        "region = us-east-1\n\n"
+        "[profile deployer]\n"
+        "role_arn = arn:aws:iam::123456789012:role/deployer\n"
+        "source_profile = base\n"
+        "region = eu-west-1\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    clients = AwsClients(AwsSettings(profile="deployer"))
+    assert clients.region == "eu-west-1"
+    identity = clients.caller_identity()
+    assert ":assumed-role/deployer/" in identity["Arn"]
+
+
+def test_clients_are_cached_and_hooks_apply_to_all(aws: str) -> None:
+    seen: list[str] = []
+    clients = AwsClients(AwsSettings())
+    clients.register_hook("before-call", lambda model, **_: seen.append(model.name))
+    lam = clients.client("lambda")
+    assert clients.client("lambda") is lam
+    lam.list_functions()
+    clients.client("sts").get_caller_identity()
+    assert seen == ["ListFunctions", "GetCallerIdentity"]
+
+
+def test_sandbox_settings_use_loopback_and_dummy_credentials() -> None:
+    app = App(aws=AwsSettings(sandbox=True))
+    clients = AwsClients(app.aws)
+    assert clients.endpoint_url is not None
+    assert clients.endpoint_url.startswith("http://127.0.0.1:")
+    creds = clients.session.get_credentials()
+    assert creds.access_key == "sandbox"
