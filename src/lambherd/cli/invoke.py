@@ -1,0 +1,93 @@
+"""``lambherd invoke``: invoke the deployed function with one payload or a stream of them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lambherd import exit_codes
+from lambherd.cli.output import app_of, emit_json, info
+from lambherd.errors import UsageError
+
+
+@click.command("invoke")
+@click.option("--function-name", help="Invoke this function instead of the definition's.")
+@click.option("--payload", help="The JSON payload (default: JSON documents read from stdin).")
+@click.option(
+    "--payload-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the JSON payload from this file.",
+)
+@click.option("--qualifier", help="Alias or version to invoke.")
+@click.option("--async", "is_async", is_flag=True, help="Invoke asynchronously (Event).")
+@click.option("--dry-run", is_flag=True, help="Check permissions and input only (DryRun).")
+@click.option("--log-tail", is_flag=True, help="Print the last 4 KB of the function's log.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    function_name: str | None,
+    payload: str | None,
+    payload_file: Path | None,
+    qualifier: str | None,
+    is_async: bool,
+    dry_run: bool,
+    log_tail: bool,
+) -> int:
+    """Invoke the function. Several JSON documents on stdin make one invocation each."""
+    from lambherd.ops.invoke import (
+        encode_payload,
+        invoke_function,
+        iter_json_documents,
+        payload_limit,
+        resolve_target,
+    )
+
+    app = app_of(ctx)
+    if payload is not None and payload_file is not None:
+        raise UsageError("give --payload or --payload-file, not both")
+    if is_async and dry_run:
+        raise UsageError("--async and --dry-run are different invocation types; pick one")
+    invocation_type = "Event" if is_async else "DryRun" if dry_run else "RequestResponse"
+    limit = payload_limit(invocation_type)
+    if payload is not None:
+        documents = iter([encode_payload(payload, "--payload")])
+    elif payload_file is not None:
+        path = app.resolve(payload_file)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--payload-file {payload_file}: {exc.strerror}") from None
+        documents = iter([encode_payload(raw, str(payload_file))])
+    else:
+        documents = iter_json_documents(sys.stdin, max_bytes=limit)
+
+    target = resolve_target(app, function_name)
+    client = app.clients.client("lambda")
+    code = exit_codes.SUCCESS
+    for document in documents:
+        outcome = invoke_function(
+            client,
+            target.name,
+            document,
+            qualifier=qualifier,
+            invocation_type=invocation_type,
+            log_tail=log_tail,
+        )
+        if outcome.log_tail:
+            click.echo(outcome.log_tail.rstrip("\n"), err=True)
+        if app.json_output:
+            emit_json(outcome.as_dict())
+        else:
+            if outcome.payload:
+                click.echo(outcome.body_text)
+            parts = [f"status: {outcome.status_code}"]
+            if outcome.executed_version:
+                parts.append(f"version: {outcome.executed_version}")
+            if outcome.function_error:
+                parts.append(f"function error: {outcome.function_error}")
+            info("  ".join(parts))
+        if outcome.failed:
+            code = exit_codes.FAILURE
+    return code
