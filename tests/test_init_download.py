@@ -1,0 +1,329 @@
+"""``lambherd init --download --unzip``: the deployed code, fetched and extracted safely.
+
+moto reports a ``Code.Location`` on amazonaws.com that nobody can fetch. The ``code_proxy``
+fixture stands where the sandbox will: a small HTTP server in front of moto that forwards every
+API call unchanged, except that GetFunction's ``Code.Location`` points at itself, where it serves
+the same bytes moto was given.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lambherd.errors import ArchiveError, AwsError
+from lambherd.importer import download_code
+
+_GET_FUNCTION = re.compile(r"^/2015-03-31/functions/[^/?]+(\?.*)?$")
+_HOP_HEADERS = {"connection", "transfer-encoding", "content-length", "server", "date", "host"}
+
+
+class CodeProxy(http.server.ThreadingHTTPServer):
+    """Forwards to moto; serves ``code[name]`` at the Location GetFunction reports."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.upstream = upstream
+        self.code: dict[str, bytes] = {}
+        self.downloads: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: CodeProxy
+
+    def log_message(self, *args: object) -> None:
+        return
+
+    def _serve_code(self) -> None:
+        name = self.path.split("/")[2].split("?")[0]
+        self.server.downloads.append(self.path)
+        body = self.server.code[name]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _forward(self) -> None:
+        if self.path.startswith("/__code__/"):
+            self._serve_code()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
+        req = urllib.request.Request(
+            self.server.upstream + self.path, data=body, method=self.command, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(req) as resp:
+                status, data, resp_headers = resp.status, resp.read(), resp.headers
+        except urllib.error.HTTPError as exc:
+            status, data, resp_headers = exc.code, exc.read(), exc.headers
+        if self.command == "GET" and status == 200 and _GET_FUNCTION.match(self.path):
+            doc = json.loads(data)
+            name = doc["Configuration"]["FunctionName"]
+            if name in self.server.code:
+                signed = "X-Amz-Signature=not-a-secret"
+                doc["Code"]["Location"] = f"{self.server.url}/__code__/{name}?{signed}"
+                data = json.dumps(doc).encode()
+        self.send_response(status)
+        for key, value in resp_headers.items():
+            if key.lower() not in _HOP_HEADERS:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+
+@pytest.fixture
+def code_proxy(aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeProxy]:
+    proxy = CodeProxy(aws)
+    thread = threading.Thread(target=proxy.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def make_zip(entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16) | 0
+            info.create_system = 3
+            zf.writestr(info, target)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def deploy_zip(boto, lambda_role, code_proxy: CodeProxy):
+    """Create function ``name`` with ``package`` on moto and serve it at its Location."""
+
+    def make(name: str, package: bytes) -> None:
+        boto("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=lambda_role,
+            Handler="app.handler",
+            Code={"ZipFile": package},
+        )
+        code_proxy.code[name] = package
+
+    return make
+
+
+CODE = {"app.py": b"def handler(event, context):\n    return 'hi'\n", "lib/util.py": b"X = 1\n"}
+
+
+def test_download_and_unzip(lh, deploy_zip, code_proxy, tmp_path: Path) -> None:
+    package = make_zip(CODE)
+    deploy_zip("orders", package)
+    result = lh("-C", tmp_path, "init", "--function-name", "orders", "--download", "--unzip")
+    assert result.code == 0, result.err
+    assert "wrote function.zip" in result.err and "wrote function.json" in result.err
+    assert (tmp_path / "function.zip").read_bytes() == package
+    assert (tmp_path / "app.py").read_bytes() == CODE["app.py"]
+    assert (tmp_path / "lib" / "util.py").read_bytes() == CODE["lib/util.py"]
+    assert len(code_proxy.downloads) == 1
+    assert "not-a-secret" not in result.err + result.out
+
+
+def test_unzip_into_src_folder(lh, deploy_zip, tmp_path: Path) -> None:
+    deploy_zip("orders", make_zip(CODE))
+    result = lh("-C", tmp_path, "init", "--function-name", "orders", "--unzip", "--src", "src")
+    assert result.code == 0, result.err
+    assert (tmp_path / "src" / "app.py").read_bytes() == CODE["app.py"]
+    assert not (tmp_path / "app.py").exists()
+    assert (tmp_path / "function.zip").is_file()
+
+
+def test_download_only_keeps_the_zip(lh, deploy_zip, tmp_path: Path) -> None:
+    deploy_zip("orders", make_zip(CODE))
+    result = lh("-C", tmp_path, "init", "--function-name", "orders", "--download")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".lambdaignore",
+        "function.json",
+        "function.zip",
+    ]
+
+
+def test_zip_slip_is_refused_and_nothing_written(lh, deploy_zip, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    deploy_zip("evil", make_zip({"app.py": b"x", "../escaped.py": b"owned"}))
+    result = lh("-C", work, "init", "--function-name", "evil", "--unzip")
+    assert result.code == 1
+    assert result.err.startswith("error: ") and "Traceback" not in result.err
+    assert not (tmp_path / "escaped.py").exists()
+    assert not (work / "function.json").exists()
+    assert not (work / "function.zip").exists()
+    assert [p.name for p in work.iterdir() if p.name.startswith(".function")] == []
+
+
+def test_symlink_out_of_the_target_is_refused(lh, deploy_zip, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    deploy_zip("link", make_zip({"app.py": b"x"}, symlinks={"passwd": "../../../etc/passwd"}))
+    result = lh("-C", work, "init", "--function-name", "link", "--unzip")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert not (work / "passwd").is_symlink()
+    assert not (work / "function.json").exists()
+
+
+def test_zip_bomb_is_refused(lh, deploy_zip, tmp_path: Path) -> None:
+    # 300 MB of zeros compress to ~300 KB: over Lambda's 250 MB unzipped limit.
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+        zf.open("zeros.bin", "w", force_zip64=True) as out,
+    ):
+        chunk = bytes(1024 * 1024)
+        for _ in range(300):
+            out.write(chunk)
+    deploy_zip("bomb", bomb.getvalue())
+    result = lh("-C", tmp_path, "init", "--function-name", "bomb", "--unzip")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    extracted = tmp_path / "zeros.bin"
+    assert not extracted.exists() or extracted.stat().st_size < 300 * 1024 * 1024
+    assert not (tmp_path / "function.json").exists()
+
+
+def test_existing_source_files_are_not_overwritten(lh, deploy_zip, tmp_path: Path) -> None:
+    deploy_zip("orders", make_zip(CODE))
+    (tmp_path / "app.py").write_text("# my local edits\n")
+    refused = lh("-C", tmp_path, "init", "--function-name", "orders", "--unzip")
+    assert refused.code == 1
+    assert "app.py" in refused.err and "--force" in refused.err
+    assert (tmp_path / "app.py").read_text() == "# my local edits\n"
+    assert not (tmp_path / "function.json").exists()
+
+    forced = lh("-C", tmp_path, "init", "--function-name", "orders", "--unzip", "--force")
+    assert forced.code == 0, forced.err
+    assert (tmp_path / "app.py").read_bytes() == CODE["app.py"]
+
+
+def test_image_functions_are_not_downloaded(lh, boto, lambda_role, code_proxy, tmp_path) -> None:
+    boto("lambda").create_function(
+        FunctionName="img",
+        Role=lambda_role,
+        PackageType="Image",
+        Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/img:latest"},
+    )
+    result = lh("-C", tmp_path, "init", "--function-name", "img", "--download")
+    assert result.code == 0, result.err
+    assert "PackageType Image" in result.err and "nothing downloaded" in result.err
+    assert not (tmp_path / "function.zip").exists()
+    assert json.loads((tmp_path / "function.json").read_text())["PackageType"] == "Image"
+
+
+def test_moto_location_unreachable_is_one_line(lh, boto, lambda_role, aws, tmp_path) -> None:
+    boto("lambda").create_function(
+        FunctionName="far",
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": make_zip(CODE)},
+    )
+    # moto's own Location (amazonaws.com) cannot be resolved from the test machine.
+    result = lh("-C", tmp_path, "init", "--function-name", "far", "--download")
+    assert result.code == 1
+    assert result.err.startswith("error: download code from https://")
+    assert len(result.err.strip().splitlines()) == 1
+    assert not (tmp_path / "function.json").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# download_code on its own, against a local file server
+# ---------------------------------------------------------------------------------------
+class _FileServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    body = b""
+    send_length = True
+
+
+class _FileHandler(http.server.BaseHTTPRequestHandler):
+    server: _FileServer
+
+    def log_message(self, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/missing"):
+            self.send_error(404)
+            return
+        self.send_response(200)
+        if self.server.send_length:
+            self.send_header("Content-Length", str(len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)
+
+
+@pytest.fixture
+def file_server() -> Iterator[_FileServer]:
+    server = _FileServer(("127.0.0.1", 0), _FileHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _url(server: _FileServer, path: str = "/code.zip") -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def test_download_checks_code_sha256(file_server, tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    file_server.body = b"zip bytes"
+    good = base64.b64encode(hashlib.sha256(b"zip bytes").digest()).decode()
+    dest = tmp_path / "f.zip"
+    assert download_code(_url(file_server), dest, expected_sha256=good) == 9
+    assert dest.read_bytes() == b"zip bytes"
+    with pytest.raises(ArchiveError, match="does not match CodeSha256"):
+        download_code(_url(file_server), dest, expected_sha256="AAAA")
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("send_length", [True, False])
+def test_download_is_capped(file_server, tmp_path: Path, send_length: bool) -> None:
+    file_server.body = b"x" * (3 * 1024 * 1024)
+    file_server.send_length = send_length
+    dest = tmp_path / "f.zip"
+    with pytest.raises(ArchiveError, match="download limit"):
+        download_code(_url(file_server), dest, max_bytes=1024 * 1024)
+    assert not dest.exists()
+
+
+def test_download_errors_name_the_url_without_its_query(file_server, tmp_path: Path) -> None:
+    with pytest.raises(AwsError, match=r"HTTP 404") as info:
+        download_code(_url(file_server, "/missing?X-Amz-Signature=s3cr3t"), tmp_path / "f.zip")
+    assert "s3cr3t" not in str(info.value)
+    with pytest.raises(AwsError, match="http"):
+        download_code("file:///etc/passwd", tmp_path / "f.zip")
+    assert not (tmp_path / "f.zip").exists()
