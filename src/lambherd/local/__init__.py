@@ -1,1 +1,8 @@
-"""The local Lambda emulator: Runtime API server, execution environments, Invoke API."""
+"""The local Lambda emulator: Runtime API server, execution environments, Invoke API.
+
+Public surface: ``LocalRuntime`` (register / invoke / close), ``FunctionSpec``, ``InvokeResult``.
+"""
+
+from lambherd.local.runtime import FunctionSpec, InvokeResult, LocalRuntime
+
+__all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime"]

@@ -1,0 +1,196 @@
+"""``lambherd local invoke`` / ``local start``: run the function on this machine, no Docker."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lambherd.app import App
+from lambherd.cli.output import app_of, emit_json, info, warn
+from lambherd.errors import UsageError
+
+_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _spec(app: App, *, env_vars: Path | None, layer_dirs: tuple[Path, ...], **overrides: Any):
+    """Load the definition in the working folder and turn it into a FunctionSpec."""
+    from lambherd.definition import find_definition, load_function
+    from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
+
+    definition = load_function(
+        find_definition(app.workdir, app.function_path), app.render, app.clients
+    )
+    env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
+    return spec_from_definition(
+        definition.config,
+        definition.source_dir,
+        env_overrides=env,
+        layer_dirs=tuple(app.resolve(d) for d in layer_dirs),
+        region=app.aws.region,
+        source=definition.display_path,
+        **overrides,
+    )
+
+
+def _read_event(app: App, event: str | None) -> bytes:
+    if event is None:
+        return b"{}"
+    if event == "-":
+        data = sys.stdin.read().encode()
+    else:
+        try:
+            data = app.resolve(event).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--event {event}: cannot read: {exc.strerror}") from exc
+    try:
+        json.loads(data or b"{}")
+    except ValueError as exc:
+        raise UsageError(f"--event {event}: not valid JSON: {exc}") from exc
+    return data or b"{}"
+
+
+@click.group(name="local")
+def command() -> None:
+    """Run the function locally in the Lambda emulator (awslambdaric, no Docker)."""
+
+
+@command.command("invoke")
+@click.option(
+    "--event", "-e", metavar="FILE|-", help="Event JSON file, or - for stdin (default {})."
+)
+@click.option(
+    "--env-vars",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SAM-style JSON of variables.",
+)
+@click.option("--memory", type=click.IntRange(128, 10240), help="Override MemorySize (MB).")
+@click.option("--timeout", type=click.FloatRange(0.001, 900), help="Override Timeout (seconds).")
+@click.option(
+    "--layer-dir", "layer_dirs", multiple=True, type=_DIR, help="A layer's folder (repeatable)."
+)
+@click.pass_context
+def invoke_cmd(
+    ctx: click.Context,
+    event: str | None,
+    env_vars: Path | None,
+    memory: int | None,
+    timeout: float | None,
+    layer_dirs: tuple[Path, ...],
+) -> int:
+    """Invoke once: the response goes to stdout, the logs to stderr; exit 1 on a function error."""
+    from lambherd.local import LocalRuntime
+
+    app = app_of(ctx)
+    payload = _read_event(app, event)
+    spec = _spec(app, env_vars=env_vars, layer_dirs=layer_dirs, memory_mb=memory, timeout_s=timeout)
+    with LocalRuntime() as runtime:
+        runtime.register(spec)
+        for message in runtime.warnings:
+            warn(message)
+        result = runtime.invoke(spec.name, payload)
+    click.echo(result.log, err=True, nl=False)
+    if app.json_output:
+        try:
+            body: Any = json.loads(result.payload)
+        except ValueError:
+            body = result.payload.decode("utf-8", "replace")
+        emit_json(
+            {
+                "StatusCode": result.status_code,
+                "FunctionError": result.function_error,
+                "ExecutedVersion": result.executed_version,
+                "RequestId": result.request_id,
+                "Payload": body,
+                "DurationMs": round(result.duration_ms, 2),
+                "BilledDurationMs": result.billed_duration_ms,
+                "MaxMemoryUsedMB": result.max_memory_used_mb,
+                "InitDurationMs": None
+                if result.init_duration_ms is None
+                else round(result.init_duration_ms, 2),
+            }
+        )
+    else:
+        click.echo(result.payload.decode("utf-8", "replace"))
+    return 1 if result.function_error else 0
+
+
+@command.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3001, show_default=True)
+@click.option(
+    "--warm",
+    type=click.Choice(["eager", "lazy"]),
+    default="lazy",
+    show_default=True,
+    help="eager: start an environment now; lazy: on the first invoke.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(0),
+    help="Reserved concurrency (default: definition or 10).",
+)
+@click.option(
+    "--provisioned", type=click.IntRange(0), default=0, help="Pre-initialise N environments."
+)
+@click.option(
+    "--idle-timeout", type=click.FloatRange(0.1), default=300.0, show_default=True, help="Seconds."
+)
+@click.option(
+    "--env-vars",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SAM-style JSON of variables.",
+)
+@click.option(
+    "--layer-dir", "layer_dirs", multiple=True, type=_DIR, help="A layer's folder (repeatable)."
+)
+@click.pass_context
+def start_cmd(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    warm: str,
+    concurrency: int | None,
+    provisioned: int,
+    idle_timeout: float,
+    env_vars: Path | None,
+    layer_dirs: tuple[Path, ...],
+) -> int:
+    """Serve the Lambda Invoke API for the function (boto3 / aws --endpoint-url work)."""
+    from lambherd.local.invoke_api import start_local_api
+
+    app = app_of(ctx)
+    spec = _spec(
+        app,
+        env_vars=env_vars,
+        layer_dirs=layer_dirs,
+        reserved_concurrency=concurrency,
+        provisioned=provisioned,
+    )
+    if concurrency is not None and provisioned > concurrency:
+        raise UsageError(f"--provisioned {provisioned} is above --concurrency {concurrency}")
+    server = start_local_api([spec], host=host, port=port, warm=warm, idle_timeout_s=idle_timeout)
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        for message in server.runtime.warnings + server.warm_failures:
+            warn(message)
+        info(f"serving {spec.name} on {server.url} (Ctrl-C to stop)")
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        server.runtime.close()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+    info("stopped")
+    return 0

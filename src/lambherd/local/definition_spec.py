@@ -1,0 +1,108 @@
+"""A loaded function definition (function.json) -> a ``FunctionSpec`` for the local emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lambherd.errors import DefinitionError, LocalRuntimeError, UsageError
+from lambherd.local.runtime import FunctionSpec
+
+CONCURRENCY_FILE = "concurrency.json"
+
+
+def load_env_vars_file(path: Path, function_name: str) -> dict[str, str]:
+    """Variables from a SAM-style ``--env-vars`` file for ``function_name``.
+
+    Accepted shapes: ``{"FunctionName": {"VAR": "v"}}`` (per function), ``{"Parameters":
+    {...}}`` (every function; per-function values win), or a flat ``{"VAR": "v"}``.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read --env-vars file: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path}: invalid JSON in --env-vars file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: --env-vars must be a JSON object")
+    nested = {k: v for k, v in data.items() if isinstance(v, dict)}
+    if nested:
+        out = dict(_scalars(path, nested.get("Parameters", {})))
+        out.update(_scalars(path, nested.get(function_name, {})))
+        return out
+    return _scalars(path, data)
+
+
+def _scalars(path: Path, values: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, dict | list):
+            raise UsageError(f"{path}: {key}: expected a string, number or boolean")
+        out[str(key)] = (
+            "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        )
+    return out
+
+
+def _reserved_concurrency(source_dir: Path) -> int | None:
+    path = source_dir / CONCURRENCY_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("ReservedConcurrentExecutions") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def spec_from_definition(
+    config: Mapping[str, Any],
+    source_dir: Path,
+    *,
+    memory_mb: int | None = None,
+    timeout_s: float | None = None,
+    env_overrides: Mapping[str, str] | None = None,
+    layer_dirs: tuple[Path, ...] = (),
+    reserved_concurrency: int | None = None,
+    provisioned: int = 0,
+    region: str | None = None,
+    source: str = "function.json",
+) -> FunctionSpec:
+    """Build the spec from a CreateFunction input; command-line overrides win."""
+    name = config.get("FunctionName")
+    if not isinstance(name, str) or not name:
+        raise DefinitionError(f"{source}: FunctionName is missing")
+    if config.get("PackageType") == "Image":
+        raise LocalRuntimeError(
+            f"{source}: container image functions are not supported locally yet"
+        )
+    handler = config.get("Handler")
+    if not isinstance(handler, str) or "." not in handler:
+        raise DefinitionError(f"{source}: Handler must look like module.function, got {handler!r}")
+    runtime = config.get("Runtime")
+    if not isinstance(runtime, str):
+        raise DefinitionError(f"{source}: Runtime is missing (the local emulator needs python3.x)")
+    env = dict((config.get("Environment") or {}).get("Variables") or {})
+    env.update(env_overrides or {})
+    logging_config = config.get("LoggingConfig") or {}
+    architectures = config.get("Architectures") or ["x86_64"]
+    if reserved_concurrency is None:
+        reserved_concurrency = _reserved_concurrency(source_dir)
+    return FunctionSpec(
+        name=name,
+        handler=handler,
+        runtime=runtime,
+        code_dir=source_dir,
+        memory_mb=int(memory_mb or config.get("MemorySize") or 128),
+        timeout_s=float(timeout_s or config.get("Timeout") or 3),
+        environment={str(k): str(v) for k, v in env.items()},
+        layer_dirs=tuple(layer_dirs),
+        reserved_concurrency=reserved_concurrency,
+        provisioned=provisioned,
+        region=region or "us-east-1",
+        log_group=logging_config.get("LogGroup"),
+        architecture=str(architectures[0]),
+    )

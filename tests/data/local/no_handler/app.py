@@ -1,0 +1,5 @@
+print("module loaded")
+
+
+def other(event, context):
+    return "not the handler"

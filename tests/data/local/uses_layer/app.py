@@ -1,0 +1,7 @@
+import sys
+
+import layerlib
+
+
+def handler(event, context):
+    return {"layer": layerlib.WHERE, "path": sys.path}

@@ -1,0 +1,213 @@
+"""``lambherd local invoke`` and ``lambherd local start`` end to end."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
+
+DATA = Path(__file__).parent / "data" / "local"
+PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def fn_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "hello"
+    shutil.copytree(DATA / "basic", folder)
+    definition = {
+        "FunctionName": "hello",
+        "Handler": "app.handler",
+        "Runtime": PY,
+        "Role": "arn:aws:iam::123456789012:role/lambda",
+        "MemorySize": 128,
+        "Timeout": 2,
+        "Environment": {"Variables": {"GREETING": "hi", "STAGE": "dev"}},
+    }
+    (folder / "function.json").write_text(json.dumps(definition))
+    return folder
+
+
+def test_local_invoke_prints_response_and_logs(lh, fn_dir, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "env", "names": ["GREETING", "STAGE", "EXTRA"]}))
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"Parameters": {"EXTRA": "all"}, "hello": {"STAGE": "test"}}))
+    res = lh("-C", fn_dir, "local", "invoke", "--event", event, "--env-vars", env_vars)
+    assert res.code == 0, res.err
+    assert json.loads(res.out) == {"GREETING": "hi", "STAGE": "test", "EXTRA": "all"}
+    assert "START RequestId:" in res.err and "Init Duration:" in res.err
+    assert "Memory Size: 128 MB" in res.err
+
+
+def test_local_invoke_event_from_stdin_and_overrides(lh, fn_dir):
+    res = lh("-C", fn_dir, "local", "invoke", "--event", "-", "--memory", "256", input='{"k": 1}')
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["echo"] == {"k": 1}
+    assert "Memory Size: 256 MB" in res.err
+
+
+def test_local_invoke_function_error_exits_1(lh, fn_dir):
+    res = lh("-C", fn_dir, "local", "invoke", "--event", "-", input='{"action": "fail"}')
+    assert res.code == 1
+    assert json.loads(res.out)["errorType"] == "ValueError"
+    assert "[ERROR] ValueError: boom" in res.err
+
+
+def test_local_invoke_timeout_override(lh, fn_dir):
+    res = lh(
+        "-C",
+        fn_dir,
+        "local",
+        "invoke",
+        "--timeout",
+        "0.3",
+        "--event",
+        "-",
+        input='{"action": "sleep", "seconds": 3}',
+    )
+    assert res.code == 1
+    assert "Task timed out after 0.30 seconds" in res.out
+
+
+def test_local_invoke_json_output(lh, fn_dir):
+    res = lh("-C", fn_dir, "--output", "json", "local", "invoke")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert doc["StatusCode"] == 200 and doc["FunctionError"] is None
+    assert doc["Payload"]["count"] == 1 and doc["InitDurationMs"] > 0
+
+
+def test_bad_event_is_one_line_error(lh, fn_dir):
+    res = lh("-C", fn_dir, "local", "invoke", "--event", "-", input="{oops")
+    assert res.code == 1
+    assert res.err.startswith("error: --event -: not valid JSON")
+    assert "Traceback" not in res.err
+
+
+def test_non_python_runtime_is_a_clear_error(lh, fn_dir):
+    doc = json.loads((fn_dir / "function.json").read_text())
+    doc["Runtime"] = "nodejs20.x"
+    (fn_dir / "function.json").write_text(json.dumps(doc))
+    res = lh("-C", fn_dir, "local", "invoke")
+    assert res.code == 1
+    assert res.err.strip() == (
+        "error: runtime nodejs20.x: not supported locally yet "
+        "(the local emulator runs python3.x functions only)"
+    )
+
+
+def test_runtime_mismatch_warns_and_still_runs(lh, fn_dir):
+    other = "python3.12" if PY != "python3.12" else "python3.13"
+    doc = json.loads((fn_dir / "function.json").read_text())
+    doc["Runtime"] = other
+    (fn_dir / "function.json").write_text(json.dumps(doc))
+    res = lh("-C", fn_dir, "local", "invoke")
+    assert res.code == 0, res.err
+    if "warning:" in res.err:  # no awslambdaric for that interpreter here: fell back
+        assert f"warning: runtime {other}:" in res.err and "running with Python" in res.err
+    assert json.loads(res.out)["count"] == 1
+
+
+def test_env_vars_file_shapes(tmp_path):
+    path = tmp_path / "env.json"
+    path.write_text(json.dumps({"A": "1", "B": 2, "C": True}))
+    assert load_env_vars_file(path, "f") == {"A": "1", "B": "2", "C": "true"}
+    path.write_text(json.dumps({"other": {"A": "x"}, "f": {"A": "y"}}))
+    assert load_env_vars_file(path, "f") == {"A": "y"}
+
+
+def test_spec_from_definition_reads_the_definition(tmp_path):
+    (tmp_path / "concurrency.json").write_text('{"ReservedConcurrentExecutions": 4}')
+    config = {
+        "FunctionName": "f",
+        "Handler": "m.h",
+        "Runtime": "python3.12",
+        "MemorySize": 512,
+        "Timeout": 9,
+        "LoggingConfig": {"LogGroup": "/custom"},
+        "Architectures": ["arm64"],
+    }
+    spec = spec_from_definition(config, tmp_path, timeout_s=1.5)
+    assert (spec.memory_mb, spec.timeout_s, spec.log_group) == (512, 1.5, "/custom")
+    assert spec.reserved_concurrency == 4 and spec.architecture == "arm64"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lambherd",
+            "-C",
+            str(fn_dir),
+            "local",
+            "start",
+            "--port",
+            str(port),
+            "--warm",
+            "eager",
+            "--provisioned",
+            "2",
+            "--concurrency",
+            "3",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        line = proc.stderr.readline()
+        assert f"serving hello on http://127.0.0.1:{port}" in line, line
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        pids = set()
+        for _ in range(2):
+            conn.request("POST", "/2015-03-31/functions/hello/invocations", body=b"{}")
+            resp = conn.getresponse()
+            assert resp.status == 200
+            pids.add(json.loads(resp.read())["pid"])
+        conn.close()
+        children = _children(proc.pid)
+        assert pids <= set(children) and len(children) == 2  # provisioned (eager adds none)
+        proc.send_signal(stop_signal)
+        assert proc.wait(timeout=15) == 0
+        assert "stopped" in proc.stderr.read()
+        time.sleep(0.1)
+        assert not any(Path(f"/proc/{p}").exists() for p in children)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
