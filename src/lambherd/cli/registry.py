@@ -13,4 +13,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("metrics", "Invocations, errors, throttles, durations and concurrency."),
     "test": ("test_cmd", "Run tests.yaml cases against the deployed function."),
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
+    "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),
 }

@@ -1,22 +1,33 @@
-"""The embedded local AWS (moto control plane + the local Lambda emulator for invokes)."""
+"""The embedded local AWS: moto's control plane plus lambherd's Lambda layer (invokes run locally).
+
+process.py      start (detached) / stop / status / reset; pid file, health check, log
+server.py       the server process: replays the journal, then serves on 127.0.0.1
+dispatcher.py   the WSGI stack: our endpoints, the Lambda layer, moto; journals mutations
+lambda_ext.py   what lambherd adds to moto's Lambda (invoke, RevisionId, concurrency...)
+telemetry.py    invocation logs and metrics written into moto's CloudWatch
+persistence.py  the journal of mutating requests, replayed on start
+"""
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+from lambherd.sandbox.process import (
+    SandboxStatus,
+    default_port,
+    default_state_dir,
+    ensure_running,
+    reset,
+    start_background,
+    status,
+    stop,
+)
 
-from lambherd.aws import sandbox_endpoint
-from lambherd.errors import AwsError
-
-
-def ensure_running() -> str:
-    """The sandbox's endpoint, after checking that it answers."""
-    endpoint = sandbox_endpoint()
-    try:
-        urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).read()
-    except (urllib.error.URLError, OSError) as exc:
-        raise AwsError(
-            f"the sandbox is not running at {endpoint}",
-            hint="start it with `lambherd sandbox start`",
-        ) from exc
-    return endpoint
+__all__ = [
+    "SandboxStatus",
+    "default_port",
+    "default_state_dir",
+    "ensure_running",
+    "reset",
+    "start_background",
+    "status",
+    "stop",
+]

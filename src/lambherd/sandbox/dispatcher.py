@@ -1,0 +1,215 @@
+"""The sandbox's WSGI stack: lambherd's own endpoints, the Lambda layer, then moto.
+
+Requests that may change state are serialised by one lock and, when they succeed, appended to the
+journal in the order they were applied (so a replay rebuilds the same state). Invokes run outside
+that lock: they change nothing in the control plane (their logs and metrics come back in as
+ordinary journaled writes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from lambherd.aws import DEFAULT_REGION
+from lambherd.sandbox import persistence
+from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, parse_route, split_name
+from lambherd.sandbox.telemetry import Telemetry
+
+log = logging.getLogger("lambherd.sandbox")
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_CODE_PATH = re.compile(r"^/_lambherd/code/([^/]+)/([^/]+)/[0-9a-f]*\.zip$")
+
+
+def credential_scope(environ: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(region, service) from a SigV4 ``Authorization`` header."""
+    m = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (m.group(1), m.group(2)) if m else (None, None)
+
+
+class SandboxApp:
+    """The WSGI application the sandbox serves."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        endpoint: str,
+        *,
+        account_concurrency: int = 1000,
+        journal: bool = True,
+    ) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self.state_dir = state_dir
+        self.endpoint = endpoint
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.journal = persistence.Journal(state_dir / "journal.jsonl") if journal else None
+        self.telemetry = Telemetry(endpoint)
+        self.lambda_layer = LambdaLayer(
+            self.call_moto,
+            state_dir,
+            endpoint,
+            account_concurrency=account_concurrency,
+            telemetry=self.telemetry,
+        )
+        self._write_lock = threading.RLock()
+        self.replayed = 0
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def restore(self) -> int:
+        """Replay the journal (before serving); returns the number of requests replayed."""
+        if self.journal is not None:
+            self.replayed = persistence.replay(self.journal, self)
+        return self.replayed
+
+    def reset(self) -> None:
+        """Empty moto, the Lambda layer, the journal and the code cache."""
+        with self._write_lock:
+            env, body = _plain_request("POST", "/moto-api/reset")
+            self.call_moto(env, body)
+            self.lambda_layer.reset()
+            self.telemetry.reset()
+            if self.journal is not None:
+                self.journal.clear()
+            shutil.rmtree(self.state_dir / "code", ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop every execution environment."""
+        self.lambda_layer.close()
+
+    # -- WSGI -------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_lambherd/"):
+            return self._own(environ)(environ, start_response)
+        body = _read_body(environ)
+        region, service = credential_scope(environ)
+        region = region or DEFAULT_REGION
+        route = parse_route(environ) if service in (None, "lambda") else None
+        if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
+            route = None
+        if route is not None and self.lambda_layer.is_invoke(route):
+            return self.lambda_layer.invoke(route, environ, body, region)(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        if not persistence.is_mutating(method, environ, body):
+            resp = self._serve(route, environ, body, region)
+            return resp(environ, start_response)
+        with self._write_lock:
+            record = persistence.RecordedRequest.from_environ(environ, body)
+            resp = self._serve(route, environ, body, region)
+            replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
+            if self.journal is not None and not replaying and resp.status_code < 400:
+                self.journal.append(record)
+        return resp(environ, start_response)
+
+    def _serve(
+        self, route: Route | None, environ: dict[str, Any], body: bytes, region: str
+    ) -> Response:
+        if route is None:
+            return self.call_moto(environ, body)
+        try:
+            return self.lambda_layer.handle(route, environ, body, region)
+        except (
+            Exception
+        ) as exc:  # a bug of ours: answer like Lambda does, keep the trace in the log
+            log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
+            return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
+
+    def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
+        """Run one request through moto and capture its response."""
+        environ = dict(environ)
+        environ["wsgi.input"] = persistence.body_stream(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = headers
+            return lambda _data: None
+
+        chunks = self.moto(environ, start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        return Response(data, status=captured.get("status", 500), headers=headers)
+
+    # -- lambherd's own endpoints ---------------------------------------------------------------
+    def _own(self, environ: dict[str, Any]) -> Response:
+        request = Request(environ)
+        path = request.path
+        if path == "/_lambherd/health":
+            return _json_response(self.health())
+        if path == "/_lambherd/reset" and request.method == "POST":
+            self.reset()
+            return _json_response({"reset": True})
+        m = _CODE_PATH.match(path)
+        if m and request.method in {"GET", "HEAD"}:
+            name, version = split_name(m.group(1))[0], m.group(2)
+            region = request.args.get("region", DEFAULT_REGION)
+            code = self.lambda_layer.code_bytes(name, version, region)
+            if code is None:
+                return Response("no such function version", status=404)
+            return Response(code, status=200, content_type="application/zip")
+        return Response("not found", status=404)
+
+    def health(self) -> dict[str, Any]:
+        """What ``/_lambherd/health`` answers."""
+        functions = 0
+        try:
+            functions = len(list(self.lambda_layer.backend(DEFAULT_REGION)._lambdas.latest()))
+        except Exception:  # health must answer whatever state moto is in
+            functions = -1
+        return {
+            "service": "lambherd-sandbox",
+            "pid": os.getpid(),
+            "endpoint": self.endpoint,
+            "state_dir": str(self.state_dir),
+            "functions": functions,
+            "replayed": self.replayed,
+        }
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        body = stream.read(int(length))
+    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
+        "wsgi.input_terminated"
+    ):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = persistence.body_stream(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
+
+
+def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=path, base_url="http://127.0.0.1", method=method)
+    try:
+        return builder.get_environ(), b""
+    finally:
+        builder.close()
+
+
+def _json_response(doc: Any) -> Response:
+    return Response(json.dumps(doc), status=200, content_type="application/json")
