@@ -106,10 +106,12 @@ def test_clients_are_cached_and_hooks_apply_to_all(aws: str) -> None:
     assert seen == ["ListFunctions", "GetCallerIdentity"]
 
 
-def test_sandbox_settings_use_loopback_and_dummy_credentials() -> None:
+def test_sandbox_credentials_are_dummy_and_nothing_starts_before_a_client(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(tmp_path / "sandbox"))
     app = App(aws=AwsSettings(sandbox=True))
-    clients = AwsClients(app.aws)
-    assert clients.endpoint_url is not None
-    assert clients.endpoint_url.startswith("http://127.0.0.1:")
-    creds = clients.session.get_credentials()
+    creds = app.clients.session.get_credentials()
     assert creds.access_key == "sandbox"
+    assert app.clients.region == "us-east-1"
+    assert not (tmp_path / "sandbox").exists()

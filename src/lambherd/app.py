@@ -37,14 +37,11 @@ class App:
     log_level: str = "info"
     color: bool | None = None
     assume_yes: bool = False
+    stage: str | None = None  # --stage: a lambherd.toml [stages.NAME]
 
     @cached_property
     def clients(self) -> AwsClients:
-        """AWS clients for this run (made on first use; starts the sandbox if asked to)."""
-        if self.aws.sandbox:
-            from lambherd.sandbox import ensure_running
-
-            ensure_running()
+        """AWS clients for this run (the sandbox, if asked for, starts with the first client)."""
         return AwsClients(self.aws)
 
     @property

@@ -106,8 +106,18 @@ class AwsClients:
         if self.settings.endpoint_url:
             return self.settings.endpoint_url
         if self.settings.sandbox:
-            return sandbox_endpoint()
+            return self._sandbox_endpoint()
         return None
+
+    def _sandbox_endpoint(self) -> str:
+        """The sandbox's URL, starting the sandbox in the background the first time it's needed."""
+        endpoint = self._clients.get("__sandbox__")
+        if endpoint is None:
+            from lambherd.sandbox import ensure_running
+
+            endpoint = ensure_running()
+            self._clients["__sandbox__"] = endpoint
+        return endpoint
 
     # -- clients -------------------------------------------------------------------------
     def client(self, service: str) -> Any:
