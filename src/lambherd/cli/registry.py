@@ -8,6 +8,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("list_cmd", "List the functions in the account and region."),
     "render": ("render", "Print the evaluated definition."),
     "validate": ("validate", "Check definitions against the Lambda API model and limits."),
+    "archive": ("archive", "Build the deterministic zip of the function's code."),
     "invoke": ("invoke", "Invoke the deployed function."),
     "logs": ("logs", "Print or follow the function's CloudWatch Logs."),
     "metrics": ("metrics", "Invocations, errors, throttles, durations and concurrency."),

@@ -1,0 +1,403 @@
+"""``DeterministicZip``: a zip writer whose bytes depend only on the entries' names and content.
+
+Format choices (all fixed, so equal content gives an equal zip and an equal ``CodeSha256``):
+
+- entries in the order given (the caller sorts them by name), no directory entries;
+- every timestamp 1980-01-01 00:00:00, no extra fields except Zip64 when a size needs it;
+- "made by" Unix, external attributes ``0o100755`` (any executable bit) or ``0o100644``,
+  symlinks ``0o120777`` with the target as stored data;
+- raw deflate from libdeflate (the ``deflate`` package) at level 6 for files up to
+  ``WHOLE_FILE_LIMIT``, zlib level 6 streaming for bigger ones (zlib 6 for all if ``deflate``
+  is missing: a different, equally stable, byte stream; the bytes may also change when the
+  compressor's version changes); an entry is stored when deflate does not make it smaller;
+  the UTF-8 flag is set only for non-ASCII names;
+- sizes and CRC are known before each local header is written: no data descriptors, no
+  seeking, so the zip can stream to a pipe.
+
+Files are deflated in a thread pool (libdeflate, ISA-L and zlib release the GIL) and written
+in order; at most ``MAX_INFLIGHT_BYTES`` of input is held at once, big files spool to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import tempfile
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
+
+from lambherd.archive.tree import SourceEntry
+from lambherd.errors import ArchiveError
+
+#: Files up to this size are read and deflated in one piece; bigger ones stream in chunks.
+WHOLE_FILE_LIMIT = 16 * 1024 * 1024
+CHUNK = 1024 * 1024
+#: Input bytes queued for or held by the compression workers at most.
+MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
+SPOOL_MEMORY = 2 * 1024 * 1024
+
+#: libdeflate level 6: ~1% smaller than Info-ZIP ``zip -6`` and ~3x faster on 2 cores (see
+#: BENCHMARKS.md). ISA-L (``isal``) is faster still but ~8% bigger, zlib 6 is slower.
+DEFAULT_BACKEND = "libdeflate"
+
+STORED, DEFLATED = 0, 8
+ZIP64_LIMIT = 0xFFFFFFFF
+ZIP64_COUNT_LIMIT = 0xFFFF
+DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1
+DOS_TIME_MIDNIGHT = 0
+MADE_BY_UNIX = (3 << 8) | 45
+FILE_MODE_EXEC = 0o100755
+FILE_MODE = 0o100644
+LINK_MODE = 0o120777
+
+
+@dataclass(frozen=True)
+class Codec:
+    """A raw-deflate implementation at a fixed level."""
+
+    name: str
+    level: int
+    compress: Callable[[bytes], bytes]
+    compressobj: Callable[[], Any]
+    crc32: Callable[..., int]
+
+
+def _make_codec(name: str, level: int | None = None) -> Codec:
+    if name == "isal":
+        from isal import isal_zlib
+
+        lvl = 2 if level is None else level
+        return Codec(
+            "isal",
+            lvl,
+            lambda data: isal_zlib.compress(data, lvl, wbits=-15),
+            lambda: isal_zlib.compressobj(lvl, isal_zlib.DEFLATED, -15),
+            isal_zlib.crc32,
+        )
+    if name == "zlib":
+        lvl = 6 if level is None else level
+        return Codec(
+            "zlib",
+            lvl,
+            lambda data: zlib.compress(data, lvl, wbits=-15),
+            lambda: zlib.compressobj(lvl, zlib.DEFLATED, -15),
+            zlib.crc32,
+        )
+    if name == "libdeflate":
+        import deflate
+
+        lvl = 6 if level is None else level
+        return Codec(
+            "libdeflate",
+            lvl,
+            lambda data: deflate.deflate_compress(data, lvl),
+            lambda: zlib.compressobj(6, zlib.DEFLATED, -15),
+            zlib.crc32,
+        )
+    raise ArchiveError(f"unknown compression backend {name!r} (libdeflate, isal or zlib)")
+
+
+def _default_codec() -> Codec:
+    try:
+        return _make_codec(DEFAULT_BACKEND)
+    except ImportError:
+        return _make_codec("zlib")
+
+
+_codec: Codec | None = None
+
+
+def active_codec() -> Codec:
+    """The codec every archive is deflated with (libdeflate if importable, else zlib)."""
+    global _codec
+    if _codec is None:
+        _codec = _default_codec()
+    return _codec
+
+
+def set_codec(name: str, level: int | None = None) -> Codec:
+    """Choose the codec (for benchmarks and tests); changes every later archive's bytes."""
+    global _codec
+    _codec = _make_codec(name, level)
+    return _codec
+
+
+@dataclass(slots=True)
+class PackedEntry:
+    """An entry ready to write: method, CRC, sizes, and its data (bytes, spool, or the file)."""
+
+    entry: SourceEntry
+    method: int
+    crc: int
+    size: int
+    compressed_size: int
+    data: bytes | None = None
+    spool: IO[bytes] | None = None
+
+    def close(self) -> None:
+        """Free the spool file, if any."""
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+
+
+def pack_entry(entry: SourceEntry, codec: Codec) -> PackedEntry:
+    """Read and deflate one entry (runs in a worker thread)."""
+    if entry.link_target is not None:
+        raw = os.fsencode(entry.link_target)
+        return PackedEntry(entry, STORED, codec.crc32(raw), len(raw), len(raw), data=raw)
+    try:
+        if entry.size <= WHOLE_FILE_LIMIT:
+            with open(entry.path, "rb") as f:
+                raw = f.read()
+            return _pack_bytes(entry, raw, codec)
+        return _pack_stream(entry, codec)
+    except OSError as exc:
+        raise ArchiveError(f"{entry.arcname}: cannot read: {exc.strerror}") from exc
+
+
+def _pack_bytes(entry: SourceEntry, raw: bytes, codec: Codec) -> PackedEntry:
+    crc = codec.crc32(raw)
+    if not raw:
+        return PackedEntry(entry, STORED, crc, 0, 0, data=raw)
+    packed = codec.compress(raw)
+    if len(packed) >= len(raw):
+        return PackedEntry(entry, STORED, crc, len(raw), len(raw), data=raw)
+    return PackedEntry(entry, DEFLATED, crc, len(raw), len(packed), data=packed)
+
+
+def _pack_stream(entry: SourceEntry, codec: Codec) -> PackedEntry:
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+    try:
+        comp = codec.compressobj()
+        crc = size = 0
+        with open(entry.path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                crc = codec.crc32(chunk, crc)
+                size += len(chunk)
+                spool.write(comp.compress(chunk))
+        spool.write(comp.flush())
+        csize = spool.tell()
+        if csize >= size:
+            spool.close()
+            return PackedEntry(entry, STORED, crc, size, size)
+        spool.seek(0)
+        return PackedEntry(entry, DEFLATED, crc, size, csize, spool=spool)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def pack_all(
+    entries: Iterable[SourceEntry], codec: Codec, workers: int | None = None
+) -> Iterator[PackedEntry]:
+    """Deflate entries in a thread pool; yield them in input order with bounded memory."""
+    workers = workers or max(1, os.cpu_count() or 1)
+    pending: deque[tuple[Future[PackedEntry], int]] = deque()
+    inflight = 0
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambherd-zip")
+    try:
+        for entry in entries:
+            cost = min(entry.size, WHOLE_FILE_LIMIT) * 2 + 1024
+            while pending and (inflight + cost > MAX_INFLIGHT_BYTES or len(pending) >= 256):
+                fut, c = pending.popleft()
+                inflight -= c
+                yield fut.result()
+            pending.append((pool.submit(pack_entry, entry, codec), cost))
+            inflight += cost
+        while pending:
+            yield pending.popleft()[0].result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for fut, _ in pending:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                fut.result().close()
+
+
+class ZipLimitExceeded(Exception):
+    """Internal: the output grew past the caller's byte limit."""
+
+    def __init__(self, written: int) -> None:
+        super().__init__(written)
+        self.written = written
+
+
+class DeterministicZip:
+    """Writes entries (already packed) to ``out``; hashes every byte written."""
+
+    def __init__(self, out: BinaryIO, *, max_bytes: int | None = None) -> None:
+        self._out = out
+        self._max = max_bytes
+        self._sha = hashlib.sha256()
+        self._offset = 0
+        self._central: list[bytes] = []
+        self.uncompressed_size = 0
+
+    @property
+    def count(self) -> int:
+        """Entries written so far."""
+        return len(self._central)
+
+    @property
+    def size(self) -> int:
+        """Bytes written so far."""
+        return self._offset
+
+    def digest(self) -> bytes:
+        """SHA-256 of the bytes written so far."""
+        return self._sha.digest()
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._sha.update(data)
+        self._offset += len(data)
+        if self._max is not None and self._offset > self._max:
+            raise ZipLimitExceeded(self._offset)
+
+    def add(self, p: PackedEntry) -> None:
+        """Write one entry: local header, then its data."""
+        name = _encode_name(p.entry.arcname)
+        flags = 0 if name.isascii() else 0x800
+        offset = self._offset
+        big = p.size >= ZIP64_LIMIT or p.compressed_size >= ZIP64_LIMIT
+        needed = 45 if big else (20 if p.method == DEFLATED else 10)
+        extra = struct.pack("<HHQQ", 1, 16, p.size, p.compressed_size) if big else b""
+        sizes = (ZIP64_LIMIT, ZIP64_LIMIT) if big else (p.compressed_size, p.size)
+        self._write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                needed,
+                flags,
+                p.method,
+                DOS_TIME_MIDNIGHT,
+                DOS_DATE_1980_01_01,
+                p.crc,
+                *sizes,
+                len(name),
+                len(extra),
+            )
+            + name
+            + extra
+        )
+        self._write_data(p)
+        self.uncompressed_size += p.size
+        self._central.append(self._central_record(p, name, flags, offset))
+
+    def _write_data(self, p: PackedEntry) -> None:
+        if p.data is not None:
+            self._write(p.data)
+        elif p.spool is not None:
+            try:
+                while chunk := p.spool.read(CHUNK):
+                    self._write(chunk)
+            finally:
+                p.close()
+        else:  # stored big file that deflate could not shrink: copy it, checking it is unchanged
+            crc = size = 0
+            try:
+                with open(p.entry.path, "rb") as f:
+                    while chunk := f.read(CHUNK):
+                        crc = zlib.crc32(chunk, crc)
+                        size += len(chunk)
+                        self._write(chunk)
+            except OSError as exc:
+                raise ArchiveError(f"{p.entry.arcname}: cannot read: {exc.strerror}") from exc
+            if (crc, size) != (p.crc, p.size):
+                raise ArchiveError(f"{p.entry.arcname}: file changed while it was archived")
+
+    @staticmethod
+    def _central_record(p: PackedEntry, name: bytes, flags: int, offset: int) -> bytes:
+        e = p.entry
+        if e.link_target is not None:
+            mode = LINK_MODE
+        else:
+            mode = FILE_MODE_EXEC if e.executable else FILE_MODE
+        z64: list[int] = []
+        usize, csize, off = p.size, p.compressed_size, offset
+        if usize >= ZIP64_LIMIT:
+            z64.append(usize)
+            usize = ZIP64_LIMIT
+        if csize >= ZIP64_LIMIT:
+            z64.append(csize)
+            csize = ZIP64_LIMIT
+        if off >= ZIP64_LIMIT:
+            z64.append(off)
+            off = ZIP64_LIMIT
+        extra = struct.pack(f"<HH{len(z64)}Q", 1, 8 * len(z64), *z64) if z64 else b""
+        needed = 45 if z64 else (20 if p.method == DEFLATED else 10)
+        return (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                MADE_BY_UNIX,
+                needed,
+                flags,
+                p.method,
+                DOS_TIME_MIDNIGHT,
+                DOS_DATE_1980_01_01,
+                p.crc,
+                csize,
+                usize,
+                len(name),
+                len(extra),
+                0,
+                0,
+                0,
+                (mode << 16) & 0xFFFFFFFF,
+                off,
+            )
+            + name
+            + extra
+        )
+
+    def close(self) -> None:
+        """Write the central directory and the end records (Zip64 ones when needed)."""
+        start = self._offset
+        for record in self._central:
+            self._write(record)
+        cd_size = self._offset - start
+        count = len(self._central)
+        if count >= ZIP64_COUNT_LIMIT or cd_size >= ZIP64_LIMIT or start >= ZIP64_LIMIT:
+            z64_offset = self._offset
+            self._write(
+                struct.pack(
+                    "<IQHHIIQQQQ",
+                    0x06064B50,
+                    44,
+                    MADE_BY_UNIX,
+                    45,
+                    0,
+                    0,
+                    count,
+                    count,
+                    cd_size,
+                    start,
+                )
+            )
+            self._write(struct.pack("<IIQI", 0x07064B50, 0, z64_offset, 1))
+        self._write(
+            struct.pack(
+                "<IHHHHIIH",
+                0x06054B50,
+                0,
+                0,
+                min(count, ZIP64_COUNT_LIMIT),
+                min(count, ZIP64_COUNT_LIMIT),
+                min(cd_size, ZIP64_LIMIT),
+                min(start, ZIP64_LIMIT),
+                0,
+            )
+        )
+
+
+def _encode_name(arcname: str) -> bytes:
+    try:
+        return arcname.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ArchiveError(f"{arcname!r}: file name is not valid UTF-8") from exc

@@ -1,0 +1,78 @@
+"""``lambherd archive``: build the function's deterministic zip and report its CodeSha256."""
+
+from __future__ import annotations
+
+import click
+
+from lambherd.cli.output import app_of, emit_json, info, warn
+
+
+@click.command("archive")
+@click.option(
+    "--dest",
+    default="function.zip",
+    show_default=True,
+    help="Where to write the zip (relative to the function's folder); '-' for stdout.",
+)
+@click.option("--symlink", is_flag=True, help="Store symlinks as links (like zip -y).")
+@click.option(
+    "--exclude-file",
+    default=".lambdaignore",
+    show_default=True,
+    help="Ignore file with gitignore patterns (relative to the function's folder).",
+)
+@click.pass_context
+def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str) -> int:
+    """Build the deterministic zip of the function's folder.
+
+    Same content gives the same bytes, so the printed SHA-256 equals Lambda's CodeSha256
+    once deployed. The 50 MiB direct-upload limit is skipped when function.json names
+    Code.S3Bucket.
+    """
+    import json
+    import sys
+
+    from lambherd.archive import ZIPPED_LIMIT, build_archive, human_size
+    from lambherd.definition import find_definition, load_function
+
+    app = app_of(ctx)
+    path = find_definition(app.workdir, app.function_path)
+    definition = load_function(path, app.render, lambda: app.clients)
+    source = definition.source_dir
+    code = definition.config.get("Code") or {}
+    max_zipped = None if isinstance(code, dict) and code.get("S3Bucket") else ZIPPED_LIMIT
+    to_stdout = dest == "-"
+    target = click.get_binary_stream("stdout") if to_stdout else source / dest
+    result = build_archive(
+        source,
+        target,
+        ignore_file=exclude_file,
+        extra_ignores=[f"/{path.name}"],  # a custom-named definition stays out too (as deploy)
+        store_symlinks=symlink,
+        max_zipped_bytes=max_zipped,
+    )
+    for message in result.warnings:
+        warn(message)
+    summary = {
+        "path": str(result.path) if result.path else "-",
+        "size": result.size,
+        "uncompressed_size": result.uncompressed_size,
+        "files": result.file_count,
+        "code_sha256": result.sha256_b64,
+        "warnings": list(result.warnings),
+    }
+    if app.json_output:
+        if to_stdout:
+            click.echo(json.dumps(summary, indent=2), err=True)
+        else:
+            emit_json(summary)
+    else:
+        where = "stdout" if to_stdout else str(result.path)
+        info(
+            f"wrote {where}: {human_size(result.size)} "
+            f"({human_size(result.uncompressed_size)} unzipped), {result.file_count} "
+            f"file{'' if result.file_count == 1 else 's'}, "
+            f"CodeSha256 {result.sha256_b64}"
+        )
+    sys.stdout.flush()
+    return 0
