@@ -115,3 +115,30 @@ def test_sandbox_credentials_are_dummy_and_nothing_starts_before_a_client(
     assert creds.access_key == "sandbox"
     assert app.clients.region == "us-east-1"
     assert not (tmp_path / "sandbox").exists()
+
+
+def test_sandbox_ignores_an_inherited_endpoint_but_not_an_explicit_one(monkeypatch) -> None:
+    import click
+
+    from lambherd.cli.main import cli
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    seen: dict[str, object] = {}
+
+    @cli.command("probe-endpoint")
+    @click.pass_obj
+    def probe(app: App) -> None:
+        seen["endpoint"] = app.aws.endpoint_url
+
+    try:
+        cli.main(["--sandbox", "probe-endpoint"], standalone_mode=False)
+        assert seen["endpoint"] is None
+        cli.main(
+            ["--sandbox", "--endpoint-url", "http://127.0.0.1:7", "probe-endpoint"],
+            standalone_mode=False,
+        )
+        assert seen["endpoint"] == "http://127.0.0.1:7"
+        cli.main(["probe-endpoint"], standalone_mode=False)
+        assert seen["endpoint"] == "http://127.0.0.1:9"
+    finally:
+        cli.commands.pop("probe-endpoint", None)

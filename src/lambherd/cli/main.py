@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from lambherd import __version__, exit_codes
 from lambherd.app import App, RenderOptions
@@ -29,7 +30,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
         if entry is None:
-            return None
+            return super().get_command(ctx, cmd_name)  # commands attached directly
         module = importlib.import_module(f"lambherd.cli.{entry[0]}")
         return module.command
 
@@ -89,6 +90,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "--color/--no-color", default=None, help="Force colour on or off (NO_COLOR honoured)."
 )
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to every confirmation.")
+@click.option("--stage", envvar="LAMBHERD_STAGE", help="Project stage ([stages.NAME]).")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -107,6 +109,7 @@ def cli(
     log_level: str,
     color: bool | None,
     assume_yes: bool,
+    stage: str | None,
 ) -> None:
     """lambherd manages AWS Lambda functions as code.
 
@@ -134,15 +137,23 @@ def cli(
         aws=AwsSettings(
             profile=None if sandbox else profile,
             region=region,
-            endpoint_url=endpoint_url,
+            endpoint_url=_endpoint_override(ctx, endpoint_url, sandbox),
             sandbox=sandbox,
         ),
         output=output,
         log_level=log_level,
         color=color,
         assume_yes=assume_yes,
+        stage=stage,
     )
     _setup_logging(log_level)
+
+
+def _endpoint_override(ctx: click.Context, endpoint_url: str | None, sandbox: bool) -> str | None:
+    """The endpoint to use: with the sandbox, an inherited AWS_ENDPOINT_URL does not redirect it."""
+    if sandbox and ctx.get_parameter_source("endpoint_url") is not ParameterSource.COMMANDLINE:
+        return None
+    return endpoint_url
 
 
 def _local_path(base: Path, location: str | None) -> str | None:
