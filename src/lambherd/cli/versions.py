@@ -1,0 +1,51 @@
+"""``lambherd versions``: table of versions and their aliases; ``--delete`` prunes old ones."""
+
+from __future__ import annotations
+
+import click
+
+from lambherd.cli.output import app_of, console, emit_json
+from lambherd.errors import UsageError
+
+
+@click.command("versions")
+@click.option("--delete", is_flag=True, help="Delete old versions (needs --keep-versions).")
+@click.option("--keep-versions", type=int, help="With --delete: how many newest versions to keep.")
+@click.option("--dry-run", is_flag=True, help="With --delete: show what would be deleted.")
+@click.pass_context
+def command(ctx: click.Context, delete: bool, keep_versions: int | None, dry_run: bool) -> None:
+    """List published versions (aliases with their weights), or delete old ones."""
+    from lambherd.versions import list_versions, prune
+
+    app = app_of(ctx)
+    if delete:
+        if keep_versions is None or keep_versions < 1:
+            raise UsageError("--delete needs --keep-versions N (N >= 1)")
+        result = prune(app, keep_versions, dry_run=dry_run)
+        if app.json_output:
+            emit_json({"deleted": [r.step.version for r in result.results], "dry_run": dry_run})  # type: ignore[attr-defined]
+            return
+        if not result.results:
+            click.echo("nothing to delete")
+        prefix = "[dry-run] " if dry_run else ""
+        for r in result.results:
+            click.echo(f"{prefix}{r.step.describe()}")
+        return
+    rows = list_versions(app)
+    if app.json_output:
+        emit_json([row.to_json() for row in rows])
+        return
+    from rich.table import Table
+
+    table = Table(box=None)
+    for title in ("version", "last modified", "code sha256", "aliases", "runtime"):
+        table.add_column(title)
+    for row in rows:
+        table.add_row(
+            row.version,
+            row.last_modified,
+            row.code_sha256[:10],
+            ", ".join(row.aliases),
+            row.runtime,
+        )
+    console(app).print(table)

@@ -1,0 +1,207 @@
+"""The deploy service: load the definition -> validate -> archive (hash) -> read AWS -> plan ->
+execute (or display, for ``--dry-run``). Nothing mutating is sent before the plan is complete.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambherd.app import App
+from lambherd.apply.display import DisplayExecutor
+from lambherd.apply.executor import ExecutionResult, Executor, StepResult
+from lambherd.apply.retry import RetryPolicy
+from lambherd.definition import FunctionDefinition, find_definition, load_function
+from lambherd.errors import DeployError, UsageError
+from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
+from lambherd.plan.remote import RemoteState, read_remote_state
+from lambherd.plan.steps import CodeSource, Plan
+from lambherd.plan.url_planner import url_qualifier
+from lambherd.plan.version_planner import VersionOptions
+
+#: Lambda's limit for a zip sent in the request itself (50 MB); bigger ones go through S3.
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """The ``deploy`` command's switches."""
+
+    dry_run: bool = False
+    alias: str = "current"
+    alias_to_latest: bool = False
+    publish: bool = True
+    keep_versions: int | None = None
+    skip_archive: bool = False
+    skip_configuration: bool = False
+    skip_function: bool = False
+    force_code: bool = False
+    src: Path | None = None
+    max_zip_bytes: int = DIRECT_UPLOAD_LIMIT
+
+
+@dataclass
+class DeployResult:
+    """What a deploy planned and did."""
+
+    plan: Plan
+    execution: ExecutionResult
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when the plan had steps."""
+        return not self.plan.empty
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--output json`` document."""
+        return {
+            "function": self.plan.function_name,
+            "dry_run": self.execution.dry_run,
+            "changed": self.changed,
+            "version": self.execution.version,
+            "alias": self.plan.alias,
+            "changed_fields": list(self.plan.changed_fields),
+            "bytes_uploaded": self.execution.bytes_uploaded,
+            "steps": [
+                {
+                    "step": r.step.kind,
+                    "description": r.step.describe(),
+                    "seconds": round(r.seconds, 3),
+                    "detail": r.detail,
+                }
+                for r in self.execution.results
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def load_definition(app: App) -> FunctionDefinition:
+    """Find and render the definition named by the global options."""
+    path = find_definition(app.workdir, app.function_path)
+    return load_function(path, app.render, app.clients)
+
+
+def deploy(
+    app: App,
+    options: DeployOptions,
+    *,
+    on_step: Callable[[StepResult], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> DeployResult:
+    """Deploy the function in ``app.workdir`` (see the module docstring for the order)."""
+    from lambherd.definition.validate import check_definition
+
+    if options.keep_versions is not None and options.keep_versions < 1:
+        raise UsageError("--keep-versions must be at least 1")
+    if options.alias_to_latest and not options.publish:
+        raise UsageError("--alias-to-latest and --no-publish contradict each other")
+    defn = load_definition(app)
+    warnings = check_definition(defn)
+    with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
+        code = CodeSource()
+        if not options.skip_function:
+            code, archive_warnings = prepare_code(defn, options, Path(tmp))
+            warnings.extend(archive_warnings)
+        remote = read_remote_state(
+            app.clients,
+            defn.name,
+            options.alias,
+            url_qualifier(defn.url_config),
+            url=defn.url_config is not None,
+        )
+        if options.skip_function and not remote.exists:
+            raise DeployError(
+                f"{defn.name}: function does not exist; --skip-function only updates the URL",
+                hint="deploy once without --skip-function",
+            )
+        plan = plan_deploy(
+            DesiredState(config=defn.config, code=code, url_config=defn.url_config),
+            remote,
+            plan_options(options),
+        )
+        runner: Any = (
+            DisplayExecutor()
+            if options.dry_run
+            else Executor(app.clients, retry=retry, on_step=on_step)
+        )
+        execution = runner.run(plan)
+    return DeployResult(plan=plan, execution=execution, warnings=warnings)
+
+
+def plan_options(options: DeployOptions) -> PlanOptions:
+    """The planner's view of the deploy switches."""
+    return PlanOptions(
+        versions=VersionOptions(
+            alias=options.alias,
+            publish=options.publish,
+            alias_to_latest=options.alias_to_latest,
+            keep_versions=options.keep_versions,
+        ),
+        skip_configuration=options.skip_configuration,
+        skip_function=options.skip_function,
+        force_code=options.force_code,
+    )
+
+
+def prepare_code(
+    defn: FunctionDefinition, options: DeployOptions, workdir: Path
+) -> tuple[CodeSource, list[str]]:
+    """Where the code comes from; builds the deterministic zip unless ``--skip-archive``.
+
+    A zip over ``options.max_zip_bytes`` without an S3 location is refused here, before any
+    AWS call.
+    """
+    code_cfg = defn.config.get("Code") or {}
+    if code_cfg.get("ImageUri"):
+        return CodeSource(image_uri=code_cfg["ImageUri"]), []
+    bucket, key = code_cfg.get("S3Bucket"), code_cfg.get("S3Key")
+    if options.skip_archive:
+        if not (bucket and key):
+            raise UsageError("--skip-archive needs Code.S3Bucket and Code.S3Key in the definition")
+        return CodeSource(
+            s3_bucket=bucket, s3_key=key, s3_object_version=code_cfg.get("S3ObjectVersion")
+        ), []
+    from lambherd.archive import build_archive
+
+    source = options.src or defn.source_dir
+    if not source.is_dir():
+        raise UsageError(f"--src {source}: not a folder")
+    dest = workdir / "function.zip"
+    result = build_archive(
+        source,
+        dest,
+        extra_ignores=_definition_ignores(defn, source),
+        max_zipped_bytes=None if bucket else options.max_zip_bytes,
+    )
+    code = CodeSource(
+        sha256=result.sha256_b64,
+        size=result.size,
+        zip_path=str(dest),
+        s3_bucket=bucket,
+        s3_key=key,
+    )
+    return code, list(result.warnings)
+
+
+def local_code_sha256(defn: FunctionDefinition, src: Path | None = None) -> str:
+    """The CodeSha256 the deploy's zip would have (nothing written)."""
+    from lambherd.archive import code_sha256
+
+    source = src or defn.source_dir
+    return code_sha256(source, extra_ignores=_definition_ignores(defn, source))
+
+
+def _definition_ignores(defn: FunctionDefinition, source: Path) -> list[str]:
+    """A definition under a custom name (``--function x.json``) stays out of the zip too."""
+    if defn.path.parent.resolve() == source.resolve():
+        return [f"/{defn.path.name}"]
+    return []
+
+
+def read_state(app: App, name: str, alias: str | None = None) -> RemoteState:
+    """The function's remote state (shared by rollback, versions and delete)."""
+    return read_remote_state(app.clients, name, alias)

@@ -1,0 +1,90 @@
+"""Plan the function itself: create it, update the changed configuration fields, upload code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lambherd.definition.normalize import (
+    NON_CONFIG_FIELDS,
+    RESET_VALUES,
+    definition_from_remote,
+    normalize_config,
+)
+from lambherd.plan.remote import RemoteState
+from lambherd.plan.steps import CodeSource, CreateFunction, Step, UpdateConfiguration, UploadCode
+
+
+@dataclass(frozen=True)
+class FunctionChanges:
+    """What the function planner decided: its steps and the configuration fields that differ."""
+
+    steps: tuple[Step, ...]
+    changed_fields: tuple[str, ...]
+    code_changed: bool
+
+
+def config_differences(desired: dict[str, Any], remote_config: dict[str, Any]) -> list[str]:
+    """Configuration fields whose normalised values differ, sorted."""
+    local = normalize_config(desired)
+    deployed = normalize_config(definition_from_remote(remote_config))
+    return sorted(k for k in set(local) | set(deployed) if local.get(k) != deployed.get(k))
+
+
+def plan_function(
+    desired: dict[str, Any],
+    remote: RemoteState,
+    code: CodeSource,
+    *,
+    skip_configuration: bool = False,
+    force_code: bool = False,
+    include_tags_on_create: bool = True,
+) -> FunctionChanges:
+    """Steps that bring $LATEST to ``desired`` with ``code``."""
+    if not remote.exists:
+        params = {k: v for k, v in desired.items() if k not in {"Code", "Publish", "PublishTo"}}
+        if not include_tags_on_create or not params.get("Tags"):
+            params.pop("Tags", None)
+        else:
+            params["Tags"] = {
+                k: v for k, v in params["Tags"].items() if not str(k).startswith("aws:")
+            }
+        return FunctionChanges((CreateFunction(params=params, code=code),), (), True)
+    steps: list[Step] = []
+    changed: list[str] = []
+    if not skip_configuration:
+        changed = config_differences(desired, remote.configuration or {})
+        if changed:
+            steps.append(_update_step(desired, changed))
+    code_changed = force_code or code.sha256 is None or code.sha256 != remote.code_sha256
+    if code.image_uri and not force_code:
+        code_changed = code.image_uri != _remote_image(remote)
+    if code_changed:
+        steps.append(UploadCode(code=code, remote_sha256=remote.code_sha256))
+    return FunctionChanges(tuple(steps), tuple(changed), code_changed)
+
+
+def _update_step(desired: dict[str, Any], changed: list[str]) -> UpdateConfiguration:
+    """UpdateFunctionConfiguration params: desired values, or Lambda's defaults when absent."""
+    normalised = normalize_config(desired)
+    params: dict[str, Any] = {}
+    reset: list[str] = []
+    for name in changed:
+        if name in NON_CONFIG_FIELDS:
+            continue
+        raw = desired.get(name)
+        if raw not in (None, "", [], {}):
+            params[name] = raw
+            continue
+        if name in normalised:
+            params[name] = normalised[name]
+        elif name in RESET_VALUES:
+            params[name] = RESET_VALUES[name]
+        else:
+            continue
+        reset.append(name)
+    return UpdateConfiguration(params=params, changed=tuple(changed), reset=tuple(reset))
+
+
+def _remote_image(remote: RemoteState) -> str | None:
+    return (remote.configuration or {}).get("ImageUri")

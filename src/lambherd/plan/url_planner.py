@@ -1,0 +1,92 @@
+"""Plan the function URL (function_url.json) and its resource-policy permissions.
+
+Permissions lambherd adds carry a Sid ``lambherd-<hash of the statement>``; reconciling removes
+only such statements, never anyone else's. A permission that changes gets a new Sid, so it is a
+remove plus an add.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from lambherd.plan.remote import RemoteState
+from lambherd.plan.steps import AddPermission, PutFunctionUrl, RemovePermission, Step
+
+SID_PREFIX = "lambherd-"
+_CONFIG_KEYS = ("AuthType", "Cors", "InvokeMode")
+
+
+def url_qualifier(url_config: dict[str, Any] | None) -> str | None:
+    """The alias or version the URL belongs to (``Config.Qualifier``), or None."""
+    if not url_config:
+        return None
+    return (url_config.get("Config") or {}).get("Qualifier")
+
+
+def comparable_url_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """AuthType, Cors and InvokeMode in one comparable shape (defaults filled, lists sorted)."""
+    config = config or {}
+    out: dict[str, Any] = {
+        "AuthType": config.get("AuthType", "AWS_IAM"),
+        "InvokeMode": str(config.get("InvokeMode") or "BUFFERED").upper(),
+    }
+    cors = {}
+    for key, value in (config.get("Cors") or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        cors[key] = sorted(value) if isinstance(value, list) else value
+    if cors:
+        out["Cors"] = dict(sorted(cors.items()))
+    return out
+
+
+def desired_permissions(url_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Sid -> AddPermission parameters for every permission function_url.json asks for."""
+    config = url_config.get("Config") or {}
+    auth = config.get("AuthType", "AWS_IAM")
+    permissions = url_config.get("Permissions")
+    if permissions is None:
+        permissions = [{"Principal": "*"}] if auth == "NONE" else []
+    out: dict[str, dict[str, Any]] = {}
+    for perm in permissions:
+        params = {k: v for k, v in perm.items() if k not in {"StatementId", "Qualifier"}}
+        params.setdefault("Action", "lambda:InvokeFunctionUrl")
+        if params["Action"] == "lambda:InvokeFunctionUrl":
+            params.setdefault("FunctionUrlAuthType", auth)
+        out[statement_id(params)] = params
+    return out
+
+
+def statement_id(params: dict[str, Any]) -> str:
+    """A stable Sid for a permission: the prefix plus a hash of its parameters."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+    return SID_PREFIX + digest[:16]
+
+
+def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[Step, ...]:
+    """PutFunctionUrl and permission steps; nothing when function_url.json is absent."""
+    if url_config is None:
+        return ()
+    config = url_config.get("Config") or {}
+    qualifier = url_qualifier(url_config)
+    steps: list[Step] = []
+    want = comparable_url_config(config)
+    if remote.url_config is None or comparable_url_config(remote.url_config) != want:
+        params = {k: config[k] for k in _CONFIG_KEYS if k in config}
+        params.setdefault("AuthType", want["AuthType"])
+        if remote.url_config is not None and "Cors" not in params and remote.url_config.get("Cors"):
+            params["Cors"] = {}
+        steps.append(
+            PutFunctionUrl(config=params, create=remote.url_config is None, qualifier=qualifier)
+        )
+    wanted = desired_permissions(url_config)
+    existing = {str(s.get("Sid")) for s in remote.policy_statements}
+    ours = {sid for sid in existing if sid.startswith(SID_PREFIX)}
+    for sid in sorted(ours - set(wanted)):
+        steps.append(RemovePermission(statement_id=sid, qualifier=qualifier))
+    for sid, params in wanted.items():
+        if sid not in existing:
+            steps.append(AddPermission(statement_id=sid, params=params, qualifier=qualifier))
+    return tuple(steps)

@@ -1,0 +1,126 @@
+"""Plan versions and the alias: publish when something changed, move the alias, prune."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lambherd.plan.function_planner import config_differences
+from lambherd.plan.remote import RemoteState, aliased_versions
+from lambherd.plan.steps import (
+    LATEST,
+    PUBLISHED,
+    CreateAlias,
+    DeleteVersion,
+    MoveAlias,
+    PublishVersion,
+    Step,
+)
+
+
+@dataclass(frozen=True)
+class VersionOptions:
+    """How a deploy treats versions and its alias."""
+
+    alias: str = "current"
+    publish: bool = True
+    alias_to_latest: bool = False
+    keep_versions: int | None = None
+
+
+def alias_target_matches(
+    desired: dict[str, Any] | None, code_sha256: str | None, remote: RemoteState
+) -> bool:
+    """True when the alias points at a published version equal to ``desired`` and the code.
+
+    This makes an interrupted deploy converge: code uploaded but never published still differs
+    from what the alias serves. ``desired`` None compares the code only.
+    """
+    if remote.alias is None:
+        return False
+    target = remote.version(str(remote.alias.get("FunctionVersion")))
+    if target is None:
+        return False
+    if code_sha256 is not None and target.get("CodeSha256") != code_sha256:
+        return False
+    return desired is None or not config_differences(desired, target)
+
+
+def matching_version(
+    desired: dict[str, Any] | None, code_sha256: str | None, remote: RemoteState
+) -> str | None:
+    """The newest published version equal to ``desired`` and the code, if any."""
+    if code_sha256 is None:
+        return None
+    for number in sorted(remote.published_numbers(), reverse=True):
+        version = remote.version(str(number)) or {}
+        if version.get("CodeSha256") != code_sha256:
+            continue
+        if desired is None or not config_differences(desired, version):
+            return str(number)
+    return None
+
+
+def plan_versions(
+    desired: dict[str, Any],
+    remote: RemoteState,
+    options: VersionOptions,
+    *,
+    function_changed: bool,
+    code_sha256: str | None,
+    compare_config: bool = True,
+) -> tuple[Step, ...]:
+    """PublishVersion / alias / DeleteVersion steps, after the function's own steps."""
+    steps: list[Step] = []
+    if options.alias_to_latest:
+        steps.extend(_point_alias(remote, options.alias, LATEST))
+        return tuple(steps)
+    if not options.publish:
+        return ()
+    compared = desired if compare_config else None
+    needs_publish = function_changed or not alias_target_matches(compared, code_sha256, remote)
+    if not needs_publish:
+        return ()
+    if not function_changed:
+        existing = matching_version(compared, code_sha256, remote)
+        if existing is not None:  # e.g. after a rollback: serve that version again
+            return tuple(_point_alias(remote, options.alias, existing))
+    steps.append(PublishVersion())
+    steps.extend(_point_alias(remote, options.alias, PUBLISHED))
+    if options.keep_versions is not None:
+        protected = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
+        steps.extend(prune_versions(remote, options.keep_versions, protected, publishing=True))
+    return tuple(steps)
+
+
+def _point_alias(remote: RemoteState, name: str, version: str) -> list[Step]:
+    if remote.alias is None:
+        return [CreateAlias(name=name, version=version)]
+    current = str(remote.alias.get("FunctionVersion"))
+    weights = (remote.alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    if current == version and not weights:
+        return []
+    return [
+        MoveAlias(
+            name=name,
+            version=version,
+            from_version=current,
+            revision_id=remote.alias.get("RevisionId"),
+            clear_routing=bool(weights),
+        )
+    ]
+
+
+def prune_versions(
+    remote: RemoteState, keep: int, protected: set[str], *, publishing: bool = False
+) -> list[DeleteVersion]:
+    """DeleteVersion steps keeping the newest ``keep`` versions and every protected one.
+
+    With ``publishing`` the version about to be published counts as one of the ``keep``.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    numbers = sorted(remote.published_numbers(), reverse=True)
+    keep_existing = keep - 1 if publishing else keep
+    doomed = numbers[keep_existing:]
+    return [DeleteVersion(version=str(n)) for n in sorted(doomed) if str(n) not in protected]

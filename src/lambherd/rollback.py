@@ -1,0 +1,80 @@
+"""The rollback service: move an alias back to an older published version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambherd.app import App
+from lambherd.apply.display import DisplayExecutor
+from lambherd.apply.executor import ExecutionResult, Executor
+from lambherd.errors import DeployError, NotFoundError, UsageError
+from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
+from lambherd.plan.steps import DeleteVersion, MoveAlias, Plan, Step
+
+
+@dataclass(frozen=True)
+class RollbackOptions:
+    """The ``rollback`` command's switches."""
+
+    alias: str = "current"
+    version: str | None = None
+    delete_version: bool = False
+    dry_run: bool = False
+
+
+def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> Plan:
+    """MoveAlias back (and DeleteVersion of the version left, if asked); pure."""
+    if not remote.exists:
+        raise NotFoundError(f"{name}: function not found")
+    if remote.alias is None:
+        raise NotFoundError(f"{name}: alias {options.alias!r} not found")
+    current = str(remote.alias.get("FunctionVersion"))
+    numbers = remote.published_numbers()
+    if options.version is not None:
+        target = str(options.version)
+        if not target.isdigit() or int(target) not in numbers:
+            raise NotFoundError(f"{name}: version {target} not found")
+        if target == current:
+            raise UsageError(f"{name}: alias {options.alias} already points to version {target}")
+    else:
+        if not current.isdigit():
+            raise DeployError(f"{name}: alias {options.alias} points to {current}; give --version")
+        older = [n for n in numbers if n < int(current)]
+        if not older:
+            raise DeployError(f"{name}: no published version older than {current} to roll back to")
+        target = str(max(older))
+    weights = (remote.alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    steps: list[Step] = [
+        MoveAlias(
+            name=options.alias,
+            version=target,
+            from_version=current,
+            revision_id=remote.alias.get("RevisionId"),
+            clear_routing=bool(weights),
+        )
+    ]
+    if options.delete_version:
+        others = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
+        if current in others:
+            raise DeployError(
+                f"{name}: version {current} is still used by another alias; not deleting it"
+            )
+        if current.isdigit():
+            steps.append(DeleteVersion(version=current))
+    return Plan(
+        function_name=name,
+        steps=tuple(steps),
+        function_arn=remote.function_arn,
+        alias=options.alias,
+    )
+
+
+def rollback(app: App, options: RollbackOptions) -> ExecutionResult:
+    """Plan the rollback from what AWS reports and run it (or display it)."""
+    from lambherd.deploy import load_definition
+
+    name = load_definition(app).name
+    remote = read_remote_state(app.clients, name, options.alias)
+    plan = plan_rollback(name, remote, options)
+    runner = DisplayExecutor() if options.dry_run else Executor(app.clients)
+    return runner.run(plan)

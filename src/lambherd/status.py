@@ -1,0 +1,45 @@
+"""The status service: the deployed function's state, aliases, code size and URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambherd.app import App
+from lambherd.errors import NotFoundError
+from lambherd.plan.remote import read_remote_state
+
+
+def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
+    """A flat description of the function (read-only)."""
+    from lambherd.deploy import load_definition
+
+    name = load_definition(app).name
+    remote = read_remote_state(app.clients, name, qualifier=qualifier)
+    if not remote.exists:
+        raise NotFoundError(f"{name}: function not found")
+    config = remote.configuration or {}
+    aliases = [
+        {
+            "name": a.get("Name"),
+            "version": a.get("FunctionVersion"),
+            "weights": (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {},
+        }
+        for a in remote.aliases
+    ]
+    return {
+        "name": config.get("FunctionName"),
+        "arn": config.get("FunctionArn"),
+        "version": config.get("Version"),
+        "state": config.get("State"),
+        "state_reason": config.get("StateReason"),
+        "last_update_status": config.get("LastUpdateStatus"),
+        "last_update_status_reason": config.get("LastUpdateStatusReason"),
+        "runtime": config.get("Runtime"),
+        "memory_size": config.get("MemorySize"),
+        "timeout": config.get("Timeout"),
+        "code_size": config.get("CodeSize"),
+        "code_sha256": config.get("CodeSha256"),
+        "last_modified": config.get("LastModified"),
+        "aliases": aliases,
+        "url": (remote.url_config or {}).get("FunctionUrl"),
+    }

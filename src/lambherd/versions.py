@@ -1,0 +1,103 @@
+"""The versions service: a table of published versions with their aliases; pruning old ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambherd.app import App
+from lambherd.apply.display import DisplayExecutor
+from lambherd.apply.executor import ExecutionResult, Executor
+from lambherd.errors import NotFoundError
+from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
+from lambherd.plan.steps import Plan
+from lambherd.plan.version_planner import prune_versions
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version as listed."""
+
+    version: str
+    last_modified: str
+    code_sha256: str
+    runtime: str
+    aliases: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form of the row."""
+        return {
+            "version": self.version,
+            "last_modified": self.last_modified,
+            "code_sha256": self.code_sha256,
+            "runtime": self.runtime,
+            "aliases": self.aliases,
+        }
+
+
+def alias_labels(aliases: tuple[dict[str, Any], ...]) -> dict[str, list[str]]:
+    """version -> alias labels, with weights when an alias splits traffic (``current 90%``)."""
+    out: dict[str, list[str]] = {}
+    for alias in sorted(aliases, key=lambda a: str(a.get("Name"))):
+        name = str(alias.get("Name"))
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        main = str(alias.get("FunctionVersion"))
+        if not weights:
+            out.setdefault(main, []).append(name)
+            continue
+        rest = 1.0 - sum(float(w) for w in weights.values())
+        out.setdefault(main, []).append(f"{name} {rest:.0%}")
+        for version, weight in weights.items():
+            out.setdefault(str(version), []).append(f"{name} {float(weight):.0%}")
+    return out
+
+
+def version_rows(remote: RemoteState) -> list[VersionRow]:
+    """Rows for $LATEST and every published version, newest last."""
+    labels = alias_labels(remote.aliases)
+    configs = [remote.configuration or {}, *sorted(remote.versions, key=_number)]
+    return [
+        VersionRow(
+            version=str(c.get("Version", "$LATEST")),
+            last_modified=str(c.get("LastModified", "")),
+            code_sha256=str(c.get("CodeSha256", "")),
+            runtime=str(c.get("Runtime", c.get("PackageType", ""))),
+            aliases=labels.get(str(c.get("Version", "$LATEST")), []),
+        )
+        for c in configs
+    ]
+
+
+def list_versions(app: App) -> list[VersionRow]:
+    """The versions of the function in ``app.workdir``."""
+    return version_rows(_remote(app))
+
+
+def plan_prune(name: str, remote: RemoteState, keep: int) -> Plan:
+    """DeleteVersion steps keeping the newest ``keep`` and every aliased version; pure."""
+    steps = prune_versions(remote, keep, aliased_versions(remote.aliases))
+    return Plan(function_name=name, steps=tuple(steps), function_arn=remote.function_arn)
+
+
+def prune(app: App, keep: int, *, dry_run: bool = False) -> ExecutionResult:
+    """Delete old versions (``versions --delete --keep-versions N``)."""
+    remote = _remote(app)
+    name = str((remote.configuration or {}).get("FunctionName"))
+    plan = plan_prune(name, remote, keep)
+    runner = DisplayExecutor() if dry_run else Executor(app.clients)
+    return runner.run(plan)
+
+
+def _remote(app: App) -> RemoteState:
+    from lambherd.deploy import load_definition
+
+    name = load_definition(app).name
+    remote = read_remote_state(app.clients, name)
+    if not remote.exists:
+        raise NotFoundError(f"{name}: function not found")
+    return remote
+
+
+def _number(config: dict[str, Any]) -> int:
+    version = str(config.get("Version", "0"))
+    return int(version) if version.isdigit() else 0
