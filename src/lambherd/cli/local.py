@@ -20,22 +20,9 @@ _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
 def _spec(app: App, *, env_vars: Path | None, layer_dirs: tuple[Path, ...], **overrides: Any):
     """Load the definition in the working folder and turn it into a FunctionSpec."""
-    from lambherd.definition import find_definition, load_function
-    from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
+    from lambherd.local.definition_spec import load_local_spec
 
-    definition = load_function(
-        find_definition(app.workdir, app.function_path), app.render, app.clients
-    )
-    env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
-    return spec_from_definition(
-        definition.config,
-        definition.source_dir,
-        env_overrides=env,
-        layer_dirs=tuple(app.resolve(d) for d in layer_dirs),
-        region=app.aws.region,
-        source=definition.display_path,
-        **overrides,
-    )
+    return load_local_spec(app, env_vars=env_vars, layer_dirs=layer_dirs, **overrides)
 
 
 def _read_event(app: App, event: str | None) -> bytes:

@@ -12,7 +12,7 @@ from lambherd.cli.output import app_of, console, emit_json
 
 if TYPE_CHECKING:
     from lambherd.app import App
-    from lambherd.ops.testcases import CaseResult
+    from lambherd.ops.testcases import CaseResult, TestCase
 
 
 @click.command("test")
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 )
 @click.option("--qualifier", help="Alias or version to test (overrides each case's).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML.")
+@click.option("--local", is_flag=True, help="Run the cases in the local emulator, not on AWS.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -32,8 +33,12 @@ def command(
     cases_file: Path | None,
     qualifier: str | None,
     junit: Path | None,
+    local: bool,
 ) -> int:
-    """Invoke each case and check the result; exit 1 when any case fails."""
+    """Invoke each case and check the result; exit 1 when any case fails.
+
+    With --local the function runs from its folder in the local emulator (warm between cases).
+    """
     from lambherd.ops.invoke import lambda_invoker, resolve_target
     from lambherd.ops.testcases import find_tests_file, junit_xml, load_cases, run_cases
 
@@ -41,8 +46,11 @@ def command(
     target = resolve_target(app, function_name)
     path = app.resolve(cases_file) if cases_file else find_tests_file(target.definition_dir)
     cases = load_cases(path)
-    invoker = lambda_invoker(app.clients.client("lambda"), target.name)
-    results = run_cases(cases, invoker, qualifier=qualifier)
+    if local:
+        results = _run_locally(app, cases, qualifier)
+    else:
+        invoker = lambda_invoker(app.clients.client("lambda"), target.name)
+        results = run_cases(cases, invoker, qualifier=qualifier)
     if junit is not None:
         out = app.resolve(junit)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +60,21 @@ def command(
     else:
         _print_results(app, results)
     return exit_codes.SUCCESS if all(r.passed for r in results) else exit_codes.FAILURE
+
+
+def _run_locally(app: App, cases: list[TestCase], qualifier: str | None) -> list[CaseResult]:
+    from lambherd.cli.output import warn
+    from lambherd.local import LocalRuntime
+    from lambherd.local.definition_spec import load_local_spec
+    from lambherd.local.invoker import local_invoker
+    from lambherd.ops.testcases import run_cases
+
+    spec = load_local_spec(app)
+    with LocalRuntime() as runtime:
+        runtime.register(spec)
+        for message in runtime.warnings:
+            warn(message)
+        return run_cases(cases, local_invoker(runtime, spec.name), qualifier=qualifier)
 
 
 def _print_results(app: App, results: list[CaseResult]) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import DefinitionError, LocalRuntimeError, UsageError
 from lambherd.local.runtime import FunctionSpec
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 CONCURRENCY_FILE = "concurrency.json"
 
@@ -105,4 +108,29 @@ def spec_from_definition(
         region=region or "us-east-1",
         log_group=logging_config.get("LogGroup"),
         architecture=str(architectures[0]),
+    )
+
+
+def load_local_spec(
+    app: App,
+    *,
+    env_vars: Path | None = None,
+    layer_dirs: tuple[Path, ...] = (),
+    **overrides: Any,
+) -> FunctionSpec:
+    """The spec of the function defined in the app's folder (``--function``, ``-C``)."""
+    from lambherd.definition import find_definition, load_function
+
+    definition = load_function(
+        find_definition(app.workdir, app.function_path), app.render, app.clients
+    )
+    env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
+    return spec_from_definition(
+        definition.config,
+        definition.source_dir,
+        env_overrides=env,
+        layer_dirs=tuple(app.resolve(d) for d in layer_dirs),
+        region=app.aws.region,
+        source=definition.display_path,
+        **overrides,
     )
