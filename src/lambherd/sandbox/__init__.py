@@ -6,6 +6,9 @@ dispatcher.py   the WSGI stack: our endpoints, the Lambda layer, moto; journals 
 lambda_ext.py   what lambherd adds to moto's Lambda (invoke, RevisionId, concurrency...)
 telemetry.py    invocation logs and metrics written into moto's CloudWatch
 persistence.py  the journal of mutating requests, replayed on start
+compaction.py   rewrites invocation logs/metrics in the journal as a few batches (faster restarts)
+cloudwatch_ext.py  percentile statistics (p50, p99...) for GetMetricData, which moto lacks
+function_url.py    function URLs served on the sandbox's port (payload format 2.0)
 """
 
 from __future__ import annotations

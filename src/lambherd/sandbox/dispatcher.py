@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from lambherd.aws import DEFAULT_REGION
-from lambherd.sandbox import persistence
+from lambherd.sandbox import cloudwatch_ext, compaction, function_url, persistence
 from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, parse_route, split_name
 from lambherd.sandbox.telemetry import Telemetry
 
@@ -86,14 +86,36 @@ class SandboxApp:
         """Stop every execution environment."""
         self.lambda_layer.close()
 
+    def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
+        """Compact the journal when it is over ``threshold`` bytes (default from the env).
+
+        Never raises: a failed compaction leaves the journal as it was.
+        """
+        if self.journal is None:
+            return None
+        limit = compaction.threshold_bytes() if threshold is None else threshold
+        if self.journal.size() <= limit:
+            return None
+        try:
+            return compaction.compact(self.journal, lock=self._write_lock)
+        except Exception:  # keep serving/stopping; the journal is untouched until the swap
+            log.exception("journal compaction failed")
+            return None
+
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_lambherd/"):
             return self._own(environ)(environ, start_response)
+        url = function_url.match(environ)
+        if url is not None:  # a function URL: invoke, never journaled
+            body = _read_body(environ)
+            resp = function_url.serve(self.lambda_layer, url[0], url[1], environ, body)
+            return resp(environ, start_response)
         body = _read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
+        body = _decompressed(environ, body, service)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
@@ -115,6 +137,8 @@ class SandboxApp:
         self, route: Route | None, environ: dict[str, Any], body: bytes, region: str
     ) -> Response:
         if route is None:
+            if persistence.action_name(environ, body) == "GetMetricData":
+                cloudwatch_ext.install(region)
             return self.call_moto(environ, body)
         try:
             return self.lambda_layer.handle(route, environ, body, region)
@@ -199,6 +223,28 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
     return body
+
+
+def _decompressed(environ: dict[str, Any], body: bytes, service: str | None) -> bytes:
+    """The body of a request an SDK gzip-compressed (CloudWatch PutMetricData over 10 KB).
+
+    moto's server would decompress such a body twice and fail; the sandbox hands it a plain
+    body (and journals that). S3's Content-Encoding is object metadata and is left alone.
+    """
+    if service in (None, "s3") or environ.get("HTTP_CONTENT_ENCODING", "").lower() != "gzip":
+        return body
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    import gzip
+
+    try:
+        plain = gzip.decompress(body)
+    except (OSError, EOFError):
+        return body
+    del environ["HTTP_CONTENT_ENCODING"]
+    environ["wsgi.input"] = persistence.body_stream(plain)
+    environ["CONTENT_LENGTH"] = str(len(plain))
+    return plain
 
 
 def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:

@@ -112,6 +112,17 @@ class Invoker:
             headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode("ascii")
         return Response(result.payload, status=200, headers=headers)
 
+    def invoke_direct(
+        self, name: str, qualifier: str | None, payload: bytes, region: str
+    ) -> InvokeResult:
+        """Run one synchronous invocation (function URLs); raises ThrottledError/NotFoundError."""
+        version = self.layer.pick_version(name, qualifier or "$LATEST", region)
+        if version is None:
+            raise NotFoundError(f"function {name}{':' + qualifier if qualifier else ''} not found")
+        spec = self.spec_for(name, version, region)
+        resource = f"{name}:{qualifier}" if qualifier else None
+        return self._run(spec, payload, None, resource)
+
     def _run(
         self, spec: FunctionSpec, payload: bytes, context: str | None, resource: str | None
     ) -> InvokeResult:
@@ -169,9 +180,11 @@ class Invoker:
             handler, runtime = fn.handler, fn.run_time or "python3.12"
             memory, timeout = int(fn.memory_size or 128), float(fn.timeout or 3)
             architecture = (fn.architectures or ["x86_64"])[0]
+            layers = self._layer_zips(fn, region)
         if not code:
             raise NotFoundError(f"{name}:{version} has no code the sandbox can run")
         code_dir = self._extract(code)
+        layer_dirs = tuple(self._extract(zipped) for zipped in layers)
         endpoint = self.layer.endpoint
         spec = FunctionSpec(
             name=name,
@@ -182,6 +195,7 @@ class Invoker:
             timeout_s=timeout,
             environment=environment,
             version=version,
+            layer_dirs=layer_dirs,
             reserved_concurrency=latest_reserved,
             provisioned=provisioned,
             region=region,
@@ -203,6 +217,21 @@ class Invoker:
                 with self._lock:
                     self._specs[(name, version)] = spec
         return spec
+
+    def _layer_zips(self, fn: Any, region: str) -> list[bytes]:
+        """The zips of a function version's layers, in its ``Layers`` order."""
+        zips = []
+        for entry in getattr(fn, "layers", None) or []:
+            arn = entry.get("Arn", "") if isinstance(entry, dict) else str(entry)
+            try:
+                found = self.layer.backend(region).layers_versions_by_arn(arn)
+            except HTTPException:  # moto reports "not found" as a werkzeug HTTPException
+                found = None
+            code = bytes(getattr(found, "code_bytes", b"") or b"") if found else b""
+            if not code:
+                raise NotFoundError(f"layer {arn} of {fn.function_name} has no content")
+            zips.append(code)
+        return zips
 
     def refresh_concurrency(self, name: str, region: str) -> None:
         """Apply the current reserved and provisioned concurrency of ``name``."""
@@ -237,7 +266,7 @@ class Invoker:
                 pass
 
     def _extract(self, code: bytes) -> Path:
-        """Extract a zip once into the state dir, keyed by its SHA-256."""
+        """Extract a zip (code or layer) once into the state dir, keyed by its SHA-256."""
         sha = hashlib.sha256(code).hexdigest()
         target = self.layer.state_dir / "code" / sha
         if target.is_dir():

@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID
+from lambherd.sandbox.function_url import UrlTarget, public_url, url_id
 
 MotoCall = Callable[[dict[str, Any], bytes], Response]
 
@@ -128,6 +129,7 @@ class LambdaLayer:
         self.alias_revisions: dict[tuple[str, str], str] = {}  # (function, alias)
         self.kept: dict[tuple[str, str], dict[str, Any]] = {}  # fields moto drops
         self.provisioned: dict[tuple[str, str], dict[str, Any]] = {}  # (function, qualifier)
+        self.urls: dict[str, UrlTarget] = {}  # function URL id -> function
         self._invoker: Any = None
 
     # -- state ------------------------------------------------------------------------
@@ -139,6 +141,7 @@ class LambdaLayer:
             self.alias_revisions.clear()
             self.kept.clear()
             self.provisioned.clear()
+            self.urls.clear()
         if self._invoker is not None:
             self._invoker.close()
             self._invoker = None
@@ -171,6 +174,10 @@ class LambdaLayer:
         """Run the function through the local emulator."""
         return self._get_invoker().invoke(route, environ, body, region)
 
+    def invoker(self) -> Any:
+        """The Invoker (made on first use)."""
+        return self._get_invoker()
+
     def _get_invoker(self) -> Any:
         with self._lock:
             if self._invoker is None:
@@ -195,6 +202,8 @@ class LambdaLayer:
         doc = _json(body)
         if sub == "provisioned-concurrency":
             return self._provisioned(route, doc, region)
+        if sub == "urls" and method == "GET":  # ListFunctionUrlConfigs: moto lacks it
+            return self._list_urls(route, environ, region)
         stale = self._stale_revision(route, doc)
         if stale is not None:
             return stale
@@ -211,6 +220,8 @@ class LambdaLayer:
             self._keep_fields(name, doc)
         if method != "GET":
             self._after_change(route, doc, resp, region)
+        if sub in {"url", "urls"}:
+            return self._fix_urls(resp, environ, route, region)
         return self._fix(resp, environ)
 
     # -- RevisionId -----------------------------------------------------------------------
@@ -261,6 +272,12 @@ class LambdaLayer:
                 self.alias_revisions.pop((name, route.rest), None)
                 self.provisioned.pop((name, route.rest), None)
             return
+        if sub == "url":
+            uid = url_id(region, name, route.qualifier)
+            if method == "DELETE":
+                self.urls.pop(uid, None)
+            else:
+                self.urls[uid] = UrlTarget(region, name, route.qualifier)
         if sub in {"code", "configuration", "policy", "concurrency", "url"}:
             self._bump(name)
             if self._invoker is not None:
@@ -350,6 +367,10 @@ class LambdaLayer:
             for table in (self.revisions, self.alias_revisions, self.kept, self.provisioned):
                 for key in [k for k in table if k[0] == name]:
                     del table[key]
+            for uid in [
+                u for u, t in self.urls.items() if (t.region, t.function) == (region, name)
+            ]:
+                del self.urls[uid]
         if self._invoker is not None:
             self._invoker.forget(name, qualifier)
         return resp
@@ -423,6 +444,50 @@ class LambdaLayer:
         for alias in doc.get("Aliases") or []:
             self._fix_alias(alias)
         return _replace_json(resp, doc)
+
+    # -- function URLs ----------------------------------------------------------------------
+    def _fix_urls(
+        self, resp: Response, environ: dict[str, Any], route: Route, region: str
+    ) -> Response:
+        """Replace moto's made-up ``*.on.aws`` FunctionUrl with the one the sandbox serves."""
+        doc = _json(resp.get_data())
+        if not doc:
+            return resp
+        host = environ.get("HTTP_HOST") or self.endpoint.split("://", 1)[-1]
+        name = route.function or ""
+        configs = doc.get("FunctionUrlConfigs") or ([doc] if "FunctionUrl" in doc else [])
+        for config in configs:
+            qualifier = route.qualifier
+            if route.sub == "urls" or qualifier is None:
+                known = [t for t in self.urls.values() if (t.region, t.function) == (region, name)]
+                qualifier = known[0].qualifier if known else qualifier
+            config["FunctionUrl"] = public_url(host, url_id(region, name, qualifier))
+        return _replace_json(resp, doc)
+
+    def _list_urls(self, route: Route, environ: dict[str, Any], region: str) -> Response:
+        name = route.function or ""
+        try:
+            fn = self.backend(region).get_function(name)
+        except HTTPException:  # moto reports "not found" as a werkzeug HTTPException
+            return error(404, "ResourceNotFoundException", f"Function not found: {name}")
+        config = getattr(fn, "url_config", None)
+        doc = {"FunctionUrlConfigs": [config.to_dict()] if config is not None else []}
+        return self._fix_urls(ok(doc), environ, route, region)
+
+    def url_target(self, uid: str) -> UrlTarget | None:
+        """The function a URL id stands for, if that URL exists."""
+        with self._lock:
+            return self.urls.get(uid)
+
+    def url_auth_type(self, target: UrlTarget) -> str | None:
+        """The AuthType of a function's URL config (None when it has none any more)."""
+        with self._lock:
+            try:
+                fn = self.backend(target.region).get_function(target.function)
+            except HTTPException:  # moto reports "not found" as a werkzeug HTTPException
+                return None
+            config = getattr(fn, "url_config", None)
+            return str(config.config.get("AuthType") or "NONE") if config is not None else None
 
     # -- code download ----------------------------------------------------------------------
     def code_location(self, environ: dict[str, Any], config: dict[str, Any]) -> str:

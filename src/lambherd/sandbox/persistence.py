@@ -139,6 +139,18 @@ class Journal:
         self.path = path
         self._lock = threading.Lock()
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while a line is appended (compaction holds it to swap the file)."""
+        return self._lock
+
+    def size(self) -> int:
+        """The journal's size in bytes (0 when there is none)."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
     def append(self, request: RecordedRequest) -> None:
         """Add one request at the end."""
         line = request.to_json() + "\n"
@@ -168,16 +180,26 @@ class Journal:
 
 def replay(journal: Journal, app: Callable[..., Any]) -> int:
     """Run every journaled request through ``app``; returns how many were replayed."""
+    import logging
+
     count = 0
     for request in journal.entries():
-        result = app(request.environ(), lambda *_a, **_k: None)
         try:
-            for _ in result:
-                pass
-        finally:
-            close = getattr(result, "close", None)
-            if close:
-                close()
+            result = app(request.environ(), lambda *_a, **_k: None)
+            try:
+                for _ in result:
+                    pass
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+        except Exception:  # one bad entry must not keep the sandbox from starting
+            logging.getLogger("lambherd.sandbox").exception(
+                "journal entry %d (%s %s) could not be replayed",
+                count + 1,
+                request.method,
+                request.path,
+            )
         count += 1
     return count
 
