@@ -101,6 +101,10 @@ def deploy(
         raise UsageError("--alias-to-latest and --no-publish contradict each other")
     defn = load_definition(app)
     warnings = check_definition(defn)
+    if not (options.skip_function or options.skip_archive or options.src):
+        from lambherd.build import build_function
+
+        build_function(defn.source_dir, defn.config)  # dependencies first (cached)
     with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
         code = CodeSource()
         if not options.skip_function:
@@ -175,6 +179,7 @@ def prepare_code(
         source,
         dest,
         extra_ignores=_definition_ignores(defn, source),
+        extra_trees=_build_trees(defn, source),
         max_zipped_bytes=None if bucket else options.max_zip_bytes,
     )
     code = CodeSource(
@@ -192,14 +197,27 @@ def local_code_sha256(defn: FunctionDefinition, src: Path | None = None) -> str:
     from lambherd.archive import code_sha256
 
     source = src or defn.source_dir
-    return code_sha256(source, extra_ignores=_definition_ignores(defn, source))
+    return code_sha256(
+        source,
+        extra_ignores=_definition_ignores(defn, source),
+        extra_trees=_build_trees(defn, source),
+    )
 
 
 def _definition_ignores(defn: FunctionDefinition, source: Path) -> list[str]:
-    """A definition under a custom name (``--function x.json``) stays out of the zip too."""
+    """A definition under a custom name (``--function x.json``) stays out of the zip too, and
+    so does ``.lambherd/`` (builds and stamps; the build is added by ``_build_trees``)."""
     if defn.path.parent.resolve() == source.resolve():
-        return [f"/{defn.path.name}"]
-    return []
+        return ["/.lambherd/", f"/{defn.path.name}"]
+    return ["/.lambherd/"]
+
+
+def _build_trees(defn: FunctionDefinition, source: Path) -> list[Path]:
+    """The dependency build (``lambherd build``) of the definition's folder, at the zip root."""
+    from lambherd.build import build_dir
+
+    build = build_dir(defn.source_dir)
+    return [build] if source.resolve() == defn.source_dir.resolve() and build.is_dir() else []
 
 
 def read_state(app: App, name: str, alias: str | None = None) -> RemoteState:

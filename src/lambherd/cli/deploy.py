@@ -24,6 +24,16 @@ from lambherd.cli.output import app_of, emit_json, info, warn
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to zip (default: the definition's folder).",
 )
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Project: functions deployed at once.",
+)
+@click.option("--only", multiple=True, metavar="NAME/GLOB", help="Project: only these functions.")
+@click.option("--fail-fast", is_flag=True, help="Project: start no more after a failure.")
+@click.option("--prune", is_flag=True, help="Project: delete owned functions whose folder is gone.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -37,12 +47,31 @@ def command(
     skip_function: bool,
     force_code: bool,
     src: Path | None,
-) -> None:
+    parallel: int,
+    only: tuple[str, ...],
+    fail_fast: bool,
+    prune: bool,
+) -> int | None:
     """Deploy the function: only what changed is sent; an unchanged function uploads nothing."""
     from lambherd.apply.display import plan_lines
     from lambherd.deploy import DeployOptions, deploy
 
     app = app_of(ctx)
+    from lambherd.project.config import open_project
+
+    project = open_project(app.workdir, app.function_path, app.stage)
+    if project is not None:  # a lambherd.toml here or above: deploy the project
+        from lambherd.cli.project_view import run_project_deploy
+
+        return run_project_deploy(
+            app,
+            project,
+            parallel=parallel,
+            only=only,
+            fail_fast=fail_fast,
+            prune=prune,
+            dry_run=dry_run,
+        )
     options = DeployOptions(
         dry_run=dry_run,
         alias=alias,

@@ -1,0 +1,154 @@
+"""How project changesets and project deploys are shown (shared by ``plan`` and ``deploy``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from lambherd.app import App
+from lambherd.cli.output import console
+
+_OPS = {
+    "add": ("+ Add", "green"),
+    "modify": ("* Modify", "yellow"),
+    "delete": ("- Delete", "red"),
+    "none": ("  No change", "dim"),
+}
+
+
+def show_changeset(app: App, changeset: Any, *, prune: bool | None = None) -> None:
+    """The changeset table and its summary line (stdout)."""
+    from rich.table import Table
+
+    out = console(app)
+    table = Table(title=f"project {changeset.project}", title_justify="left", show_lines=False)
+    table.add_column("Operation", no_wrap=True)
+    table.add_column("Function", no_wrap=True)
+    table.add_column("Folder")
+    table.add_column("Changes")
+    for row in changeset.changes:
+        label, style = _OPS[row.operation]
+        table.add_row(
+            f"[{style}]{label}[/]", row.name, row.folder or "-", ", ".join(row.changes) or "-"
+        )
+    out.print(table)
+    out.print(f"Plan: {changeset.summary()}.")
+    if changeset.count("delete") and not prune:
+        out.print("Delete rows are applied only by `lambherd deploy --prune`.")
+
+
+class DeployProgress:
+    """A live table (on a terminal) or one line per event (otherwise) of a project deploy."""
+
+    def __init__(self, app: App, names: list[str]) -> None:
+        self.app = app
+        self.console = console(app, stderr=True)
+        self.rows: dict[str, tuple[str, str]] = {n: ("waiting", "") for n in names}
+        self.lock = threading.Lock()
+        self.live: Any = None
+
+    def __enter__(self) -> DeployProgress:
+        if self.console.is_terminal and self.rows:
+            from rich.live import Live
+
+            self.live = Live(self._table(), console=self.console, refresh_per_second=8)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.__exit__(*exc)
+
+    def __call__(self, event: Any) -> None:
+        with self.lock:
+            if event.kind == "step":
+                state = f"step {event.step_index}/{event.step_count}"
+            else:
+                state = {"start": "running"}.get(event.kind, event.kind)
+            self.rows[event.function] = (state, event.detail)
+            if self.live is not None:
+                self.live.update(self._table())
+            elif event.kind != "step":
+                click.echo(f"{event.function}: {state}: {event.detail}".rstrip(": "), err=True)
+
+    def _table(self) -> Any:
+        from rich.table import Table
+
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("Function", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Detail")
+        colours = {"done": "green", "failed": "red", "skipped": "yellow", "running": "cyan"}
+        for name, (state, detail) in self.rows.items():
+            colour = colours.get(state, "cyan" if state.startswith("step") else "dim")
+            table.add_row(name, f"[{colour}]{state}[/]", detail)
+        return table
+
+
+def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
+    """A ``DeployProgress`` over the rows a deploy will touch."""
+    names = [
+        c.name
+        for c in changeset.changes
+        if c.operation != "none" and (c.operation != "delete" or prune)
+    ]
+    return DeployProgress(app, names)
+
+
+def run_project_deploy(
+    app: App,
+    project: Any,
+    *,
+    parallel: int,
+    only: tuple[str, ...],
+    fail_fast: bool,
+    prune: bool,
+    dry_run: bool = False,
+) -> int:
+    """``deploy`` for a project: build, plan, confirm a prune, deploy with live progress."""
+    from lambherd import exit_codes
+    from lambherd.cli.output import confirm, emit_json, info, warn
+    from lambherd.project.service import DeploySession, ProjectDeployOptions, folder_scope
+
+    only = folder_scope(app, project, only)
+    options = ProjectDeployOptions(parallel=parallel, only=only, fail_fast=fail_fast, prune=prune)
+    with DeploySession(app, project, options) as session:
+        changeset = session.changeset
+        assert changeset is not None
+        for message in changeset.warnings:
+            warn(message)
+        for build in session.builds:
+            if build.status in ("installed", "cached"):
+                info(f"{build.folder.name}: dependencies {build.status} ({build.detail})")
+        if dry_run:
+            if app.json_output:
+                emit_json(changeset.to_json())
+            else:
+                show_changeset(app, changeset, prune=prune)
+            return exit_codes.SUCCESS
+        doomed = [c.name for c in changeset.changes if c.operation == "delete"]
+        if prune and doomed:
+            question = f"delete {len(doomed)} function(s) of project {project.name}: "
+            if not confirm(app, question + ", ".join(doomed) + "?"):
+                from lambherd.errors import UsageError
+
+                raise UsageError(
+                    "prune not confirmed; nothing deployed", hint="pass --yes to confirm"
+                )
+        if not app.json_output:
+            show_changeset(app, changeset, prune=prune)
+        progress = progress_for(app, changeset, prune)
+        with progress:  # type: ignore[attr-defined]
+            result = session.run(progress)
+    if app.json_output:
+        emit_json({"plan": changeset.to_json(), "deploy": result.to_json()})
+    else:
+        for outcome in result.outcomes:
+            if outcome.error:
+                click.echo(f"error: {outcome.name}: {outcome.error}", err=True)
+        click.echo(f"Deploy: {result.summary()}, {result.bytes_uploaded} bytes uploaded.")
+    return exit_codes.SUCCESS if result.ok else exit_codes.FAILURE

@@ -1,0 +1,311 @@
+"""A project's changeset: one ``Plan`` per function (+ Add, * Modify, no change) and the
+functions the project owns whose folder is gone (- Delete, applied only with ``--prune``).
+
+Reading is parallel (one worker per function, bounded) and read-only: the planner is the
+single-function one (``lambherd.plan``), fed the project's merged definitions.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambherd.app import RenderOptions
+from lambherd.definition import FunctionDefinition, load_function
+from lambherd.errors import DefinitionError, ValidationError, describe_client_error
+from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
+from lambherd.plan.remote import read_remote_state
+from lambherd.plan.steps import (
+    AddPermission,
+    CreateAlias,
+    CreateFunction,
+    DeleteFunction,
+    DeleteVersion,
+    MoveAlias,
+    Plan,
+    PublishVersion,
+    PutFunctionUrl,
+    RemovePermission,
+    Step,
+    TagResource,
+    UntagResource,
+    UpdateConfiguration,
+    UploadCode,
+)
+from lambherd.plan.url_planner import url_qualifier
+from lambherd.plan.version_planner import VersionOptions
+from lambherd.project.config import OWNER_TAG, DeploySettings, ProjectConfig, project_definition
+from lambherd.project.discovery import FunctionFolder, discover_functions, matches_any
+from lambherd.project.packaging import package_code
+
+ADD, MODIFY, DELETE, NONE = "add", "modify", "delete", "none"
+DEFAULT_READ_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class ProjectFunction:
+    """One function of the project, rendered with the project's defaults and owner tag."""
+
+    folder: FunctionFolder
+    definition: FunctionDefinition
+    settings: DeploySettings
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The function's name."""
+        return self.definition.name
+
+
+@dataclass(frozen=True)
+class FunctionChange:
+    """One row of the changeset."""
+
+    name: str
+    operation: str
+    plan: Plan
+    folder: str | None = None
+    changes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """This row as a JSON document."""
+        return {
+            "function": self.name,
+            "operation": self.operation,
+            "folder": self.folder,
+            "changes": list(self.changes),
+            "steps": [s.describe() for s in self.plan.steps],
+        }
+
+
+@dataclass(frozen=True)
+class Changeset:
+    """Every function's change, ordered by function name."""
+
+    project: str
+    changes: tuple[FunctionChange, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def count(self, operation: str) -> int:
+        """How many rows have ``operation``."""
+        return sum(1 for c in self.changes if c.operation == operation)
+
+    @property
+    def changed(self) -> bool:
+        """True when anything would be added, modified or deleted."""
+        return any(c.operation != NONE for c in self.changes)
+
+    def summary(self) -> str:
+        """``2 to add, 1 to modify, 0 to delete, 47 unchanged``."""
+        return (
+            f"{self.count(ADD)} to add, {self.count(MODIFY)} to modify, "
+            f"{self.count(DELETE)} to delete, {self.count(NONE)} unchanged"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``plan --output json`` document."""
+        return {
+            "project": self.project,
+            "changed": self.changed,
+            "summary": {op: self.count(op) for op in (ADD, MODIFY, DELETE, NONE)},
+            "functions": [c.to_json() for c in self.changes],
+            "warnings": list(self.warnings),
+        }
+
+
+# -----------------------------------------------------------------------------------------
+# Loading
+# -----------------------------------------------------------------------------------------
+def project_render_options(project: ProjectConfig, base: RenderOptions) -> RenderOptions:
+    """``base`` plus the stage's envfiles (relative to the project root)."""
+    if project.stage is None or not project.stage.envfiles:
+        return base
+    from dataclasses import replace
+
+    extra = tuple(str(project.root / e) for e in project.stage.envfiles)
+    return replace(base, envfiles=(*extra, *base.envfiles))
+
+
+def load_project_functions(
+    project: ProjectConfig, render: RenderOptions, clients: Any = None
+) -> list[ProjectFunction]:
+    """Render and validate every function of the project; every problem reported at once."""
+    from lambherd.definition.validate import check_definition
+
+    render = project_render_options(project, render)
+    loaded: list[ProjectFunction] = []
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for folder in discover_functions(project):
+        where = f"{folder.key}/{folder.definition.name}"
+        try:
+            raw = load_function(folder.definition, render, clients)
+            defn = FunctionDefinition(
+                path=raw.path,
+                config=project_definition(project, raw.config),
+                url_config=raw.url_config,
+            )
+            warnings = check_definition(defn)
+            settings = project.settings_for(folder.key)
+        except ValidationError as exc:
+            problems.extend(f"{where}: {p}" for p in exc.problems)
+            continue
+        except DefinitionError as exc:
+            problems.append(f"{folder.key}: {exc.message}")
+            continue
+        if defn.name in owners:
+            problems.append(f"{where}: FunctionName {defn.name} is also in {owners[defn.name]}")
+            continue
+        owners[defn.name] = where
+        loaded.append(ProjectFunction(folder, defn, settings, tuple(warnings)))
+    if problems:
+        raise ValidationError(problems, source=f"project {project.name}")
+    return loaded
+
+
+# -----------------------------------------------------------------------------------------
+# Planning
+# -----------------------------------------------------------------------------------------
+def plan_project(
+    clients: Any,
+    project: ProjectConfig,
+    functions: list[ProjectFunction],
+    *,
+    only: tuple[str, ...] = (),
+    zip_dir: Path | None = None,
+    workers: int = DEFAULT_READ_WORKERS,
+) -> Changeset:
+    """Plan every selected function and find prune candidates, reading AWS in parallel.
+
+    ``zip_dir`` None hashes code without writing zips (``plan``); a folder gets one zip per
+    function (``deploy``). Nothing here sends a mutating call.
+    """
+    selected = [f for f in functions if matches_any(only, f.name, f.folder.key, f.folder.basename)]
+    known = {f.name for f in functions}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [
+            pool.submit(_plan_one, clients, fn, zip_dir / f"{i}.zip" if zip_dir else None)
+            for i, fn in enumerate(selected)
+        ]
+        orphans = pool.submit(_owned_orphans, clients, project.name, known, only)
+        rows = [f.result() for f in futures] + orphans.result()
+    rows.sort(key=lambda c: c.name)
+    warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
+    return Changeset(project=project.name, changes=tuple(rows), warnings=warnings)
+
+
+def _plan_one(clients: Any, fn: ProjectFunction, zip_path: Path | None) -> FunctionChange:
+    defn = fn.definition
+    code, archive_warnings = package_code(defn, zip_path)
+    remote = read_remote_state(
+        clients,
+        defn.name,
+        fn.settings.alias,
+        url_qualifier(defn.url_config),
+        url=defn.url_config is not None,
+    )
+    options = PlanOptions(
+        versions=VersionOptions(
+            alias=fn.settings.alias,
+            publish=fn.settings.publish,
+            keep_versions=fn.settings.keep_versions,
+        )
+    )
+    plan = plan_deploy(
+        DesiredState(config=defn.config, code=code, url_config=defn.url_config), remote, options
+    )
+    if plan.empty:
+        operation = NONE
+    elif plan.of_type(CreateFunction):
+        operation = ADD
+    else:
+        operation = MODIFY
+    return FunctionChange(
+        name=defn.name,
+        operation=operation,
+        plan=plan,
+        folder=fn.folder.key,
+        changes=describe_changes(plan.steps),
+        warnings=(*fn.warnings, *archive_warnings),
+    )
+
+
+def _owned_orphans(
+    clients: Any, project: str, known: set[str], only: tuple[str, ...]
+) -> list[FunctionChange]:
+    """Functions tagged as owned by ``project`` that no folder defines any more."""
+    from botocore.exceptions import ClientError
+
+    lam = clients.client("lambda")
+    try:
+        listed = [
+            f
+            for page in lam.get_paginator("list_functions").paginate()
+            for f in page.get("Functions", [])
+        ]
+    except ClientError as exc:
+        raise describe_client_error(exc, "list functions") from exc
+    others = [
+        f for f in listed if f["FunctionName"] not in known and matches_any(only, f["FunctionName"])
+    ]
+
+    def tags_of(fn: dict[str, Any]) -> dict[str, str]:
+        try:
+            return lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
+        except ClientError as exc:
+            raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
+
+    # A pool of its own: the planning pool's workers may all be busy.
+    with ThreadPoolExecutor(max_workers=8) as own:
+        tagged = list(own.map(tags_of, others))
+    rows = []
+    for fn, tags in zip(others, tagged, strict=True):
+        if tags.get(OWNER_TAG) != project:
+            continue
+        name = fn["FunctionName"]
+        plan = Plan(
+            function_name=name,
+            steps=(DeleteFunction(name=name),),
+            function_arn=fn.get("FunctionArn"),
+            revision_id=fn.get("RevisionId"),
+        )
+        rows.append(FunctionChange(name, DELETE, plan, None, ("function (folder gone)",)))
+    return rows
+
+
+def describe_changes(steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """What a plan changes, in words: fields, code, version, alias, URL, tags, concurrency."""
+    out: list[str] = []
+
+    def add(item: str) -> None:
+        if item not in out:
+            out.append(item)
+
+    for step in steps:
+        if isinstance(step, CreateFunction):
+            add("new function")
+        elif isinstance(step, UpdateConfiguration):
+            for name in step.changed:
+                add(name)
+        elif isinstance(step, UploadCode):
+            add("code")
+        elif isinstance(step, PublishVersion):
+            add("version")
+        elif isinstance(step, CreateAlias | MoveAlias):
+            add(f"alias {step.name}")
+        elif isinstance(step, DeleteVersion):
+            add("old versions")
+        elif isinstance(step, PutFunctionUrl | AddPermission | RemovePermission):
+            add("URL")
+        elif isinstance(step, TagResource | UntagResource):
+            add("tags")
+        elif isinstance(step, DeleteFunction):
+            add("function")
+        elif "Concurrency" in step.kind:
+            add("concurrency")
+        else:
+            add(step.kind)
+    return tuple(out)

@@ -1,0 +1,79 @@
+"""A project function's code: the deterministic zip of its folder plus its dependency build.
+
+``.lambherd/`` (build tree, stamps, import baseline) never enters the zip by the source walk;
+the build tree is added at the zip's root as an extra tree. After ``import --all`` the folder
+holds the *unzipped* code of a zip some other tool made, whose bytes (and so CodeSha256) differ
+from lambherd's deterministic zip of the same files. The import records both hashes in
+``.lambherd/imported.json``; while the folder still zips to the recorded hash and AWS still
+reports the recorded CodeSha256, the code counts as unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lambherd.build.cache import build_dir
+from lambherd.definition import FunctionDefinition
+from lambherd.plan.steps import CodeSource
+
+#: Lambda's limit for a zip sent in the request itself; bigger ones need Code.S3Bucket.
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+BASELINE_FILE = ".lambherd/imported.json"
+STATE_IGNORES = ("/.lambherd/",)
+
+
+def archive_options(defn: FunctionDefinition) -> dict[str, Any]:
+    """``build_archive`` options for a function folder: ignores and the build extra tree."""
+    folder = defn.source_dir
+    ignores = [*STATE_IGNORES, f"/{defn.path.name}"]
+    build = build_dir(folder)
+    return {"extra_ignores": ignores, "extra_trees": [build] if build.is_dir() else []}
+
+
+def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSource, list[str]]:
+    """The function's ``CodeSource``: image, S3 object as is, or the zip (written to ``dest``,
+    or only hashed when ``dest`` is None). Refuses a zip too big for a direct upload.
+    """
+    code_cfg = defn.config.get("Code") or {}
+    if code_cfg.get("ImageUri"):
+        return CodeSource(image_uri=code_cfg["ImageUri"]), []
+    from lambherd.archive import build_archive, code_sha256
+
+    bucket, key = code_cfg.get("S3Bucket"), code_cfg.get("S3Key")
+    options = archive_options(defn)
+    if dest is None:
+        local_sha, size, warnings = code_sha256(defn.source_dir, **options), 0, []
+    else:
+        limit = None if bucket else DIRECT_UPLOAD_LIMIT
+        result = build_archive(defn.source_dir, dest, max_zipped_bytes=limit, **options)
+        local_sha, size, warnings = result.sha256_b64, result.size, list(result.warnings)
+    code = CodeSource(
+        sha256=baseline_sha(defn.source_dir, local_sha),
+        size=size,
+        zip_path=str(dest) if dest is not None else None,
+        s3_bucket=bucket,
+        s3_key=key,
+    )
+    return code, warnings
+
+
+def baseline_sha(folder: Path, local_sha: str) -> str:
+    """The remote CodeSha256 recorded at import when the folder is unchanged since, else
+    ``local_sha``."""
+    try:
+        data = json.loads((folder / BASELINE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return local_sha
+    if isinstance(data, dict) and data.get("local_sha256") == local_sha and data.get("code_sha256"):
+        return str(data["code_sha256"])
+    return local_sha
+
+
+def write_baseline(folder: Path, local_sha: str, remote_sha: str) -> None:
+    """Record the imported code's two hashes (see the module docstring)."""
+    path = folder / BASELINE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"local_sha256": local_sha, "code_sha256": remote_sha}
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

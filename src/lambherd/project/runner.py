@@ -1,0 +1,187 @@
+"""Apply a project changeset: changed functions deployed ``parallel`` at a time, orphans pruned.
+
+Each function's plan runs through the single-function ``Executor`` (waits, RevisionId chain,
+throttling and conflicts retried with backoff). One function failing does not stop the others
+unless ``fail_fast``; functions not yet started are then skipped. Progress is reported through
+``on_event`` (called from worker threads); nothing here prints.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambherd.apply.executor import Executor, StepResult
+from lambherd.apply.retry import RetryPolicy
+from lambherd.errors import LambherdError, UsageError
+from lambherd.project.changeset import DELETE, NONE, Changeset, FunctionChange
+
+DEFAULT_PARALLEL = 4
+#: Outcome statuses.
+DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
+    "deployed",
+    "deleted",
+    "unchanged",
+    "failed",
+    "skipped",
+)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text."""
+
+    function: str
+    kind: str
+    detail: str = ""
+    step_index: int = 0
+    step_count: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionOutcome:
+    """What happened to one function."""
+
+    name: str
+    operation: str
+    status: str
+    seconds: float = 0.0
+    version: str | None = None
+    bytes_uploaded: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """This outcome as a JSON document."""
+        return {
+            "function": self.name,
+            "operation": self.operation,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "bytes_uploaded": self.bytes_uploaded,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ProjectRunResult:
+    """Every function's outcome, in the changeset's order."""
+
+    outcomes: list[FunctionOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped because of a failure."""
+        return all(o.status not in (FAILED, SKIPPED) for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        """How many outcomes have ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def bytes_uploaded(self) -> int:
+        """Code bytes sent, all functions together."""
+        return sum(o.bytes_uploaded for o in self.outcomes)
+
+    def summary(self) -> str:
+        """``3 deployed, 1 deleted, 46 unchanged, 0 failed, 0 skipped``."""
+        parts = [f"{self.count(s)} {s}" for s in (DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED)]
+        return ", ".join(parts) + f" in {self.seconds:.1f}s"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``deploy --output json`` document for a project."""
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "bytes_uploaded": self.bytes_uploaded,
+            "functions": [o.to_json() for o in self.outcomes],
+        }
+
+
+def run_changeset(
+    clients: Any,
+    changeset: Changeset,
+    *,
+    parallel: int = DEFAULT_PARALLEL,
+    fail_fast: bool = False,
+    prune: bool = False,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> ProjectRunResult:
+    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time."""
+    if parallel < 1:
+        raise UsageError("--parallel must be at least 1")
+    start = time.monotonic()
+    notify = on_event or (lambda _event: None)
+    stop = threading.Event()
+    outcomes: dict[str, FunctionOutcome] = {}
+    work: list[FunctionChange] = []
+    for change in changeset.changes:
+        if change.operation == NONE or (change.operation == DELETE and not prune):
+            outcomes[change.name] = FunctionOutcome(change.name, change.operation, UNCHANGED)
+        else:
+            work.append(change)
+
+    def one(change: FunctionChange) -> FunctionOutcome:
+        if stop.is_set():
+            notify(ProgressEvent(change.name, "skipped", "an earlier function failed"))
+            return FunctionOutcome(change.name, change.operation, SKIPPED)
+        outcome = _run_one(clients, change, notify, retry)
+        if outcome.status == FAILED and fail_fast:
+            stop.set()
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        for outcome in pool.map(one, work):
+            outcomes[outcome.name] = outcome
+    ordered = [outcomes[c.name] for c in changeset.changes]
+    return ProjectRunResult(ordered, time.monotonic() - start)
+
+
+def _run_one(
+    clients: Any,
+    change: FunctionChange,
+    notify: Callable[[ProgressEvent], None],
+    retry: RetryPolicy | None,
+) -> FunctionOutcome:
+    total = len(change.plan.steps)
+    done_steps = [0]
+    notify(ProgressEvent(change.name, "start", ", ".join(change.changes), 0, total))
+
+    def on_step(result: StepResult) -> None:
+        done_steps[0] += 1
+        notify(ProgressEvent(change.name, "step", result.step.describe(), done_steps[0], total))
+
+    start = time.monotonic()
+    try:
+        execution = Executor(clients, retry=retry, on_step=on_step).run(change.plan)
+    except Exception as exc:  # one function's failure must not take the others down
+        message = exc.message if isinstance(exc, LambherdError) else _describe(exc)
+        notify(ProgressEvent(change.name, "failed", message, done_steps[0], total))
+        return FunctionOutcome(
+            change.name, change.operation, FAILED, time.monotonic() - start, error=message
+        )
+    status = DELETED if change.operation == DELETE else DEPLOYED
+    detail = f"version {execution.version}" if execution.version else status
+    notify(ProgressEvent(change.name, "done", detail, total, total))
+    return FunctionOutcome(
+        change.name,
+        change.operation,
+        status,
+        time.monotonic() - start,
+        execution.version,
+        execution.bytes_uploaded,
+    )
+
+
+def _describe(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        err = response.get("Error", {})
+        return f"{err.get('Code')}: {err.get('Message')}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,162 @@
+"""The project commands' services: open the project, build, plan, deploy (with prune).
+
+open_project(app) -> ProjectConfig | None       lambherd.toml in -C DIR or a parent
+build_project(app, project, only) -> [BuildResult]
+plan_changeset(app, project, only) -> Changeset
+DeploySession(app, project, options)            build + plan (zips kept) -> run
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lambherd.app import App
+from lambherd.errors import UsageError
+from lambherd.project import config
+from lambherd.project.changeset import (
+    Changeset,
+    ProjectFunction,
+    load_project_functions,
+    plan_project,
+)
+from lambherd.project.config import ProjectConfig
+from lambherd.project.discovery import matches_any
+from lambherd.project.runner import DEFAULT_PARALLEL, ProgressEvent, ProjectRunResult, run_changeset
+
+
+def open_project(app: App) -> ProjectConfig | None:
+    """The project around ``app.workdir`` (None with ``--function`` or without lambherd.toml)."""
+    return config.open_project(app.workdir, app.function_path, app.stage)
+
+
+def folder_scope(app: App, project: ProjectConfig, only: tuple[str, ...]) -> tuple[str, ...]:
+    """``--only``, or, run inside one function's folder of the project, just that function."""
+    if only:
+        return only
+    root, here = project.root.resolve(), app.workdir.resolve()
+    if here != root and here.is_relative_to(root):
+        from lambherd.definition.loader import DEFINITION_NAMES
+
+        if any((here / n).is_file() for n in DEFINITION_NAMES):
+            return (here.relative_to(root).as_posix(),)
+    return ()
+
+
+def project_clients(app: App, project: ProjectConfig) -> Any:
+    """AWS clients for the project: the stage's region and profile win over the defaults."""
+    stage = project.stage
+    if stage is None or not (stage.region or stage.profile):
+        return app.clients
+    from lambherd.aws import AwsClients
+
+    return AwsClients(app.aws.with_overrides(region=stage.region, profile=stage.profile))
+
+
+def selected(functions: list[ProjectFunction], only: tuple[str, ...]) -> list[ProjectFunction]:
+    """The functions ``--only`` selects (every one without it)."""
+    chosen = [f for f in functions if matches_any(only, f.name, f.folder.key, f.folder.basename)]
+    if only and not chosen:
+        raise UsageError(f"--only {', '.join(only)}: matches no function of the project")
+    return chosen
+
+
+def build_project(
+    app: App,
+    project: ProjectConfig,
+    only: tuple[str, ...] = (),
+    *,
+    force: bool = False,
+    installer: str | None = None,
+    functions: list[ProjectFunction] | None = None,
+) -> list[Any]:
+    """Build every selected function's dependencies (parallel; one install per dependency set)."""
+    from lambherd.build import build_function
+    from lambherd.build.installer import find_installer
+
+    if functions is None:
+        functions = load_project_functions(
+            project, app.render, lambda: project_clients(app, project)
+        )
+    chosen = selected(functions, only)
+    tool = find_installer(installer)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(
+            pool.map(
+                lambda f: build_function(
+                    f.folder.path, f.definition.config, force=force, installer=tool
+                ),
+                chosen,
+            )
+        )
+
+
+def plan_changeset(app: App, project: ProjectConfig, only: tuple[str, ...] = ()) -> Changeset:
+    """The project's changeset (read-only: hashes code, reads AWS, plans)."""
+    clients = project_clients(app, project)
+    functions = load_project_functions(project, app.render, lambda: clients)
+    selected(functions, only)
+    return plan_project(clients, project, functions, only=only)
+
+
+@dataclass(frozen=True)
+class ProjectDeployOptions:
+    """``deploy`` switches for a project."""
+
+    parallel: int = DEFAULT_PARALLEL
+    only: tuple[str, ...] = ()
+    fail_fast: bool = False
+    prune: bool = False
+    build: bool = True
+
+
+class DeploySession:
+    """Build and plan on entry (zips kept in a temporary folder), ``run`` applies the plan."""
+
+    def __init__(self, app: App, project: ProjectConfig, options: ProjectDeployOptions) -> None:
+        if options.parallel < 1:
+            raise UsageError("--parallel must be at least 1")
+        self.app = app
+        self.project = project
+        self.options = options
+        self.clients = project_clients(app, project)
+        self.builds: list[Any] = []
+        self.changeset: Changeset | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> DeploySession:
+        functions = load_project_functions(self.project, self.app.render, lambda: self.clients)
+        selected(functions, self.options.only)
+        if self.options.build:
+            self.builds = build_project(
+                self.app, self.project, self.options.only, functions=functions
+            )
+        self._tmp = tempfile.TemporaryDirectory(prefix="lambherd-project-")
+        self.changeset = plan_project(
+            self.clients,
+            self.project,
+            functions,
+            only=self.options.only,
+            zip_dir=Path(self._tmp.name),
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def run(self, on_event: Callable[[ProgressEvent], None] | None = None) -> ProjectRunResult:
+        """Deploy what changed (and prune, if asked), ``parallel`` at a time."""
+        assert self.changeset is not None, "use DeploySession as a context manager"
+        return run_changeset(
+            self.clients,
+            self.changeset,
+            parallel=self.options.parallel,
+            fail_fast=self.options.fail_fast,
+            prune=self.options.prune,
+            on_event=on_event,
+        )

@@ -1,0 +1,88 @@
+"""``import --all`` into a project on moto's server (behind the code-serving proxy of the init
+tests), then ``plan`` is empty; re-running skips what exists unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lambherd.project.config import OWNER_TAG
+from test_init_download import code_proxy, make_zip  # noqa: F401  (fixture re-exported)
+
+APP = b"def handler(event, context):\n    return 'hi'\n"
+
+
+def create(boto, code_proxy, role: str, name: str, *, tags=None, alias: bool = False) -> None:  # noqa: F811
+    package = make_zip({"app.py": APP, "lib/util.py": b"X = 1\n"})
+    lam = boto("lambda")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        MemorySize=256,
+        Environment={"Variables": {"MODE": "live"}},
+        Code={"ZipFile": package},
+        Tags=tags or {},
+    )
+    if alias:
+        version = lam.publish_version(FunctionName=name)["Version"]
+        lam.create_alias(FunctionName=name, Name="current", FunctionVersion=version)
+    code_proxy.code[name] = package
+
+
+def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_path) -> None:  # noqa: F811
+    create(boto, code_proxy, lambda_role, "orders-api", tags={"team": "a"}, alias=True)
+    create(boto, code_proxy, lambda_role, "orders-worker")
+    create(boto, code_proxy, lambda_role, "billing-job")
+    root = tmp_path / "proj"
+    root.mkdir()
+    result = lh("-C", root, "import", "--all", "--prefix", "orders-", "--project-name", "orders")
+    assert result.code == 0, result.err
+    assert "2 imported, 0 skipped" in result.out
+    folder = root / "functions" / "orders-api"
+    assert (folder / "app.py").read_bytes() == APP
+    assert (folder / "lib" / "util.py").is_file()
+    definition = json.loads((folder / "function.json").read_text())
+    assert definition["MemorySize"] == 256 and definition["Tags"] == {"team": "a"}
+    assert not (root / "functions" / "billing-job").exists()
+    toml = (root / "lambherd.toml").read_text()
+    assert 'name = "orders"' in toml and '[functions."functions/orders-worker"]' in toml
+    tags = boto("lambda").list_tags(Resource=_arn(boto, "orders-worker"))["Tags"]
+    assert tags[OWNER_TAG] == "orders"
+    plan = lh("-C", root, "plan", "--exit-code")
+    assert plan.code == 0, plan.out + plan.err
+    assert "0 to add, 0 to modify, 0 to delete, 2 unchanged" in plan.out
+
+    (folder / "app.py").write_bytes(APP + b"# edited\n")  # an edit is still seen as one
+    edited = lh("-C", root, "--output", "json", "plan")
+    rows = {f["function"]: f for f in json.loads(edited.out)["functions"]}
+    assert rows["orders-api"]["changes"][0] == "code"
+    assert rows["orders-worker"]["operation"] == "none"
+
+    again = lh("-C", root, "import", "--all", "--prefix", "orders-")
+    assert again.code == 0 and "0 imported, 2 skipped" in again.out
+    assert (folder / "app.py").read_bytes() == APP + b"# edited\n"
+    forced = lh("-C", root, "import", "--all", "--prefix", "orders-", "--force")
+    assert forced.code == 0 and "2 imported" in forced.out
+    assert (folder / "app.py").read_bytes() == APP
+
+
+def test_import_all_by_tag(lh, boto, code_proxy, lambda_role, tmp_path) -> None:  # noqa: F811
+    create(boto, code_proxy, lambda_role, "one", tags={"env": "prod"})
+    create(boto, code_proxy, lambda_role, "two", tags={"env": "dev"})
+    result = lh("-C", tmp_path, "import", "--all", "--tag", "env=prod", "--no-adopt")
+    assert result.code == 0, result.err
+    assert (tmp_path / "functions" / "one" / "function.json").is_file()
+    assert not (tmp_path / "functions" / "two").exists()
+    assert OWNER_TAG not in boto("lambda").list_tags(Resource=_arn(boto, "one"))["Tags"]
+
+
+def test_import_needs_all(lh, aws, tmp_path: Path) -> None:
+    result = lh("-C", tmp_path, "import")
+    assert result.code == 1 and "pass --all" in result.err
+
+
+def _arn(boto, name: str) -> str:
+    return boto("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
