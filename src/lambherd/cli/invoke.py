@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lambherd import exit_codes
-from lambherd.cli.output import app_of, emit_json, info
+from lambherd.cli.output import app_of, emit_json, info, warn
 from lambherd.errors import UsageError
 
 
@@ -35,11 +35,14 @@ def command(
     dry_run: bool,
     log_tail: bool,
 ) -> int:
-    """Invoke the function. Several JSON documents on stdin make one invocation each."""
+    """Invoke the function. Several JSON documents on stdin make one invocation each.
+
+    Every document is read and checked (JSON, size) before the first one is sent.
+    """
     from lambherd.ops.invoke import (
+        check_payload_size,
         encode_payload,
         invoke_function,
-        iter_json_documents,
         payload_limit,
         resolve_target,
     )
@@ -50,9 +53,12 @@ def command(
     if is_async and dry_run:
         raise UsageError("--async and --dry-run are different invocation types; pick one")
     invocation_type = "Event" if is_async else "DryRun" if dry_run else "RequestResponse"
+    if log_tail and invocation_type != "RequestResponse":
+        warn("--log-tail has no effect with --async or --dry-run (Lambda returns no log then)")
     limit = payload_limit(invocation_type)
     if payload is not None:
         documents = iter([encode_payload(payload, "--payload")])
+        check_payload_size(payload.encode("utf-8"), invocation_type, source="--payload")
     elif payload_file is not None:
         path = app.resolve(payload_file)
         try:
@@ -60,8 +66,9 @@ def command(
         except OSError as exc:
             raise UsageError(f"--payload-file {payload_file}: {exc.strerror}") from None
         documents = iter([encode_payload(raw, str(payload_file))])
+        check_payload_size(raw, invocation_type, source=str(payload_file))
     else:
-        documents = iter_json_documents(sys.stdin, max_bytes=limit)
+        documents = iter(_read_stdin_documents(limit))
 
     target = resolve_target(app, function_name)
     client = app.clients.client("lambda")
@@ -91,3 +98,28 @@ def command(
         if outcome.failed:
             code = exit_codes.FAILURE
     return code
+
+
+def _read_stdin_documents(limit: int) -> list[bytes]:
+    """Every JSON document on stdin, all checked (JSON, UTF-8, size) before the first call."""
+    import io
+
+    from lambherd.ops.invoke import iter_json_documents
+
+    if sys.stdin.isatty():
+        info("reading JSON documents from stdin (end with Ctrl-D; or pass --payload)")
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        documents = list(iter_json_documents(sys.stdin, max_bytes=limit))
+    else:
+        stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+        try:
+            documents = list(iter_json_documents(stream, max_bytes=limit))
+        finally:
+            stream.detach()  # leave sys.stdin's buffer open
+    if not documents:
+        raise UsageError(
+            "stdin: no JSON document to send",
+            hint="pass --payload, --payload-file or JSON documents on stdin",
+        )
+    return documents

@@ -29,7 +29,8 @@ def _read_event(app: App, event: str | None) -> bytes:
     if event is None:
         return b"{}"
     if event == "-":
-        data = sys.stdin.read().encode()
+        stdin = getattr(sys.stdin, "buffer", None)
+        data = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "replace")
     else:
         try:
             data = app.resolve(event).read_bytes()

@@ -86,8 +86,13 @@ def command(
         )
     else:
         events = fetch_events(client, query)
-    for event in events:
-        click.echo(format_event(event, "json" if app.json_output else fmt))
+    try:
+        for event in events:
+            click.echo(format_event(event, "json" if app.json_output else fmt))
+    except KeyboardInterrupt:
+        if not follow:
+            raise
+        # Ctrl-C is how --follow ends: a normal exit, not an error.
 
 
 def _print_stats(app: App, events: Iterable[dict[str, Any]], group: str) -> None:

@@ -35,16 +35,24 @@ def command(
     """Show the function's CloudWatch metrics over a window, with a per-period trend."""
     from lambherd.ops.durations import parse_duration
     from lambherd.ops.invoke import resolve_target
-    from lambherd.ops.metrics import collect_metrics, has_provisioned_concurrency
+    from lambherd.ops.metrics import (
+        collect_metrics,
+        function_exists,
+        has_provisioned_concurrency,
+    )
 
     app = app_of(ctx)
     since_delta = parse_duration(since, option="--since")
     period_delta = parse_duration(period, option="--period")
     target = resolve_target(app, function_name)
-    if provisioned is None:
-        provisioned = has_provisioned_concurrency(
-            app.clients.client("lambda"), target.name, qualifier
-        )
+    lambda_client = app.clients.client("lambda")
+    if function_exists(lambda_client, target.name, qualifier) is False:
+        # Metrics outlive a deleted function or alias, so this is a warning, not an error.
+        shown = f"{target.name}:{qualifier}" if qualifier else target.name
+        warn(f"function {shown} was not found; showing whatever metrics it left")
+        provisioned = bool(provisioned)
+    elif provisioned is None:
+        provisioned = has_provisioned_concurrency(lambda_client, target.name, qualifier)
     report = collect_metrics(
         app.clients.client("cloudwatch"),
         target.name,

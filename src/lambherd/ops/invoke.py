@@ -113,13 +113,17 @@ def payload_limit(invocation_type: str) -> int:
     return ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
 
 
-def check_payload_size(payload: bytes, invocation_type: str = "RequestResponse") -> None:
+def check_payload_size(
+    payload: bytes, invocation_type: str = "RequestResponse", *, source: str | None = None
+) -> None:
     """Refuse a payload over Lambda's limit for this invocation type, before it is sent."""
     limit = payload_limit(invocation_type)
     if len(payload) > limit:
         kind = "asynchronous" if invocation_type == "Event" else "synchronous"
+        where = f"{source}: " if source else ""
         raise PayloadTooLargeError(
-            f"payload is {len(payload):,} bytes, above Lambda's {kind} limit of {limit:,} bytes",
+            f"{where}payload is {len(payload):,} bytes, above Lambda's {kind} limit of"
+            f" {limit:,} bytes",
             hint="pass a reference (an S3 key) instead of the data",
         )
 
@@ -142,25 +146,29 @@ def iter_json_documents(
     """Each JSON document on ``stream``, in order, as soon as it is complete.
 
     Documents may be separated by whitespace, newlines or nothing (``{"a":1}{"b":2}``) and may
-    span lines. A document that is not JSON stops the stream with a ``UsageError`` before it is
-    sent; a document over ``max_bytes`` with ``PayloadTooLargeError``. Decoding is retried only
-    when a line could end a document or the buffer doubled, so large documents stay linear.
+    span lines. A document that is not JSON (or not UTF-8) stops the stream with a
+    ``UsageError`` naming its line and column in the stream; a document over ``max_bytes`` with
+    ``PayloadTooLargeError``. Decoding is retried only when a line could end a document or the
+    buffer doubled, so large documents stay linear.
     """
     decoder = json.JSONDecoder()
     parts: list[str] = []
     size = 0  # characters in parts
     attempted = 0  # size at the last failed decode attempt
     index = 0  # documents yielded so far
+    where = _Position()  # line/column in the stream where the buffer starts
     eof = False
     while True:
-        chunk = "" if eof else stream.readline(1 << 20)
+        chunk = "" if eof else _read_line(stream, source, index, where)
         if chunk:
             parts.append(chunk)
             size += len(chunk)
         else:
             eof = True
         if size and (eof or size >= 2 * attempted or _may_end_document(chunk)):
-            buf = "".join(parts).lstrip()
+            joined = "".join(parts)
+            buf = joined.lstrip()
+            where.advance(joined[: len(joined) - len(buf)])
             parts, size = ([buf], len(buf)) if buf else ([], 0)
             while buf:
                 try:
@@ -169,26 +177,66 @@ def iter_json_documents(
                     # After a whole line, an error before the buffer's end cannot be cured by
                     # reading more (no JSON token spans a newline): report it now.
                     if eof or (chunk.endswith("\n") and exc.pos < len(buf.rstrip())):
+                        line, column = where.at(buf, exc.pos)
                         raise UsageError(
                             f"{source}: document {index + 1} is not JSON: {exc.msg}"
-                            f" (line {exc.lineno}, column {exc.colno})"
+                            f" (line {line}, column {column})"
                         ) from None
                     attempted = size
                     break
                 if end == len(buf) and not eof and isinstance(value, int | float):
                     attempted = size  # a number may continue on the next read
                     break
-                doc = buf[:end].encode("utf-8")
+                try:
+                    doc = buf[:end].encode("utf-8")
+                except UnicodeEncodeError:  # a stream decoded with surrogateescape
+                    raise UsageError(f"{source}: document {index + 1} is not UTF-8") from None
                 if len(doc) > max_bytes:
                     _too_large(source, index, max_bytes)
                 index += 1
                 yield doc
-                buf = buf[end:].lstrip()
+                rest = buf[end:].lstrip()
+                where.advance(buf[: len(buf) - len(rest)])
+                buf = rest
                 parts, size, attempted = ([buf], len(buf), 0) if buf else ([], 0, 0)
         if size > max_bytes + 1024:
             _too_large(source, index, max_bytes)
         if eof:
             return
+
+
+class _Position:
+    """Where in the stream (1-based line and column) the undecoded buffer starts."""
+
+    def __init__(self) -> None:
+        self.line = 1
+        self.column = 1
+
+    def advance(self, consumed: str) -> None:
+        """Move past ``consumed`` text."""
+        newlines = consumed.count("\n")
+        if newlines:
+            self.line += newlines
+            self.column = len(consumed) - consumed.rfind("\n")
+        else:
+            self.column += len(consumed)
+
+    def at(self, buf: str, pos: int) -> tuple[int, int]:
+        """The stream's line and column of ``buf[pos]``."""
+        before = buf[:pos]
+        newlines = before.count("\n")
+        if newlines:
+            return self.line + newlines, pos - before.rfind("\n")
+        return self.line, self.column + pos
+
+
+def _read_line(stream: IO[str], source: str, index: int, where: _Position) -> str:
+    try:
+        return stream.readline(1 << 20)
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{source}: document {index + 1} (near line {where.line}) is not UTF-8 text"
+        ) from None
 
 
 def _may_end_document(line: str) -> bool:

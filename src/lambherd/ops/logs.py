@@ -64,20 +64,27 @@ def _filter_kwargs(query: LogQuery, start_ms: int) -> dict[str, Any]:
 
 
 def _pages(client: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every event FilterLogEvents returns for ``kwargs``, following nextToken."""
+    """Every event FilterLogEvents returns for ``kwargs``, following nextToken.
+
+    Each page is put in time order (an endpoint may group events by stream, as moto does).
+    CloudWatch may return an empty page that still has a nextToken; paging goes on until the
+    token runs out (or repeats).
+    """
     from botocore.exceptions import ClientError
 
     token: str | None = None
+    seen_tokens: set[str] = set()
     while True:
         call = dict(kwargs, nextToken=token) if token else kwargs
         try:
             resp = client.filter_log_events(**call)
         except ClientError as exc:
             raise _describe(exc, kwargs["logGroupName"]) from exc
-        yield from resp.get("events", [])
+        yield from sorted(resp.get("events", []), key=lambda e: e.get("timestamp", 0))
         token = resp.get("nextToken")
-        if not token or not resp.get("events"):
+        if not token or token in seen_tokens:
             return
+        seen_tokens.add(token)
 
 
 def _describe(exc: Exception, group: str) -> AwsError:

@@ -140,6 +140,22 @@ def window(
     return start, start + timedelta(seconds=count * seconds), seconds, count
 
 
+def function_exists(lambda_client: Any, name: str, qualifier: str | None) -> bool | None:
+    """Whether the function (and alias/version) exists: None when Lambda would not say."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    kwargs = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
+    try:
+        lambda_client.get_function_configuration(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return False
+        return None
+    except BotoCoreError:
+        return None
+    return True
+
+
 def has_provisioned_concurrency(lambda_client: Any, name: str, qualifier: str | None) -> bool:
     """True when the function (or the given alias/version) has provisioned concurrency set."""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -106,6 +106,8 @@ def load_cases(path: Path) -> list[TestCase]:
     data = _parse(path, text)
     if not isinstance(data, list):
         raise DefinitionError(f"{path.name}: expected a list of cases at the top level")
+    if not data:
+        raise DefinitionError(f"{path.name}: no cases (an empty run would pass without testing)")
     cases: list[TestCase] = []
     seen: set[str] = set()
     for number, raw in enumerate(data, start=1):
@@ -342,6 +344,15 @@ def run_cases(
 
 
 # -- JUnit -------------------------------------------------------------------------------------
+#: Characters XML 1.0 cannot carry even escaped (control characters such as ESC, NUL, BEL).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with characters XML cannot hold shown as ``\\xNN`` (a log's colour codes)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def junit_xml(results: list[CaseResult], suite: str) -> str:
     """A JUnit XML report (one <testsuite>) that CI systems understand."""
     import xml.etree.ElementTree as ET
@@ -359,7 +370,7 @@ def junit_xml(results: list[CaseResult], suite: str) -> str:
     node = ET.SubElement(
         root,
         "testsuite",
-        name=suite,
+        name=_xml_text(suite),
         tests=str(len(results)),
         failures=str(failures),
         errors=str(errors),
@@ -367,18 +378,21 @@ def junit_xml(results: list[CaseResult], suite: str) -> str:
     )
     for result in results:
         case = ET.SubElement(
-            node, "testcase", name=result.case.name, classname=suite, time=f"{result.seconds:.3f}"
+            node,
+            "testcase",
+            name=_xml_text(result.case.name),
+            classname=_xml_text(suite),
+            time=f"{result.seconds:.3f}",
         )
         if result.error is not None:
-            ET.SubElement(
-                case, "error", message=result.error, type="InvokeError"
-            ).text = result.error
+            error = _xml_text(result.error)
+            ET.SubElement(case, "error", message=error, type="InvokeError").text = error
         elif not result.passed:
             text = "\n".join(result.failures) + (f"\n\n{result.diff}" if result.diff else "")
             ET.SubElement(
-                case, "failure", message=result.failures[0], type="AssertionError"
-            ).text = text
+                case, "failure", message=_xml_text(result.failures[0]), type="AssertionError"
+            ).text = _xml_text(text)
         if result.outcome is not None and result.outcome.log_tail:
-            ET.SubElement(case, "system-out").text = result.outcome.log_tail
+            ET.SubElement(case, "system-out").text = _xml_text(result.outcome.log_tail)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
