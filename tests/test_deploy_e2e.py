@@ -177,11 +177,23 @@ def test_s3_code_location_and_skip_archive(
     assert create["Code"]["S3Bucket"] == "code" and create["Code"]["S3ObjectVersion"]
     assert "ZipFile" not in create["Code"]
     rec.calls.clear()
+    r = lh("-C", fn, "deploy", "--skip-archive")  # the object lambherd uploaded: unchanged
+    assert r.code == 0, r.err
+    assert "no changes" in r.out and "HeadObject" in rec.names
+    assert mutating(rec.names) == []
+    import io
+    import zipfile
+
+    buf = io.BytesIO()  # CI replaces the object (no SHA-256 checksum on it)
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(e, c):\n    return 'ci'\n")
+    new = s3.put_object(Bucket="code", Key="orders.zip", Body=buf.getvalue())
+    rec.calls.clear()
     r = lh("-C", fn, "deploy", "--skip-archive")
     assert r.code == 0, r.err
     assert "PutObject" not in rec.names
     (update,) = rec.params_of("UpdateFunctionCode")
-    assert update["S3Key"] == "orders.zip"
+    assert update["S3Key"] == "orders.zip" and update["S3ObjectVersion"] == new["VersionId"]
 
 
 def test_zip_over_50_mb_is_refused_before_any_call(

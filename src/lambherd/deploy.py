@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,8 @@ def deploy(
         if not options.skip_function:
             code, archive_warnings = prepare_code(defn, options, Path(tmp))
             warnings.extend(archive_warnings)
+            if options.skip_archive and code.s3_bucket:
+                code = identify_s3_code(app.clients, code)
         remote = read_remote_state(
             app.clients,
             defn.name,
@@ -190,6 +192,41 @@ def prepare_code(
         s3_key=key,
     )
     return code, list(result.warnings)
+
+
+def identify_s3_code(clients: Any, code: CodeSource) -> CodeSource:
+    """The existing S3 object ``--skip-archive`` deploys, read with HeadObject (read-only).
+
+    A missing object is refused before any mutating call. When the object carries a full-object
+    SHA-256 checksum (lambherd uploads with one) it is Lambda's ``CodeSha256`` of that zip, so an
+    unchanged object plans no UpdateFunctionCode; without one the code is always updated. An
+    unpinned object of a versioned bucket is pinned to the version read.
+    """
+    from botocore.exceptions import ClientError
+
+    from lambherd.errors import NotFoundError, describe_client_error
+
+    where = f"s3://{code.s3_bucket}/{code.s3_key}"
+    params: dict[str, Any] = {"Bucket": code.s3_bucket, "Key": code.s3_key}
+    if code.s3_object_version:
+        params["VersionId"] = code.s3_object_version
+    try:
+        head = clients.client("s3").head_object(**params, ChecksumMode="ENABLED")
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404 or exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+            raise NotFoundError(
+                f"{where}: no such object (--skip-archive deploys an existing S3 object)"
+            ) from exc
+        raise describe_client_error(exc, f"read {where}") from exc
+    checksum = head.get("ChecksumSHA256")
+    full_object = checksum and "-" not in checksum and head.get("ChecksumType") != "COMPOSITE"
+    version = code.s3_object_version or head.get("VersionId")
+    return replace(
+        code,
+        sha256=checksum if full_object else None,
+        s3_object_version=version if version and version != "null" else None,
+    )
 
 
 def local_code_sha256(defn: FunctionDefinition, src: Path | None = None) -> str:

@@ -87,4 +87,5 @@ def _update_step(desired: dict[str, Any], changed: list[str]) -> UpdateConfigura
 
 
 def _remote_image(remote: RemoteState) -> str | None:
-    return (remote.configuration or {}).get("ImageUri")
+    """The deployed image URI: GetFunction reports it under ``Code``, not ``Configuration``."""
+    return remote.code.get("ImageUri") or (remote.configuration or {}).get("ImageUri")

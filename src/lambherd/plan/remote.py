@@ -18,7 +18,7 @@ class RemoteState:
     ``versions`` are ListVersionsByFunction entries (published ones only, no $LATEST);
     ``aliases`` ListAliases entries; ``alias`` the deploy's alias (GetAlias) or None;
     ``url_config`` GetFunctionUrlConfig or None; ``policy_statements`` GetPolicy's statements
-    for the URL's qualifier.
+    for the URL's qualifier; ``code`` GetFunction's ``Code`` (``ImageUri`` of image functions).
     """
 
     configuration: dict[str, Any] | None = None
@@ -28,6 +28,7 @@ class RemoteState:
     aliases: tuple[dict[str, Any], ...] = ()
     url_config: dict[str, Any] | None = None
     policy_statements: tuple[dict[str, Any], ...] = ()
+    code: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:
@@ -100,8 +101,9 @@ def read_remote_state(
     tags = got.get("Tags")
     if tags is None:
         tags = _call(lambda: lam.list_tags(Resource=arn), f"list tags of {name}").get("Tags", {})
+    code = {k: v for k, v in (got.get("Code") or {}).items() if k != "Location"}
     if not details:
-        return RemoteState(configuration=configuration, tags=dict(tags))
+        return RemoteState(configuration=configuration, tags=dict(tags), code=code)
     alias_doc = None
     if alias:
         alias_doc = _optional(
@@ -137,6 +139,7 @@ def read_remote_state(
         aliases=tuple(_strip_metadata(a) or {} for a in aliases),
         url_config=_strip_metadata(url_doc),
         policy_statements=tuple(statements),
+        code=code,
     )
 
 
