@@ -1,4 +1,4 @@
-"""Benchmark: start-up time of ``lambherd --help`` and ``lambherd validate --help``.
+"""Benchmark: start-up time of ``lambherd --help``, ``deploy --help`` and ``validate --help``.
 
 Each command runs as a fresh process of this same interpreter; the peer is a bare
 ``python -c pass`` measured in the same run (runs are interleaved so drift hits all alike).
@@ -49,6 +49,7 @@ def main() -> int:
     commands = {
         "python -c pass": [py, "-c", "pass"],
         "lambherd --help": [py, "-m", "lambherd", "--help"],
+        "lambherd deploy --help": [py, "-m", "lambherd", "deploy", "--help"],
         "lambherd validate --help": [py, "-m", "lambherd", "validate", "--help"],
     }
     if args.sam:

@@ -32,7 +32,9 @@ class AwsSettings:
     region: str | None = None
     endpoint_url: str | None = None
     sandbox: bool = False
-    max_attempts: int = 10
+    #: Retries after the first attempt (botocore's standard mode). Kept small so that an
+    #: unreachable endpoint fails in seconds; deploy steps retry throttling themselves.
+    max_attempts: int = 4
 
     def with_overrides(self, **changes: Any) -> AwsSettings:
         """A copy with the given non-None fields replaced (used by project stages)."""
@@ -136,7 +138,7 @@ class AwsClients:
 
         config = Config(
             retries={"mode": "standard", "max_attempts": self.settings.max_attempts},
-            connect_timeout=10,
+            connect_timeout=5,
             read_timeout=960,  # a synchronous invoke can run for 900 s
             max_pool_connections=32,
             user_agent_extra="lambherd",

@@ -269,10 +269,25 @@ def import_function(
         result.next_steps = scaffold.next_steps(request.function_name)
         if request.download or request.unzip:
             result.notes.append("nothing to download for a new function")
+        _note_other_definition(request, result)
         return _write_all(files, request, result, confirm_overwrite, remote=None)
     result = InitResult(request.function_name, "aws")
     files = _remote_files(remote, request, result)
+    _note_other_definition(request, result)
     return _write_all(files, request, result, confirm_overwrite, remote=remote)
+
+
+def _note_other_definition(request: InitRequest, result: InitResult) -> None:
+    """Say so when the other kind of definition file (json / jsonnet) is already here."""
+    written, other = ("function.jsonnet", "function.json")
+    if not request.jsonnet:
+        written, other = other, written
+    if not (request.target / other).is_file():
+        return
+    if request.jsonnet:
+        result.notes.append(f"{other} is also here and is read first; remove it to use {written}")
+    else:
+        result.notes.append(f"{other} is also here but {written} is read first; remove {other}")
 
 
 def _check_request(request: InitRequest) -> None:
@@ -284,6 +299,30 @@ def _check_request(request: InitRequest) -> None:
         raise UsageError("init: --src is where --unzip extracts; add --unzip")
     if not request.target.is_dir():
         raise UsageError(f"init: {request.target} is not a directory")
+    _check_name("--function-name", request.function_name, "FunctionName")
+    if request.qualifier is not None:
+        _check_name("--qualifier", request.qualifier, "Qualifier")
+
+
+_NAME_RULES = {
+    "FunctionName": "a name of letters, digits, '-', '_' and '.', or a function ARN",
+    "Qualifier": "a version number or an alias name of letters, digits, '-' and '_'",
+}
+
+
+def _check_name(option: str, value: str, member: str) -> None:
+    """Refuse a name GetFunction would reject, using the Lambda model's own length and pattern."""
+    from lambherd.definition.validate import _lambda_model
+
+    shape = _lambda_model().operation_model("GetFunction").input_shape.members[member]
+    meta = shape.metadata
+    pattern = meta.get("pattern")
+    too_long = len(value) > meta.get("max", len(value))
+    if too_long or (pattern and re.fullmatch(pattern, value) is None):
+        raise UsageError(
+            f"init: {option} {value!r} is not a valid Lambda {member}: expected "
+            f"{_NAME_RULES[member]}, at most {meta.get('max')} characters"
+        )
 
 
 def _write_all(

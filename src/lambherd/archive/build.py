@@ -57,12 +57,14 @@ def build_archive(
     max_zipped_bytes: int | None = ZIPPED_LIMIT,
     max_unzipped_bytes: int | None = UNZIPPED_LIMIT,
     workers: int | None = None,
+    allow_empty: bool = False,
 ) -> ArchiveResult:
     """Zip ``source_dir`` (and ``extra_trees`` merged at the root) into ``dest``.
 
     ``dest`` is a path (written to a temporary file next to it, then renamed; never part of
     its own content) or a binary stream. ``max_zipped_bytes=None`` when the zip goes through
-    S3; the unzipped limit is checked before anything is compressed.
+    S3; the unzipped limit is checked before anything is compressed. A package with no file
+    is an error (Lambda refuses an empty zip) unless ``allow_empty``.
     """
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
@@ -76,6 +78,13 @@ def build_archive(
         store_symlinks=store_symlinks,
         skip_paths=[dest_path] if dest_path else [],
     )
+    if not tree.entries and not allow_empty:
+        ignored_by = f" or left out by {rules.source}" if ignore_file else ""
+        raise ArchiveError(
+            f"{source_dir}: no file to put in the zip (the folder is empty{ignored_by}); "
+            "Lambda refuses an empty package",
+            hint="add the function's code here (or `lambherd init --download --unzip`)",
+        )
     check_unzipped(tree.entries, max_unzipped_bytes)
     if dest_path is None:
         return _write(tree, dest, max_zipped_bytes, workers, None)  # type: ignore[arg-type]
@@ -89,6 +98,7 @@ def code_sha256(source_dir: Path, **options: object) -> str:
     """
     options.setdefault("max_zipped_bytes", None)
     options.setdefault("max_unzipped_bytes", None)
+    options.setdefault("allow_empty", True)
     return build_archive(source_dir, _HashSink(), **options).sha256_b64  # type: ignore[arg-type]
 
 
@@ -97,6 +107,8 @@ def _write_file(
 ) -> ArchiveResult:
     if not dest.parent.is_dir():
         raise ArchiveError(f"{dest.parent}: folder for the zip does not exist")
+    if dest.is_dir():
+        raise ArchiveError(f"{dest}: is a folder; give a file name for the zip")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     except OSError as exc:
@@ -105,7 +117,10 @@ def _write_file(
         with os.fdopen(fd, "wb", buffering=1024 * 1024) as out:
             result = _write(tree, out, max_zipped, workers, dest)
         os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, dest)
+        try:
+            os.replace(tmp_name, dest)
+        except OSError as exc:
+            raise ArchiveError(f"{dest}: cannot write: {exc.strerror}") from exc
     except BaseException:
         try:
             os.unlink(tmp_name)

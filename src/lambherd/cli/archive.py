@@ -17,12 +17,12 @@ from lambherd.cli.output import app_of, emit_json, info, warn
 @click.option("--symlink", is_flag=True, help="Store symlinks as links (like zip -y).")
 @click.option(
     "--exclude-file",
-    default=".lambdaignore",
-    show_default=True,
-    help="Ignore file with gitignore patterns (relative to the function's folder).",
+    default=None,
+    help="Ignore file with gitignore patterns, relative to the function's folder "
+    "[default: .lambdaignore, if present].",
 )
 @click.pass_context
-def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str) -> int:
+def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | None) -> int:
     """Build the deterministic zip of the function's folder.
 
     Same content gives the same bytes, so the printed SHA-256 equals Lambda's CodeSha256
@@ -34,11 +34,14 @@ def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str) -> 
 
     from lambherd.archive import ZIPPED_LIMIT, build_archive, human_size
     from lambherd.definition import find_definition, load_function
+    from lambherd.errors import UsageError
 
     app = app_of(ctx)
     path = find_definition(app.workdir, app.function_path)
     definition = load_function(path, app.render, lambda: app.clients)
     source = definition.source_dir
+    if exclude_file is not None and not (source / exclude_file).is_file():
+        raise UsageError(f"--exclude-file {exclude_file}: no such file in {source}")
     code = definition.config.get("Code") or {}
     max_zipped = None if isinstance(code, dict) and code.get("S3Bucket") else ZIPPED_LIMIT
     to_stdout = dest == "-"
@@ -46,7 +49,7 @@ def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str) -> 
     result = build_archive(
         source,
         target,
-        ignore_file=exclude_file,
+        ignore_file=exclude_file or ".lambdaignore",
         extra_ignores=[f"/{path.name}"],  # a custom-named definition stays out too (as deploy)
         store_symlinks=symlink,
         max_zipped_bytes=max_zipped,
