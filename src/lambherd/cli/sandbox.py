@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from lambherd import exit_codes
+from lambherd.aws import sandbox_endpoint
 from lambherd.cli.output import app_of, confirm, emit_json, info
+from lambherd.errors import UsageError
 
 _STATE_DIR = click.option(
     "--state-dir",
@@ -65,21 +67,36 @@ def start(
         else:
             click.echo(f"sandbox running at {endpoint} (state {current.state_dir})")
         return exit_codes.SUCCESS
+    from lambherd.sandbox.process import check_can_start, prepare_state_dir
     from lambherd.sandbox.server import serve
 
-    info(f"sandbox starting on port {port}; Ctrl-C stops it")
+    prepare_state_dir(state_dir)
+    running = check_can_start(port, state_dir)
+    if running:
+        raise UsageError(
+            f"the sandbox of {state_dir} already runs at {running}",
+            hint="stop it first with `lambherd sandbox stop`",
+        )
+    info(f"sandbox starting on {sandbox_endpoint(port)} (state {state_dir}); Ctrl-C stops it")
     serve(port, state_dir, account_concurrency=account_concurrency)
+    info("sandbox stopped (its state is kept)")
     return exit_codes.SUCCESS
 
 
 @command.command("stop")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Stop the sandbox answering on this port (default: the one of the state folder).",
+)
 @_STATE_DIR
 @click.pass_context
-def stop(ctx: click.Context, state_dir: Path | None) -> int:
+def stop(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
     """Stop the background sandbox (its state is kept)."""
     from lambherd import sandbox
 
-    stopped = sandbox.stop(state_dir)
+    stopped = sandbox.stop(state_dir, port=port)
     if app_of(ctx).json_output:
         emit_json({"stopped": stopped})
     else:
@@ -103,6 +120,8 @@ def status(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
             f"running at {current.endpoint} (pid {current.pid}, functions: {current.functions}, "
             f"state {current.state_dir})"
         )
+        for warning in current.warnings:
+            click.echo(f"note: {warning}")
     else:
         click.echo(f"not running (would listen on {current.endpoint}, state {current.state_dir})")
     return exit_codes.SUCCESS if current.running else exit_codes.FAILURE
@@ -110,15 +129,22 @@ def status(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
 
 @command.command("reset")
 @_PORT
+@_STATE_DIR
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-def reset(ctx: click.Context, port: int | None) -> int:
-    """Delete everything the running sandbox holds (functions, logs, metrics, buckets...)."""
+def reset(ctx: click.Context, port: int | None, state_dir: Path | None, assume_yes: bool) -> int:
+    """Delete everything the sandbox holds (functions, logs, metrics, buckets...).
+
+    A running sandbox is emptied in place; a stopped one has its saved state deleted.
+    """
     from lambherd import sandbox
 
     app = app_of(ctx)
-    if not confirm(app, "Delete everything in the sandbox?"):
-        click.echo("nothing deleted (use --yes to confirm)", err=True)
-        return exit_codes.FAILURE
-    sandbox.reset(port)
-    click.echo("sandbox reset")
+    if not assume_yes and not confirm(app, "Delete everything in the sandbox?"):
+        raise UsageError("sandbox: nothing deleted (confirm, or pass --yes)")
+    was_running = sandbox.reset(port, state_dir)
+    if app.json_output:
+        emit_json({"reset": True, "running": was_running})
+    else:
+        click.echo("sandbox reset" if was_running else "sandbox state deleted (it was not running)")
     return exit_codes.SUCCESS

@@ -203,6 +203,7 @@ class SandboxApp:
             "state_dir": str(self.state_dir),
             "functions": functions,
             "replayed": self.replayed,
+            "warnings": self.lambda_layer.warnings(),
         }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import shutil
 import threading
 import zipfile
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from lambherd.local.runtime import FunctionSpec, InvokeResult
     from lambherd.sandbox.lambda_ext import LambdaLayer
 
+log = logging.getLogger("lambherd.sandbox")
 TAIL_BYTES = 4096
 
 
@@ -49,9 +51,11 @@ class Invoker:
         self._extract_lock = threading.Lock()
         self._register_lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
+        self.closed = False
 
     def close(self) -> None:
-        """Stop every environment."""
+        """Stop every environment; invocations still running leave no logs or metrics behind."""
+        self.closed = True
         self.runtime.close()
 
     # -- Invoke API -----------------------------------------------------------------------
@@ -152,7 +156,7 @@ class Invoker:
         throttled: bool,
     ) -> None:
         telemetry = self.layer.telemetry
-        if telemetry is None:
+        if telemetry is None or self.closed:  # closed: the sandbox was reset or is stopping
             return
         telemetry.record(
             spec.name,
@@ -213,7 +217,10 @@ class Invoker:
             with self._lock:
                 known = self._specs.get((name, version))
             if known != spec:
+                seen = len(self.runtime.warnings)
                 self.runtime.register(spec)
+                for warning in self.runtime.warnings[seen:]:  # e.g. python3.12 run by 3.11
+                    log.warning(warning)
                 with self._lock:
                     self._specs[(name, version)] = spec
         return spec

@@ -146,6 +146,10 @@ class LambdaLayer:
             self._invoker.close()
             self._invoker = None
 
+    def warnings(self) -> list[str]:
+        """What the local emulator warned about (e.g. a runtime run by another Python)."""
+        return list(self._invoker.runtime.warnings) if self._invoker is not None else []
+
     def close(self) -> None:
         """Stop every execution environment."""
         if self._invoker is not None:
@@ -218,11 +222,28 @@ class LambdaLayer:
             return resp
         if sub == "configuration" and method == "PUT":
             self._keep_fields(name, doc)
+        if sub in {"configuration", "code"} and method == "PUT":
+            resp = self._touch(name, resp, region)
         if method != "GET":
             self._after_change(route, doc, resp, region)
         if sub in {"url", "urls"}:
             return self._fix_urls(resp, environ, route, region)
         return self._fix(resp, environ)
+
+    def _touch(self, name: str, resp: Response, region: str) -> Response:
+        """Update ``LastModified`` of ``$LATEST`` as Lambda does (moto keeps the creation time)."""
+        from moto.core.utils import iso_8601_datetime_with_nanoseconds
+
+        try:
+            fn = self.backend(region).get_function(name)
+        except Exception:  # moto answered the update; never fail it for a timestamp
+            return resp
+        fn.last_modified = iso_8601_datetime_with_nanoseconds()
+        out = _json(resp.get_data())
+        if out.get("LastModified"):
+            out["LastModified"] = fn.last_modified
+            return _replace_json(resp, out)
+        return resp
 
     # -- RevisionId -----------------------------------------------------------------------
     def _stale_revision(self, route: Route, doc: dict[str, Any]) -> Response | None:

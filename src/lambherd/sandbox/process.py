@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,11 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambherd.aws import SANDBOX_PORT, sandbox_endpoint
-from lambherd.errors import AwsError
+from lambherd.errors import AwsError, UsageError
+
+log = logging.getLogger("lambherd.sandbox")
 
 PID_FILE = "sandbox.pid"
 LOG_FILE = "sandbox.log"
 LOCK_FILE = "sandbox.lock"
+#: Held (flock) by the server for its whole life: one server per state folder.
+SERVER_LOCK_FILE = "server.lock"
 HEALTH_PATH = "/_lambherd/health"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
@@ -34,7 +41,12 @@ def default_state_dir() -> Path:
 
 def default_port() -> int:
     """``$LAMBHERD_SANDBOX_PORT`` or 4566."""
-    return int(os.environ.get("LAMBHERD_SANDBOX_PORT", SANDBOX_PORT))
+    raw = os.environ.get("LAMBHERD_SANDBOX_PORT", "").strip()
+    if not raw:
+        return SANDBOX_PORT
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise UsageError(f"LAMBHERD_SANDBOX_PORT: {raw!r} is not a port number (1-65535)")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class SandboxStatus:
     state_dir: Path
     pid: int | None = None
     functions: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly form."""
@@ -55,6 +68,7 @@ class SandboxStatus:
             "state_dir": str(self.state_dir),
             "pid": self.pid,
             "functions": self.functions,
+            "warnings": list(self.warnings),
         }
 
 
@@ -98,17 +112,130 @@ def server_command(
     ]
 
 
+def prepare_state_dir(state_dir: Path) -> Path:
+    """Create ``state_dir`` if needed and check that it is a writable folder."""
+    hint = "choose another folder with --state-dir or LAMBHERD_SANDBOX_DIR"
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise UsageError(f"sandbox state folder {state_dir}: is a file", hint=hint) from exc
+    except OSError as exc:
+        raise UsageError(
+            f"sandbox state folder {state_dir}: cannot create it ({exc.strerror})", hint=hint
+        ) from exc
+    if not state_dir.is_dir():
+        raise UsageError(f"sandbox state folder {state_dir}: is not a folder", hint=hint)
+    if not os.access(state_dir, os.W_OK | os.X_OK):
+        raise UsageError(f"sandbox state folder {state_dir}: not writable", hint=hint)
+    return state_dir
+
+
 @contextlib.contextmanager
 def _start_lock(state_dir: Path) -> Iterator[None]:
     import fcntl
 
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with open(state_dir / LOCK_FILE, "w") as fh:
+    prepare_state_dir(state_dir)
+    try:
+        fh = open(state_dir / LOCK_FILE, "w")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise UsageError(
+            f"sandbox state folder {state_dir}: cannot write {LOCK_FILE} ({exc.strerror})",
+            hint="choose another folder with --state-dir or LAMBHERD_SANDBOX_DIR",
+        ) from exc
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on ``host:port`` (bound as the server would bind)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+def _same_dir(a: object, b: Path) -> bool:
+    try:
+        return Path(str(a)).resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def owner(state_dir: Path) -> SandboxStatus | None:
+    """The sandbox that runs on ``state_dir`` right now (from its pid file and health), if any."""
+    doc = read_pid_file(state_dir) or {}
+    port = doc.get("port")
+    if not isinstance(port, int):
+        return None
+    endpoint = sandbox_endpoint(port)
+    info = health(endpoint)
+    if not info or not _same_dir(info.get("state_dir"), state_dir):
+        return None
+    pid = info.get("pid")
+    return SandboxStatus(True, endpoint, state_dir, pid=pid if isinstance(pid, int) else None)
+
+
+def _starting_here(port: int, state_dir: Path) -> bool:
+    """Whether this state folder's own server holds ``port`` but does not answer yet."""
+    doc = read_pid_file(state_dir) or {}
+    pid = doc.get("pid")
+    return doc.get("port") == port and isinstance(pid, int) and _is_sandbox_process(pid)
+
+
+def _wait_for_health(endpoint: str, timeout: float) -> dict[str, object] | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = health(endpoint, timeout=1.0)
+        if info:
+            return info
+        time.sleep(0.1)
+    return None
+
+
+def check_can_start(port: int, state_dir: Path, *, running_ok: bool = False) -> str | None:
+    """Refuse a start that would clash; the endpoint when this very sandbox already runs.
+
+    Clashes: the port serves another state folder's sandbox, this state folder is served on
+    another port, or the port is taken by some other program.
+    """
+    endpoint = sandbox_endpoint(port)
+    taken = port_in_use(port)  # cheap; only then ask what answers there (a mute one costs 2 s)
+    info = health(endpoint) if taken else None
+    if taken and not info and _starting_here(port, state_dir):
+        info = _wait_for_health(endpoint, START_TIMEOUT_S)  # replaying its journal
+        if not info:
+            raise AwsError(
+                f"the sandbox of {state_dir} holds port {port} but does not answer",
+                hint=f"see {state_dir / LOG_FILE}; `lambherd sandbox stop` stops it",
+            )
+    if info:
+        if _same_dir(info.get("state_dir"), state_dir) or running_ok:
+            return endpoint
+        raise UsageError(
+            f"port {port} already serves the sandbox of {info.get('state_dir')} "
+            f"(pid {info.get('pid')}), not {state_dir}",
+            hint=f"stop it with `lambherd sandbox stop --port {port}`, or choose another --port",
+        )
+    other = owner(state_dir)
+    if other is not None:
+        raise UsageError(
+            f"the sandbox of {state_dir} already runs at {other.endpoint} (pid {other.pid})",
+            hint=f"use that port (LAMBHERD_SANDBOX_PORT={other.endpoint.rsplit(':', 1)[1]}) "
+            f"or stop it with `lambherd sandbox stop --state-dir {state_dir}`",
+        )
+    if taken:
+        raise UsageError(
+            f"port {port} on 127.0.0.1 is in use by another program (not a lambherd sandbox)",
+            hint="choose another port with --port or LAMBHERD_SANDBOX_PORT",
+        )
+    return None
 
 
 def start_background(
@@ -117,22 +244,30 @@ def start_background(
     *,
     timeout: float = START_TIMEOUT_S,
     account_concurrency: int | None = None,
+    any_state_dir: bool = False,
 ) -> str:
-    """Start the server as a detached child unless it already answers; returns its endpoint."""
+    """Start the server as a detached child unless it already answers; returns its endpoint.
+
+    With ``any_state_dir`` a sandbox already answering on ``port`` is used whatever its state
+    folder (what ``--sandbox`` wants); otherwise a different state folder there is an error.
+    """
     port = port or default_port()
     state_dir = (state_dir or default_state_dir()).resolve()
     endpoint = sandbox_endpoint(port)
-    if health(endpoint):
-        return endpoint
+    running = check_can_start(port, state_dir, running_ok=any_state_dir)
+    if running:
+        return running
     with _start_lock(state_dir):
-        if health(endpoint):  # another process started it while we waited for the lock
-            return endpoint
+        # another process may have started it (or taken the port) while we waited for the lock
+        running = check_can_start(port, state_dir, running_ok=any_state_dir)
+        if running:
+            return running
         log_path = state_dir / LOG_FILE
-        with open(log_path, "ab") as log:
+        with open(log_path, "ab") as log_fh:
             proc = subprocess.Popen(
                 server_command(port, state_dir, account_concurrency=account_concurrency),
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=log_fh,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
@@ -143,7 +278,7 @@ def start_background(
                 return endpoint
             if proc.poll() is not None:
                 raise AwsError(
-                    f"the sandbox exited while starting on port {port}: {_log_tail(log_path)}",
+                    f"the sandbox exited while starting on port {port}: {_log_error(log_path)}",
                     hint=f"see {log_path}",
                 )
             time.sleep(0.1)
@@ -154,6 +289,18 @@ def start_background(
         )
 
 
+def _log_error(path: Path) -> str:
+    """The server's own ``error:`` line from its log, else the log's last lines."""
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    for line in reversed(lines[-20:]):
+        if line.startswith("error: "):
+            return line[len("error: ") :]
+    return _log_tail(path)
+
+
 def _log_tail(path: Path, lines: int = 3) -> str:
     try:
         text = path.read_text(errors="replace").strip().splitlines()
@@ -162,16 +309,37 @@ def _log_tail(path: Path, lines: int = 3) -> str:
     return " | ".join(text[-lines:]) or "no log"
 
 
-def stop(state_dir: Path | None = None, *, timeout: float = STOP_TIMEOUT_S) -> bool:
-    """Stop the server that owns ``state_dir``; False when none was running."""
+def stop(
+    state_dir: Path | None = None, *, port: int | None = None, timeout: float = STOP_TIMEOUT_S
+) -> bool:
+    """Stop the server that owns ``state_dir`` (or answers on ``port``); False when none ran.
+
+    A stale pid file (the server was killed, the pid reused) is removed without signalling.
+    """
+    if port is not None:
+        info = health(sandbox_endpoint(port))
+        if not info:
+            return False
+        state_dir = Path(str(info.get("state_dir")))
     state_dir = (state_dir or default_state_dir()).resolve()
     doc = read_pid_file(state_dir)
     if not doc or not isinstance(doc.get("pid"), int):
         return False
     pid = int(doc["pid"])  # type: ignore[arg-type]
-    stopped = _terminate(pid, timeout=timeout)
+    stopped = _is_sandbox_process(pid) and _terminate(pid, timeout=timeout)
     (state_dir / PID_FILE).unlink(missing_ok=True)
     return stopped
+
+
+def _is_sandbox_process(pid: int) -> bool:
+    """Whether ``pid`` is a sandbox server (never signal a process that reused a stale pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False  # no such process
+    except OSError:
+        return _alive(pid)  # no /proc: trust the pid file
+    return b"lambherd.sandbox.server" in cmdline
 
 
 def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> bool:
@@ -222,22 +390,48 @@ def status(port: int | None = None, state_dir: Path | None = None) -> SandboxSta
         Path(str(info.get("state_dir", state_dir))),
         pid=info.get("pid") if isinstance(info.get("pid"), int) else None,  # type: ignore[arg-type]
         functions=info.get("functions") if isinstance(info.get("functions"), int) else None,  # type: ignore[arg-type]
+        warnings=tuple(str(w) for w in info.get("warnings") or ()),  # type: ignore[union-attr]
     )
 
 
-def reset(port: int | None = None) -> None:
-    """Empty the running sandbox (functions, logs, journal, code cache)."""
+def reset(port: int | None = None, state_dir: Path | None = None) -> bool:
+    """Empty the sandbox (functions, logs, metrics, journal, code cache).
+
+    A running sandbox (on ``port``) is emptied in place; when none runs, the journal and code
+    cache of ``state_dir`` are deleted. True when a running sandbox was reset.
+    """
     endpoint = sandbox_endpoint(port or default_port())
-    req = urllib.request.Request(f"{endpoint}/_lambherd/reset", method="POST", data=b"")
+    if health(endpoint):
+        req = urllib.request.Request(f"{endpoint}/_lambherd/reset", method="POST", data=b"")
+        try:
+            urllib.request.urlopen(req, timeout=60).read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise AwsError(f"the sandbox at {endpoint} could not reset: {exc}") from exc
+        return True
+    state_dir = (state_dir or default_state_dir()).resolve()
+    if owner(state_dir) is not None:  # it runs on another port: reset it there
+        other = read_pid_file(state_dir) or {}
+        return reset(int(other["port"]), state_dir)  # type: ignore[arg-type]
+    import shutil
+
     try:
-        urllib.request.urlopen(req, timeout=30).read()
-    except (urllib.error.URLError, OSError) as exc:
-        raise AwsError(
-            f"the sandbox is not running at {endpoint}",
-            hint="start it with `lambherd sandbox start`",
-        ) from exc
+        (state_dir / "journal.jsonl").unlink(missing_ok=True)
+        if (state_dir / "code").exists():
+            shutil.rmtree(state_dir / "code")
+    except OSError as exc:
+        raise UsageError(f"sandbox state folder {state_dir}: cannot clear it ({exc})") from exc
+    return False
 
 
 def ensure_running() -> str:
     """The sandbox's endpoint, starting it in the background first when it is not running."""
-    return start_background(default_port(), default_state_dir())
+    port, state_dir = default_port(), default_state_dir()
+    if port_in_use(port):  # running (any state folder will do), or a clear error
+        return start_background(port, state_dir, any_state_dir=True)
+    endpoint = start_background(port, state_dir, any_state_dir=True)
+    log.info(
+        "sandbox started at %s (state %s; `lambherd sandbox stop` stops it)",
+        endpoint,
+        state_dir.resolve(),
+    )
+    return endpoint

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.aws import sandbox_endpoint
-from lambherd.sandbox.process import PID_FILE, default_port, default_state_dir
+from lambherd.errors import LambherdError, UsageError
+from lambherd.sandbox.process import (
+    PID_FILE,
+    SERVER_LOCK_FILE,
+    default_port,
+    default_state_dir,
+    port_in_use,
+    prepare_state_dir,
+)
 
 log = logging.getLogger("lambherd.sandbox")
 
@@ -36,20 +44,60 @@ def serve(
     ready: threading.Event | None = None,
 ) -> None:
     """Run the sandbox in this process until a stop signal arrives."""
+    state_dir = prepare_state_dir(state_dir.resolve())
+    lock = _lock_state_dir(state_dir)
+    try:
+        _serve_locked(port, state_dir, host, account_concurrency, ready)
+    finally:
+        lock.close()
+
+
+def _lock_state_dir(state_dir: Path) -> Any:
+    """Hold the state folder's server lock for the life of this process (one server per folder).
+
+    The kernel drops the lock when the process dies, even by SIGKILL, so it never goes stale.
+    """
+    import fcntl
+
+    fh = open(state_dir / SERVER_LOCK_FILE, "a+")  # noqa: SIM115 - held until serve() returns
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        fh.close()
+        raise UsageError(
+            f"sandbox state folder {state_dir}: another sandbox server is using it",
+            hint=f"stop it with `lambherd sandbox stop --state-dir {state_dir}`",
+        ) from exc
+    return fh
+
+
+def _serve_locked(
+    port: int,
+    state_dir: Path,
+    host: str,
+    account_concurrency: int | None,
+    ready: threading.Event | None,
+) -> None:
     from werkzeug.serving import make_server
 
     from lambherd.sandbox.dispatcher import SandboxApp
 
-    state_dir = state_dir.resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
     endpoint = sandbox_endpoint(port) if host == "127.0.0.1" else f"http://{host}:{port}"
+    if port_in_use(port, host):
+        raise UsageError(
+            f"port {port} on {host} is in use by another program",
+            hint="choose another port with --port or LAMBHERD_SANDBOX_PORT",
+        )
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     app = SandboxApp(
         state_dir,
         endpoint,
         account_concurrency=account_concurrency or account_concurrency_from_env(),
     )
-    server = make_server(host, port, app, threaded=True)
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except SystemExit as exc:  # werkzeug prints its reason and exits when it cannot bind
+        raise UsageError(f"cannot serve on {host}:{port} (see the message above)") from exc
     pid_file = state_dir / PID_FILE
     pid_file.write_text(json.dumps({"pid": os.getpid(), "port": port, "host": host}))
     replayed = app.restore()
@@ -96,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             account_concurrency=args.account_concurrency,
         )
+    except LambherdError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
