@@ -64,7 +64,7 @@ def timed_plan(root: Path, latency: float = 0.0) -> tuple[float, list[str], Any]
 
     app, calls = session(root, latency)
     start = time.perf_counter()
-    changeset = plan_changeset(app, open_project(app))
+    changeset = plan_changeset(app, open_project(app)).changeset
     return time.perf_counter() - start, calls, changeset
 
 

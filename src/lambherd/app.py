@@ -38,6 +38,8 @@ class App:
     color: bool | None = None
     assume_yes: bool = False
     stage: str | None = None  # --stage: a lambherd.toml [stages.NAME]
+    #: AWS settings given as command-line flags ("region", "profile"): they win over a stage's
+    explicit_aws: frozenset[str] = frozenset()
 
     @cached_property
     def clients(self) -> AwsClients:

@@ -19,6 +19,9 @@ from lambherd.build import cache
 from lambherd.build.installer import Installer, find_installer, run_install
 from lambherd.build.requirements import find_dependencies, lambda_machine, python_version
 
+#: Files installers leave at the top of ``--target`` (uv's lock file) that must not ship.
+INSTALLER_LEFTOVERS = (".lock",)
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -97,6 +100,8 @@ def _install_shared(
         tree.mkdir()
         if requirements:
             run_install(installer, req, tree, version, machine, cwd=folder, label=label)
+        for noise in INSTALLER_LEFTOVERS:  # the installer's own files, not the function's
+            (tree / noise).unlink(missing_ok=True)
         shutil.rmtree(shared, ignore_errors=True)
         os.replace(tree, shared)
     finally:

@@ -22,7 +22,7 @@ from lambherd.build.requirements import DependencySpec
 BUILD_DIR = ".lambherd/build"
 STAMP_FILE = ".lambherd/build.json"
 #: Bump when the layout of a build changes, so older builds are not reused.
-FORMAT = 1
+FORMAT = 2  # 2: no installer lock file in the tree
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()

@@ -19,6 +19,10 @@ def command(ctx: click.Context, only: tuple[str, ...], force: bool, installer: s
     app = app_of(ctx)
     project = open_project(app.workdir, app.function_path, app.stage)
     if project is None:
+        if only:
+            from lambherd.errors import UsageError
+
+            raise UsageError("--only: selects functions of a project; no lambherd.toml here")
         results = [_build_single(app, force, installer)]
     else:
         from lambherd.project.service import build_project

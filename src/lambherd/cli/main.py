@@ -145,6 +145,11 @@ def cli(
         color=color,
         assume_yes=assume_yes,
         stage=stage,
+        explicit_aws=frozenset(
+            name
+            for name in ("region", "profile")
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ),
     )
     _setup_logging(log_level)
 

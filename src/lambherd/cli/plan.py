@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from lambherd import exit_codes
-from lambherd.cli.output import app_of, emit_json
+from lambherd.cli.output import app_of, emit_json, warn
 
 
 @click.command("plan")
@@ -21,12 +21,20 @@ def command(ctx: click.Context, only: tuple[str, ...], exit_code: bool) -> int:
     app = app_of(ctx)
     project = open_project(app)
     if project is None:
+        if only:
+            from lambherd.errors import UsageError
+
+            raise UsageError("--only: selects functions of a project; no lambherd.toml here")
         changed = _single_function(app)
     else:
-        from lambherd.cli.project_view import show_changeset
+        from lambherd.cli.project_view import report_builds, show_changeset
         from lambherd.project.service import folder_scope, plan_changeset
 
-        changeset = plan_changeset(app, project, folder_scope(app, project, only))
+        report = plan_changeset(app, project, folder_scope(app, project, only))
+        report_builds(report.builds)
+        changeset = report.changeset
+        for message in changeset.warnings:
+            warn(message)
         if app.json_output:
             emit_json(changeset.to_json())
         else:
@@ -40,6 +48,8 @@ def _single_function(app) -> bool:  # type: ignore[no-untyped-def]
     from lambherd.deploy import DeployOptions, deploy
 
     result = deploy(app, DeployOptions(dry_run=True))
+    for message in result.warnings:
+        warn(message)
     if app.json_output:
         emit_json(result.to_json())
     else:

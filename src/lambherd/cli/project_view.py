@@ -89,6 +89,55 @@ class DeployProgress:
         return table
 
 
+def report_builds(builds: list[Any]) -> None:
+    """One stderr line per function whose dependencies were installed or taken from the cache."""
+    from lambherd.cli.output import info
+
+    for build in builds:
+        if build.status in ("installed", "cached"):
+            info(f"{build.folder.name}: dependencies {build.status} ({build.detail})")
+
+
+#: ``deploy`` options that name one function's code or part; refused for a whole project.
+_SINGLE_FUNCTION_OPTIONS = ("src", "skip_archive", "skip_function")
+#: ``deploy`` options applied to every function of a project, over lambherd.toml's settings.
+_PROJECT_OVERRIDES = (
+    "alias",
+    "keep_versions",
+    "publish",
+    "alias_to_latest",
+    "force_code",
+    "skip_configuration",
+)
+
+
+def command_line_overrides() -> Any:
+    """The ``deploy`` switches given on the command line, as ``PlanOverrides`` for a project.
+
+    Options that only make sense for one function (``--src``, ``--skip-archive``,
+    ``--skip-function``) are refused with a clear error instead of being ignored.
+    """
+    from click.core import ParameterSource
+
+    from lambherd.errors import UsageError
+    from lambherd.project.changeset import PlanOverrides
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return PlanOverrides()
+    given = {
+        name for name in ctx.params if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    }
+    refused = [f"--{n.replace('_', '-')}" for n in _SINGLE_FUNCTION_OPTIONS if n in given]
+    if refused:
+        raise UsageError(
+            f"{', '.join(refused)}: a single-function option; this folder is in a project "
+            "(lambherd.toml), whose deploy does not take it",
+            hint="drop the option: a project deploys each function folder's own code",
+        )
+    return PlanOverrides(**{n: ctx.params[n] for n in _PROJECT_OVERRIDES if n in given})
+
+
 def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
     """A ``DeployProgress`` over the rows a deploy will touch."""
     names = [
@@ -111,25 +160,31 @@ def run_project_deploy(
 ) -> int:
     """``deploy`` for a project: build, plan, confirm a prune, deploy with live progress."""
     from lambherd import exit_codes
-    from lambherd.cli.output import confirm, emit_json, info, warn
+    from lambherd.cli.output import confirm, emit_json, warn
     from lambherd.project.service import DeploySession, ProjectDeployOptions, folder_scope
 
     only = folder_scope(app, project, only)
-    options = ProjectDeployOptions(parallel=parallel, only=only, fail_fast=fail_fast, prune=prune)
+    options = ProjectDeployOptions(
+        parallel=parallel,
+        only=only,
+        fail_fast=fail_fast,
+        prune=prune,
+        overrides=command_line_overrides(),
+    )
     with DeploySession(app, project, options) as session:
         changeset = session.changeset
         assert changeset is not None
         for message in changeset.warnings:
             warn(message)
-        for build in session.builds:
-            if build.status in ("installed", "cached"):
-                info(f"{build.folder.name}: dependencies {build.status} ({build.detail})")
+        report_builds(session.builds)
         if dry_run:
             if app.json_output:
                 emit_json(changeset.to_json())
             else:
                 show_changeset(app, changeset, prune=prune)
             return exit_codes.SUCCESS
+        if not app.json_output:  # the whole changeset is shown before any question
+            show_changeset(app, changeset, prune=prune)
         doomed = [c.name for c in changeset.changes if c.operation == "delete"]
         if prune and doomed:
             question = f"delete {len(doomed)} function(s) of project {project.name}: "
@@ -139,8 +194,6 @@ def run_project_deploy(
                 raise UsageError(
                     "prune not confirmed; nothing deployed", hint="pass --yes to confirm"
                 )
-        if not app.json_output:
-            show_changeset(app, changeset, prune=prune)
         progress = progress_for(app, changeset, prune)
         with progress:  # type: ignore[attr-defined]
             result = session.run(progress)

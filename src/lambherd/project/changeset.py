@@ -8,13 +8,13 @@ single-function one (``lambherd.plan``), fed the project's merged definitions.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lambherd.app import RenderOptions
 from lambherd.definition import FunctionDefinition, load_function
-from lambherd.errors import DefinitionError, ValidationError, describe_client_error
+from lambherd.errors import DefinitionError, UsageError, ValidationError, describe_client_error
 from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
 from lambherd.plan.remote import read_remote_state
 from lambherd.plan.steps import (
@@ -57,6 +57,40 @@ class ProjectFunction:
     def name(self) -> str:
         """The function's name."""
         return self.definition.name
+
+
+@dataclass(frozen=True)
+class PlanOverrides:
+    """``deploy`` switches given on the command line, applied to every function of a project
+    over ``lambherd.toml``'s settings (None: the project's setting stays)."""
+
+    alias: str | None = None
+    keep_versions: int | None = None
+    publish: bool | None = None
+    alias_to_latest: bool = False
+    force_code: bool = False
+    skip_configuration: bool = False
+
+    def __post_init__(self) -> None:
+        if self.keep_versions is not None and self.keep_versions < 1:
+            raise UsageError("--keep-versions must be at least 1")
+        if self.alias is not None and not self.alias.strip():
+            raise UsageError("--alias: must not be empty")
+        if self.alias_to_latest and self.publish is False:
+            raise UsageError("--alias-to-latest and --no-publish contradict each other")
+
+    def apply(self, settings: DeploySettings) -> DeploySettings:
+        """``settings`` with the given switches laid over it."""
+        changes = {
+            k: v
+            for k, v in (
+                ("alias", self.alias),
+                ("keep_versions", self.keep_versions),
+                ("publish", False if self.alias_to_latest else self.publish),
+            )
+            if v is not None
+        }
+        return replace(settings, **changes)
 
 
 @dataclass(frozen=True)
@@ -177,42 +211,58 @@ def plan_project(
     only: tuple[str, ...] = (),
     zip_dir: Path | None = None,
     workers: int = DEFAULT_READ_WORKERS,
+    overrides: PlanOverrides | None = None,
 ) -> Changeset:
     """Plan every selected function and find prune candidates, reading AWS in parallel.
 
     ``zip_dir`` None hashes code without writing zips (``plan``); a folder gets one zip per
-    function (``deploy``). Nothing here sends a mutating call.
+    function (``deploy``). ``overrides`` are command-line deploy switches applied to every
+    function. Nothing here sends a mutating call.
     """
+    overrides = overrides or PlanOverrides()
     selected = [f for f in functions if matches_any(only, f.name, f.folder.key, f.folder.basename)]
     known = {f.name for f in functions}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
-            pool.submit(_plan_one, clients, fn, zip_dir / f"{i}.zip" if zip_dir else None)
+            pool.submit(
+                _plan_one, clients, fn, zip_dir / f"{i}.zip" if zip_dir else None, overrides
+            )
             for i, fn in enumerate(selected)
         ]
         orphans = pool.submit(_owned_orphans, clients, project.name, known, only)
         rows = [f.result() for f in futures] + orphans.result()
     rows.sort(key=lambda c: c.name)
     warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
+    if not functions:
+        globs = ", ".join(project.function_globs)
+        warnings = (f"no function folder matches {globs} (each needs a function.json)", *warnings)
     return Changeset(project=project.name, changes=tuple(rows), warnings=warnings)
 
 
-def _plan_one(clients: Any, fn: ProjectFunction, zip_path: Path | None) -> FunctionChange:
+def _plan_one(
+    clients: Any, fn: ProjectFunction, zip_path: Path | None, overrides: PlanOverrides
+) -> FunctionChange:
     defn = fn.definition
+    settings = overrides.apply(fn.settings)
     code, archive_warnings = package_code(defn, zip_path)
-    remote = read_remote_state(
+    remote = read_remote_state(  # the alias comes from ListAliases: no GetAlias per function
         clients,
         defn.name,
-        fn.settings.alias,
+        None,
         url_qualifier(defn.url_config),
         url=defn.url_config is not None,
     )
+    alias = next((a for a in remote.aliases if a.get("Name") == settings.alias), None)
+    remote = replace(remote, alias=alias)
     options = PlanOptions(
         versions=VersionOptions(
-            alias=fn.settings.alias,
-            publish=fn.settings.publish,
-            keep_versions=fn.settings.keep_versions,
-        )
+            alias=settings.alias,
+            publish=settings.publish,
+            alias_to_latest=overrides.alias_to_latest,
+            keep_versions=settings.keep_versions,
+        ),
+        skip_configuration=overrides.skip_configuration,
+        force_code=overrides.force_code,
     )
     plan = plan_deploy(
         DesiredState(config=defn.config, code=code, url_config=defn.url_config), remote, options

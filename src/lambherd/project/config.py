@@ -146,6 +146,12 @@ def load_project(path: Path, stage: str | None = None) -> ProjectConfig:
         globs = [globs]
     if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
         raise DefinitionError(f"{PROJECT_FILE}: [project] functions: expected a list of globs")
+    for glob in globs:
+        if glob.startswith(("/", "\\")) or ".." in glob.replace("\\", "/").split("/"):
+            raise DefinitionError(
+                f"{PROJECT_FILE}: [project] functions: {glob!r} must be a relative glob "
+                "inside the project folder"
+            )
     defaults = _table(data, "defaults", PROJECT_FILE)
     folder_settings = _table(data, "functions", PROJECT_FILE)
     for key, values in folder_settings.items():

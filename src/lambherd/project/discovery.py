@@ -40,7 +40,7 @@ def discover_functions(project: ProjectConfig) -> list[FunctionFolder]:
             )
             if definition is None:
                 continue
-            key = folder.resolve().relative_to(root).as_posix()
+            key = folder.relative_to(root).as_posix()  # a symlinked folder keeps its own name
             found.setdefault(key, FunctionFolder(key, folder.resolve(), definition.resolve()))
     return [found[k] for k in sorted(found)]
 

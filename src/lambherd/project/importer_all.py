@@ -5,7 +5,9 @@ definition, URL config, tags, code downloaded and safely unzipped) into
 ``<root>/functions/<name>/``; ``lambherd.toml`` is written when missing. A folder that already has
 a definition is skipped unless ``force``. Imported functions are *adopted*: tagged
 ``lambherd:project=<name>`` (the only call here that changes anything, and only with ``adopt``),
-so that ``plan`` right after the import is empty and ``--prune`` may later delete them.
+so that ``plan`` right after the import is empty and ``--prune`` may later delete them. A
+function another project owns is never re-tagged; without ``lambherd.toml`` or a name given, the
+project is named after the one project that already owns the imported functions, if any.
 """
 
 from __future__ import annotations
@@ -61,8 +63,11 @@ class ImportAllResult:
         }
 
 
-def list_matching(clients: Any, prefix: str | None, tags: dict[str, str]) -> list[dict[str, Any]]:
-    """Functions (ListFunctions entries, by name) matching the prefix and every ``k=v`` tag."""
+def list_matching(
+    clients: Any, prefix: str | None, tags: dict[str, str]
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """(ListFunctions entry, tags) of every function matching the prefix and every ``k=v`` tag,
+    by name. Tags are read for all of them (the owner tag decides the project and adoption)."""
     from botocore.exceptions import ClientError
 
     lam = clients.client("lambda")
@@ -75,16 +80,17 @@ def list_matching(clients: Any, prefix: str | None, tags: dict[str, str]) -> lis
         ]
     except ClientError as exc:
         raise describe_client_error(exc, "list functions") from exc
-    if tags:
 
-        def has_tags(fn: dict[str, Any]) -> bool:
-            got = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
-            return all(got.get(k) == v for k, v in tags.items())
+    def tags_of(fn: dict[str, Any]) -> dict[str, str]:
+        try:
+            return lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
+        except ClientError as exc:
+            raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            keep = list(pool.map(has_tags, listed))
-        listed = [f for f, k in zip(listed, keep, strict=True) if k]
-    return sorted(listed, key=lambda f: f["FunctionName"])
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(zip(listed, pool.map(tags_of, listed), strict=True))
+    found = [(f, t) for f, t in found if all(t.get(k) == v for k, v in tags.items())]
+    return sorted(found, key=lambda pair: pair[0]["FunctionName"])
 
 
 def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
@@ -96,18 +102,25 @@ def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
         raise UsageError(
             f"import --all: {request.root} is inside the project {existing}; run it there"
         )
-    name = _project_name(request, existing)
-    functions = list_matching(clients, request.prefix, request.tags)
+    matching = list_matching(clients, request.prefix, request.tags)
+    name = _project_name(request, existing, [t.get(OWNER_TAG) for _, t in matching])
+    functions = [f for f, _ in matching]
     result = ImportAllResult(name, request.root / PROJECT_FILE)
     if not functions:
         result.notes.append("no function matched")
     with ThreadPoolExecutor(max_workers=max(1, request.workers)) as pool:
         outcomes = list(pool.map(lambda f: _import_one(clients, request, name, f), functions))
     unpublished: list[str] = []
-    for fn, (status, has_alias) in zip(functions, outcomes, strict=True):
+    for (fn, tags), (status, has_alias) in zip(matching, outcomes, strict=True):
         fname = fn["FunctionName"]
         getattr(result, status).append(fname)
-        if status == "imported" and request.adopt and not _owned(fn, name, clients):
+        owner = tags.get(OWNER_TAG)
+        if status == "imported" and owner not in (None, name):
+            result.notes.append(
+                f"{fname} is owned by project {owner!r}: left tagged so; deploying it from "
+                f"here would take it over (plan shows its tags change)"
+            )
+        elif status == "imported" and request.adopt and owner is None:
             result.adopted.append(fname)
         if status == "imported" and not has_alias:
             unpublished.append(fname)
@@ -117,7 +130,11 @@ def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
     return result
 
 
-def _project_name(request: ImportAllRequest, existing: Path | None) -> str:
+def _project_name(
+    request: ImportAllRequest, existing: Path | None, owners: list[str | None]
+) -> str:
+    """lambherd.toml's name; else ``--project-name``; else the one project that already owns
+    every owned function being imported; else the folder's name."""
     if existing is not None:
         name = load_project(existing).name
         if request.project_name and request.project_name != name:
@@ -126,7 +143,12 @@ def _project_name(request: ImportAllRequest, existing: Path | None) -> str:
                 f"{request.project_name!r}"
             )
         return name
-    return request.project_name or request.root.resolve().name
+    if request.project_name:
+        return request.project_name
+    named = {o for o in owners if o}
+    if len(named) == 1:
+        return named.pop()
+    return request.root.resolve().name
 
 
 def _import_one(
@@ -174,7 +196,8 @@ def _record_baseline(folder: Path, fn: dict[str, Any]) -> None:
     if not remote_sha or fn.get("PackageType") == "Image":
         return
     defn = FunctionDefinition(path=folder / "function.json", config={})
-    write_baseline(folder, code_sha256(folder, **archive_options(defn)), remote_sha)
+    source_only = {**archive_options(defn), "extra_trees": []}  # never a dependency build
+    write_baseline(folder, code_sha256(folder, **source_only), remote_sha)
 
 
 def _alias_exists(clients: Any, name: str, alias: str) -> bool:
@@ -187,11 +210,6 @@ def _alias_exists(clients: Any, name: str, alias: str) -> bool:
             return False
         raise describe_client_error(exc, f"read alias {alias} of {name}") from exc
     return True
-
-
-def _owned(fn: dict[str, Any], project: str, clients: Any) -> bool:
-    tags = clients.client("lambda").list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
-    return tags.get(OWNER_TAG) == project
 
 
 def _adopt(clients: Any, functions: list[dict[str, Any]], names: list[str], project: str) -> None:

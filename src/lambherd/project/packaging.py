@@ -49,8 +49,12 @@ def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSourc
         limit = None if bucket else DIRECT_UPLOAD_LIMIT
         result = build_archive(defn.source_dir, dest, max_zipped_bytes=limit, **options)
         local_sha, size, warnings = result.sha256_b64, result.size, list(result.warnings)
+    imported_sha = local_sha
+    if options["extra_trees"] and (defn.source_dir / BASELINE_FILE).is_file():
+        # the import recorded the folder alone (its zip often vendors what the build adds)
+        imported_sha = code_sha256(defn.source_dir, **{**options, "extra_trees": []})
     code = CodeSource(
-        sha256=baseline_sha(defn.source_dir, local_sha),
+        sha256=baseline_sha(defn.source_dir, imported_sha, local_sha),
         size=size,
         zip_path=str(dest) if dest is not None else None,
         s3_bucket=bucket,
@@ -59,16 +63,18 @@ def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSourc
     return code, warnings
 
 
-def baseline_sha(folder: Path, local_sha: str) -> str:
-    """The remote CodeSha256 recorded at import when the folder is unchanged since, else
-    ``local_sha``."""
+def baseline_sha(folder: Path, local_sha: str, built_sha: str | None = None) -> str:
+    """The remote CodeSha256 recorded at import when the folder (``local_sha``, its zip without
+    a dependency build) is unchanged since, else ``built_sha`` (the zip a deploy would send;
+    default ``local_sha``)."""
+    built_sha = built_sha or local_sha
     try:
         data = json.loads((folder / BASELINE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return local_sha
+        return built_sha
     if isinstance(data, dict) and data.get("local_sha256") == local_sha and data.get("code_sha256"):
         return str(data["code_sha256"])
-    return local_sha
+    return built_sha
 
 
 def write_baseline(folder: Path, local_sha: str, remote_sha: str) -> None:

@@ -137,7 +137,7 @@ def run_changeset(
         return outcome
 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        for outcome in pool.map(one, work):
+        for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
             outcomes[outcome.name] = outcome
     ordered = [outcomes[c.name] for c in changeset.changes]
     return ProjectRunResult(ordered, time.monotonic() - start)

@@ -2,7 +2,7 @@
 
 open_project(app) -> ProjectConfig | None       lambherd.toml in -C DIR or a parent
 build_project(app, project, only) -> [BuildResult]
-plan_changeset(app, project, only) -> Changeset
+plan_changeset(app, project, only) -> PlanReport (builds first)
 DeploySession(app, project, options)            build + plan (zips kept) -> run
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from lambherd.errors import UsageError
 from lambherd.project import config
 from lambherd.project.changeset import (
     Changeset,
+    PlanOverrides,
     ProjectFunction,
     load_project_functions,
     plan_project,
@@ -48,13 +49,18 @@ def folder_scope(app: App, project: ProjectConfig, only: tuple[str, ...]) -> tup
 
 
 def project_clients(app: App, project: ProjectConfig) -> Any:
-    """AWS clients for the project: the stage's region and profile win over the defaults."""
+    """AWS clients for the project. Region and profile: a command-line flag wins over the
+    stage's setting, which wins over the environment (AWS_REGION, AWS_PROFILE) and defaults."""
     stage = project.stage
-    if stage is None or not (stage.region or stage.profile):
+    if stage is None:
+        return app.clients
+    region = None if "region" in app.explicit_aws else stage.region
+    profile = None if "profile" in app.explicit_aws else stage.profile
+    if not (region or profile):
         return app.clients
     from lambherd.aws import AwsClients
 
-    return AwsClients(app.aws.with_overrides(region=stage.region, profile=stage.profile))
+    return AwsClients(app.aws.with_overrides(region=region, profile=profile))
 
 
 def selected(functions: list[ProjectFunction], only: tuple[str, ...]) -> list[ProjectFunction]:
@@ -95,12 +101,25 @@ def build_project(
         )
 
 
-def plan_changeset(app: App, project: ProjectConfig, only: tuple[str, ...] = ()) -> Changeset:
-    """The project's changeset (read-only: hashes code, reads AWS, plans)."""
+@dataclass
+class PlanReport:
+    """``plan``'s result: the changeset and the dependency builds made first."""
+
+    changeset: Changeset
+    builds: list[Any]
+
+
+def plan_changeset(
+    app: App, project: ProjectConfig, only: tuple[str, ...] = (), *, build: bool = True
+) -> PlanReport:
+    """The project's changeset: dependencies built first (local and cached, so the code hash is
+    the one a deploy would send), then AWS read and every function planned. No AWS call mutates.
+    """
     clients = project_clients(app, project)
     functions = load_project_functions(project, app.render, lambda: clients)
     selected(functions, only)
-    return plan_project(clients, project, functions, only=only)
+    builds = build_project(app, project, only, functions=functions) if build else []
+    return PlanReport(plan_project(clients, project, functions, only=only), builds)
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ class ProjectDeployOptions:
     fail_fast: bool = False
     prune: bool = False
     build: bool = True
+    overrides: PlanOverrides = field(default_factory=PlanOverrides)
 
 
 class DeploySession:
@@ -131,6 +151,12 @@ class DeploySession:
     def __enter__(self) -> DeploySession:
         functions = load_project_functions(self.project, self.app.render, lambda: self.clients)
         selected(functions, self.options.only)
+        if self.options.prune and not functions:
+            globs = ", ".join(self.project.function_globs)
+            raise UsageError(
+                f"--prune: no function folder matches {globs} in {self.project.root}; "
+                f"refusing to delete every function of project {self.project.name}"
+            )
         if self.options.build:
             self.builds = build_project(
                 self.app, self.project, self.options.only, functions=functions
@@ -142,6 +168,7 @@ class DeploySession:
             functions,
             only=self.options.only,
             zip_dir=Path(self._tmp.name),
+            overrides=self.options.overrides,
         )
         return self
 

@@ -1,0 +1,338 @@
+"""Audit of projects: flag/stage precedence, deploy switches in project mode, the live progress
+view, read counts of a no-op plan, plan after a fresh checkout, glob and prune safety, import
+ownership. All AWS calls go to moto's server.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deploy_testkit import recording
+from lambherd.project.config import OWNER_TAG
+from test_init_download import code_proxy, make_zip  # noqa: F401  (fixture re-exported)
+from test_project_e2e import deploy, write_function, write_project
+
+
+@pytest.fixture
+def project(tmp_path: Path, lambda_role: str) -> Path:
+    return write_project(tmp_path / "shop", lambda_role, names=("alpha", "beta"))
+
+
+def _names(boto, region: str | None = None) -> set[str]:
+    import boto3
+
+    if region is None:
+        lam = boto("lambda")
+    else:
+        lam = boto3.client(
+            "lambda", region_name=region, endpoint_url=boto("lambda").meta.endpoint_url
+        )
+    return {f["FunctionName"] for f in lam.list_functions()["Functions"]}
+
+
+# -- region / profile precedence: command line > stage > environment ----------------------
+def test_command_line_region_wins_over_stage_which_wins_over_env(
+    lh, tmp_path, lambda_role, boto
+) -> None:
+    root = write_project(
+        tmp_path / "shop",
+        lambda_role,
+        names=("alpha",),
+        extra='[stages.prod]\nregion = "eu-west-1"\n',
+    )
+    # AWS_REGION=us-east-1 comes from the environment: the stage beats it
+    staged = lh("-C", root, "--stage", "prod", "--yes", "deploy")
+    assert staged.code == 0, staged.err
+    assert _names(boto, "eu-west-1") == {"shop-alpha"}
+    assert _names(boto) == set()
+    # an explicit --region beats the stage
+    flagged = lh("-C", root, "--region", "ap-south-1", "--stage", "prod", "--yes", "deploy")
+    assert flagged.code == 0, flagged.err
+    assert _names(boto, "ap-south-1") == {"shop-alpha"}
+    assert _names(boto) == set()
+
+
+def test_command_line_profile_wins_over_stage(lh, tmp_path, lambda_role, monkeypatch) -> None:
+    root = write_project(
+        tmp_path / "shop", lambda_role, names=("alpha",), extra='[stages.prod]\nprofile = "nope"\n'
+    )
+    missing = lh("-C", root, "--stage", "prod", "plan")
+    assert missing.code != 0 and "profile 'nope' not found" in missing.err
+    config = Path(__import__("os").environ["AWS_CONFIG_FILE"])
+    config.write_text("[profile mine]\nregion = us-east-1\n")
+    creds = Path(__import__("os").environ["AWS_SHARED_CREDENTIALS_FILE"])
+    creds.write_text("[mine]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    explicit = lh("-C", root, "--profile", "mine", "--stage", "prod", "plan")
+    assert explicit.code == 0, explicit.err
+    assert "1 to add" in explicit.out
+
+
+# -- deploy switches in project mode: applied, or refused with one line --------------------
+def test_alias_keep_versions_and_no_publish_apply_to_every_function(lh, project, boto) -> None:
+    assert deploy(lh, project, "--alias", "live").code == 0
+    lam = boto("lambda")
+    for name in ("shop-alpha", "shop-beta"):
+        assert lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
+        assert [a["Name"] for a in lam.list_aliases(FunctionName=name)["Aliases"]] == ["live"]
+    alpha = project / "functions" / "alpha" / "app.py"
+    alpha.write_text("def handler(e, c):\n    return 2\n")
+    assert deploy(lh, project, "--alias", "live").code == 0
+    alpha.write_text("def handler(e, c):\n    return 3\n")
+    assert deploy(lh, project, "--alias", "live", "--keep-versions", "1").code == 0
+    versions = [
+        v["Version"] for v in lam.list_versions_by_function(FunctionName="shop-alpha")["Versions"]
+    ]
+    assert versions == ["$LATEST", "3"]
+    (project / "functions" / "beta" / "app.py").write_text("def handler(e, c):\n    return 9\n")
+    result = deploy(lh, project, "--no-publish")
+    assert result.code == 0, result.err
+    beta = lam.list_versions_by_function(FunctionName="shop-beta")["Versions"]
+    assert [v["Version"] for v in beta] == ["$LATEST", "1"]  # code updated, nothing published
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("--src", "."), "--src"),
+        (("--skip-archive",), "--skip-archive"),
+        (("--skip-function",), "--skip-function"),
+    ],
+)
+def test_single_function_switches_are_refused_for_a_project(
+    lh, project, monkeypatch, args, flag
+) -> None:
+    calls = recording(monkeypatch)
+    result = deploy(lh, project, *args)
+    assert result.code == 1
+    assert result.err.startswith(f"error: {flag}: a single-function option")
+    assert "Traceback" not in result.err
+    assert calls.names == []
+
+
+def test_bad_keep_versions_is_refused_before_any_call(lh, project, monkeypatch) -> None:
+    calls = recording(monkeypatch)
+    result = deploy(lh, project, "--keep-versions", "0")
+    assert result.code == 1 and "--keep-versions must be at least 1" in result.err
+    assert calls.names == []
+
+
+def test_only_without_a_project_is_an_error(lh, tmp_path) -> None:
+    for command in ("plan", "build"):
+        result = lh("-C", tmp_path, command, "--only", "x")
+        assert result.code == 1 and "no lambherd.toml here" in result.err, command
+
+
+# -- the live progress view ----------------------------------------------------------------
+def test_live_progress_view_on_a_terminal(lh, project) -> None:
+    import re
+
+    result = lh("-C", project, "--color", "--yes", "deploy")
+    assert result.code == 0, result.err
+    err = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.err)  # colours and cursor codes
+    # rich's Live table on a (forced) terminal: box-drawn rows, final state of each function
+    assert "┃ Function" in err and "Status" in err
+    for name in ("shop-alpha", "shop-beta"):
+        assert any(
+            name in line and "done" in line and "version 1" in line for line in err.splitlines()
+        )
+    assert "shop-alpha: running" not in err  # not the line-per-event fallback
+
+
+def test_progress_view_renders_steps_and_failures() -> None:
+    from rich.console import Console
+
+    from lambherd.app import App
+    from lambherd.cli.project_view import DeployProgress
+    from lambherd.project.runner import ProgressEvent
+
+    view = DeployProgress(App(color=False), ["fn-a", "fn-b", "fn-c"])
+    view(ProgressEvent("fn-a", "start", "code", 0, 3))
+    view(ProgressEvent("fn-a", "step", "UploadCode fn-a", 2, 3))
+    view(ProgressEvent("fn-b", "failed", "AccessDenied: no"))
+    out = Console(width=100, record=True, color_system=None)
+    out.print(view._table())
+    text = out.export_text()
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 2}
+    assert "step 2/3" in rows["fn-a"] and "UploadCode fn-a" in rows["fn-a"]
+    assert "failed" in rows["fn-b"] and "AccessDenied" in rows["fn-b"]
+    assert "waiting" in rows["fn-c"]
+
+
+# -- reads of a no-op plan -----------------------------------------------------------------
+def test_noop_plan_reads_three_calls_per_function(lh, project, monkeypatch) -> None:
+    assert deploy(lh, project).code == 0
+    calls = recording(monkeypatch)
+    result = lh("-C", project, "plan", "--exit-code")
+    assert result.code == 0, result.err
+    per_function = [
+        n for n, p in calls.calls if p.get("FunctionName") == "shop-alpha" and n != "ListTags"
+    ]
+    assert sorted(per_function) == ["GetFunction", "ListAliases", "ListVersionsByFunction"]
+    assert "GetAlias" not in calls.names
+
+
+# -- plan after a fresh checkout (no local build yet) --------------------------------------
+def test_plan_builds_first_so_a_fresh_checkout_plans_no_change(
+    lh, project, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("LAMBHERD_CACHE_DIR", str(tmp_path / "cache"))
+    folder = project / "functions" / "alpha"
+    (folder / "requirements.txt").write_text("six==1.17.0\n")
+    assert deploy(lh, project).code == 0
+    assert not (folder / ".lambherd" / "build" / ".lock").exists()  # installer noise not shipped
+    shutil.rmtree(folder / ".lambherd")  # a fresh clone: .lambherd/ is not in git
+    result = lh("-C", project, "plan", "--exit-code")
+    assert result.code == 0, result.out + result.err
+    assert "alpha: dependencies cached" in result.err
+    assert "0 to modify" in result.out
+
+
+# -- globs and prune safety ----------------------------------------------------------------
+@pytest.mark.parametrize("glob", ["/etc/*", "../*", "functions/../../x/*"])
+def test_globs_outside_the_project_are_one_line_errors(lh, tmp_path, glob) -> None:
+    (tmp_path / "lambherd.toml").write_text(f'[project]\nname = "x"\nfunctions = ["{glob}"]\n')
+    result = lh("-C", tmp_path, "plan")
+    assert result.code == 1
+    assert result.err.strip() == (
+        f"error: lambherd.toml: [project] functions: '{glob}' must be a relative glob inside "
+        "the project folder"
+    )
+
+
+def test_symlinked_function_folder_outside_the_project_plans(lh, project, tmp_path) -> None:
+    outside = write_function(tmp_path / "elsewhere", "delta")
+    (project / "functions" / "delta").symlink_to(outside)
+    result = lh("-C", project, "--output", "json", "plan")
+    assert result.code == 0, result.err
+    rows = {f["function"]: f["folder"] for f in json.loads(result.out)["functions"]}
+    assert rows["shop-delta"] == "functions/delta"
+
+
+def test_prune_with_no_function_folder_deletes_nothing(lh, project, boto) -> None:
+    assert deploy(lh, project).code == 0
+    toml = project / "lambherd.toml"
+    toml.write_text(toml.read_text().replace('"functions/*"', '"fucntions/*"'))  # a typo
+    plan = lh("-C", project, "plan")
+    assert "warning: no function folder matches fucntions/*" in plan.err
+    result = deploy(lh, project, "--prune")
+    assert result.code == 1
+    assert "refusing to delete every function of project shop" in result.err
+    assert _names(boto) == {"shop-alpha", "shop-beta"}
+
+
+def test_unconfirmed_prune_shows_the_changeset_first(lh, project, boto) -> None:
+    assert deploy(lh, project).code == 0
+    shutil.rmtree(project / "functions" / "beta")
+    result = lh("-C", project, "deploy", "--prune")
+    assert result.code == 1 and "prune not confirmed" in result.err
+    assert "- Delete" in result.out and "shop-beta" in result.out
+    assert _names(boto) == {"shop-alpha", "shop-beta"}
+
+
+# -- import --all and other projects' functions --------------------------------------------
+def _create(boto, proxy, role: str, name: str, tags: dict[str, str]) -> None:
+    package = make_zip({"app.py": b"def handler(e, c):\n    return 1\n"})
+    boto("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": package},
+        Tags=tags,
+    )
+    proxy.code[name] = package
+
+
+def test_import_all_never_takes_over_another_projects_functions(
+    lh,
+    boto,
+    code_proxy,  # noqa: F811
+    lambda_role,
+    tmp_path,
+) -> None:
+    _create(boto, code_proxy, lambda_role, "shop-a", {OWNER_TAG: "shop"})
+    _create(boto, code_proxy, lambda_role, "shop-b", {OWNER_TAG: "shop", "team": "x"})
+    # no lambherd.toml, no --project-name: the project is the one that owns them
+    inferred = tmp_path / "imp"
+    inferred.mkdir()
+    result = lh("-C", inferred, "import", "--all")
+    assert result.code == 0, result.err
+    assert 'name = "shop"' in (inferred / "lambherd.toml").read_text()
+    plan = lh("-C", inferred, "plan", "--exit-code")
+    assert plan.code == 0, plan.out + plan.err
+    # a different project name: imported, but the owner tag is left alone
+    other = tmp_path / "other"
+    other.mkdir()
+    renamed = lh("-C", other, "import", "--all", "--project-name", "other")
+    assert renamed.code == 0, renamed.err
+    assert "shop-a is owned by project 'shop'" in renamed.err
+    lam = boto("lambda")
+    for name in ("shop-a", "shop-b"):
+        arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        assert lam.list_tags(Resource=arn)["Tags"][OWNER_TAG] == "shop"
+
+
+# -- Ctrl-C during a project deploy --------------------------------------------------------
+def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None:
+    from lambherd.app import App
+    from lambherd.project.config import load_project
+    from lambherd.project.service import DeploySession, ProjectDeployOptions
+
+    names = ("a", "b", "c", "d", "e", "f")
+    root = write_project(tmp_path / "shop", lambda_role, names=names)
+    started: list[str] = []
+
+    def on_event(event) -> None:  # type: ignore[no-untyped-def]
+        if event.kind == "start":
+            started.append(event.function)
+            if len(started) == 1:
+                raise KeyboardInterrupt
+
+    app = App(workdir=root)
+    options = ProjectDeployOptions(parallel=1)
+    project = load_project(root / "lambherd.toml")
+    with DeploySession(app, project, options) as session, pytest.raises(KeyboardInterrupt):
+        session.run(on_event)
+    assert len(started) <= 2, started  # the one interrupted, at most one already picked up
+    assert len(_names(boto)) <= 1
+
+
+def test_import_all_of_a_function_with_requirements_then_plan_is_empty(
+    lh,
+    boto,
+    code_proxy,  # noqa: F811
+    lambda_role,
+    tmp_path,
+    monkeypatch,
+) -> None:
+    """Its zip vendors the dependencies and keeps requirements.txt: the build plan makes first
+    must not turn the unchanged import into a code change; an edit still is one."""
+    monkeypatch.setenv("LAMBHERD_CACHE_DIR", str(tmp_path / "cache"))
+    package = make_zip(
+        {
+            "app.py": b"import six\ndef handler(e, c):\n    return six.PY3\n",
+            "requirements.txt": b"six==1.17.0\n",
+            "six.py": b"PY3 = True\n",
+        }
+    )
+    boto("lambda").create_function(
+        FunctionName="vendored",
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": package},
+    )
+    code_proxy.code["vendored"] = package
+    root = tmp_path / "proj"
+    root.mkdir()
+    assert lh("-C", root, "import", "--all").code == 0
+    plan = lh("-C", root, "plan", "--exit-code")
+    assert plan.code == 0, plan.out + plan.err
+    assert "vendored: dependencies installed" in plan.err
+    (root / "functions" / "vendored" / "app.py").write_text("def handler(e, c):\n    return 2\n")
+    edited = lh("-C", root, "--output", "json", "plan")
+    assert json.loads(edited.out)["functions"][0]["changes"][0] == "code"
