@@ -297,3 +297,19 @@ def test_text_output_is_one_line_per_step_with_its_duration(
     ]
     assert all(re.search(r" \(\d+\.\d\ds\)", line) for line in lines), lines
     assert "deployed version 1" in r.err
+
+
+def test_throttled_reads_are_retried_while_planning(
+    aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
+) -> None:
+    """A plan reads every function in parallel: throttled reads are retried, not fatal."""
+    from deploy_testkit import error_response, inject_failures
+
+    fn = write_function(tmp_path / "fn", lambda_role)
+    assert lh("-C", fn, "deploy").code == 0
+    calls = inject_failures(
+        monkeypatch, "GetFunction", error_response(429, "TooManyRequestsException"), 6
+    )
+    result = lh("-C", fn, "diff", "--exit-code")
+    assert result.code == 0, result.err
+    assert len(calls) > 6  # more throttles than botocore's own attempts, and still no error

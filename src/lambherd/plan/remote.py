@@ -152,28 +152,38 @@ def _strip_metadata(doc: dict[str, Any] | None) -> dict[str, Any] | None:
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     from botocore.exceptions import ClientError
 
-    try:
+    from lambherd.apply.retry import call_with_retry
+
+    def read_all() -> list[dict[str, Any]]:
         pages = client.get_paginator(operation).paginate(**kwargs)
         return [item for page in pages for item in page.get(key, [])]
+
+    try:
+        return call_with_retry(read_all)
     except ClientError as exc:
         raise describe_client_error(exc, f"{operation} {kwargs.get('FunctionName')}") from exc
 
 
 def _call(fn: Any, action: str) -> dict[str, Any]:
+    """``fn()`` with throttling retried (plans read many functions in parallel)."""
     from botocore.exceptions import ClientError
 
+    from lambherd.apply.retry import call_with_retry
+
     try:
-        return fn()
+        return call_with_retry(fn)
     except ClientError as exc:
         raise describe_client_error(exc, action) from exc
 
 
 def _optional(fn: Any, action: str) -> dict[str, Any] | None:
-    """``fn()``, or None when AWS says the resource does not exist."""
+    """``fn()``, or None when AWS says the resource does not exist (throttling retried)."""
     from botocore.exceptions import ClientError
 
+    from lambherd.apply.retry import call_with_retry
+
     try:
-        return fn()
+        return call_with_retry(fn)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return None
