@@ -142,3 +142,31 @@ def test_sandbox_ignores_an_inherited_endpoint_but_not_an_explicit_one(monkeypat
         assert seen["endpoint"] == "http://127.0.0.1:9"
     finally:
         cli.commands.pop("probe-endpoint", None)
+
+
+def test_ctrl_c_exits_130_with_one_line() -> None:
+    """A command interrupted with Ctrl-C (SIGINT) says so and exits 130, no traceback."""
+    import os
+    import signal
+    import time
+
+    code = (
+        "import click, time\n"
+        "from lambherd.cli.main import cli, main\n"
+        "@cli.command('sleep-forever')\n"
+        "def sleep_forever():\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(60)\n"
+        "main(['sleep-forever'])\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err

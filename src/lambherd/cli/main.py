@@ -184,7 +184,10 @@ def main(argv: list[str] | None = None) -> None:
     debug = _wants_debug(args)
     try:
         code: Any = cli.main(args=args, prog_name="lambherd", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)  # click turns Ctrl-C into Abort
+            sys.exit(exit_codes.INTERRUPTED)
         click.echo("aborted", err=True)
         sys.exit(exit_codes.FAILURE)
     except click.ClickException as exc:
