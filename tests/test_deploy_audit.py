@@ -112,8 +112,8 @@ def test_sandbox_lifecycle_runs_the_deployed_code_and_chains_revisions(
         "UploadCode",
         "PublishVersion",
         "MoveAlias",
-        "PutFunctionUrl",
         "AddPermission",
+        "PutFunctionUrl",
     ]
     assert doc["bytes_uploaded"] > 0
     for operation in ("UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion"):

@@ -20,8 +20,8 @@ CONFIG = {"FunctionName": "f", "FunctionArn": "arn:f", "Version": "$LATEST"}
 
 def test_url_is_created_with_a_public_permission_for_auth_none() -> None:
     steps = plan_url({"Config": {"AuthType": "NONE"}}, RemoteState(configuration=CONFIG))
-    assert isinstance(steps[0], PutFunctionUrl) and steps[0].create
-    add = steps[1]
+    assert isinstance(steps[1], PutFunctionUrl) and steps[1].create  # permissions go first
+    add = steps[0]
     assert isinstance(add, AddPermission) and add.statement_id.startswith(SID_PREFIX)
     assert add.params == {
         "Principal": "*",

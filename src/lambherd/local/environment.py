@@ -30,6 +30,8 @@ from lambherd.local.runtime_api import serve_runtime_api
 if TYPE_CHECKING:
     from lambherd.local.runtime import FunctionSpec
 
+#: errorType of an invocation cut off because the emulator stopped its environment on purpose.
+SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 #: Lambda gives the init phase 10 seconds.
 INIT_TIMEOUT_S = 10.0
 #: How often a running invocation's memory is checked (off the hot path: the wait returns at once
@@ -51,7 +53,8 @@ class Invocation:
     client_context: str | None = None
     cognito_identity: str | None = None
     log: bytearray = field(default_factory=bytearray)
-    #: "response" | "error" | "exit" | "timeout" | "oom" once done
+    #: "response" | "error" | "exit" | "timeout" | "oom" | "shutdown" once done
+    #: ("shutdown": the emulator stopped the environment on purpose; ``body`` says why)
     outcome: str | None = None
     body: bytes = b""
     error_type: str | None = None
@@ -156,6 +159,7 @@ class Environment:
         self._fd = -1
         self._exit_status: int | None = None
         self._stopped = False
+        self._stop_reason: str | None = None
 
     # -- process ---------------------------------------------------------------------------
 
@@ -204,10 +208,12 @@ class Environment:
         threading.Thread(
             target=self._read_output, name=f"env-{self.id[:8]}-out", daemon=True
         ).start()
-        if not self._ready.wait(init_timeout_s):
+        if not self._ready.wait(init_timeout_s) and self._stop_reason is None:
             self.init_failure = InitFailure(
                 "Sandbox.Timedout", message=f"Init timed out after {init_timeout_s:.2f} seconds"
             )
+        if self._stop_reason is not None:  # stopped on purpose while it started
+            self.init_failure = InitFailure(SHUTDOWN_ERROR_TYPE, message=self._stop_reason)
         elif self.init_failure is None and self._exit_status is not None:
             self.init_failure = InitFailure(
                 "Runtime.ExitError",
@@ -224,8 +230,19 @@ class Environment:
         self.peak_mb = memory.peak_rss_mb(self._proc.pid) or 0
         return True
 
-    def stop(self) -> None:
-        """Kill the child (and anything it spawned) and close the Runtime API (idempotent)."""
+    def stop(self, reason: str | None = None) -> None:
+        """Kill the child (and anything it spawned) and close the Runtime API (idempotent).
+
+        ``reason`` is given when the emulator stops the environment on purpose (closed, function
+        removed): an invocation still running ends with outcome ``shutdown`` and that reason,
+        not as a crash of the runtime.
+        """
+        if reason is not None:
+            self._stop_reason = self._stop_reason or reason
+            inv = self._current
+            if inv is not None:
+                inv.finish("shutdown", reason.encode("utf-8"))
+            self._ready.set()  # a start() still waiting for init gives up now
         self._stopped = True
         proc = self._proc
         if proc is not None and proc.poll() is None:
@@ -330,12 +347,17 @@ class Environment:
             self._sink = inv.log
         self._current = inv
         self.invocations += 1
+        if self._stop_reason is not None:  # stopped on purpose between checkout and now
+            inv.finish("shutdown", self._stop_reason.encode("utf-8"))
         self._inbox.put(inv)
         deadline = time.monotonic() + timeout_s
         peak = self.peak_mb
         while not inv.done.wait(min(MEMORY_POLL_S, max(0.0, deadline - time.monotonic()))):
             if self._exit_status is not None:  # died before it could take the invocation
-                inv.finish("exit", exit_status=self._exit_status)
+                if self._stop_reason is not None:
+                    inv.finish("shutdown", self._stop_reason.encode("utf-8"))
+                else:
+                    inv.finish("exit", exit_status=self._exit_status)
                 break
             peak = memory.peak_rss_mb(proc.pid) or peak
             if peak > memory_mb:

@@ -151,15 +151,15 @@ class FunctionPool:
         for env in idle:
             env.stop()
 
-    def close(self) -> None:
-        """Stop every environment, busy or not."""
+    def close(self, reason: str | None = None) -> None:
+        """Stop every environment, busy or not; running invocations end with ``reason``."""
         with self._lock:
             self.draining = True
             envs = list(self._all)
             self._all.clear()
             self._idle.clear()
         for env in envs:
-            env.stop()
+            env.stop(reason)
 
     def pids(self) -> list[int]:
         """PIDs of the children of this pool (for tests and status)."""

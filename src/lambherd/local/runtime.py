@@ -30,7 +30,12 @@ from lambherd.errors import (
     ThrottledError,
 )
 from lambherd.local import logs
-from lambherd.local.environment import Environment, InitFailure, Invocation
+from lambherd.local.environment import (
+    SHUTDOWN_ERROR_TYPE,
+    Environment,
+    InitFailure,
+    Invocation,
+)
 from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
 
@@ -41,6 +46,13 @@ DEFAULT_CONCURRENCY = 10
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 RESPONSE_LIMIT = 6 * 1024 * 1024
+#: Why an invocation ended early when its environment was stopped on purpose.
+CLOSED_REASON = (
+    "the execution environment was stopped (the local runtime was closed) during the invocation"
+)
+REMOVED_REASON = (
+    "the execution environment was stopped (the function version was removed) during the invocation"
+)
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
@@ -166,8 +178,13 @@ class LocalRuntime:
         if spec.provisioned:
             self._raise_on_failures(spec, pool.prewarm(spec.provisioned, provisioned=True))
 
-    def unregister(self, name: str, version: str | None = None) -> None:
-        """Remove a function version (or all its versions) and stop its environments."""
+    def unregister(
+        self, name: str, version: str | None = None, *, reason: str = REMOVED_REASON
+    ) -> None:
+        """Remove a function version (or all its versions) and stop its environments.
+
+        Invocations still running end with a ``Runtime.Shutdown`` error saying ``reason``.
+        """
         with self._lock:
             keys = [k for k in self._pools if k[0] == name and version in (None, k[1])]
             if not keys:
@@ -180,7 +197,7 @@ class LocalRuntime:
             if not any(k[0] == name for k in self._pools):
                 self._limits.pop(name, None)
         for pool in pools:
-            pool.close()
+            pool.close(reason)
 
     def set_concurrency(
         self, name: str, reserved: int | None, provisioned: dict[str, int] | None = None
@@ -372,6 +389,13 @@ class LocalRuntime:
                 "Unhandled",
                 logs.timeout_line(rid, spec.timeout_s),
             )
+        if inv.outcome == "shutdown":  # stopped on purpose (closed, removed), not a crash
+            msg = inv.body.decode("utf-8", "replace") or CLOSED_REASON
+            return (
+                _error_doc(SHUTDOWN_ERROR_TYPE, f"RequestId: {rid} Error: {msg}"),
+                "Unhandled",
+                logs.error_line(rid, msg) + SHUTDOWN_ERROR_TYPE + "\n",
+            )
         if inv.outcome == "oom":
             msg = "Runtime exited with error: signal: killed"
             return (
@@ -432,8 +456,11 @@ class LocalRuntime:
 
     # -- housekeeping ----------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Stop every environment of every function (no orphan processes)."""
+    def close(self, reason: str = CLOSED_REASON) -> None:
+        """Stop every environment of every function (no orphan processes).
+
+        Invocations still running end with a ``Runtime.Shutdown`` error saying ``reason``.
+        """
         self._closed.set()
         with self._lock:
             pools = list(self._pools.values())
@@ -441,7 +468,7 @@ class LocalRuntime:
             self._specs.clear()
             background = list(self._background)
         for pool in pools:
-            pool.close()
+            pool.close(reason)
         for thread in background:
             thread.join(timeout=5)
         if self._reaper is not None:

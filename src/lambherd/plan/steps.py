@@ -159,11 +159,20 @@ class PutFunctionUrl(Step):
 
 @dataclass(frozen=True)
 class AddPermission(Step):
-    """AddPermission of one statement lambherd owns (Sid prefixed ``lambherd-``)."""
+    """AddPermission of one statement lambherd owns (Sid prefixed ``lambherd-``).
+
+    On the unqualified function it is guarded by the function's RevisionId (see
+    ``guarded_by_function``); on an alias or version qualifier it is sent unguarded.
+    """
 
     statement_id: str
     params: dict[str, Any]
     qualifier: str | None = None
+
+    @property
+    def guarded_by_function(self) -> bool:
+        """True when the function's ($LATEST's) RevisionId guards this change."""
+        return self.qualifier in (None, LATEST)
 
     def describe(self) -> str:
         return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
@@ -175,6 +184,11 @@ class RemovePermission(Step):
 
     statement_id: str
     qualifier: str | None = None
+
+    @property
+    def guarded_by_function(self) -> bool:
+        """True when the function's ($LATEST's) RevisionId guards this change."""
+        return self.qualifier in (None, LATEST)
 
     def describe(self) -> str:
         return f"RemovePermission {self.statement_id}"

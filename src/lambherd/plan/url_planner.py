@@ -3,6 +3,12 @@
 Permissions lambherd adds carry a Sid ``lambherd-<hash of the statement>``; reconciling removes
 only such statements, never anyone else's. A permission that changes gets a new Sid, so it is a
 remove plus an add.
+
+Permission steps come before the URL step: on the unqualified function they are guarded by the
+function's RevisionId, and CreateFunctionUrlConfig/UpdateFunctionUrlConfig take none (and may
+change it), so a change by another writer since the plan was read is caught by the first
+permission step rather than hidden behind the URL update. Removing a permission before an
+AuthType change also fails closed (no moment with a public grant on a public URL).
 """
 
 from __future__ import annotations
@@ -66,12 +72,20 @@ def statement_id(params: dict[str, Any]) -> str:
 
 
 def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[Step, ...]:
-    """PutFunctionUrl and permission steps; nothing when function_url.json is absent."""
+    """Permission steps, then PutFunctionUrl; nothing when function_url.json is absent."""
     if url_config is None:
         return ()
     config = url_config.get("Config") or {}
     qualifier = url_qualifier(url_config)
     steps: list[Step] = []
+    wanted = desired_permissions(url_config)
+    existing = {str(s.get("Sid")) for s in remote.policy_statements}
+    ours = {sid for sid in existing if sid.startswith(SID_PREFIX)}
+    for sid in sorted(ours - set(wanted)):
+        steps.append(RemovePermission(statement_id=sid, qualifier=qualifier))
+    for sid, params in wanted.items():
+        if sid not in existing:
+            steps.append(AddPermission(statement_id=sid, params=params, qualifier=qualifier))
     want = comparable_url_config(config)
     if remote.url_config is None or comparable_url_config(remote.url_config) != want:
         params = {k: config[k] for k in _CONFIG_KEYS if k in config}
@@ -81,12 +95,4 @@ def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[St
         steps.append(
             PutFunctionUrl(config=params, create=remote.url_config is None, qualifier=qualifier)
         )
-    wanted = desired_permissions(url_config)
-    existing = {str(s.get("Sid")) for s in remote.policy_statements}
-    ours = {sid for sid in existing if sid.startswith(SID_PREFIX)}
-    for sid in sorted(ours - set(wanted)):
-        steps.append(RemovePermission(statement_id=sid, qualifier=qualifier))
-    for sid, params in wanted.items():
-        if sid not in existing:
-            steps.append(AddPermission(statement_id=sid, params=params, qualifier=qualifier))
     return tuple(steps)

@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lambherd.sandbox")
 TAIL_BYTES = 4096
+#: What an invocation cut off by ``sandbox stop``/``sandbox reset`` answers.
+STOPPED_REASON = (
+    "the execution environment was stopped (sandbox stopped or reset) during the invocation"
+)
+DELETED_REASON = (
+    "the execution environment was stopped (the function or version was deleted) during the "
+    "invocation"
+)
 
 
 class Invoker:
@@ -56,7 +64,7 @@ class Invoker:
     def close(self) -> None:
         """Stop every environment; invocations still running leave no logs or metrics behind."""
         self.closed = True
-        self.runtime.close()
+        self.runtime.close(STOPPED_REASON)
 
     # -- Invoke API -----------------------------------------------------------------------
     def invoke(self, route: Route, environ: dict[str, Any], body: bytes, region: str) -> Response:
@@ -268,7 +276,7 @@ class Invoker:
                 del self._specs[key]
         if keys:
             try:
-                self.runtime.unregister(name, version)
+                self.runtime.unregister(name, version, reason=DELETED_REASON)
             except LambherdError:
                 pass
 

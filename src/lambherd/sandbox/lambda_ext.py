@@ -130,6 +130,8 @@ class LambdaLayer:
         self.kept: dict[tuple[str, str], dict[str, Any]] = {}  # fields moto drops
         self.provisioned: dict[tuple[str, str], dict[str, Any]] = {}  # (function, qualifier)
         self.urls: dict[str, UrlTarget] = {}  # function URL id -> function
+        #: (region, function) -> the highest version number ever published (never reused)
+        self.last_version: dict[tuple[str, str], int] = {}
         self._invoker: Any = None
 
     # -- state ------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class LambdaLayer:
             self.kept.clear()
             self.provisioned.clear()
             self.urls.clear()
+            self.last_version.clear()
         if self._invoker is not None:
             self._invoker.close()
             self._invoker = None
@@ -217,9 +220,19 @@ class LambdaLayer:
             refused = self._check_reserved(name, doc, region)
             if refused is not None:
                 return refused
+        if sub == "policy" and method in {"POST", "DELETE"}:
+            environ, body = _without_revision(environ, body)
+        publishes = (sub, method) == ("versions", "POST") or (
+            (sub, method) == ("code", "PUT") and bool(doc.get("Publish"))
+        )
+        published_before = self._published_count(name, region) if publishes else 0
         resp = self.call_moto(environ, body)
         if resp.status_code >= 400:
             return resp
+        if publishes:
+            resp = self._number_new_version(name, region, published_before, resp)
+        if sub == "policy" and method == "GET":
+            return self._fix_policy(route, resp)
         if sub == "configuration" and method == "PUT":
             self._keep_fields(name, doc)
         if sub in {"configuration", "code"} and method == "PUT":
@@ -255,12 +268,14 @@ class LambdaLayer:
         if sub == "aliases" and route.rest and method == "PUT":
             current = self.alias_revisions.get((name, route.rest))
             what = "GetAlias"
+        elif sub == "policy" and method in {"POST", "DELETE"}:
+            current = self.policy_revision(name, route.qualifier)
+            on_alias = route.qualifier not in (None, "$LATEST") and not route.qualifier.isdigit()
+            what = "GetAlias" if on_alias else "GetFunction"
         elif (sub, method) in {
             ("code", "PUT"),
             ("configuration", "PUT"),
             ("versions", "POST"),
-            ("policy", "POST"),
-            ("policy", "DELETE"),
         }:
             current = self.revisions.get((name, "$LATEST"))
             what = "GetFunction"
@@ -279,11 +294,10 @@ class LambdaLayer:
         name, sub, method = route.function, route.sub, route.method
         assert name is not None
         if sub == "versions" and method == "POST":
-            out = _json(resp.get_data())
-            version = str(out.get("Version", ""))
-            if version and (name, version) not in self.revisions:
-                self.revisions[(name, version)] = self._new_revision(name, version)
-                self.kept[(name, version)] = copy.deepcopy(self.kept.get((name, "$LATEST"), {}))
+            self._register_version(name, _json(resp.get_data()))
+            return
+        if sub == "policy" and route.qualifier and route.qualifier != "$LATEST":
+            self._bump_qualifier(name, route.qualifier)
             return
         if sub == "aliases":
             alias = route.rest if method == "PUT" else doc.get("Name")
@@ -301,8 +315,78 @@ class LambdaLayer:
                 self.urls[uid] = UrlTarget(region, name, route.qualifier)
         if sub in {"code", "configuration", "policy", "concurrency", "url"}:
             self._bump(name)
+            if sub == "code" and doc.get("Publish"):
+                self._register_version(name, _json(resp.get_data()))
             if self._invoker is not None:
                 self._invoker.refresh_concurrency(name, region)
+
+    def _register_version(self, name: str, config: dict[str, Any]) -> None:
+        """Give a newly published version its RevisionId and the fields moto drops."""
+        version = str(config.get("Version", ""))
+        if version and version != "$LATEST" and (name, version) not in self.revisions:
+            self.revisions[(name, version)] = self._new_revision(name, version)
+            self.kept[(name, version)] = copy.deepcopy(self.kept.get((name, "$LATEST"), {}))
+
+    def _bump_qualifier(self, name: str, qualifier: str) -> None:
+        if qualifier.isdigit():
+            self.revisions[(name, qualifier)] = self._new_revision(name, qualifier)
+        elif (name, qualifier) in self.alias_revisions:
+            self.alias_revisions[(name, qualifier)] = self._new_revision(name, "alias", qualifier)
+
+    def policy_revision(self, name: str, qualifier: str | None) -> str | None:
+        """The RevisionId guarding a resource policy: that of the function, version or alias."""
+        if not qualifier or qualifier == "$LATEST":
+            return self.revisions.get((name, "$LATEST"))
+        if qualifier.isdigit():
+            return self.revisions.get((name, qualifier))
+        return self.alias_revisions.get((name, qualifier))
+
+    def _fix_policy(self, route: Route, resp: Response) -> Response:
+        """GetPolicy's RevisionId is the function's (or alias's), as on Lambda, not moto's own."""
+        doc = _json(resp.get_data())
+        revision = self.policy_revision(route.function or "", route.qualifier)
+        if not doc or not revision:
+            return resp
+        doc["RevisionId"] = revision
+        return _replace_json(resp, doc)
+
+    # -- version numbers ----------------------------------------------------------------
+    def _published_count(self, name: str, region: str) -> int:
+        try:
+            return len(self.backend(region)._lambdas._functions[name]["versions"])
+        except (KeyError, TypeError):
+            return 0
+
+    def _number_new_version(
+        self, name: str, region: str, count_before: int, resp: Response
+    ) -> Response:
+        """Number a version moto just published after the highest ever published.
+
+        moto numbers a new version ``len(versions) + 1``, so a number freed by DeleteFunction
+        of a version would be handed out again; Lambda never reuses one.
+        """
+        storage = self.backend(region)._lambdas
+        versions = (storage._functions.get(name) or {}).get("versions") or []
+        if len(versions) <= count_before:  # nothing new (moto returned the latest unchanged)
+            return resp
+        fn = versions[-1]
+        key = (region, name)
+        highest = max((int(v.version) for v in versions[:-1]), default=0)
+        wanted = max(self.last_version.get(key, 0), highest) + 1
+        self.last_version[key] = wanted
+        if int(fn.version) == wanted:
+            return resp
+        if storage._arns.get(fn.function_arn) is fn:
+            del storage._arns[fn.function_arn]
+        fn.set_version(wanted)
+        for version in versions:  # moto's number may have taken over a live version's ARN
+            storage._arns[version.function_arn] = version
+        out = _json(resp.get_data())
+        if out.get("Version") not in (None, "$LATEST"):
+            out["Version"] = str(wanted)
+            out["FunctionArn"] = fn.function_arn
+            return _replace_json(resp, out)
+        return resp
 
     # -- create / delete ----------------------------------------------------------------
     def create(self, environ: dict[str, Any], body: bytes, region: str) -> Response:
@@ -315,9 +399,11 @@ class LambdaLayer:
         name = doc.get("FunctionName", "")
         name = split_name(name)[0]
         self.kept.pop((name, "$LATEST"), None)
+        self.last_version.pop((region, name), None)
         self._keep_fields(name, doc)
         self._bump(name)
         if doc.get("Publish"):
+            self.last_version[(region, name)] = 1
             out = _json(resp.get_data())
             version = str(out.get("Version", ""))
             if version and version != "$LATEST":
@@ -392,6 +478,7 @@ class LambdaLayer:
                 u for u, t in self.urls.items() if (t.region, t.function) == (region, name)
             ]:
                 del self.urls[uid]
+            self.last_version.pop((region, name), None)
         if self._invoker is not None:
             self._invoker.forget(name, qualifier)
         return resp
@@ -737,6 +824,28 @@ def internal_request(
     finally:
         builder.close()
     return env, data
+
+
+def _without_revision(environ: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The request without its RevisionId (checked by the layer; moto would check its own).
+
+    moto compares AddPermission's RevisionId with a policy revision of its own that no API
+    reports, and RemovePermission's (a list, from its query parsing) with a string, so no value
+    passes there: the layer checks the function's RevisionId and moto gets none.
+    """
+    from urllib.parse import parse_qsl, urlencode
+
+    query = environ.get("QUERY_STRING", "")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "RevisionId"]
+    doc = _json(body)
+    if "RevisionId" not in doc and len(kept) == len(parse_qsl(query, keep_blank_values=True)):
+        return environ, body
+    environ = dict(environ)
+    environ["QUERY_STRING"] = urlencode(kept)
+    if "RevisionId" in doc:
+        doc.pop("RevisionId")
+        body = json.dumps(doc).encode()
+    return environ, body
 
 
 def _json(data: bytes | str) -> dict[str, Any]:
