@@ -10,8 +10,12 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambherd.aws import AwsClients, AwsSettings
+
+if TYPE_CHECKING:
+    from lambherd.project.config import ProjectConfig
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class App:
     stage: str | None = None  # --stage: a lambherd.toml [stages.NAME]
     #: AWS settings given as command-line flags ("region", "profile"): they win over a stage's
     explicit_aws: frozenset[str] = frozenset()
+    #: The lambherd.toml around ``workdir`` (or ``--function``), its stage applied; the CLI sets
+    #: it together with the stage's region, profile and envfiles (``project.context``)
+    project: ProjectConfig | None = None
 
     @cached_property
     def clients(self) -> AwsClients:

@@ -14,7 +14,7 @@ from lambherd.app import App
 from lambherd.apply.display import DisplayExecutor
 from lambherd.apply.executor import ExecutionResult, Executor, StepResult
 from lambherd.apply.retry import RetryPolicy
-from lambherd.definition import FunctionDefinition, find_definition, load_function
+from lambherd.definition import FunctionDefinition
 from lambherd.errors import DeployError, UsageError
 from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
 from lambherd.plan.remote import RemoteState, read_remote_state
@@ -80,9 +80,11 @@ class DeployResult:
 
 
 def load_definition(app: App) -> FunctionDefinition:
-    """Find and render the definition named by the global options."""
-    path = find_definition(app.workdir, app.function_path)
-    return load_function(path, app.render, app.clients)
+    """Find and render the definition named by the global options; in a project's function
+    folder, as the project deploys it (its ``[defaults]`` under it, its ownership tag on it)."""
+    from lambherd.project.context import load_app_definition
+
+    return load_app_definition(app)
 
 
 def deploy(
@@ -171,19 +173,13 @@ def prepare_code(
         return CodeSource(
             s3_bucket=bucket, s3_key=key, s3_object_version=code_cfg.get("S3ObjectVersion")
         ), []
-    from lambherd.archive import build_archive
+    from lambherd.archive.function_package import build_function_zip
 
     source = options.src or defn.source_dir
     if not source.is_dir():
         raise UsageError(f"--src {source}: not a folder")
     dest = workdir / "function.zip"
-    result = build_archive(
-        source,
-        dest,
-        extra_ignores=_definition_ignores(defn, source),
-        extra_trees=_build_trees(defn, source),
-        max_zipped_bytes=None if bucket else options.max_zip_bytes,
-    )
+    result = build_function_zip(defn, dest, source=source, max_zipped_bytes=options.max_zip_bytes)
     code = CodeSource(
         sha256=result.sha256_b64,
         size=result.size,
@@ -231,30 +227,9 @@ def identify_s3_code(clients: Any, code: CodeSource) -> CodeSource:
 
 def local_code_sha256(defn: FunctionDefinition, src: Path | None = None) -> str:
     """The CodeSha256 the deploy's zip would have (nothing written)."""
-    from lambherd.archive import code_sha256
+    from lambherd.archive.function_package import function_code_sha256
 
-    source = src or defn.source_dir
-    return code_sha256(
-        source,
-        extra_ignores=_definition_ignores(defn, source),
-        extra_trees=_build_trees(defn, source),
-    )
-
-
-def _definition_ignores(defn: FunctionDefinition, source: Path) -> list[str]:
-    """A definition under a custom name (``--function x.json``) stays out of the zip too, and
-    so does ``.lambherd/`` (builds and stamps; the build is added by ``_build_trees``)."""
-    if defn.path.parent.resolve() == source.resolve():
-        return ["/.lambherd/", f"/{defn.path.name}"]
-    return ["/.lambherd/"]
-
-
-def _build_trees(defn: FunctionDefinition, source: Path) -> list[Path]:
-    """The dependency build (``lambherd build``) of the definition's folder, at the zip root."""
-    from lambherd.build import build_dir
-
-    build = build_dir(defn.source_dir)
-    return [build] if source.resolve() == defn.source_dir.resolve() and build.is_dir() else []
+    return function_code_sha256(defn, src)
 
 
 def read_state(app: App, name: str, alias: str | None = None) -> RemoteState:

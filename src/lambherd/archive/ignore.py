@@ -9,8 +9,10 @@ patterns with a simple wildcard against the relative path; its usual files (``*.
 ``tests/*``, ``.git/*``, ``*.md``) mean the same here.
 
 Like lambroll, some files are always left out (``DEFAULT_EXCLUDES``): the definition files, the
-ignore file itself, ``function.zip``, ``.git/``, ``.terraform/`` and ``terraform.tfstate``
-(anchored at the source root). A ``!pattern`` in the ignore file re-includes any of them.
+ignore file itself, ``function.zip``, ``.git/``, ``.terraform/``, ``terraform.tfstate`` and
+lambherd's own ``.lambherd/`` (builds and stamps; the dependency build enters the zip as an
+extra tree, see ``function_package``), all anchored at the source root. A ``!pattern`` in the
+ignore file re-includes any of them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "/.git/",
     "/.terraform/",
     "/terraform.tfstate",
+    "/.lambherd/",
 )
 
 

@@ -23,36 +23,36 @@ from lambherd.cli.output import app_of, emit_json, info, warn
 )
 @click.pass_context
 def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | None) -> int:
-    """Build the deterministic zip of the function's folder.
+    """Build the zip `deploy` would upload: the function's folder plus its dependencies.
 
-    Same content gives the same bytes, so the printed SHA-256 equals Lambda's CodeSha256
-    once deployed. The 50 MiB direct-upload limit is skipped when function.json names
-    Code.S3Bucket.
+    Dependencies (requirements.txt / pyproject.toml) are built first, as deploy does (cached).
+    Same content gives the same bytes, so the printed SHA-256 equals Lambda's CodeSha256 once
+    deployed. AWS is not needed unless Code or Runtime come from AWS (ssm, caller_identity).
+    The 50 MiB direct-upload limit is skipped when function.json names Code.S3Bucket.
     """
     import json
     import sys
 
-    from lambherd.archive import ZIPPED_LIMIT, build_archive, human_size
-    from lambherd.definition import find_definition, load_function
+    from lambherd.archive import ZIPPED_LIMIT, human_size
+    from lambherd.archive.function_package import archive_function, load_for_packaging
+    from lambherd.definition import find_definition
     from lambherd.errors import UsageError
+    from lambherd.project.context import in_project
 
     app = app_of(ctx)
     path = find_definition(app.workdir, app.function_path)
-    definition = load_function(path, app.render, lambda: app.clients)
+    definition = in_project(app.project, load_for_packaging(path, app.render, lambda: app.clients))
     source = definition.source_dir
     if exclude_file is not None and not (source / exclude_file).is_file():
         raise UsageError(f"--exclude-file {exclude_file}: no such file in {source}")
-    code = definition.config.get("Code") or {}
-    max_zipped = None if isinstance(code, dict) and code.get("S3Bucket") else ZIPPED_LIMIT
     to_stdout = dest == "-"
     target = click.get_binary_stream("stdout") if to_stdout else source / dest
-    result = build_archive(
-        source,
+    result = archive_function(
+        definition,
         target,
         ignore_file=exclude_file or ".lambdaignore",
-        extra_ignores=[f"/{path.name}"],  # a custom-named definition stays out too (as deploy)
         store_symlinks=symlink,
-        max_zipped_bytes=max_zipped,
+        max_zipped_bytes=ZIPPED_LIMIT,
     )
     for message in result.warnings:
         warn(message)

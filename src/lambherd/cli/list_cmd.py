@@ -6,7 +6,7 @@ import click
 
 from lambherd.app import App
 from lambherd.cli.output import app_of, console, emit_json, warn
-from lambherd.errors import DefinitionError
+from lambherd.errors import DefinitionError, LambherdError
 
 
 @click.command("list")
@@ -55,16 +55,21 @@ def _short_time(value: str) -> str:
 
 
 def _managed_names(app: App) -> set[str]:
-    """The function name of the definition in the current folder, if there is one."""
-    from lambherd.definition import find_definition, load_function
+    """The function name of the definition in the current folder, if there is one.
+
+    When its name cannot be rendered, one warning says why and what to do; the list goes on.
+    """
+    from lambherd.definition import find_definition
+    from lambherd.listing import defined_function_name
 
     try:
         path = find_definition(app.workdir, app.function_path)
     except DefinitionError:
         return set()
     try:
-        definition = load_function(path, app.render, lambda: app.clients)
-    except DefinitionError as exc:
-        warn(f"cannot tell which function is managed here: {exc.message}")
+        name = defined_function_name(path, app.render, lambda: app.clients)
+    except LambherdError as exc:
+        advice = exc.hint or f"`lambherd render` shows the problem in {path.name}"
+        warn(f"cannot tell which function is managed here: {exc.message}; {advice}")
         return set()
-    return {definition.name} if definition.name else set()
+    return {name} if name else set()

@@ -121,7 +121,7 @@ def cli(
     base = (workdir or Path.cwd()).resolve()
     if workdir is not None and not base.is_dir():
         raise click.BadParameter(f"{workdir} is not a directory", param_hint="-C")
-    ctx.obj = App(
+    app = App(
         workdir=base,
         function_path=function_path,
         render=RenderOptions(
@@ -152,6 +152,24 @@ def cli(
         ),
     )
     _setup_logging(log_level)
+    ctx.obj = _in_project(ctx, app)
+
+
+def _in_project(ctx: click.Context, app: App) -> App:
+    """``app`` inside its project (if any): every command then uses the stage's region, profile
+    and envfiles, and single-function commands the project's defaults and ownership tag."""
+    from lambherd.project.context import attach_project, outside_note
+
+    label = None
+    if app.stage and ctx.get_parameter_source("stage") is ParameterSource.ENVIRONMENT:
+        label = f"LAMBHERD_STAGE={app.stage}"
+    app = attach_project(app, stage_label=label)
+    note = outside_note(app)
+    if note:
+        from lambherd.cli.output import warn
+
+        warn(note)
+    return app
 
 
 def _endpoint_override(ctx: click.Context, endpoint_url: str | None, sandbox: bool) -> str | None:

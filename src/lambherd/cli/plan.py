@@ -16,21 +16,24 @@ from lambherd.cli.output import app_of, emit_json, warn
 @click.pass_context
 def command(ctx: click.Context, only: tuple[str, ...], exit_code: bool) -> int:
     """Show the changeset (+ Add, * Modify, - Delete, no change) without changing anything."""
-    from lambherd.project.service import open_project
+    from lambherd.project.service import project_scope
 
     app = app_of(ctx)
-    project = open_project(app)
-    if project is None:
+    scope = project_scope(app, only)
+    if scope is None:
         if only:
             from lambherd.errors import UsageError
 
-            raise UsageError("--only: selects functions of a project; no lambherd.toml here")
+            where = (
+                "--function names one definition" if app.function_path else "no lambherd.toml here"
+            )
+            raise UsageError(f"--only: selects functions of a project; {where}")
         changed = _single_function(app)
     else:
         from lambherd.cli.project_view import report_builds, show_changeset
-        from lambherd.project.service import folder_scope, plan_changeset
+        from lambherd.project.service import plan_changeset
 
-        report = plan_changeset(app, project, folder_scope(app, project, only))
+        report = plan_changeset(app, scope.project, scope.only)
         report_builds(report.builds)
         changeset = report.changeset
         for message in changeset.warnings:
@@ -46,8 +49,18 @@ def command(ctx: click.Context, only: tuple[str, ...], exit_code: bool) -> int:
 def _single_function(app) -> bool:  # type: ignore[no-untyped-def]
     from lambherd.apply.display import plan_lines
     from lambherd.deploy import DeployOptions, deploy
+    from lambherd.project.context import function_settings
 
-    result = deploy(app, DeployOptions(dry_run=True))
+    settings = function_settings(app)  # a definition in a project folder: the project's alias
+    options = DeployOptions(dry_run=True)
+    if settings is not None:
+        options = DeployOptions(
+            dry_run=True,
+            alias=settings.alias,
+            keep_versions=settings.keep_versions,
+            publish=settings.publish,
+        )
+    result = deploy(app, options)
     for message in result.warnings:
         warn(message)
     if app.json_output:

@@ -98,46 +98,6 @@ def report_builds(builds: list[Any]) -> None:
             info(f"{build.folder.name}: dependencies {build.status} ({build.detail})")
 
 
-#: ``deploy`` options that name one function's code or part; refused for a whole project.
-_SINGLE_FUNCTION_OPTIONS = ("src", "skip_archive", "skip_function")
-#: ``deploy`` options applied to every function of a project, over lambherd.toml's settings.
-_PROJECT_OVERRIDES = (
-    "alias",
-    "keep_versions",
-    "publish",
-    "alias_to_latest",
-    "force_code",
-    "skip_configuration",
-)
-
-
-def command_line_overrides() -> Any:
-    """The ``deploy`` switches given on the command line, as ``PlanOverrides`` for a project.
-
-    Options that only make sense for one function (``--src``, ``--skip-archive``,
-    ``--skip-function``) are refused with a clear error instead of being ignored.
-    """
-    from click.core import ParameterSource
-
-    from lambherd.errors import UsageError
-    from lambherd.project.changeset import PlanOverrides
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return PlanOverrides()
-    given = {
-        name for name in ctx.params if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
-    }
-    refused = [f"--{n.replace('_', '-')}" for n in _SINGLE_FUNCTION_OPTIONS if n in given]
-    if refused:
-        raise UsageError(
-            f"{', '.join(refused)}: a single-function option; this folder is in a project "
-            "(lambherd.toml), whose deploy does not take it",
-            hint="drop the option: a project deploys each function folder's own code",
-        )
-    return PlanOverrides(**{n: ctx.params[n] for n in _PROJECT_OVERRIDES if n in given})
-
-
 def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
     """A ``DeployProgress`` over the rows a deploy will touch."""
     names = [
@@ -151,25 +111,31 @@ def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
 def run_project_deploy(
     app: App,
     project: Any,
+    only: tuple[str, ...] = (),
     *,
     parallel: int,
-    only: tuple[str, ...],
     fail_fast: bool,
     prune: bool,
     dry_run: bool = False,
+    overrides: Any = None,
 ) -> int:
-    """``deploy`` for a project: build, plan, confirm a prune, deploy with live progress."""
+    """``deploy`` for a project: build, plan, confirm a prune, deploy with live progress.
+
+    ``only`` limits the functions (``--only``, or the folder run in); ``overrides`` are the
+    ``deploy`` switches given on the command line (``PlanOverrides``), laid over every
+    function's lambherd.toml settings.
+    """
     from lambherd import exit_codes
     from lambherd.cli.output import confirm, emit_json, warn
-    from lambherd.project.service import DeploySession, ProjectDeployOptions, folder_scope
+    from lambherd.project.changeset import PlanOverrides
+    from lambherd.project.service import DeploySession, ProjectDeployOptions
 
-    only = folder_scope(app, project, only)
     options = ProjectDeployOptions(
         parallel=parallel,
         only=only,
         fail_fast=fail_fast,
         prune=prune,
-        overrides=command_line_overrides(),
+        overrides=overrides or PlanOverrides(),
     )
     with DeploySession(app, project, options) as session:
         changeset = session.changeset

@@ -43,18 +43,21 @@ def load_function(
     path: Path,
     options: RenderOptions | None = None,
     clients: Any = None,
+    *,
+    functions: Any = None,
 ) -> FunctionDefinition:
     """Read and render a definition and its sidecars (no validation).
 
     ``clients`` (an ``AwsClients``, a zero-argument callable returning one, or None) is used
     only by ``ssm``, ``caller_identity`` and S3-hosted tfstate, when a file calls them.
+    ``functions`` (a ``DefinitionFunctions``) replaces the default set, e.g. one without AWS.
     """
     from lambherd.definition.envfile import load_envfiles
     from lambherd.definition.template_functions import DefinitionFunctions
 
     options = options or RenderOptions()
     load_envfiles(options.envfiles)
-    functions = DefinitionFunctions(options, clients, base_dir=path.parent)
+    functions = functions or DefinitionFunctions(options, clients, base_dir=path.parent)
     config = render_document(path, options, functions)
     url_config = None
     for name in URL_CONFIG_NAMES:
@@ -105,3 +108,30 @@ def _parse_json(text: str, source: str, had_actions: bool) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DefinitionError(f"{source}: expected a JSON object at the top level")
     return data
+
+
+def load_function_for(
+    path: Path,
+    fields: tuple[str, ...],
+    options: RenderOptions | None = None,
+    clients: Any = None,
+) -> FunctionDefinition:
+    """The definition as far as ``fields`` go, rendered without AWS when they allow it.
+
+    AWS-backed calls (``ssm``, ``caller_identity``, S3 tfstate) first answer placeholders; when
+    none reaches ``fields`` and the text still parses, that render is returned (other fields
+    may hold placeholders: use only ``fields``). Otherwise it is rendered for real, with
+    ``clients``.
+    """
+    from lambherd.definition.template_functions import AWS_PLACEHOLDER, DefinitionFunctions
+
+    functions = DefinitionFunctions(options, None, base_dir=path.parent, aws=False)
+    try:
+        definition = load_function(path, options, functions=functions)
+    except DefinitionError:
+        if not functions.placeholders_used:
+            raise  # not about an AWS value: a real render fails the same way
+        return load_function(path, options, clients)
+    if AWS_PLACEHOLDER in json.dumps([definition.config.get(name) for name in fields]):
+        return load_function(path, options, clients)
+    return definition

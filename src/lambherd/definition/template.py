@@ -16,6 +16,7 @@ parser sees it, as lambroll does, so a value with quotes needs ``| json_escape``
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -49,6 +50,18 @@ _FIELD_RE = re.compile(r"\.[A-Za-z_][A-Za-z0-9_]*")
 
 class _Problem(Exception):
     """A syntax or evaluation problem inside one action (gets file and line added)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class FunctionTable(dict[str, TemplateFunction]):
+    """The functions templates may call, by name; ``hint_for`` advises on an unknown name."""
+
+    def hint_for(self, name: str) -> str | None:
+        """What to do when a template calls ``name`` and it is not defined (None: nothing)."""
+        return None
 
 
 # --------------------------------------------------------------------------------------
@@ -270,11 +283,39 @@ class _Evaluator:
     def call(self, name: str, args: list[Any]) -> Any:
         func = self.functions.get(name)
         if func is None:
-            raise _Problem(f'function "{name}" not defined')
+            hint_for = getattr(self.functions, "hint_for", None)
+            raise _Problem(f'function "{name}" not defined', hint_for(name) if hint_for else None)
+        _check_arity(name, func, len(args))
         try:
             return func(*args)
         except TypeError as exc:
-            raise _Problem(f"{name}: wrong number or type of arguments ({exc})") from exc
+            raise _Problem(f"{name}: {exc}") from exc
+
+
+def _check_arity(name: str, func: TemplateFunction, given: int) -> None:
+    """``env: expects 1 or 2 arguments, got 0`` when the call has the wrong number of them."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the call decide
+        return
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    least = sum(p.default is p.empty for p in positional)
+    most = None if any(p.kind == p.VAR_POSITIONAL for p in params) else len(positional)
+    if given >= least and (most is None or given <= most):
+        return
+    if most is None:
+        expected = f"at least {_count(least)}"
+    elif least == most:
+        expected = _count(least) if least else "no arguments"
+    elif most == least + 1:
+        expected = f"{least} or {_count(most)}"
+    else:
+        expected = f"{least} to {_count(most)}"
+    raise _Problem(f"{name}: expects {expected}, got {given}")
+
+
+def _count(n: int) -> str:
+    return f"{n} argument{'' if n == 1 else 's'}"
 
 
 _NOTHING = object()
@@ -339,7 +380,7 @@ def render_template(text: str, functions: Mapping[str, TemplateFunction], source
         try:
             end, trim_right, value = _run_action(text, inner, evaluator)
         except _Problem as exc:
-            raise TemplateError(f"{source}: line {line}: {exc}") from None
+            raise TemplateError(f"{source}: line {line}: {exc}", hint=exc.hint) from None
         except LambherdError as exc:
             exc.message = f"{source}: line {line}: {exc.message}"
             exc.args = (exc.message,)

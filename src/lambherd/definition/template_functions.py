@@ -4,10 +4,16 @@
 ``<prefix>tfstate``/``<prefix>tfstatef`` (from ``--prefixed-tfstate prefix=PATH``) and
 ``caller_identity``. AWS is reached only when a function that needs it is called: rendering
 a definition without such calls never creates a client.
+
+With ``aws=False`` no AWS call is made at all: AWS-backed calls answer ``AWS_PLACEHOLDER``
+(``caller_identity`` a record of them) and ``placeholders_used`` becomes True. Commands that only
+need fields such values never reach (``archive``: Code, Runtime) render this way, so they work
+without credentials.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -16,11 +22,34 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.app import RenderOptions
-from lambherd.definition.template import TemplateFunction, format_value
+from lambherd.definition.template import FunctionTable, TemplateFunction, format_value
 from lambherd.definition.tfstate import TerraformState, read_state
 from lambherd.errors import TemplateError, UsageError, describe_client_error
 
 _PRINTF_RE = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([%svdqfxXt])")
+
+#: What an AWS-backed call answers when rendering with ``aws=False``.
+AWS_PLACEHOLDER = "LAMBHERD-AWS-VALUE-NOT-LOOKED-UP"
+
+
+class _AwsNotUsed(Exception):
+    """Raised by ``clients()`` when rendering with ``aws=False`` (turned into a placeholder)."""
+
+
+class _DefinitionTable(FunctionTable):
+    """The template functions, with advice for the tfstate functions a flag would define."""
+
+    def hint_for(self, name: str) -> str | None:
+        for suffix in ("tfstatef", "tfstate"):
+            if name.endswith(suffix):
+                prefix = name[: -len(suffix)]
+                if not prefix:
+                    return f"{name} reads a Terraform state: pass --tfstate PATH_OR_S3_URL"
+                return (
+                    f"{name} reads a Terraform state: pass --prefixed-tfstate "
+                    f"{prefix}=PATH_OR_S3_URL"
+                )
+        return f"the functions are: {', '.join(sorted(self))}"
 
 
 class DefinitionFunctions:
@@ -35,9 +64,14 @@ class DefinitionFunctions:
         options: RenderOptions | None = None,
         clients: Any = None,
         base_dir: Path | None = None,
+        *,
+        aws: bool = True,
     ) -> None:
         self.options = options or RenderOptions()
         self.base_dir = base_dir
+        self.aws = aws
+        #: True once an AWS-backed call answered a placeholder (only with ``aws=False``)
+        self.placeholders_used = False
         self._clients_arg = clients
         self._clients: Any = None
         self._ssm_cache: dict[str, tuple[str, str]] = {}
@@ -48,6 +82,8 @@ class DefinitionFunctions:
     # -- AWS clients, made lazily -----------------------------------------------------------
     def clients(self) -> Any:
         """The AWS clients, created on the first call."""
+        if not self.aws:
+            raise _AwsNotUsed
         if self._clients is None:
             arg = self._clients_arg
             if arg is None:
@@ -63,17 +99,36 @@ class DefinitionFunctions:
     # -- the function tables ----------------------------------------------------------------
     def template_functions(self) -> dict[str, TemplateFunction]:
         """Name -> function, for ``{{ ... }}`` actions."""
-        funcs: dict[str, TemplateFunction] = {
-            "env": self.env,
-            "must_env": self.must_env,
-            "json_escape": json_escape,
-            "ssm": self.ssm,
-            "caller_identity": self.caller_identity,
-        }
+        funcs = _DefinitionTable(
+            {
+                "env": self.env,
+                "must_env": self.must_env,
+                "json_escape": json_escape,
+                "ssm": self._offline(self.ssm),
+                "caller_identity": self._offline(self.caller_identity, identity=True),
+            }
+        )
         for prefix, location in self._tfstate_sources().items():
-            funcs[f"{prefix}tfstate"] = self._tfstate_function(prefix, location)
-            funcs[f"{prefix}tfstatef"] = self._tfstatef_function(prefix, location)
+            funcs[f"{prefix}tfstate"] = self._offline(self._tfstate_function(prefix, location))
+            funcs[f"{prefix}tfstatef"] = self._offline(self._tfstatef_function(prefix, location))
         return funcs
+
+    def _offline(self, func: Callable[..., Any], identity: bool = False) -> Callable[..., Any]:
+        """``func``, answering placeholders instead of calling AWS when ``aws`` is False."""
+        if self.aws:
+            return func
+
+        @functools.wraps(func)
+        def call(*args: Any) -> Any:
+            try:
+                return func(*args)
+            except _AwsNotUsed:
+                self.placeholders_used = True
+                if identity:
+                    return dict.fromkeys(("Account", "Arn", "UserId"), AWS_PLACEHOLDER)
+                return AWS_PLACEHOLDER
+
+        return call
 
     def jsonnet_natives(self) -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
         """Name -> (parameter names, function), for ``std.native(name)`` in Jsonnet."""
@@ -82,15 +137,18 @@ class DefinitionFunctions:
             def lookup(address: str) -> Any:
                 return self._state(prefix, location).lookup(address)
 
-            return lookup
+            return self._offline(lookup)
 
         natives: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
             "env": (("name", "default"), self.env),
             "must_env": (("name",), self.must_env),
             "json_escape": (("value",), json_escape),
-            "ssm": (("name",), self.ssm),
-            "ssm_list": (("name", "index"), lambda name, index: self.ssm(name, int(index))),
-            "caller_identity": ((), self.caller_identity),
+            "ssm": (("name",), self._offline(self.ssm)),
+            "ssm_list": (
+                ("name", "index"),
+                self._offline(lambda name, index: self.ssm(name, int(index))),
+            ),
+            "caller_identity": ((), self._offline(self.caller_identity, identity=True)),
         }
         for prefix, location in self._tfstate_sources().items():
             natives[f"{prefix}tfstate"] = (("address",), tfstate_native(prefix, location))
@@ -113,7 +171,10 @@ class DefinitionFunctions:
         """The variable's value (may be empty); TemplateError naming it when it is not set."""
         value = os.environ.get(_as_str("must_env", name))
         if value is None:
-            raise TemplateError(f"must_env: environment variable {name} is not defined")
+            raise TemplateError(
+                f"must_env: environment variable {name} is not defined",
+                hint=f"set {name}, or pass --envfile FILE with a line {name}=...",
+            )
         return value
 
     # -- SSM Parameter Store ----------------------------------------------------------------

@@ -32,12 +32,11 @@ class FunctionTarget:
 
 def resolve_target(app: App, function_name: str | None = None) -> FunctionTarget:
     """``--function-name`` when given, else the definition in the working folder."""
-    from lambherd.definition import find_definition, load_function
+    from lambherd.project.context import load_app_definition
 
     if function_name:
         return FunctionTarget(name=function_name, definition_dir=app.workdir)
-    path = find_definition(app.workdir, app.function_path)
-    definition = load_function(path, app.render, app.clients)
+    definition = load_app_definition(app)  # in a project: with its defaults (LoggingConfig...)
     if not definition.name:
         raise UsageError(
             f"{definition.display_path}: FunctionName is missing",

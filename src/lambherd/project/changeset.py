@@ -154,13 +154,11 @@ class Changeset:
 # Loading
 # -----------------------------------------------------------------------------------------
 def project_render_options(project: ProjectConfig, base: RenderOptions) -> RenderOptions:
-    """``base`` plus the stage's envfiles (relative to the project root)."""
-    if project.stage is None or not project.stage.envfiles:
-        return base
-    from dataclasses import replace
+    """``base`` with the stage's envfiles (relative to the project root) loaded first; a no-op
+    for the CLI's render options, which have them already."""
+    from lambherd.project.context import stage_render
 
-    extra = tuple(str(project.root / e) for e in project.stage.envfiles)
-    return replace(base, envfiles=(*extra, *base.envfiles))
+    return stage_render(base, project)
 
 
 def load_project_functions(
@@ -177,11 +175,7 @@ def load_project_functions(
         where = f"{folder.key}/{folder.definition.name}"
         try:
             raw = load_function(folder.definition, render, clients)
-            defn = FunctionDefinition(
-                path=raw.path,
-                config=project_definition(project, raw.config),
-                url_config=raw.url_config,
-            )
+            defn = replace(raw, config=project_definition(project, raw.config))
             warnings = check_definition(defn)
             settings = project.settings_for(folder.key)
         except ValidationError as exc:

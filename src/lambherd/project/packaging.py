@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lambherd.build.cache import build_dir
 from lambherd.definition import FunctionDefinition
 from lambherd.plan.steps import CodeSource
 
@@ -25,11 +24,11 @@ STATE_IGNORES = ("/.lambherd/",)
 
 
 def archive_options(defn: FunctionDefinition) -> dict[str, Any]:
-    """``build_archive`` options for a function folder: ignores and the build extra tree."""
-    folder = defn.source_dir
-    ignores = [*STATE_IGNORES, f"/{defn.path.name}"]
-    build = build_dir(folder)
-    return {"extra_ignores": ignores, "extra_trees": [build] if build.is_dir() else []}
+    """``build_archive`` options for a function folder: ignores and the build extra tree
+    (the recipe ``archive`` and ``deploy`` share)."""
+    from lambherd.archive.function_package import package_options
+
+    return package_options(defn)
 
 
 def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSource, list[str]]:
@@ -39,15 +38,15 @@ def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSourc
     code_cfg = defn.config.get("Code") or {}
     if code_cfg.get("ImageUri"):
         return CodeSource(image_uri=code_cfg["ImageUri"]), []
-    from lambherd.archive import build_archive, code_sha256
+    from lambherd.archive import code_sha256
+    from lambherd.archive.function_package import build_function_zip, function_code_sha256
 
     bucket, key = code_cfg.get("S3Bucket"), code_cfg.get("S3Key")
     options = archive_options(defn)
     if dest is None:
-        local_sha, size, warnings = code_sha256(defn.source_dir, **options), 0, []
+        local_sha, size, warnings = function_code_sha256(defn), 0, []
     else:
-        limit = None if bucket else DIRECT_UPLOAD_LIMIT
-        result = build_archive(defn.source_dir, dest, max_zipped_bytes=limit, **options)
+        result = build_function_zip(defn, dest, max_zipped_bytes=DIRECT_UPLOAD_LIMIT)
         local_sha, size, warnings = result.sha256_b64, result.size, list(result.warnings)
     imported_sha = local_sha
     if options["extra_trees"] and (defn.source_dir / BASELINE_FILE).is_file():

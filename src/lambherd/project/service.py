@@ -1,6 +1,7 @@
 """The project commands' services: open the project, build, plan, deploy (with prune).
 
 open_project(app) -> ProjectConfig | None       lambherd.toml in -C DIR or a parent
+project_scope(app, only) -> ProjectScope | None the project and functions plan/deploy act on
 build_project(app, project, only) -> [BuildResult]
 plan_changeset(app, project, only) -> PlanReport (builds first)
 DeploySession(app, project, options)            build + plan (zips kept) -> run
@@ -31,8 +32,45 @@ from lambherd.project.runner import DEFAULT_PARALLEL, ProgressEvent, ProjectRunR
 
 
 def open_project(app: App) -> ProjectConfig | None:
-    """The project around ``app.workdir`` (None with ``--function`` or without lambherd.toml)."""
+    """The project around ``app.workdir`` (None with ``--function`` or without lambherd.toml).
+
+    The CLI has already found it (``app.project``, see ``project.context``); an ``App`` made
+    in code without it is looked up here.
+    """
+    if app.project is not None:
+        return None if app.function_path else app.project
     return config.open_project(app.workdir, app.function_path, app.stage)
+
+
+@dataclass(frozen=True)
+class ProjectScope:
+    """A project command's target: the project and the functions it is limited to."""
+
+    project: ProjectConfig
+    only: tuple[str, ...] = ()
+
+
+def project_scope(app: App, only: tuple[str, ...] = ()) -> ProjectScope | None:
+    """What ``plan``, ``deploy`` and ``build`` act on: the project (limited by ``--only``, or
+    to the function folder run in), or None for a single function (no lambherd.toml, or
+    ``--function`` naming a definition that is not a project folder's own definition file).
+
+    ``--function functions/a`` (or its function.json) in a project is that project function.
+    """
+    project = app.project if app.project is not None else open_project(app)
+    if project is None:
+        return None
+    if app.function_path:
+        from lambherd.project.context import definition_path, folder_of
+
+        path = definition_path(app)
+        folder = folder_of(project, path) if path is not None else None
+        if folder is None or folder.definition != path:
+            return None  # used on its own (project.context warns when it is outside folders)
+        if only:
+            raise UsageError("--only: selects functions of a project; --function names one")
+        return ProjectScope(project, (folder.key,))
+    return ProjectScope(project, folder_scope(app, project, only))
 
 
 def folder_scope(app: App, project: ProjectConfig, only: tuple[str, ...]) -> tuple[str, ...]:
@@ -52,7 +90,7 @@ def project_clients(app: App, project: ProjectConfig) -> Any:
     """AWS clients for the project. Region and profile: a command-line flag wins over the
     stage's setting, which wins over the environment (AWS_REGION, AWS_PROFILE) and defaults."""
     stage = project.stage
-    if stage is None:
+    if stage is None or app.project is project:  # the CLI's App has the stage applied already
         return app.clients
     region = None if "region" in app.explicit_aws else stage.region
     profile = None if "profile" in app.explicit_aws else stage.profile

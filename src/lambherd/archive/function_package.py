@@ -1,0 +1,114 @@
+"""A function's code package: the one recipe ``archive``, ``deploy``, ``diff`` and projects share.
+
+    package_options(defn, source) -> dict               build_archive options for the function
+    zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
+    build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
+    function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
+    load_for_packaging(path, render, clients) -> FunctionDefinition  rendered without AWS if it can
+    archive_function(defn, dest, ...) -> ArchiveResult  dependencies built, then the zip
+
+The zip holds the function's folder minus the default excludes (``.lambherd/`` among them),
+``.lambdaignore`` and the definition file under whatever name it has, plus the dependency build
+(``.lambherd/build``, made by ``lambherd build`` or a deploy) merged at the zip's root. Because
+every command builds it here, ``lambherd archive`` prints the CodeSha256 a deploy produces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from lambherd.archive.build import ArchiveResult, build_archive, code_sha256
+from lambherd.archive.limits import ZIPPED_LIMIT
+
+if TYPE_CHECKING:
+    from lambherd.app import RenderOptions
+    from lambherd.definition import FunctionDefinition
+
+#: Definition fields the package depends on: Code (S3 or not), Runtime and Architectures (the
+#: platform of the dependency build).
+PACKAGE_FIELDS = ("Code", "Runtime", "Architectures")
+
+
+def package_options(defn: FunctionDefinition, source: Path | None = None) -> dict[str, Any]:
+    """``build_archive`` options: the ignores and the dependency build as an extra tree.
+
+    ``source`` (``deploy --src``) replaces the definition's folder; a different folder gets no
+    dependency build (the build belongs to the definition's folder).
+    """
+    from lambherd.build.cache import build_dir
+
+    folder = defn.source_dir
+    source = source or folder
+    same = source.resolve() == folder.resolve()
+    ignores = ["/.lambherd/", f"/{defn.path.name}"] if same else ["/.lambherd/"]
+    build = build_dir(folder)
+    return {"extra_ignores": ignores, "extra_trees": [build] if same and build.is_dir() else []}
+
+
+def zipped_limit(config: dict[str, Any], limit: int | None = ZIPPED_LIMIT) -> int | None:
+    """The zipped-size limit for this definition: none when Code.S3Bucket sends it through S3."""
+    code = config.get("Code") or {}
+    return None if isinstance(code, dict) and code.get("S3Bucket") else limit
+
+
+def build_function_zip(
+    defn: FunctionDefinition,
+    dest: BinaryIO | Path | str,
+    *,
+    source: Path | None = None,
+    max_zipped_bytes: int | None = ZIPPED_LIMIT,
+    ignore_file: str | Path | None = ".lambdaignore",
+    store_symlinks: bool = False,
+) -> ArchiveResult:
+    """Write the function's zip (see the module docstring) to ``dest`` (a path or a stream).
+
+    ``max_zipped_bytes`` applies unless the definition names Code.S3Bucket.
+    """
+    return build_archive(
+        source or defn.source_dir,
+        dest,
+        ignore_file=ignore_file,
+        store_symlinks=store_symlinks,
+        max_zipped_bytes=zipped_limit(defn.config, max_zipped_bytes),
+        **package_options(defn, source),
+    )
+
+
+def function_code_sha256(defn: FunctionDefinition, source: Path | None = None) -> str:
+    """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
+    return code_sha256(source or defn.source_dir, **package_options(defn, source))
+
+
+def load_for_packaging(
+    path: Path, render: RenderOptions | None = None, clients: Any = None
+) -> FunctionDefinition:
+    """The definition as far as its code package needs it (``PACKAGE_FIELDS``): rendered
+    without AWS unless those fields come from AWS; use the result only to package the code."""
+    from lambherd.definition.loader import load_function_for
+
+    return load_function_for(path, PACKAGE_FIELDS, render, clients)
+
+
+def archive_function(
+    defn: FunctionDefinition,
+    dest: BinaryIO | Path | str,
+    *,
+    ignore_file: str | Path | None = ".lambdaignore",
+    store_symlinks: bool = False,
+    max_zipped_bytes: int | None = ZIPPED_LIMIT,
+) -> ArchiveResult:
+    """``lambherd archive``: build the dependencies (cached, as deploy does), then the zip.
+
+    With the default options the zip is byte for byte the one ``deploy`` uploads.
+    """
+    from lambherd.build import build_function
+
+    build_function(defn.source_dir, defn.config)
+    return build_function_zip(
+        defn,
+        dest,
+        ignore_file=ignore_file,
+        store_symlinks=store_symlinks,
+        max_zipped_bytes=max_zipped_bytes,
+    )

@@ -1,0 +1,157 @@
+"""Where a command stands in a project, decided once when the ``App`` is built.
+
+attach_project(app) -> App           the lambherd.toml around -C DIR (or --function PATH), with
+                                     the stage's region, profile and envfiles applied to the App
+definition_folder(app) -> FunctionFolder | None
+                                     the project function folder of the definition a command uses
+function_settings(app) -> DeploySettings | None
+                                     that folder's alias / keep_versions / publish settings
+load_app_definition(app) -> FunctionDefinition
+                                     that definition as the project deploys it (defaults, owner tag)
+outside_note(app) -> str | None      why a definition in a project gets neither
+
+Precedence of AWS settings: a command-line flag > the stage's setting > environment variables
+(AWS_REGION, AWS_PROFILE) and profile defaults. A stage's envfiles load before ``--envfile``'s,
+so a file given on the command line wins over them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambherd.errors import UsageError
+from lambherd.project.config import (
+    OWNER_TAG,
+    PROJECT_FILE,
+    DeploySettings,
+    ProjectConfig,
+    find_project,
+    load_project,
+    project_definition,
+)
+
+if TYPE_CHECKING:
+    from lambherd.app import App, RenderOptions
+    from lambherd.aws import AwsSettings
+    from lambherd.definition import FunctionDefinition
+    from lambherd.project.discovery import FunctionFolder
+
+
+def attach_project(app: App, *, stage_label: str | None = None) -> App:
+    """``app`` with ``project`` set and the stage applied to its AWS settings and render options.
+
+    The project is the ``lambherd.toml`` in ``app.workdir`` or above; failing that, the one
+    around ``--function PATH``. A stage without a project, or an unknown stage, is a one-line
+    error (``stage_label``, e.g. ``LAMBHERD_STAGE=prod``, says where the stage came from).
+    """
+    path = find_project(app.workdir)
+    if path is None and app.function_path:
+        path = find_project(app.resolve(app.function_path).parent)
+    if path is None:
+        if app.stage:
+            raise UsageError(
+                f"{stage_label or '--stage ' + app.stage}: no {PROJECT_FILE} in {app.workdir} "
+                "or above"
+            )
+        return app
+    project = load_project(path, app.stage)
+    return replace(
+        app,
+        project=project,
+        aws=stage_aws(app.aws, project, app.explicit_aws),
+        render=stage_render(app.render, project),
+    )
+
+
+def stage_aws(aws: AwsSettings, project: ProjectConfig, explicit: frozenset[str]) -> AwsSettings:
+    """``aws`` with the stage's region and profile, unless given as command-line flags.
+
+    The sandbox ignores profiles (its credentials are fixed), so a stage's profile too.
+    """
+    stage = project.stage
+    if stage is None:
+        return aws
+    region = None if "region" in explicit else stage.region
+    profile = None if "profile" in explicit or aws.sandbox else stage.profile
+    return aws.with_overrides(region=region, profile=profile)
+
+
+def stage_render(render: RenderOptions, project: ProjectConfig) -> RenderOptions:
+    """``render`` with the stage's envfiles (relative to the project root) loaded first."""
+    if project.stage is None or not project.stage.envfiles:
+        return render
+    staged = tuple(str(project.root / e) for e in project.stage.envfiles)
+    rest = tuple(e for e in render.envfiles if e not in staged)
+    return replace(render, envfiles=(*staged, *rest))
+
+
+def definition_path(app: App) -> Path | None:
+    """The definition a single-function command would use, or None when there is none."""
+    from lambherd.definition import find_definition
+    from lambherd.errors import DefinitionError
+
+    try:
+        return find_definition(app.workdir, app.function_path).resolve()
+    except DefinitionError:
+        return None
+
+
+def folder_of(project: ProjectConfig, definition: Path) -> FunctionFolder | None:
+    """The project function folder holding ``definition`` (None when it is in none)."""
+    from lambherd.project.discovery import discover_functions
+
+    here = definition.resolve().parent
+    return next((f for f in discover_functions(project) if f.path == here), None)
+
+
+def definition_folder(app: App) -> FunctionFolder | None:
+    """The project function folder of the definition ``app`` points at (None outside one)."""
+    if app.project is None:
+        return None
+    path = definition_path(app)
+    return folder_of(app.project, path) if path is not None else None
+
+
+def function_settings(app: App) -> DeploySettings | None:
+    """The project's deploy settings (alias, keep_versions, publish) for the definition ``app``
+    points at, or None outside a project's function folders."""
+    folder = definition_folder(app)
+    if folder is None or app.project is None:
+        return None
+    return app.project.settings_for(folder.key)
+
+
+def in_project(project: ProjectConfig | None, definition: FunctionDefinition) -> FunctionDefinition:
+    """``definition`` as its project deploys it: ``[defaults]`` under it and the owner tag on it
+    (unchanged when it is in no function folder of the project)."""
+    if project is None or folder_of(project, definition.path) is None:
+        return definition
+    return replace(definition, config=project_definition(project, definition.config))
+
+
+def load_app_definition(app: App, clients: Any = None) -> FunctionDefinition:
+    """Find and render the definition named by the global options, as its project deploys it."""
+    from lambherd.definition import find_definition, load_function
+
+    path = find_definition(app.workdir, app.function_path)
+    definition = load_function(path, app.render, app.clients if clients is None else clients)
+    return in_project(app.project, definition)
+
+
+def outside_note(app: App) -> str | None:
+    """A warning when ``--function`` names a definition outside the project's function folders:
+    the project's ``[defaults]`` and ownership tag do not apply to it."""
+    project = app.project
+    if project is None or not app.function_path:
+        return None
+    path = definition_path(app)
+    if path is None or folder_of(project, path) is not None:
+        return None
+    globs = ", ".join(project.function_globs)
+    return (
+        f"--function {app.function_path}: not in a function folder of project {project.name} "
+        f"({globs}); it is used on its own, without the project's [defaults] and "
+        f"{OWNER_TAG} tag"
+    )
