@@ -30,6 +30,7 @@ def test_create_then_noop(aws, boto, lambda_role, lh, tmp_path: Path, monkeypatc
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert doc["changed"] is False and doc["bytes_uploaded"] == 0 and doc["steps"] == []
+    assert doc["version"] == "1" and doc["alias"] == "current"  # what the alias still serves
     assert mutating(rec.names) == []
 
 

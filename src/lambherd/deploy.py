@@ -50,6 +50,13 @@ class DeployResult:
     plan: Plan
     execution: ExecutionResult
     warnings: list[str] = field(default_factory=list)
+    #: The version the alias pointed to before the deploy (None: no alias yet).
+    previous_version: str | None = None
+
+    @property
+    def version(self) -> str | None:
+        """The version the alias serves after the deploy (the published one, or unchanged)."""
+        return self.execution.version or self.previous_version
 
     @property
     def changed(self) -> bool:
@@ -62,7 +69,7 @@ class DeployResult:
             "function": self.plan.function_name,
             "dry_run": self.execution.dry_run,
             "changed": self.changed,
-            "version": self.execution.version,
+            "version": self.version,
             "alias": self.plan.alias,
             "changed_fields": list(self.plan.changed_fields),
             "bytes_uploaded": self.execution.bytes_uploaded,
@@ -137,7 +144,10 @@ def deploy(
             else Executor(app.clients, retry=retry, on_step=on_step)
         )
         execution = runner.run(plan)
-    return DeployResult(plan=plan, execution=execution, warnings=warnings)
+    previous = (remote.alias or {}).get("FunctionVersion")
+    return DeployResult(
+        plan=plan, execution=execution, warnings=warnings, previous_version=previous
+    )
 
 
 def plan_options(options: DeployOptions) -> PlanOptions:

@@ -195,7 +195,7 @@ def _deploy_one(app: Any, *, dry_run: bool, src: Path | None, **switches: Any) -
         click.echo(f"{result.plan.function_name}: no changes")
         return None
     done = f"{result.plan.function_name}: deployed"
-    if result.execution.version:
-        done += f" version {result.execution.version}"
+    if result.version:
+        done += f" version {result.version}"
     info(done + f", {result.execution.bytes_uploaded} bytes uploaded")
     return None
