@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lambherd.app import App
 from lambherd.apply.display import DisplayExecutor
@@ -10,24 +10,28 @@ from lambherd.apply.executor import ExecutionResult, Executor
 from lambherd.errors import DeployError, NotFoundError, UsageError
 from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
 from lambherd.plan.steps import DeleteVersion, MoveAlias, Plan, Step
+from lambherd.project.config import DeploySettings
 
 
 @dataclass(frozen=True)
 class RollbackOptions:
     """The ``rollback`` command's switches."""
 
-    alias: str = "current"
+    alias: str | None = None  # None: the project's alias for the function, else "current"
     version: str | None = None
     delete_version: bool = False
     dry_run: bool = False
 
 
 def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> Plan:
-    """MoveAlias back (and DeleteVersion of the version left, if asked); pure."""
+    """MoveAlias back (and DeleteVersion of the version left, if asked); pure.
+
+    Without ``options.alias``, ``current`` (``rollback`` fills in the project's first)."""
+    alias = options.alias or DeploySettings().alias
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
     if remote.alias is None:
-        raise NotFoundError(f"{name}: alias {options.alias!r} not found")
+        raise NotFoundError(f"{name}: alias {alias!r} not found")
     current = str(remote.alias.get("FunctionVersion"))
     numbers = remote.published_numbers()
     if options.version is not None:
@@ -35,10 +39,10 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
         if not target.isdigit() or int(target) not in numbers:
             raise NotFoundError(f"{name}: version {target} not found")
         if target == current:
-            raise UsageError(f"{name}: alias {options.alias} already points to version {target}")
+            raise UsageError(f"{name}: alias {alias} already points to version {target}")
     else:
         if not current.isdigit():
-            raise DeployError(f"{name}: alias {options.alias} points to {current}; give --version")
+            raise DeployError(f"{name}: alias {alias} points to {current}; give --version")
         older = [n for n in numbers if n < int(current)]
         if not older:
             raise DeployError(f"{name}: no published version older than {current} to roll back to")
@@ -46,7 +50,7 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
     weights = (remote.alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
     steps: list[Step] = [
         MoveAlias(
-            name=options.alias,
+            name=alias,
             version=target,
             from_version=current,
             revision_id=remote.alias.get("RevisionId"),
@@ -54,7 +58,7 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
         )
     ]
     if options.delete_version:
-        others = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
+        others = aliased_versions([a for a in remote.aliases if a.get("Name") != alias])
         if current in others:
             raise DeployError(
                 f"{name}: version {current} is still used by another alias; not deleting it"
@@ -65,14 +69,20 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
         function_name=name,
         steps=tuple(steps),
         function_arn=remote.function_arn,
-        alias=options.alias,
+        alias=alias,
     )
 
 
 def rollback(app: App, options: RollbackOptions) -> ExecutionResult:
-    """Plan the rollback from what AWS reports and run it (or display it)."""
-    from lambherd.deploy import load_definition
+    """Plan the rollback from what AWS reports and run it (or display it).
 
+    Without ``options.alias``, the alias is the project's for the function (``alias`` in
+    lambherd.toml), else ``current``."""
+    from lambherd.deploy import load_definition
+    from lambherd.project.context import function_alias
+
+    if options.alias is None:
+        options = replace(options, alias=function_alias(app))
     name = load_definition(app).name
     remote = read_remote_state(app.clients, name, options.alias)
     plan = plan_rollback(name, remote, options)

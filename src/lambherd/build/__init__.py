@@ -7,12 +7,13 @@ Modules: ``requirements`` (what to install, for which platform), ``installer`` (
 ``cache`` (keys, the shared cache, the per-folder stamp), ``builder`` (the pipeline).
 """
 
-from lambherd.build.builder import BuildResult, build_function
+from lambherd.build.builder import BUILD_FIELDS, BuildResult, build_function
 from lambherd.build.cache import BUILD_DIR, build_dir
 from lambherd.build.requirements import DependencySpec, find_dependencies
 
 __all__ = [
     "BUILD_DIR",
+    "BUILD_FIELDS",
     "BuildResult",
     "DependencySpec",
     "build_dir",

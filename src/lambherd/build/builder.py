@@ -19,6 +19,8 @@ from lambherd.build import cache
 from lambherd.build.installer import Installer, find_installer, run_install
 from lambherd.build.requirements import find_dependencies, lambda_machine, python_version
 
+#: Definition fields a build depends on: the platform (Python version, CPU) it installs for.
+BUILD_FIELDS = ("Runtime", "Architectures")
 #: Files installers leave at the top of ``--target`` (uv's lock file) that must not ship.
 INSTALLER_LEFTOVERS = (".lock",)
 

@@ -34,14 +34,12 @@ def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | No
     import sys
 
     from lambherd.archive import ZIPPED_LIMIT, human_size
-    from lambherd.archive.function_package import archive_function, load_for_packaging
-    from lambherd.definition import find_definition
+    from lambherd.archive.function_package import PACKAGE_FIELDS, archive_function
     from lambherd.errors import UsageError
-    from lambherd.project.context import in_project
+    from lambherd.project.context import load_app_definition
 
     app = app_of(ctx)
-    path = find_definition(app.workdir, app.function_path)
-    definition = in_project(app.project, load_for_packaging(path, app.render, lambda: app.clients))
+    definition = load_app_definition(app, fields=PACKAGE_FIELDS)
     source = definition.source_dir
     if exclude_file is not None and not (source / exclude_file).is_file():
         raise UsageError(f"--exclude-file {exclude_file}: no such file in {source}")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from lambherd.cli.output import app_of, emit_json
+
+if TYPE_CHECKING:
+    from lambherd.app import App
+    from lambherd.build import BuildResult
 
 
 @click.command("build")
@@ -13,21 +19,24 @@ from lambherd.cli.output import app_of, emit_json
 @click.option("--installer", type=click.Choice(["uv", "pip"]), help="Default: uv, else pip.")
 @click.pass_context
 def command(ctx: click.Context, only: tuple[str, ...], force: bool, installer: str | None) -> None:
-    """Build the function's (or every project function's) Python dependencies."""
-    from lambherd.project.config import open_project
+    """Build the function's (or the project's functions') Python dependencies.
+
+    In a project: every function, or the one whose folder you are in (--only to choose).
+    AWS is not needed unless Runtime or Architectures come from AWS (ssm, caller_identity).
+    """
+    from lambherd.project.service import build_project, project_scope
 
     app = app_of(ctx)
-    project = open_project(app.workdir, app.function_path, app.stage)
-    if project is None:
+    scope = project_scope(app, only)
+    if scope is None:
         if only:
             from lambherd.errors import UsageError
 
-            raise UsageError("--only: selects functions of a project; no lambherd.toml here")
+            why = "--function names one" if app.project is not None else "no lambherd.toml here"
+            raise UsageError(f"--only: selects functions of a project; {why}")
         results = [_build_single(app, force, installer)]
     else:
-        from lambherd.project.service import build_project
-
-        results = build_project(app, project, only, force=force, installer=installer)
+        results = build_project(app, scope.project, scope.only, force=force, installer=installer)
     if app.json_output:
         emit_json(
             [
@@ -53,12 +62,12 @@ def command(ctx: click.Context, only: tuple[str, ...], force: bool, installer: s
         click.echo(f"{text} [{r.seconds:.2f}s]")
 
 
-def _build_single(app, force: bool, installer: str | None):  # type: ignore[no-untyped-def]
-    from lambherd.build import build_function
+def _build_single(app: App, force: bool, installer: str | None) -> BuildResult:
+    """Build the one definition's dependencies (as its project defines it, if in one)."""
+    from lambherd.build import BUILD_FIELDS, build_function
     from lambherd.build.installer import find_installer
-    from lambherd.definition import find_definition, load_function
+    from lambherd.project.context import load_app_definition
 
-    path = find_definition(app.workdir, app.function_path)
-    defn = load_function(path, app.render, app.clients)
+    defn = load_app_definition(app, fields=BUILD_FIELDS)
     tool = find_installer(installer)
     return build_function(defn.source_dir, defn.config, force=force, installer=tool)

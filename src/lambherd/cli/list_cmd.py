@@ -6,7 +6,7 @@ import click
 
 from lambherd.app import App
 from lambherd.cli.output import app_of, console, emit_json, warn
-from lambherd.errors import DefinitionError, LambherdError
+from lambherd.errors import LambherdError
 
 
 @click.command("list")
@@ -55,19 +55,18 @@ def _short_time(value: str) -> str:
 
 
 def _managed_names(app: App) -> set[str]:
-    """The function name of the definition in the current folder, if there is one.
+    """The function name of the definition in the current folder, if there is one (as its
+    project names it, rendered without AWS unless the name comes from AWS).
 
     When its name cannot be rendered, one warning says why and what to do; the list goes on.
     """
-    from lambherd.definition import find_definition
-    from lambherd.listing import defined_function_name
+    from lambherd.project.context import definition_path, load_app_definition
 
-    try:
-        path = find_definition(app.workdir, app.function_path)
-    except DefinitionError:
+    path = definition_path(app)
+    if path is None:
         return set()
     try:
-        name = defined_function_name(path, app.render, lambda: app.clients)
+        name = load_app_definition(app, fields=("FunctionName",)).name
     except LambherdError as exc:
         advice = exc.hint or f"`lambherd render` shows the problem in {path.name}"
         warn(f"cannot tell which function is managed here: {exc.message}; {advice}")

@@ -19,6 +19,8 @@ from lambherd.cli.registry import COMMANDS
 from lambherd.errors import LambherdError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: ``ctx.meta`` key: the sub-command about to run, with its arguments (see ``_help_requested``)
+_SUBCOMMAND = "lambherd.subcommand"
 
 
 class LazyGroup(click.Group):
@@ -33,6 +35,13 @@ class LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)  # commands attached directly
         module = importlib.import_module(f"lambherd.cli.{entry[0]}")
         return module.command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta[_SUBCOMMAND] = (name, cmd, list(rest))  # resolved before the group's callback
+        return name, cmd, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -152,7 +161,37 @@ def cli(
         ),
     )
     _setup_logging(log_level)
-    ctx.obj = _in_project(ctx, app)
+    # help needs no project: a broken lambherd.toml or a bad --stage must not hide it
+    ctx.obj = app if _help_requested(ctx) else _in_project(ctx, app)
+
+
+def _help_requested(ctx: click.Context) -> bool:
+    """True when the rest of the command line asks for help (``deploy --help``,
+    ``local invoke -h``, ``local`` alone), found by parsing it as click will, leniently."""
+    found = ctx.meta.get(_SUBCOMMAND)
+    if found is None:
+        return False
+    name, cmd, args = found
+    parent = ctx
+    while cmd is not None:
+        if not args:
+            return cmd.no_args_is_help
+        sub = cmd.context_class(cmd, info_name=name, parent=parent, resilient_parsing=True)
+        try:
+            opts, rest, _ = cmd.make_parser(sub).parse_args(list(args))
+        except click.ClickException:
+            return False  # the real parse reports it
+        help_option = cmd.get_help_option(sub)
+        if help_option is not None and opts.get(help_option.name):
+            return True
+        if not isinstance(cmd, click.Group) or not rest:
+            return False
+        try:
+            name, cmd, args = cmd.resolve_command(sub, rest)
+        except click.ClickException:
+            return False
+        parent = sub
+    return False
 
 
 def _in_project(ctx: click.Context, app: App) -> App:

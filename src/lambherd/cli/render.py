@@ -23,13 +23,16 @@ MASK_ALL = "\0all"
 )
 @click.pass_context
 def command(ctx: click.Context, mask: tuple[str, ...]) -> int:
-    """Print function.json[net] with templates, Jsonnet and tfstate evaluated, as JSON."""
-    from lambherd.definition import find_definition, load_function
+    """Print function.json[net] with templates, Jsonnet and tfstate evaluated, as JSON.
+
+    In a project's function folder, as the project deploys it: its [defaults] (and the
+    stage's) under the definition, its ownership tag on it.
+    """
     from lambherd.definition.masking import ENVIRONMENT_VARIABLES, mask_config, unmatched_paths
+    from lambherd.project.context import load_app_definition
 
     app = app_of(ctx)
-    path = find_definition(app.workdir, app.function_path)
-    definition = load_function(path, app.render, lambda: app.clients)
+    definition = load_app_definition(app)
     config = definition.config
     if mask:
         paths = [ENVIRONMENT_VARIABLES if m == MASK_ALL else m for m in mask]

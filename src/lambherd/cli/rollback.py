@@ -8,13 +8,17 @@ from lambherd.cli.output import app_of, emit_json
 
 
 @click.command("rollback")
-@click.option("--alias", default="current", show_default=True, help="Alias to move back.")
+@click.option(
+    "--alias",
+    help="Alias to move back [default: the project's alias setting for the function, else "
+    "current].",
+)
 @click.option("--version", "version", help="Version to roll back to (default: the previous one).")
 @click.option("--delete-version", is_flag=True, help="Delete the version rolled back from.")
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
 @click.pass_context
 def command(
-    ctx: click.Context, alias: str, version: str | None, delete_version: bool, dry_run: bool
+    ctx: click.Context, alias: str | None, version: str | None, delete_version: bool, dry_run: bool
 ) -> None:
     """Point the alias at an older published version."""
     from lambherd.rollback import RollbackOptions, rollback

@@ -16,13 +16,12 @@ def command(ctx: click.Context) -> int:
     Lists every problem with its JSON path; exits 1 when there is any. Deprecated runtimes
     are warnings. With --output json prints {"valid", "errors", "warnings"}.
     """
-    from lambherd.definition import find_definition, load_function
     from lambherd.definition.validate import validate_definition
     from lambherd.errors import ValidationError
+    from lambherd.project.context import load_app_definition
 
     app = app_of(ctx)
-    path = find_definition(app.workdir, app.function_path)
-    defn = load_function(path, app.render, lambda: app.clients)
+    defn = load_app_definition(app)  # in a project folder: with its [defaults]
     report = validate_definition(defn)
     if app.json_output:
         emit_json({"valid": report.valid, "errors": report.errors, "warnings": report.warnings})

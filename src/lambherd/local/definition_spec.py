@@ -118,12 +118,11 @@ def load_local_spec(
     layer_dirs: tuple[Path, ...] = (),
     **overrides: Any,
 ) -> FunctionSpec:
-    """The spec of the function defined in the app's folder (``--function``, ``-C``)."""
-    from lambherd.definition import find_definition, load_function
+    """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
+    project's function folder, with the project's defaults (Runtime, Handler, Environment...)."""
+    from lambherd.project.context import load_app_definition
 
-    definition = load_function(
-        find_definition(app.workdir, app.function_path), app.render, app.clients
-    )
+    definition = load_app_definition(app)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
     return spec_from_definition(
         definition.config,

@@ -162,9 +162,18 @@ def project_render_options(project: ProjectConfig, base: RenderOptions) -> Rende
 
 
 def load_project_functions(
-    project: ProjectConfig, render: RenderOptions, clients: Any = None
+    project: ProjectConfig,
+    render: RenderOptions,
+    clients: Any = None,
+    *,
+    fields: tuple[str, ...] | None = None,
 ) -> list[ProjectFunction]:
-    """Render and validate every function of the project; every problem reported at once."""
+    """Render and validate every function of the project; every problem reported at once.
+
+    With ``fields`` (besides FunctionName), each is rendered without AWS unless those fields
+    come from AWS, and not validated: use only ``fields`` of the results (``build`` does).
+    """
+    from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
 
     render = project_render_options(project, render)
@@ -174,9 +183,13 @@ def load_project_functions(
     for folder in discover_functions(project):
         where = f"{folder.key}/{folder.definition.name}"
         try:
-            raw = load_function(folder.definition, render, clients)
+            if fields is None:
+                raw = load_function(folder.definition, render, clients)
+            else:
+                named = ("FunctionName", *fields)
+                raw = load_function_for(folder.definition, named, render, clients)
             defn = replace(raw, config=project_definition(project, raw.config))
-            warnings = check_definition(defn)
+            warnings = check_definition(defn) if fields is None else []
             settings = project.settings_for(folder.key)
         except ValidationError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)

@@ -6,8 +6,10 @@ definition_folder(app) -> FunctionFolder | None
                                      the project function folder of the definition a command uses
 function_settings(app) -> DeploySettings | None
                                      that folder's alias / keep_versions / publish settings
-load_app_definition(app) -> FunctionDefinition
-                                     that definition as the project deploys it (defaults, owner tag)
+load_app_definition(app, fields=...) -> FunctionDefinition
+                                     that definition as the project deploys it (defaults, owner
+                                     tag); with ``fields``, rendered without AWS when it can be
+function_alias(app) -> str           the alias rollback & co. default to (project's, or current)
 outside_note(app) -> str | None      why a definition in a project gets neither
 
 Precedence of AWS settings: a command-line flag > the stage's setting > environment variables
@@ -131,13 +133,33 @@ def in_project(project: ProjectConfig | None, definition: FunctionDefinition) ->
     return replace(definition, config=project_definition(project, definition.config))
 
 
-def load_app_definition(app: App, clients: Any = None) -> FunctionDefinition:
-    """Find and render the definition named by the global options, as its project deploys it."""
+def load_app_definition(
+    app: App, clients: Any = None, *, fields: tuple[str, ...] | None = None
+) -> FunctionDefinition:
+    """Find and render the definition named by the global options, as its project deploys it.
+
+    The one loader of single-function commands. With ``fields`` (e.g. the code package's or the
+    build's), it renders without AWS unless one of those fields comes from AWS (``ssm``,
+    ``caller_identity``, S3 tfstate); other fields may then hold placeholders, so use only
+    ``fields`` of the result. ``clients`` defaults to ``app.clients``, made only when needed.
+    """
     from lambherd.definition import find_definition, load_function
+    from lambherd.definition.loader import load_function_for
 
     path = find_definition(app.workdir, app.function_path)
-    definition = load_function(path, app.render, app.clients if clients is None else clients)
+    aws = (lambda: app.clients) if clients is None else clients
+    if fields is None:
+        definition = load_function(path, app.render, aws)
+    else:
+        definition = load_function_for(path, fields, app.render, aws)
     return in_project(app.project, definition)
+
+
+def function_alias(app: App) -> str:
+    """The alias single-function commands act on by default: the project's ``alias`` setting
+    for a definition in one of its function folders, else ``current``."""
+    settings = function_settings(app)
+    return (settings or DeploySettings()).alias
 
 
 def outside_note(app: App) -> str | None:

@@ -189,14 +189,15 @@ def _strip_owner_tag(path: Path) -> None:
 def _record_baseline(folder: Path, fn: dict[str, Any]) -> None:
     """Remember the folder's zip hash next to the deployed CodeSha256 (see packaging)."""
     from lambherd.archive import code_sha256
+    from lambherd.archive.function_package import package_options
     from lambherd.definition import FunctionDefinition
-    from lambherd.project.packaging import archive_options, write_baseline
+    from lambherd.project.packaging import write_baseline
 
     remote_sha = fn.get("CodeSha256")
     if not remote_sha or fn.get("PackageType") == "Image":
         return
     defn = FunctionDefinition(path=folder / "function.json", config={})
-    source_only = {**archive_options(defn), "extra_trees": []}  # never a dependency build
+    source_only = {**package_options(defn), "extra_trees": []}  # never a dependency build
     write_baseline(folder, code_sha256(folder, **source_only), remote_sha)
 
 

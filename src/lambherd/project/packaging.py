@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from lambherd.definition import FunctionDefinition
 from lambherd.plan.steps import CodeSource
@@ -20,15 +19,6 @@ from lambherd.plan.steps import CodeSource
 #: Lambda's limit for a zip sent in the request itself; bigger ones need Code.S3Bucket.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 BASELINE_FILE = ".lambherd/imported.json"
-STATE_IGNORES = ("/.lambherd/",)
-
-
-def archive_options(defn: FunctionDefinition) -> dict[str, Any]:
-    """``build_archive`` options for a function folder: ignores and the build extra tree
-    (the recipe ``archive`` and ``deploy`` share)."""
-    from lambherd.archive.function_package import package_options
-
-    return package_options(defn)
 
 
 def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSource, list[str]]:
@@ -39,10 +29,14 @@ def package_code(defn: FunctionDefinition, dest: Path | None) -> tuple[CodeSourc
     if code_cfg.get("ImageUri"):
         return CodeSource(image_uri=code_cfg["ImageUri"]), []
     from lambherd.archive import code_sha256
-    from lambherd.archive.function_package import build_function_zip, function_code_sha256
+    from lambherd.archive.function_package import (
+        build_function_zip,
+        function_code_sha256,
+        package_options,
+    )
 
     bucket, key = code_cfg.get("S3Bucket"), code_cfg.get("S3Key")
-    options = archive_options(defn)
+    options = package_options(defn)
     if dest is None:
         local_sha, size, warnings = function_code_sha256(defn), 0, []
     else:

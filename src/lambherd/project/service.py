@@ -118,13 +118,17 @@ def build_project(
     installer: str | None = None,
     functions: list[ProjectFunction] | None = None,
 ) -> list[Any]:
-    """Build every selected function's dependencies (parallel; one install per dependency set)."""
-    from lambherd.build import build_function
+    """Build every selected function's dependencies (parallel; one install per dependency set).
+
+    Without ``functions`` (already loaded by plan / deploy), they are rendered as far as the
+    build needs them, without AWS unless Runtime or Architectures come from AWS.
+    """
+    from lambherd.build import BUILD_FIELDS, build_function
     from lambherd.build.installer import find_installer
 
     if functions is None:
         functions = load_project_functions(
-            project, app.render, lambda: project_clients(app, project)
+            project, app.render, lambda: project_clients(app, project), fields=BUILD_FIELDS
         )
     chosen = selected(functions, only)
     tool = find_installer(installer)
