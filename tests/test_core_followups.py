@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from lambherd.app import RenderOptions
-from lambherd.archive.function_package import load_for_packaging
+from lambherd.archive.function_package import PACKAGE_FIELDS
+from lambherd.definition.loader import load_function_for
 from lambherd.definition.template_functions import AWS_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +133,9 @@ def test_packaging_render_uses_placeholders_only_outside_code(tmp_path: Path) ->
         ' "Role": "arn:aws:iam::{{ caller_identity.Account }}:role/r",'
         ' "Environment": {"Variables": {"P": "{{ ssm `/p` }}"}}}'
     )
-    defn = load_for_packaging(tmp_path / "function.json", RenderOptions(), _refuse_clients)
+    defn = load_function_for(
+        tmp_path / "function.json", PACKAGE_FIELDS, RenderOptions(), _refuse_clients
+    )
     assert defn.config["Runtime"] == "python3.12"
     assert AWS_PLACEHOLDER in defn.config["Role"]
 
@@ -142,7 +145,7 @@ def test_packaging_render_asks_aws_when_code_comes_from_it(aws, boto, tmp_path: 
     (tmp_path / "function.json").write_text(
         '{"FunctionName": "f", "Code": {"S3Bucket": "{{ ssm `/bucket` }}", "S3Key": "k.zip"}}'
     )
-    defn = load_for_packaging(tmp_path / "function.json", RenderOptions())
+    defn = load_function_for(tmp_path / "function.json", PACKAGE_FIELDS, RenderOptions())
     assert defn.config["Code"]["S3Bucket"] == "code-bucket"  # the real value, not a placeholder
 
 
@@ -151,7 +154,7 @@ def test_packaging_render_asks_aws_when_placeholder_breaks_json(aws, boto, tmp_p
     (tmp_path / "function.json").write_text(
         '{"FunctionName": "f", "MemorySize": {{ ssm `/mem` }}, "Runtime": "python3.12"}'
     )
-    defn = load_for_packaging(tmp_path / "function.json", RenderOptions())
+    defn = load_function_for(tmp_path / "function.json", PACKAGE_FIELDS, RenderOptions())
     assert defn.config["MemorySize"] == 256
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import describe_client_error
 
 if TYPE_CHECKING:
-    from lambherd.app import RenderOptions
+    pass
 
 
 @dataclass(frozen=True)
@@ -65,14 +64,3 @@ def _summary(fn: dict[str, Any], managed: bool) -> FunctionSummary:
         package_type=package_type,
         managed=managed,
     )
-
-
-def defined_function_name(path: Path, render: RenderOptions | None, clients: Any) -> str:
-    """The FunctionName of the definition at ``path`` (what ``list`` marks as managed here).
-
-    Only the name has to render: other fields may fail or need AWS without it mattering.
-    Raises the render's ``LambherdError`` when the name itself cannot be had.
-    """
-    from lambherd.definition.loader import load_function_for
-
-    return load_function_for(path, ("FunctionName",), render, clients).name

@@ -4,7 +4,6 @@
     zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
-    load_for_packaging(path, render, clients) -> FunctionDefinition  rendered without AWS if it can
     archive_function(defn, dest, ...) -> ArchiveResult  dependencies built, then the zip
 
 The zip holds the function's folder minus the default excludes (``.lambherd/`` among them),
@@ -22,7 +21,6 @@ from lambherd.archive.build import ArchiveResult, build_archive, code_sha256
 from lambherd.archive.limits import ZIPPED_LIMIT
 
 if TYPE_CHECKING:
-    from lambherd.app import RenderOptions
     from lambherd.definition import FunctionDefinition
 
 #: Definition fields the package depends on: Code (S3 or not), Runtime and Architectures (the
@@ -78,16 +76,6 @@ def build_function_zip(
 def function_code_sha256(defn: FunctionDefinition, source: Path | None = None) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
     return code_sha256(source or defn.source_dir, **package_options(defn, source))
-
-
-def load_for_packaging(
-    path: Path, render: RenderOptions | None = None, clients: Any = None
-) -> FunctionDefinition:
-    """The definition as far as its code package needs it (``PACKAGE_FIELDS``): rendered
-    without AWS unless those fields come from AWS; use the result only to package the code."""
-    from lambherd.definition.loader import load_function_for
-
-    return load_function_for(path, PACKAGE_FIELDS, render, clients)
 
 
 def archive_function(
