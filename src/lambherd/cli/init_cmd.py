@@ -81,7 +81,8 @@ def command(
     for name in kept:
         info(f"kept existing {name}")
     if result.extracted:
-        info(f"extracted {len(result.extracted)} files")
+        count = len(result.extracted)
+        info(f"extracted {count} file{'' if count == 1 else 's'}")
     if result.next_steps:
         info("next steps:")
         for step in result.next_steps:
