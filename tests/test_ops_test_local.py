@@ -15,13 +15,13 @@ HELLO = Path(__file__).resolve().parent.parent / "examples" / "hello"
 def hello(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "hello"
     shutil.copytree(HELLO, folder)
-    # function.json's Role calls caller_identity: answer it without any AWS account.
-    cfg = (folder / "function.json").read_text()
-    cfg = cfg.replace("{{ caller_identity.Account }}", "123456789012")
-    (folder / "function.json").write_text(cfg)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    # No AWS account at all: function.json's Role calls caller_identity, which running the
+    # code locally must not need (an unreachable endpoint makes any AWS call fail).
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.delenv("GREETING", raising=False)
     return folder
 
@@ -43,3 +43,10 @@ def test_a_failing_case_exits_1_with_a_diff(lh, hello: Path, monkeypatch) -> Non
     assert "FAIL greets by name" in result.out
     assert "Howdy, Ada!" in result.out
     assert "0 passed, 2 failed" in result.out
+
+
+def test_local_invoke_needs_no_aws_account(lh, hello: Path) -> None:
+    result = lh("-C", hello, "local", "invoke", "--event", "-", input='{"name": "Ada"}')
+    assert result.code == 0, result.err
+    assert '"body": "Hello, Ada!"' in result.out
+    assert "REPORT RequestId:" in result.err

@@ -15,6 +15,20 @@ if TYPE_CHECKING:
 
 CONCURRENCY_FILE = "concurrency.json"
 
+#: The definition fields the local emulator reads (the others may stay unrendered).
+LOCAL_FIELDS = (
+    "FunctionName",
+    "Runtime",
+    "Handler",
+    "MemorySize",
+    "Timeout",
+    "Environment",
+    "Layers",
+    "LoggingConfig",
+    "Architectures",
+    "PackageType",
+)
+
 
 def load_env_vars_file(path: Path, function_name: str) -> dict[str, str]:
     """Variables from a SAM-style ``--env-vars`` file for ``function_name``.
@@ -122,7 +136,9 @@ def load_local_spec(
     project's function folder, with the project's defaults (Runtime, Handler, Environment...)."""
     from lambherd.project.context import load_app_definition
 
-    definition = load_app_definition(app)
+    # Only what the emulator uses is rendered for real: a Role ARN built from
+    # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
+    definition = load_app_definition(app, fields=LOCAL_FIELDS)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
     return spec_from_definition(
         definition.config,

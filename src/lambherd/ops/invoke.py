@@ -30,13 +30,19 @@ class FunctionTarget:
     definition_dir: Any = None
 
 
+#: The definition fields invoke, logs, metrics and test read.
+TARGET_FIELDS = ("FunctionName", "LoggingConfig")
+
+
 def resolve_target(app: App, function_name: str | None = None) -> FunctionTarget:
     """``--function-name`` when given, else the definition in the working folder."""
     from lambherd.project.context import load_app_definition
 
     if function_name:
         return FunctionTarget(name=function_name, definition_dir=app.workdir)
-    definition = load_app_definition(app)  # in a project: with its defaults (LoggingConfig...)
+    # Only the fields operations read are rendered for real (a Role built from
+    # {{ caller_identity }} costs no STS call); in a project, with its defaults.
+    definition = load_app_definition(app, fields=TARGET_FIELDS)
     if not definition.name:
         raise UsageError(
             f"{definition.display_path}: FunctionName is missing",
