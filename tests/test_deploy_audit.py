@@ -313,3 +313,21 @@ def test_throttled_reads_are_retried_while_planning(
     result = lh("-C", fn, "diff", "--exit-code")
     assert result.code == 0, result.err
     assert len(calls) > 6  # more throttles than botocore's own attempts, and still no error
+
+
+def test_read_only_commands_render_only_the_name(
+    aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
+) -> None:
+    """status / versions / rollback --dry-run read the function, not STS for a templated Role."""
+    account = lambda_role.split(":")[4]
+    templated = lambda_role.replace(account, "{{ caller_identity.Account }}")
+    fn = write_function(tmp_path / "fn", templated)
+    assert lh("-C", fn, "deploy").code == 0
+    rec = recording(monkeypatch)
+    for args in (("status",), ("versions",), ("rollback", "--dry-run")):
+        lh("-C", fn, *args)
+    assert "GetCallerIdentity" not in rec.names
+    assert "GetFunction" in rec.names
+    rec.names.clear()
+    assert lh("-C", fn, "diff").code == 0  # diff compares the Role, so it renders it for real
+    assert "GetCallerIdentity" in rec.names

@@ -12,9 +12,9 @@ from lambherd.plan.steps import DeleteFunction, Plan
 
 def plan_delete(app: App) -> Plan:
     """The plan deleting the function of ``app.workdir``; NotFoundError if it does not exist."""
-    from lambherd.deploy import load_definition
+    from lambherd.deploy import defined_function_name
 
-    name = load_definition(app).name
+    name = defined_function_name(app)
     remote = read_remote_state(app.clients, name, details=False)
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")

@@ -94,6 +94,14 @@ def load_definition(app: App) -> FunctionDefinition:
     return load_app_definition(app)
 
 
+def defined_function_name(app: App) -> str:
+    """The FunctionName of the definition named by the global options (only the name is
+    rendered for real: rollback, status, versions and delete need nothing else)."""
+    from lambherd.project.context import load_app_definition
+
+    return load_app_definition(app, fields=("FunctionName",)).name
+
+
 def deploy(
     app: App,
     options: DeployOptions,

@@ -78,12 +78,12 @@ def rollback(app: App, options: RollbackOptions) -> ExecutionResult:
 
     Without ``options.alias``, the alias is the project's for the function (``alias`` in
     lambherd.toml), else ``current``."""
-    from lambherd.deploy import load_definition
+    from lambherd.deploy import defined_function_name
     from lambherd.project.context import function_alias
 
     if options.alias is None:
         options = replace(options, alias=function_alias(app))
-    name = load_definition(app).name
+    name = defined_function_name(app)
     remote = read_remote_state(app.clients, name, options.alias)
     plan = plan_rollback(name, remote, options)
     runner = DisplayExecutor() if options.dry_run else Executor(app.clients)

@@ -11,9 +11,9 @@ from lambherd.plan.remote import read_remote_state
 
 def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
     """A flat description of the function (read-only)."""
-    from lambherd.deploy import load_definition
+    from lambherd.deploy import defined_function_name
 
-    name = load_definition(app).name
+    name = defined_function_name(app)
     remote = read_remote_state(app.clients, name, qualifier=qualifier)
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")

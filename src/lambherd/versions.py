@@ -89,9 +89,9 @@ def prune(app: App, keep: int, *, dry_run: bool = False) -> ExecutionResult:
 
 
 def _remote(app: App) -> RemoteState:
-    from lambherd.deploy import load_definition
+    from lambherd.deploy import defined_function_name
 
-    name = load_definition(app).name
+    name = defined_function_name(app)
     remote = read_remote_state(app.clients, name)
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
