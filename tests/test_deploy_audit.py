@@ -328,6 +328,6 @@ def test_read_only_commands_render_only_the_name(
         lh("-C", fn, *args)
     assert "GetCallerIdentity" not in rec.names
     assert "GetFunction" in rec.names
-    rec.names.clear()
+    rec.calls.clear()
     assert lh("-C", fn, "diff").code == 0  # diff compares the Role, so it renders it for real
     assert "GetCallerIdentity" in rec.names
