@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import sys
 import urllib.request
@@ -23,6 +24,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache of prepared runtime environments (e.g. python3.12) for the whole session."""
+    folder = tmp_path_factory.mktemp("runtimes")
+    before = os.environ.get("LAMBHERD_RUNTIME_CACHE")
+    os.environ["LAMBHERD_RUNTIME_CACHE"] = str(folder)  # inherited by sandbox server processes
+    yield folder
+    if before is None:
+        os.environ.pop("LAMBHERD_RUNTIME_CACHE", None)
+    else:
+        os.environ["LAMBHERD_RUNTIME_CACHE"] = before
 
 
 @pytest.fixture(scope="session")

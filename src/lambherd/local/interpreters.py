@@ -2,25 +2,45 @@
 
 The interpreter must be able to import ``awslambdaric`` *including* its C extension
 ``runtime_client`` (built per Python version), so sharing our own site-packages with another
-version does not work: the pure-Python part imports, then every ``/next`` call fails. When no
-interpreter of the right version has awslambdaric, we fall back to the current one with a warning.
+version does not work. In order of preference, for a runtime of another version than ours:
+
+1. ``LAMBHERD_LOCAL_PYTHON``: that executable, whatever it is (checked that it runs).
+2. The prepared environment for that version in the runtime cache (see ``runtimes``).
+3. An installed interpreter of that version that already has awslambdaric and boto3.
+4. An installed interpreter of that version: a prepared environment is made from it, once
+   (unless ``LAMBHERD_RUNTIME_PROVISION=0``).
+5. Our own interpreter, with one warning saying why and how to fix it.
 """
 
 from __future__ import annotations
 
 import functools
 import glob
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from lambherd.errors import LocalRuntimeError
+from lambherd.local import runtimes
 
 _PYTHON_RUNTIME = re.compile(r"^python(3)\.(\d+)$")
-_PROBE = "import awslambdaric, runtime_client"
+_PROBE = (
+    "import json, sys, importlib.util as u\n"
+    "try:\n"
+    "    import awslambdaric, runtime_client\n"
+    "    ric = True\n"
+    "except Exception:\n"
+    "    ric = False\n"
+    "print(json.dumps({'version': '%d.%d' % sys.version_info[:2], 'awslambdaric': ric, "
+    "'boto3': u.find_spec('boto3') is not None}))\n"
+)
+_OFF = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,14 @@ class Interpreter:
     executable: str
     version: str  # "3.11"
     warning: str | None = None
+
+
+@dataclass(frozen=True)
+class _Probe:
+    executable: str
+    version: str
+    awslambdaric: bool
+    boto3: bool
 
 
 def _current_version() -> str:
@@ -49,47 +77,128 @@ def _candidates(version: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _has_awslambdaric(executable: str) -> bool:
+def _probe(executable: str) -> _Probe | None:
+    """What ``executable`` is (None when it does not run, e.g. a pyenv shim of another version)."""
     try:
         done = subprocess.run(
             [executable, "-c", _PROBE],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=20,
+            capture_output=True,
+            text=True,
+            timeout=30,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        if done.returncode != 0:
+            return None
+        info = json.loads(done.stdout.strip().splitlines()[-1])
+        return _Probe(executable, str(info["version"]), bool(info["awslambdaric"]), info["boto3"])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError, KeyError, TypeError):
+        return None
 
 
-@functools.cache
-def resolve_interpreter(runtime: str) -> Interpreter:
-    """The interpreter for ``runtime``; raises ``LocalRuntimeError`` for non-Python runtimes."""
+def _stderr_notify(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def resolve_interpreter(runtime: str, notify: Callable[[str], None] | None = None) -> Interpreter:
+    """The interpreter for ``runtime``; raises ``LocalRuntimeError`` for non-Python runtimes.
+
+    May prepare a runtime environment (once per machine, cached on disk); ``notify`` (default:
+    a line on stderr) then gets one line saying so. The answer is remembered per runtime and
+    ``LAMBHERD_*`` settings.
+    """
     match = _PYTHON_RUNTIME.match(runtime or "")
     if not match:
         raise LocalRuntimeError(
             f"runtime {runtime or '(none)'}: not supported locally yet "
             "(the local emulator runs python3.x functions only)"
         )
+    settings = (
+        os.environ.get("LAMBHERD_LOCAL_PYTHON") or None,
+        os.environ.get("LAMBHERD_RUNTIME_PROVISION", "1").strip().lower() not in _OFF,
+        str(runtimes.cache_root()),
+    )
     wanted = f"{match.group(1)}.{match.group(2)}"
+    return _resolve(runtime, wanted, *settings, _Notify(notify or _stderr_notify))
+
+
+class _Notify:
+    """A callback that does not take part in the memo key of ``_resolve``."""
+
+    def __init__(self, fn: Callable[[str], None]) -> None:
+        self.fn = fn
+
+    def __call__(self, message: str) -> None:
+        self.fn(message)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Notify)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+@functools.lru_cache(maxsize=64)
+def _resolve(
+    runtime: str, wanted: str, forced: str | None, provision: bool, cache: str, notify: _Notify
+) -> Interpreter:
     current = _current_version()
+    if forced:
+        return _forced(runtime, wanted, forced)
     if wanted == current:
         return Interpreter(sys.executable, current)
-    candidates = _candidates(wanted)
-    for exe in candidates:
-        if _has_awslambdaric(exe):
-            return Interpreter(exe, wanted)
-    if candidates:
+    root = Path(cache)
+    prepared = runtimes.cached_runtime(wanted, root)
+    if prepared is not None:
+        return Interpreter(prepared.python, wanted)
+    found = [p for p in map(_probe, _candidates(wanted)) if p is not None and p.version == wanted]
+    for probe in found:
+        if probe.awslambdaric and probe.boto3:
+            return Interpreter(probe.executable, wanted)
+    if not found:
         why = (
-            f"the Python {wanted} interpreter found ({candidates[0]}) cannot import awslambdaric "
-            f"(install it with: python{wanted} -m pip install awslambdaric)"
+            f"no Python {wanted} interpreter found; running with Python {current} instead "
+            f"(install Python {wanted}, or set LAMBHERD_LOCAL_PYTHON to a python{wanted})"
         )
-    else:
-        why = f"no Python {wanted} interpreter found"
-    return Interpreter(
-        sys.executable,
-        current,
-        warning=f"runtime {runtime}: {why}; running with Python {current} instead",
-    )
+        return Interpreter(sys.executable, current, warning=f"runtime {runtime}: {why}")
+    base = found[0].executable
+    if not provision:
+        why = (
+            f"Python {wanted} ({base}) has no awslambdaric and LAMBHERD_RUNTIME_PROVISION=0 "
+            f"keeps lambherd from preparing an environment for it; running with Python {current} "
+            f"instead (unset LAMBHERD_RUNTIME_PROVISION, or set LAMBHERD_LOCAL_PYTHON to a "
+            f"python{wanted} with awslambdaric and boto3)"
+        )
+        return Interpreter(sys.executable, current, warning=f"runtime {runtime}: {why}")
+    try:
+        prepared = runtimes.prepare_runtime(wanted, base, root=root, notify=notify)
+    except LocalRuntimeError as exc:
+        why = (
+            f"could not prepare a Python {wanted} environment in {cache} ({exc}); running with "
+            f"Python {current} instead (check access to PyPI and run again, or set "
+            f"LAMBHERD_LOCAL_PYTHON to a python{wanted} with awslambdaric and boto3)"
+        )
+        return Interpreter(sys.executable, current, warning=f"runtime {runtime}: {why}")
+    return Interpreter(prepared.python, wanted)
+
+
+def _forced(runtime: str, wanted: str, forced: str) -> Interpreter:
+    """``LAMBHERD_LOCAL_PYTHON``: used as given; an error when it does not run or lacks the RIC."""
+    executable = shutil.which(forced) or forced
+    probe = _probe(executable)
+    if probe is None:
+        raise LocalRuntimeError(
+            f"LAMBHERD_LOCAL_PYTHON={forced}: not a Python interpreter that runs"
+        )
+    if not probe.awslambdaric:
+        raise LocalRuntimeError(
+            f"LAMBHERD_LOCAL_PYTHON={forced}: cannot import awslambdaric "
+            f"(install it with: {forced} -m pip install awslambdaric boto3)"
+        )
+    warning = None
+    if probe.version != wanted:
+        warning = (
+            f"runtime {runtime}: LAMBHERD_LOCAL_PYTHON={forced} is Python {probe.version}; "
+            f"running with it"
+        )
+    return Interpreter(executable, probe.version, warning=warning)

@@ -135,10 +135,12 @@ class FunctionPool:
         with self._lock:
             old = [e for e in self._idle if not e.provisioned and e.last_used <= cutoff]
             for env in old:
-                self._idle.remove(env)
-                self._all.discard(env)
+                self._idle.remove(env)  # no longer handed out...
         for env in old:
             env.stop()
+        with self._lock:
+            for env in old:
+                self._all.discard(env)  # ...and counted until its process is gone
         return len(old)
 
     def drain(self) -> None:

@@ -137,9 +137,13 @@ def decode_client_context(value: str | None) -> str | None:
 class LocalRuntime:
     """Registered functions, their environment pools and concurrency limits."""
 
-    def __init__(self, *, idle_timeout_s: float = 300.0) -> None:
+    def __init__(
+        self, *, idle_timeout_s: float = 300.0, notify: Callable[[str], None] | None = None
+    ) -> None:
+        """``notify`` gets progress lines (preparing a runtime environment); default: stderr."""
         self.idle_timeout_s = idle_timeout_s
         self.warnings: list[str] = []
+        self._notify = notify
         self._lock = threading.RLock()
         self._specs: dict[tuple[str, str], FunctionSpec] = {}
         self._pools: dict[tuple[str, str], FunctionPool] = {}
@@ -153,7 +157,7 @@ class LocalRuntime:
 
     def register(self, spec: FunctionSpec) -> None:
         """Add or replace a function version; replaced code drains the old environments."""
-        interpreter = resolve_interpreter(spec.runtime)
+        interpreter = resolve_interpreter(spec.runtime, notify=self._notify)
         if interpreter.warning and interpreter.warning not in self.warnings:
             self.warnings.append(interpreter.warning)
             log.debug(interpreter.warning)
