@@ -3,7 +3,8 @@
 1. warm round trip through the Invoke API, trivial handler, raw keep-alive http.client: p50/p99
 2. throughput with 2 warm environments (2 client processes, one keep-alive connection each)
 3. cold start: request -> response on a new environment vs bare
-   ``python -c "import awslambdaric, app"`` (the floor any runtime pays)
+   ``python -c "import awslambdaric.bootstrap, app"`` with the runtime's own interpreter
+   (the floor any runtime pays)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from lambherd.local import FunctionSpec
+from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.invoke_api import start_local_api
 
 PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -78,7 +80,9 @@ def throughput(port: int, clients: int, seconds: float) -> float:
 def cold_start(server, spec: FunctionSpec, rounds: int) -> tuple[float, float, float]:
     """Interleaved: one cold invoke, then one bare import process, ``rounds`` times."""
     conn = http.client.HTTPConnection("127.0.0.1", server.server.port)
-    bare_cmd = [sys.executable, "-c", "import awslambdaric, app"]
+    # The floor: the runtime's own interpreter importing what `python -m awslambdaric` loads.
+    python = resolve_interpreter(spec.runtime).executable
+    bare_cmd = [python, "-c", "import awslambdaric.bootstrap, app"]
     cold, bare = [], []
     for _ in range(rounds):
         server.runtime.register(spec)  # replaces the pool: the next invoke starts a new environment
@@ -123,7 +127,7 @@ def main() -> None:
             cold, bare, overhead = cold_start(server, cold_spec, args.cold)
             print(
                 f"cold start (median of {args.cold}): {cold:.1f} ms request->response; "
-                f"bare `python -c 'import awslambdaric, app'`: {bare:.1f} ms; "
+                f"bare `python{args.runtime[6:]} -c 'import awslambdaric.bootstrap, app'`: {bare:.1f} ms; "
                 f"overhead {overhead:.1f} ms"
             )
         finally:
