@@ -127,7 +127,8 @@ def main() -> None:
             cold, bare, overhead = cold_start(server, cold_spec, args.cold)
             print(
                 f"cold start (median of {args.cold}): {cold:.1f} ms request->response; "
-                f"bare `python{args.runtime[6:]} -c 'import awslambdaric.bootstrap, app'`: {bare:.1f} ms; "
+                f"bare `python{args.runtime[6:]} -c 'import awslambdaric.bootstrap, app'`: "
+                f"{bare:.1f} ms; "
                 f"overhead {overhead:.1f} ms"
             )
         finally:
