@@ -222,3 +222,37 @@ def test_alias_moves_to_an_existing_matching_version_without_publishing() -> Non
     )
     p = plan(remote=remote)
     assert p.steps == (MoveAlias(name="current", version="2", from_version="1"),)
+
+
+def test_update_step_names_the_changed_leaves_inside_structures() -> None:
+    """An environment change shows which variable changed, not a truncated dump of them all."""
+    from lambherd.plan.function_planner import plan_function
+    from lambherd.plan.remote import RemoteState
+    from lambherd.plan.steps import CodeSource
+
+    remote = RemoteState(
+        configuration={
+            "FunctionName": "f",
+            "Runtime": "python3.12",
+            "Handler": "app.handler",
+            "Role": "arn:aws:iam::123456789012:role/r",
+            "MemorySize": 128,
+            "Environment": {"Variables": {"BUCKET": "b" * 60, "GREETING": "Hello"}},
+        }
+    )
+    desired = {
+        "FunctionName": "f",
+        "Runtime": "python3.12",
+        "Handler": "app.handler",
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "MemorySize": 512,
+        "Environment": {"Variables": {"BUCKET": "b" * 60, "GREETING": "Howdy"}},
+    }
+    changes = plan_function(desired, remote, CodeSource(sha256=None), force_code=False)
+    update = changes.steps[0]
+    assert isinstance(update, UpdateConfiguration)
+    assert update.changed == ("Environment", "MemorySize")
+    assert update.describe() == (
+        "UpdateConfiguration Environment.Variables.GREETING, MemorySize=512"
+    )
+    assert update.params["Environment"] == desired["Environment"]  # the whole structure is sent

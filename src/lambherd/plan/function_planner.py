@@ -26,9 +26,24 @@ class FunctionChanges:
 
 def config_differences(desired: dict[str, Any], remote_config: dict[str, Any]) -> list[str]:
     """Configuration fields whose normalised values differ, sorted."""
+    return sorted({path.split(".")[0] for path in changed_paths(desired, remote_config)})
+
+
+def changed_paths(desired: dict[str, Any], remote_config: dict[str, Any]) -> list[str]:
+    """The dotted paths that differ once both sides are normalised, e.g.
+    ``Environment.Variables.GREETING`` or ``MemorySize`` (lists compare whole), sorted."""
     local = normalize_config(desired)
     deployed = normalize_config(definition_from_remote(remote_config))
-    return sorted(k for k in set(local) | set(deployed) if local.get(k) != deployed.get(k))
+    return _leaf_differences(deployed, local, "")
+
+
+def _leaf_differences(old: Any, new: Any, path: str) -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            out.extend(_leaf_differences(old.get(key), new.get(key), f"{path}{key}."))
+        return out
+    return [] if old == new else [path.rstrip(".")]
 
 
 def plan_function(
@@ -53,9 +68,10 @@ def plan_function(
     steps: list[Step] = []
     changed: list[str] = []
     if not skip_configuration:
-        changed = config_differences(desired, remote.configuration or {})
+        paths = changed_paths(desired, remote.configuration or {})
+        changed = sorted({path.split(".")[0] for path in paths})
         if changed:
-            steps.append(_update_step(desired, changed))
+            steps.append(_update_step(desired, changed, tuple(paths)))
     code_changed = force_code or code.sha256 is None or code.sha256 != remote.code_sha256
     if code.image_uri and not force_code:
         code_changed = code.image_uri != _remote_image(remote)
@@ -64,7 +80,9 @@ def plan_function(
     return FunctionChanges(tuple(steps), tuple(changed), code_changed)
 
 
-def _update_step(desired: dict[str, Any], changed: list[str]) -> UpdateConfiguration:
+def _update_step(
+    desired: dict[str, Any], changed: list[str], paths: tuple[str, ...] = ()
+) -> UpdateConfiguration:
     """UpdateFunctionConfiguration params: desired values, or Lambda's defaults when absent."""
     normalised = normalize_config(desired)
     params: dict[str, Any] = {}
@@ -83,7 +101,9 @@ def _update_step(desired: dict[str, Any], changed: list[str]) -> UpdateConfigura
         else:
             continue
         reset.append(name)
-    return UpdateConfiguration(params=params, changed=tuple(changed), reset=tuple(reset))
+    return UpdateConfiguration(
+        params=params, changed=tuple(changed), reset=tuple(reset), paths=paths
+    )
 
 
 def _remote_image(remote: RemoteState) -> str | None:

@@ -53,12 +53,20 @@ class UpdateConfiguration(Step):
     params: dict[str, Any]
     changed: tuple[str, ...]
     reset: tuple[str, ...] = ()
+    #: The changed leaves (``Environment.Variables.GREETING``), for display.
+    paths: tuple[str, ...] = ()
 
     def describe(self) -> str:
         parts = []
         for name in self.changed:
-            mark = " (reset to default)" if name in self.reset else ""
-            parts.append(f"{name}={_short(self.params.get(name), 40)}{mark}")
+            if name in self.reset:
+                parts.append(f"{name} (reset to default)")
+                continue
+            leaves = [p for p in self.paths if p == name or p.startswith(name + ".")]
+            if leaves and leaves != [name]:
+                parts.extend(leaves)  # a structure: name what changed inside it
+            else:
+                parts.append(f"{name}={_short(self.params.get(name), 40)}")
         return "UpdateConfiguration " + ", ".join(parts)
 
 
