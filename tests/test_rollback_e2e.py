@@ -61,3 +61,20 @@ def test_status_and_delete(aws, boto, lambda_role, lh, tmp_path: Path) -> None:
     assert lh("-C", fn, "--yes", "delete").code == 0
     r = lh("-C", fn, "status")
     assert r.code == 1 and "function not found" in r.err
+
+
+def test_deploy_after_rollback_names_the_version_the_alias_moves_to(
+    aws, boto, lambda_role, lh, tmp_path: Path
+) -> None:
+    fn = write_function(tmp_path / "fn", lambda_role)
+    assert lh("-C", fn, "deploy").code == 0
+    write_function(fn, lambda_role, MemorySize=512)
+    assert lh("-C", fn, "deploy").code == 0
+    assert lh("-C", fn, "rollback").code == 0
+    lam = boto("lambda")
+    assert lam.get_alias(FunctionName=NAME, Name="current")["FunctionVersion"] == "1"
+    result = lh("-C", fn, "deploy")  # the definition matches version 2: the alias goes back
+    assert result.code == 0, result.err
+    assert "MoveAlias current: 1 -> 2" in result.out
+    assert "deployed version 2, 0 bytes uploaded" in result.err
+    assert lam.get_alias(FunctionName=NAME, Name="current")["FunctionVersion"] == "2"

@@ -55,7 +55,13 @@ class DeployResult:
 
     @property
     def version(self) -> str | None:
-        """The version the alias serves after the deploy (the published one, or unchanged)."""
+        """The version the alias serves after the deploy: the one published, the one the
+        alias was moved to (e.g. back to a matching version after a rollback), or unchanged."""
+        from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
+
+        for step in self.plan.steps:
+            if isinstance(step, CreateAlias | MoveAlias) and step.version != PUBLISHED:
+                return step.version
         return self.execution.version or self.previous_version
 
     @property
