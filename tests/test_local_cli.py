@@ -204,7 +204,9 @@ def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
         assert pids <= set(children) and len(children) == 2  # provisioned (eager adds none)
         proc.send_signal(stop_signal)
         assert proc.wait(timeout=15) == 0
-        assert "stopped" in proc.stderr.read()
+        rest = proc.stderr.read()
+        assert rest.count("REPORT RequestId:") == 2  # each invocation's logs, as local invoke
+        assert "stopped" in rest
         time.sleep(0.1)
         assert not any(Path(f"/proc/{p}").exists() for p in children)
     finally:

@@ -163,6 +163,8 @@ def start_cmd(
     if concurrency is not None and provisioned > concurrency:
         raise UsageError(f"--provisioned {provisioned} is above --concurrency {concurrency}")
     server = start_local_api([spec], host=host, port=port, warm=warm, idle_timeout_s=idle_timeout)
+    # Each invocation's START / output / END / REPORT lines, as `local invoke` shows them.
+    server.runtime.add_listener(lambda _spec, result: click.echo(result.log, err=True, nl=False))
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is threading.main_thread():
