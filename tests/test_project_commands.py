@@ -308,3 +308,14 @@ def test_real_runs_still_read_the_broken_project_file(lh, tmp_path) -> None:
         assert result.code == 1, args
         assert result.err.startswith("error: lambherd.toml: invalid TOML: "), args
         assert result.err.count("\n") == 1
+
+
+def test_single_function_command_at_the_project_root_says_where_to_run_it(
+    lh, tmp_path: Path
+) -> None:
+    (tmp_path / "lambherd.toml").write_text('[project]\nname = "shop"\nfunctions = ["fn/*"]\n')
+    result = lh("-C", tmp_path, "invoke", "--payload", "{}")
+    assert result.code == 1
+    assert "no function.json" in result.err
+    assert "run it in a function folder" in result.err
+    assert "Traceback" not in result.err

@@ -145,8 +145,18 @@ def load_app_definition(
     """
     from lambherd.definition import find_definition, load_function
     from lambherd.definition.loader import load_function_for
+    from lambherd.errors import DefinitionError
 
-    path = find_definition(app.workdir, app.function_path)
+    try:
+        path = find_definition(app.workdir, app.function_path)
+    except DefinitionError as exc:
+        if app.project is None or app.function_path:
+            raise
+        raise DefinitionError(
+            exc.message,
+            hint="this command acts on one function of the project: run it in a function "
+            "folder (-C functions/NAME) or pass --function PATH",
+        ) from exc
     aws = (lambda: app.clients) if clients is None else clients
     if fields is None:
         definition = load_function(path, app.render, aws)
