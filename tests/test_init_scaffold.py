@@ -148,3 +148,18 @@ def test_url_permissions_from_aws_policy_statements(statement: dict, expected: d
     other = {"Sid": "sns", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}}
     other["Action"] = "lambda:InvokeFunction"
     assert url_permissions({"Statement": [other, statement]}) == [expected]
+
+
+def test_scaffold_with_function_url_writes_a_private_url_config_that_deploys(
+    aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
+) -> None:
+    result = lh("-C", tmp_path, "init", "--function-name", "fresh", "--function-url")
+    assert result.code == 0, result.err
+    url = json.loads((tmp_path / "function_url.json").read_text())
+    assert url == {"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}}
+    monkeypatch.setenv("LAMBDA_ROLE_ARN", lambda_role)
+    assert lh("-C", tmp_path, "validate").code == 0
+    deployed = lh("-C", tmp_path, "deploy")
+    assert deployed.code == 0, deployed.err
+    config = boto("lambda").get_function_url_config(FunctionName="fresh")
+    assert config["AuthType"] == "AWS_IAM"

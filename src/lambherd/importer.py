@@ -244,11 +244,15 @@ def _scaffold_files(request: InitRequest) -> dict[Path, str]:
         definition = {t / "function.jsonnet": scaffold.scaffold_function_jsonnet(name)}
     else:
         definition = {t / "function.json": scaffold.scaffold_function_json(name)}
-    return {
+    files = {
         **definition,
         t / "app.py": scaffold.scaffold_app_py(name),
         t / "tests.yaml": scaffold.scaffold_tests_yaml(),
     }
+    if request.function_url:
+        url_name = "function_url.jsonnet" if request.jsonnet else "function_url.json"
+        files[t / url_name] = scaffold.scaffold_function_url_json()
+    return files
 
 
 # ----------------------------------------------------------------------------------------

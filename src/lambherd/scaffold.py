@@ -116,6 +116,17 @@ def scaffold_tests_yaml() -> str:
     return _TESTS_YAML
 
 
+def scaffold_function_url_json() -> str:
+    """function_url.json for a new function: an IAM-authenticated URL (nothing public).
+
+    A public URL is ``"AuthType": "NONE"`` plus a ``Permissions`` entry granting
+    ``lambda:InvokeFunctionUrl`` to ``"*"``; that is left as a deliberate choice.
+    """
+    return (
+        json.dumps({"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}}, indent=2) + "\n"
+    )
+
+
 def next_steps(name: str) -> list[str]:
     """What a new user does after the scaffold is written."""
     return [
