@@ -8,6 +8,7 @@ telemetry.py    invocation logs and metrics written into moto's CloudWatch
 persistence.py  the journal of mutating requests, replayed on start
 compaction.py   rewrites invocation logs/metrics in the journal as a few batches (faster restarts)
 cloudwatch_ext.py  percentile statistics (p50, p99...) for GetMetricData, which moto lacks
+logs_ext.py     CloudWatch Logs creation/ingestion times stamped with the request's (kept on replay)
 function_url.py    function URLs served on the sandbox's port (payload format 2.0)
 """
 

@@ -6,11 +6,13 @@ and appends requests rebuilt from the current state of the sandbox's CloudWatch 
 log events and datapoints): one batch per log stream (and per few thousand events), a few
 PutMetricData per namespace. Replaying the compacted journal gives the same functions, versions,
 aliases, code, URL configs, tags, log events and datapoints. The rebuilt requests are serialised
-by botocore, so they have the wire form a client would send.
+by botocore, so they have the wire form a client would send. Kept requests keep their recorded
+times; a rebuilt log batch is recorded at its latest event's ingestion time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -142,12 +144,9 @@ def rebuilt_requests(
     for region, backend in list(logs_backends[account_id].items()):
         for group_name, group in list(backend.groups.items()):
             for stream_name, stream in list(group.streams.items()):
-                events = sorted(
-                    ({"timestamp": e.timestamp, "message": e.message} for e in stream.events),
-                    key=lambda e: e["timestamp"],
-                )
-                for batch in _log_batches(events):
-                    yield recorder.record(
+                events = sorted(stream.events, key=lambda e: e.timestamp)
+                for batch, latest in _log_batches(events):
+                    record = recorder.record(
                         "logs",
                         region,
                         "put_log_events",
@@ -155,6 +154,8 @@ def rebuilt_requests(
                         logStreamName=stream_name,
                         logEvents=batch,
                     )
+                    # replayed, the batch is ingested when its latest event was
+                    yield dataclasses.replace(record, at=latest / 1000 if latest else None)
     for region, backend in list(cloudwatch_backends[account_id].items()):
         by_namespace: dict[str, list[dict[str, Any]]] = {}
         for datum in list(backend.metric_data):
@@ -170,18 +171,20 @@ def rebuilt_requests(
                 )
 
 
-def _log_batches(events: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _log_batches(events: list[Any]) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """PutLogEvents batches of moto's events, each with its latest ingestion time (ms, or 0)."""
     batch: list[dict[str, Any]] = []
-    size = 0
+    size = latest = 0
     for event in events:
-        cost = len(event["message"].encode("utf-8")) + 26  # Lambda's per-event overhead
+        cost = len(event.message.encode("utf-8")) + 26  # Lambda's per-event overhead
         if batch and (len(batch) >= LOG_BATCH_EVENTS or size + cost > LOG_BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(event)
+            yield batch, latest
+            batch, size, latest = [], 0, 0
+        batch.append({"timestamp": event.timestamp, "message": event.message})
         size += cost
+        latest = max(latest, int(getattr(event, "ingestion_time", 0) or 0))
     if batch:
-        yield batch
+        yield batch, latest
 
 
 def _metric_datum(datum: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from lambherd.aws import DEFAULT_REGION
-from lambherd.sandbox import cloudwatch_ext, compaction, function_url, persistence
+from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
 from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, parse_route, split_name
 from lambherd.sandbox.telemetry import Telemetry
 
@@ -126,6 +127,8 @@ class SandboxApp:
             resp = self._serve(route, environ, body, region)
             return resp(environ, start_response)
         with self._write_lock:
+            # the time the layer stamps (LastModified...), journaled so a replay stamps it again
+            environ.setdefault(persistence.TIME_ENVIRON_KEY, time.time())
             record = persistence.RecordedRequest.from_environ(environ, body)
             resp = self._serve(route, environ, body, region)
             replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
@@ -137,9 +140,18 @@ class SandboxApp:
         self, route: Route | None, environ: dict[str, Any], body: bytes, region: str
     ) -> Response:
         if route is None:
+            service = credential_scope(environ)[1]
             if persistence.action_name(environ, body) == "GetMetricData":
                 cloudwatch_ext.install(region)
-            return self.call_moto(environ, body)
+            resp = self.call_moto(environ, body)
+            if service == "lambda":
+                resp = self.lambda_layer.stamp_moto_write(environ, resp, region)
+            elif service == "logs" and resp.status_code < 400:
+                at = persistence.request_time(environ).timestamp()
+                logs_ext.stamp_write(
+                    persistence.action_name(environ, body), body, region, int(at * 1000)
+                )
+            return resp
         try:
             return self.lambda_layer.handle(route, environ, body, region)
         except (

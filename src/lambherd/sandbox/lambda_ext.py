@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID
 from lambherd.sandbox.function_url import UrlTarget, public_url, url_id
+from lambherd.sandbox.persistence import request_time
 
 MotoCall = Callable[[dict[str, Any], bytes], Response]
 
@@ -45,6 +46,7 @@ _ROUTE = re.compile(
     r"(?P<fn>[^/]+)?/?(?P<sub>[^/]+)?/?(?P<rest>.+)?$"
 )
 _ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$")
+_LAYER_VERSIONS = re.compile(r"^/\d{4}-\d{2}-\d{2}/layers/[^/]+/versions/?$")
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,14 @@ def ok(doc: Any, status: int = 200) -> Response:
     return Response(json.dumps(doc), status=status, content_type="application/json")
 
 
-def now_iso() -> str:
-    """Lambda's timestamp format."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+def now_iso(at: datetime | None = None) -> str:
+    """Lambda's timestamp format, of ``at`` (default: now)."""
+    return (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+def moto_stamp(at: datetime) -> str:
+    """``at`` in the format moto keeps a function's ``last_modified`` in."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
 class LambdaLayer:
@@ -208,7 +215,7 @@ class LambdaLayer:
             return self._fix_listing(self.call_moto(environ, body), environ)
         doc = _json(body)
         if sub == "provisioned-concurrency":
-            return self._provisioned(route, doc, region)
+            return self._provisioned(route, doc, region, request_time(environ))
         if sub == "urls" and method == "GET":  # ListFunctionUrlConfigs: moto lacks it
             return self._list_urls(route, environ, region)
         stale = self._stale_revision(route, doc)
@@ -231,32 +238,74 @@ class LambdaLayer:
             return resp
         if publishes:
             resp = self._number_new_version(name, region, published_before, resp)
+            resp = self._stamp_new_version(name, region, published_before, resp, environ)
         if sub == "policy" and method == "GET":
             return self._fix_policy(route, resp)
         if sub == "configuration" and method == "PUT":
             self._keep_fields(name, doc)
         if sub in {"configuration", "code"} and method == "PUT":
-            resp = self._touch(name, resp, region)
+            resp = self._touch(name, resp, region, environ)
+        if sub == "url" and method in {"POST", "PUT"}:
+            resp = self._stamp_url(name, resp, region, environ, created=method == "POST")
         if method != "GET":
             self._after_change(route, doc, resp, region)
         if sub in {"url", "urls"}:
             return self._fix_urls(resp, environ, route, region)
         return self._fix(resp, environ)
 
-    def _touch(self, name: str, resp: Response, region: str) -> Response:
-        """Update ``LastModified`` of ``$LATEST`` as Lambda does (moto keeps the creation time)."""
-        from moto.core.utils import iso_8601_datetime_with_nanoseconds
+    def _touch(self, name: str, resp: Response, region: str, environ: dict[str, Any]) -> Response:
+        """Update ``LastModified`` of ``$LATEST`` as Lambda does (moto keeps the creation time).
 
+        The time is the request's (its recorded one on replay), so a restart keeps it.
+        """
         try:
             fn = self.backend(region).get_function(name)
         except Exception:  # moto answered the update; never fail it for a timestamp
             return resp
-        fn.last_modified = iso_8601_datetime_with_nanoseconds()
-        out = _json(resp.get_data())
-        if out.get("LastModified"):
-            out["LastModified"] = fn.last_modified
-            return _replace_json(resp, out)
-        return resp
+        fn.last_modified = moto_stamp(request_time(environ))
+        return _with_field(resp, "LastModified", fn.last_modified)
+
+    def _stamp_new_version(
+        self, name: str, region: str, count_before: int, resp: Response, environ: dict[str, Any]
+    ) -> Response:
+        """Give a version just published the request's time (moto stamps the clock's)."""
+        versions = (self.backend(region)._lambdas._functions.get(name) or {}).get("versions") or []
+        if len(versions) <= count_before:
+            return resp
+        versions[-1].last_modified = moto_stamp(request_time(environ))
+        return _with_field(resp, "LastModified", versions[-1].last_modified)
+
+    def _stamp_url(
+        self, name: str, resp: Response, region: str, environ: dict[str, Any], *, created: bool
+    ) -> Response:
+        """CreationTime / LastModifiedTime of a URL config: the request's time, Lambda's format."""
+        try:
+            config = self.backend(region).get_function(name).url_config
+        except Exception:  # moto answered the request; never fail it for a timestamp
+            return resp
+        if config is None:
+            return resp
+        stamp = now_iso(request_time(environ))
+        config.last_modified = stamp
+        if created:
+            config.created = stamp
+        resp = _with_field(resp, "LastModifiedTime", stamp)
+        return _with_field(resp, "CreationTime", config.created)
+
+    def stamp_moto_write(self, environ: dict[str, Any], resp: Response, region: str) -> Response:
+        """Stamp what moto made at a write the layer does not route (PublishLayerVersion)."""
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") != "POST" or not _LAYER_VERSIONS.match(path):
+            return resp
+        if resp.status_code >= 400:
+            return resp
+        arn = _json(resp.get_data()).get("LayerVersionArn")
+        with self._lock:
+            layer = self.backend(region).layers_versions_by_arn(arn) if arn else None
+            if layer is None:
+                return resp
+            layer.created_date = now_iso(request_time(environ))
+            return _with_field(resp, "CreatedDate", layer.created_date)
 
     # -- RevisionId -----------------------------------------------------------------------
     def _stale_revision(self, route: Route, doc: dict[str, Any]) -> Response | None:
@@ -398,6 +447,7 @@ class LambdaLayer:
             return resp
         name = doc.get("FunctionName", "")
         name = split_name(name)[0]
+        resp = self._stamp_created(name, region, resp, environ)
         self.kept.pop((name, "$LATEST"), None)
         self.last_version.pop((region, name), None)
         self._keep_fields(name, doc)
@@ -410,6 +460,17 @@ class LambdaLayer:
                 self.revisions[(name, version)] = self._new_revision(name, version)
                 self.kept[(name, version)] = copy.deepcopy(self.kept[(name, "$LATEST")])
         return self._fix(resp, environ)
+
+    def _stamp_created(
+        self, name: str, region: str, resp: Response, environ: dict[str, Any]
+    ) -> Response:
+        """A new function (and the version ``Publish`` made): the request's time."""
+        stamp = moto_stamp(request_time(environ))
+        group = self.backend(region)._lambdas._functions.get(name) or {}
+        for fn in [group.get("latest"), *(group.get("versions") or [])]:
+            if fn is not None:
+                fn.last_modified = stamp
+        return _with_field(resp, "LastModified", stamp)
 
     def _ensure_role(self, role_arn: str, region: str) -> None:
         """Lambda needs the role to exist; the sandbox creates a missing one in its own account."""
@@ -652,7 +713,9 @@ class LambdaLayer:
             }
         )
 
-    def _provisioned(self, route: Route, doc: dict[str, Any], region: str) -> Response:
+    def _provisioned(
+        self, route: Route, doc: dict[str, Any], region: str, at: datetime
+    ) -> Response:
         name, qualifier, method = route.function, route.qualifier, route.method
         assert name is not None
         backend = self.backend(region)
@@ -722,7 +785,7 @@ class LambdaLayer:
                 f"Requested Provisioned Concurrency should not be greater than the "
                 f"reservedConcurrentExecution for function: {limit}",
             )
-        self.provisioned[key] = {"Requested": wanted, "LastModified": now_iso()}
+        self.provisioned[key] = {"Requested": wanted, "LastModified": now_iso(at)}
         self._refresh(name, region)
         out = self._provisioned_doc(fn.function_arn, qualifier, self.provisioned[key])
         out.pop("FunctionArn")
@@ -856,6 +919,15 @@ def _json(data: bytes | str) -> dict[str, Any]:
     except ValueError:
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+def _with_field(resp: Response, key: str, value: Any) -> Response:
+    """The JSON response with ``key`` set to ``value``, when it has that key."""
+    out = _json(resp.get_data())
+    if key not in out:
+        return resp
+    out[key] = value
+    return _replace_json(resp, out)
 
 
 def _replace_json(resp: Response, doc: dict[str, Any]) -> Response:

@@ -5,7 +5,10 @@ to ``journal.jsonl`` in the state directory as it was received. On start the ser
 journal through its own WSGI stack before it opens its port, so moto and lambherd's Lambda layer
 rebuild exactly the same functions, versions, aliases, code, URL configs, tags and logs. Values
 that the layer makes up itself (revision ids) are derived deterministically, so a replay
-reproduces them too.
+reproduces them too. Each line also records the wall-clock time the request was applied
+(``at``); a replayed request carries it in its environ, and the Lambda layer stamps
+``LastModified`` (and URL config / layer / provisioned-concurrency times) with it, so a restart
+keeps the original times instead of the replay's.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 #: Header of a replayed request, so that the stack knows not to journal it again.
 REPLAY_ENVIRON_KEY = "lambherd.replay"
+#: Environ key of the time (epoch seconds) a mutating request was applied, live or recorded.
+TIME_ENVIRON_KEY = "lambherd.time"
 
 _READ_PREFIXES = ("Get", "List", "Describe", "Filter", "Head", "Lookup", "Search", "Test")
 
@@ -35,19 +41,21 @@ class RecordedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
+    #: When the request was applied (epoch seconds); None for lines written before it was kept.
+    at: float | None = None
 
     def to_json(self) -> str:
         """One journal line."""
-        return json.dumps(
-            {
-                "method": self.method,
-                "path": self.path,
-                "query": self.query,
-                "headers": self.headers,
-                "body": base64.b64encode(self.body).decode("ascii"),
-            },
-            separators=(",", ":"),
-        )
+        doc: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": base64.b64encode(self.body).decode("ascii"),
+        }
+        if self.at is not None:
+            doc["at"] = self.at
+        return json.dumps(doc, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, line: str) -> RecordedRequest:
@@ -59,11 +67,12 @@ class RecordedRequest:
             query=doc["query"],
             headers=dict(doc["headers"]),
             body=base64.b64decode(doc["body"]),
+            at=_float_or_none(doc.get("at")),
         )
 
     @classmethod
     def from_environ(cls, environ: dict[str, Any], body: bytes) -> RecordedRequest:
-        """Capture a WSGI request whose body has already been read."""
+        """Capture a WSGI request whose body was already read (and its ``TIME_ENVIRON_KEY``)."""
         headers = {
             key[5:].replace("_", "-").title(): str(value)
             for key, value in environ.items()
@@ -77,6 +86,7 @@ class RecordedRequest:
             query=environ.get("QUERY_STRING", ""),
             headers=headers,
             body=body,
+            at=_float_or_none(environ.get(TIME_ENVIRON_KEY)),
         )
 
     def environ(self) -> dict[str, Any]:
@@ -98,7 +108,25 @@ class RecordedRequest:
         finally:
             builder.close()
         env[REPLAY_ENVIRON_KEY] = True
+        if self.at is not None:
+            env[TIME_ENVIRON_KEY] = self.at
         return env
+
+
+def _float_or_none(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def request_time(environ: dict[str, Any]) -> datetime:
+    """When a request was applied: its recorded time on replay, else the time it came in (UTC).
+
+    The dispatcher sets ``TIME_ENVIRON_KEY`` on every mutating request before serving it, so the
+    live answer and a later replay stamp the very same instant.
+    """
+    at = _float_or_none(environ.get(TIME_ENVIRON_KEY))
+    return datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
 
 
 def is_mutating(method: str, environ: dict[str, Any], body: bytes) -> bool:

@@ -1,0 +1,45 @@
+"""CloudWatch Logs times that survive a restart: creation and ingestion times of the request.
+
+moto stamps a log group's and stream's ``creationTime`` and each event's ``ingestionTime`` with
+the clock, so a journal replay would show the restart instead. After such a write the sandbox
+sets them to the request's time (its recorded one on replay).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lambherd.aws import SANDBOX_ACCOUNT_ID
+
+#: The Logs writes whose times are stamped.
+STAMPED_ACTIONS = frozenset({"CreateLogGroup", "CreateLogStream", "PutLogEvents"})
+
+
+def stamp_write(action: str | None, body: bytes, region: str, at_ms: int) -> None:
+    """Give what a successful ``action`` just made the time ``at_ms`` (epoch milliseconds)."""
+    if action not in STAMPED_ACTIONS:
+        return
+    from moto.logs.models import logs_backends
+
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return
+    group = logs_backends[SANDBOX_ACCOUNT_ID][region].groups.get(doc.get("logGroupName"))
+    if group is None:
+        return
+    if action == "CreateLogGroup":
+        group.creation_time = at_ms
+        return
+    stream: Any = group.streams.get(doc.get("logStreamName"))
+    if stream is None:
+        return
+    if action == "CreateLogStream":
+        stream.creation_time = at_ms
+        return
+    count = len(doc.get("logEvents") or [])
+    if count:
+        for event in stream.events[-count:]:
+            event.ingestion_time = at_ms
+        stream.last_ingestion_time = at_ms
