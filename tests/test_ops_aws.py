@@ -396,7 +396,9 @@ def test_metrics_read_back_through_cli(lh, fn_dir: Path, boto) -> None:
     live = lh("-C", fn_dir, "--output", "json", "metrics", "--since", "3h", "--qualifier", "live")
     assert json.loads(live.out)["totals"]["invocations"] == 999
 
-    text = lh("-C", fn_dir, "--no-color", "metrics", "--since", "3h", "--provisioned")
+    text = lh(
+        "-C", fn_dir, "--no-color", "metrics", "--since", "3h", "--period", "1h", "--provisioned"
+    )
     assert text.code == 0, text.err
     assert " ▆ █" in text.out and "Error rate" in text.out and "6.0%" in text.out
     assert "Spillover invocations" in text.out

@@ -380,3 +380,14 @@ def test_run_cases_with_a_pluggable_invoker_and_junit() -> None:
     failure = by_name["wrong"].find("failure")
     assert failure is not None and '+  "body": "Hello, Bob!"' in (failure.text or "")
     assert by_name["too big"].find("error") is not None
+
+
+def test_auto_period_gives_a_readable_trend() -> None:
+    from lambherd.ops.metrics import auto_period
+
+    assert auto_period(timedelta(minutes=10)) == timedelta(minutes=1)
+    assert auto_period(timedelta(hours=1)) == timedelta(minutes=5)
+    assert auto_period(timedelta(hours=3)) == timedelta(minutes=15)
+    assert auto_period(timedelta(hours=24)) == timedelta(hours=1)
+    assert auto_period(timedelta(days=2)) == timedelta(hours=3)
+    assert auto_period(timedelta(days=7)) == timedelta(days=1)

@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 @click.option("--function-name", help="Read this function's metrics instead of the definition's.")
 @click.option("--qualifier", help="An alias or version (Resource dimension name:qualifier).")
 @click.option("--since", default="24h", show_default=True, help="Window: 3h, 24h, 7d...")
-@click.option("--period", default="1h", show_default=True, help="One trend step: 5m, 1h, 1d...")
+@click.option(
+    "--period",
+    default=None,
+    help="One trend step: 5m, 1h, 1d... [default: the shortest of 1m/5m/15m/1h/3h/6h/1d "
+    "giving at most 24 steps]",
+)
 @click.option(
     "--provisioned/--no-provisioned",
     default=None,
@@ -29,13 +34,14 @@ def command(
     function_name: str | None,
     qualifier: str | None,
     since: str,
-    period: str,
+    period: str | None,
     provisioned: bool | None,
 ) -> None:
     """Show the function's CloudWatch metrics over a window, with a per-period trend."""
     from lambherd.ops.durations import parse_duration
     from lambherd.ops.invoke import resolve_target
     from lambherd.ops.metrics import (
+        auto_period,
         collect_metrics,
         function_exists,
         has_provisioned_concurrency,
@@ -43,7 +49,7 @@ def command(
 
     app = app_of(ctx)
     since_delta = parse_duration(since, option="--since")
-    period_delta = parse_duration(period, option="--period")
+    period_delta = parse_duration(period, option="--period") if period else auto_period(since_delta)
     target = resolve_target(app, function_name)
     lambda_client = app.clients.client("lambda")
     if function_exists(lambda_client, target.name, qualifier) is False:

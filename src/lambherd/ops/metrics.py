@@ -119,6 +119,19 @@ def dimensions(function_name: str, qualifier: str | None) -> list[dict[str, str]
     return dims
 
 
+#: Periods ``auto_period`` chooses from (CloudWatch keeps 1-minute data for 15 days).
+AUTO_PERIODS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 1440))
+TREND_POINTS = 24
+
+
+def auto_period(since: timedelta) -> timedelta:
+    """The shortest standard period that shows ``since`` in at most ``TREND_POINTS`` steps."""
+    for period in AUTO_PERIODS:
+        if since / period <= TREND_POINTS:
+            return period
+    return AUTO_PERIODS[-1]
+
+
 def window(
     since: timedelta, period: timedelta, now: datetime | None = None
 ) -> tuple[datetime, datetime, int, int]:
