@@ -8,6 +8,7 @@ sets them to the request's time (its recorded one on replay).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from lambherd.aws import SANDBOX_ACCOUNT_ID
@@ -30,16 +31,24 @@ def stamp_write(action: str | None, body: bytes, region: str, at_ms: int) -> Non
     if group is None:
         return
     if action == "CreateLogGroup":
-        group.creation_time = at_ms
+        group.creation_time = _like(group.creation_time, at_ms)
         return
     stream: Any = group.streams.get(doc.get("logStreamName"))
     if stream is None:
         return
     if action == "CreateLogStream":
-        stream.creation_time = at_ms
+        stream.creation_time = _like(stream.creation_time, at_ms)
         return
     count = len(doc.get("logEvents") or [])
     if count:
         for event in stream.events[-count:]:
-            event.ingestion_time = at_ms
-        stream.last_ingestion_time = at_ms
+            event.ingestion_time = at_ms  # epoch milliseconds in every moto release
+        stream.last_ingestion_time = _like(stream.creation_time, at_ms)
+
+
+def _like(current: Any, at_ms: int) -> Any:
+    """``at_ms`` in the type moto keeps this time in: epoch milliseconds (moto <= 5.2.1) or a
+    naive UTC datetime (later 5.2 releases)."""
+    if isinstance(current, datetime):
+        return datetime.fromtimestamp(at_ms / 1000, tz=UTC).replace(tzinfo=None)
+    return at_ms
