@@ -14,8 +14,9 @@ from typing import Any
 
 from lambherd.app import RenderOptions
 from lambherd.definition import FunctionDefinition, load_function
+from lambherd.deploy import DeployOptions, plan_options
 from lambherd.errors import DefinitionError, UsageError, ValidationError, describe_client_error
-from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
+from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import read_remote_state
 from lambherd.plan.steps import (
     AddPermission,
@@ -35,7 +36,6 @@ from lambherd.plan.steps import (
     UploadCode,
 )
 from lambherd.plan.url_planner import url_qualifier
-from lambherd.plan.version_planner import VersionOptions
 from lambherd.project.config import OWNER_TAG, DeploySettings, ProjectConfig, project_definition
 from lambherd.project.discovery import FunctionFolder, discover_functions, matches_any
 from lambherd.project.packaging import package_code
@@ -261,15 +261,15 @@ def _plan_one(
     )
     alias = next((a for a in remote.aliases if a.get("Name") == settings.alias), None)
     remote = replace(remote, alias=alias)
-    options = PlanOptions(
-        versions=VersionOptions(
+    options = plan_options(
+        DeployOptions(
             alias=settings.alias,
             publish=settings.publish,
             alias_to_latest=overrides.alias_to_latest,
             keep_versions=settings.keep_versions,
-        ),
-        skip_configuration=overrides.skip_configuration,
-        force_code=overrides.force_code,
+            skip_configuration=overrides.skip_configuration,
+            force_code=overrides.force_code,
+        )
     )
     plan = plan_deploy(
         DesiredState(config=defn.config, code=code, url_config=defn.url_config), remote, options
