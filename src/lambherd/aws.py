@@ -57,6 +57,8 @@ class AwsClients:
         self.settings = settings or AwsSettings()
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+        self._sandbox_url: str | None = None
+        self._identity: dict[str, str] | None = None
         self._lock = threading.Lock()
         self._hooks: list[tuple[str, Any]] = []
 
@@ -113,13 +115,11 @@ class AwsClients:
 
     def _sandbox_endpoint(self) -> str:
         """The sandbox's URL, starting the sandbox in the background the first time it's needed."""
-        endpoint = self._clients.get("__sandbox__")
-        if endpoint is None:
+        if self._sandbox_url is None:
             from lambherd.sandbox import ensure_running
 
-            endpoint = ensure_running()
-            self._clients["__sandbox__"] = endpoint
-        return endpoint
+            self._sandbox_url = ensure_running()
+        return self._sandbox_url
 
     # -- clients -------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -158,23 +158,17 @@ class AwsClients:
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
 
-    def account_id(self) -> str:
-        """The caller's account id (STS GetCallerIdentity)."""
-        return self.caller_identity()["Account"]
-
     def caller_identity(self) -> dict[str, str]:
         """STS GetCallerIdentity, cached for the life of this object."""
-        cached = self._clients.get("__identity__")
-        if cached is None:
+        if self._identity is None:
             from botocore.exceptions import BotoCoreError, ClientError
 
             try:
                 resp = self.client("sts").get_caller_identity()
             except (ClientError, BotoCoreError) as exc:
                 raise AwsError(f"cannot get caller identity: {exc}") from exc
-            cached = {k: resp[k] for k in ("Account", "Arn", "UserId")}
-            self._clients["__identity__"] = cached
-        return cached
+            self._identity = {k: resp[k] for k in ("Account", "Arn", "UserId")}
+        return self._identity
 
 
 def _cache_assumed_role_credentials(session: Any) -> None:

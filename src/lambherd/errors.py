@@ -35,6 +35,11 @@ class LambherdError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def prefix_message(self, where: str) -> None:
+        """Put ``where`` (the file, the line...) in front of the message: ``where: message``."""
+        self.message = f"{where}: {self.message}"
+        self.args = (self.message,)
+
 
 class UsageError(LambherdError):
     """The command line asks for something impossible or contradictory."""

@@ -103,18 +103,16 @@ def fetch_remote(
         raise describe_client_error(exc, f"list tags of {name}") from exc
     url_config = policy = None
     if with_url:
-        url_config, policy = _fetch_url(lam, name, qualifier)
+        url_config, policy = _fetch_url(lam, name, kwargs)
     return RemoteFunction(configuration, tags or {}, resp.get("Code") or {}, url_config, policy)
 
 
 def _fetch_url(
-    lam: Any, name: str, qualifier: str | None
+    lam: Any, name: str, kwargs: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The URL configuration and resource policy of ``kwargs`` (FunctionName[, Qualifier])."""
     from botocore.exceptions import ClientError
 
-    kwargs: dict[str, Any] = {"FunctionName": name}
-    if qualifier:
-        kwargs["Qualifier"] = qualifier
     try:
         url_config = lam.get_function_url_config(**kwargs)
     except ClientError as exc:
@@ -240,17 +238,17 @@ def _remote_files(
 
 def _scaffold_files(request: InitRequest) -> dict[Path, str]:
     t, name = request.target, request.function_name
+    fn_name, url_name = _definition_names(request.jsonnet)
     if request.jsonnet:
-        definition = {t / "function.jsonnet": scaffold.scaffold_function_jsonnet(name)}
+        definition = scaffold.scaffold_function_jsonnet(name)
     else:
-        definition = {t / "function.json": scaffold.scaffold_function_json(name)}
+        definition = scaffold.scaffold_function_json(name)
     files = {
-        **definition,
+        t / fn_name: definition,
         t / "app.py": scaffold.scaffold_app_py(name),
         t / "tests.yaml": scaffold.scaffold_tests_yaml(),
     }
     if request.function_url:
-        url_name = "function_url.jsonnet" if request.jsonnet else "function_url.json"
         files[t / url_name] = scaffold.scaffold_function_url_json()
     return files
 
@@ -316,9 +314,9 @@ _NAME_RULES = {
 
 def _check_name(option: str, value: str, member: str) -> None:
     """Refuse a name GetFunction would reject, using the Lambda model's own length and pattern."""
-    from lambherd.definition.validate import _lambda_model
+    from lambherd.definition.validate import lambda_model
 
-    shape = _lambda_model().operation_model("GetFunction").input_shape.members[member]
+    shape = lambda_model().operation_model("GetFunction").input_shape.members[member]
     meta = shape.metadata
     pattern = meta.get("pattern")
     too_long = len(value) > meta.get("max", len(value))

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lambherd.errors import describe_client_error
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

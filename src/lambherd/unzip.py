@@ -14,7 +14,6 @@ archive leaves nothing behind. Unix modes are restored as 0o755 (any executable 
 from __future__ import annotations
 
 import os
-import posixpath
 import shutil
 import stat
 import tempfile
@@ -22,10 +21,12 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
+from lambherd.archive.limits import UNZIPPED_LIMIT
+from lambherd.archive.tree import link_leaves, within
 from lambherd.errors import ArchiveError
 
 #: Lambda's unzipped package limit (250 MiB), the default cap on extracted bytes.
-DEFAULT_MAX_TOTAL_BYTES = 250 * 1024 * 1024
+DEFAULT_MAX_TOTAL_BYTES = UNZIPPED_LIMIT
 DEFAULT_MAX_FILES = 100_000
 _MAX_LINK_TARGET = 4096
 _CHUNK = 1024 * 1024
@@ -105,8 +106,7 @@ def _check(
         seen.add(name)
         if _is_link(info):
             link = _read_link(zf, info, label)
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
-            if posixpath.isabs(link) or resolved == ".." or resolved.startswith("../"):
+            if link_leaves(name, link):
                 raise ArchiveError(
                     f"{label}: {name}: symlink to {link} points outside the target, refused"
                 )
@@ -161,8 +161,7 @@ def _extract(
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(link, dest)
     for name, _ in links:
-        resolved = os.path.realpath(staging / name)
-        if resolved != root and not resolved.startswith(root + os.sep):
+        if not within(os.path.realpath(staging / name), root):
             raise ArchiveError(f"{label}: {name}: symlink resolves outside the target, refused")
 
 

@@ -29,11 +29,6 @@ class ArchiveResult:
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
-    @property
-    def path_or_none(self) -> Path | None:
-        """The zip's path when it was written to a file, else None."""
-        return self.path
-
 
 class _HashSink:
     """A write-only stream that keeps nothing (the writer hashes what passes through)."""

@@ -40,11 +40,6 @@ class SourceTree:
     entries: list[SourceEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def total_size(self) -> int:
-        """Sum of the entries' uncompressed sizes."""
-        return sum(e.size for e in self.entries)
-
 
 def collect_tree(
     roots: Iterable[Path],
@@ -138,7 +133,7 @@ class _Walker:
                 self.warnings.append(f"{rel}: symlink skipped (not following links)")
             return
         target = os.path.realpath(item.path)
-        if not _within(target, root_real):
+        if not within(target, root_real):
             if not self.rules.ignores_file(rel):
                 self.warnings.append(
                     f"{rel}: symlink to {os.readlink(item.path)} leaves the source, skipped"
@@ -167,13 +162,20 @@ class _Walker:
         if self.rules.ignores_file(rel) or self.rules.ignores_dir(rel):
             return
         target = os.readlink(item.path)
-        joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
-        if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
+        if link_leaves(rel, target):
             self.warnings.append(f"{rel}: symlink to {target} leaves the source, skipped")
             return
         data = os.fsencode(target)
         self._add(SourceEntry(rel, item.path, len(data), link_target=target))
 
 
-def _within(path: str, root: str) -> bool:
+def within(path: str, root: str) -> bool:
+    """True when the real path ``path`` is ``root`` or lies under it."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def link_leaves(rel: str, target: str) -> bool:
+    """True when a symlink at ``rel`` (relative to the tree's root) pointing to ``target``
+    leads out of the tree: an absolute target, or one climbing above the root."""
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+    return posixpath.isabs(target) or joined == ".." or joined.startswith("../")

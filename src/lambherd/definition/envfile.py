@@ -24,11 +24,7 @@ def read_envfile(path: str | os.PathLike[str]) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def load_envfiles(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
-    """Set the variables of each file in ``os.environ`` (later files win); returns them all."""
-    loaded: dict[str, str] = {}
+def load_envfiles(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Set the variables of each file in ``os.environ`` (later files win)."""
     for path in paths:
-        values = read_envfile(path)
-        os.environ.update(values)
-        loaded.update(values)
-    return loaded
+        os.environ.update(read_envfile(path))

@@ -82,10 +82,9 @@ def _describe(path: Path, text: str, raised: list[BaseException]) -> LambherdErr
             line_no = match.group("line")
             break
     location = f"{where}: line {line_no}" if line_no else where
-    if raised and isinstance(raised[0], LambherdError):
-        original = raised[0]
-        original.message = f"{location}: {original.message}"
-        original.args = (original.message,)
+    original = raised[0] if raised else None
+    if isinstance(original, LambherdError):
+        original.prefix_message(location)
         return original
     # Drop the repeated "file:line:col:" from a static error's first line.
     head = re.sub(r"^(\w+ ERROR: )\S+:\d+:\d+(?:-\d+)?: ", r"\1", head)

@@ -29,9 +29,7 @@ def mask_config(config: dict[str, Any], paths: Iterable[str] | None = None) -> d
         last = parts[-1]
         if isinstance(parent, dict) and last in parent:
             parent[last] = _mask_all(parent[last])
-        elif isinstance(parent, list) and _index(parent, last) is not None:
-            i = _index(parent, last)
-            assert i is not None
+        elif isinstance(parent, list) and (i := _index(parent, last)) is not None:
             parent[i] = _mask_all(parent[i])
     return masked
 

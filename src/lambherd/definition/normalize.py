@@ -17,7 +17,6 @@ longer has it (deploys are declarative).
 from __future__ import annotations
 
 import copy
-from functools import cache
 from typing import Any
 
 #: Fields of the CreateFunction input that are not function *configuration*.
@@ -127,9 +126,9 @@ def definition_from_remote(
             projected[key] = copy.deepcopy(default)
     result = _drop_empty(projected)
     assert isinstance(result, dict)
-    user_tags = {k: v for k, v in (tags or {}).items() if not k.startswith("aws:")}
+    user_tags = comparable_tags(tags)
     if user_tags:
-        result["Tags"] = dict(sorted(user_tags.items()))
+        result["Tags"] = user_tags
     return order_keys(_sort_unordered(result))
 
 
@@ -156,12 +155,10 @@ def _map_response_fields(configuration: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@cache
 def _create_function_shape() -> Any:
-    import botocore.session
+    from lambherd.definition.validate import lambda_model
 
-    model = botocore.session.get_session().get_service_model("lambda")
-    return model.operation_model("CreateFunction").input_shape
+    return lambda_model().operation_model("CreateFunction").input_shape
 
 
 def _project(value: Any, shape: Any) -> Any:

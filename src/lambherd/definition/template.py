@@ -344,11 +344,6 @@ def format_value(value: Any) -> str:
 # --------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------
-def has_actions(text: str) -> bool:
-    """True when the text contains at least one ``{{`` action."""
-    return "{{" in text
-
-
 def render_template(text: str, functions: Mapping[str, TemplateFunction], source: str) -> str:
     """Evaluate every ``{{ ... }}`` action in ``text``.
 
@@ -382,8 +377,7 @@ def render_template(text: str, functions: Mapping[str, TemplateFunction], source
         except _Problem as exc:
             raise TemplateError(f"{source}: line {line}: {exc}", hint=exc.hint) from None
         except LambherdError as exc:
-            exc.message = f"{source}: line {line}: {exc.message}"
-            exc.args = (exc.message,)
+            exc.prefix_message(f"{source}: line {line}")
             raise
         out.append(value)
         pos = end

@@ -133,9 +133,9 @@ class DefinitionFunctions:
     def jsonnet_natives(self) -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
         """Name -> (parameter names, function), for ``std.native(name)`` in Jsonnet."""
 
-        def tfstate_native(prefix: str, location: str) -> Callable[[str], Any]:
+        def tfstate_native(location: str) -> Callable[[str], Any]:
             def lookup(address: str) -> Any:
-                return self._state(prefix, location).lookup(address)
+                return self._state(location).lookup(address)
 
             return self._offline(lookup)
 
@@ -151,7 +151,7 @@ class DefinitionFunctions:
             "caller_identity": ((), self._offline(self.caller_identity, identity=True)),
         }
         for prefix, location in self._tfstate_sources().items():
-            natives[f"{prefix}tfstate"] = (("address",), tfstate_native(prefix, location))
+            natives[f"{prefix}tfstate"] = (("address",), tfstate_native(location))
         return natives
 
     # -- environment --------------------------------------------------------------------------
@@ -231,12 +231,12 @@ class DefinitionFunctions:
         sources.update(self.options.prefixed_tfstate)
         return sources
 
-    def _state(self, prefix: str, location: str) -> TerraformState:
+    def _state(self, location: str) -> TerraformState:
         return read_state(location, self.clients, self.base_dir)
 
     def _tfstate_function(self, prefix: str, location: str) -> TemplateFunction:
         def tfstate(address: str) -> str:
-            value = self._state(prefix, location).lookup(_as_str(f"{prefix}tfstate", address))
+            value = self._state(location).lookup(_as_str(f"{prefix}tfstate", address))
             return format_value(value)
 
         return tfstate
@@ -244,7 +244,7 @@ class DefinitionFunctions:
     def _tfstatef_function(self, prefix: str, location: str) -> TemplateFunction:
         def tfstatef(fmt: str, *args: Any) -> str:
             address = go_sprintf(_as_str(f"{prefix}tfstatef", fmt), args)
-            return format_value(self._state(prefix, location).lookup(address))
+            return format_value(self._state(location).lookup(address))
 
         return tfstatef
 

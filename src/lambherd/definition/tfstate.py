@@ -71,10 +71,6 @@ class TerraformState:
             else:
                 self._objects[base] = attributes
 
-    def addresses(self) -> list[str]:
-        """Every resource instance and output address, sorted."""
-        return sorted(self._objects)
-
     def lookup(self, address: str) -> Any:
         """The value at ``address``; TemplateError naming the address and the state if absent."""
         normalized = _normalize_address(address)
@@ -201,10 +197,3 @@ def _parse(text: str, source: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise TemplateError(f"{source}: not a Terraform state (expected a JSON object)")
     return document
-
-
-def clear_cache() -> None:
-    """Forget every state read so far (tests, long-running processes)."""
-    with _lock:
-        _local_cache.clear()
-        _s3_cache.clear()

@@ -42,7 +42,7 @@ def validate_definition(defn: FunctionDefinition, *, today: date | None = None) 
     report = ValidationReport()
     source = defn.display_path
     config = defn.config
-    model = _lambda_model()
+    model = lambda_model()
     capacity = isinstance(config.get("CapacityProviderConfig"), dict)
     checker = _ShapeChecker(
         source,
@@ -70,7 +70,8 @@ def check_definition(defn: FunctionDefinition) -> list[str]:
 
 
 @cache
-def _lambda_model() -> Any:
+def lambda_model() -> Any:
+    """botocore's model of the Lambda API (loaded once; shared by validation, init, normalize)."""
     import botocore.session
 
     return botocore.session.get_session().get_service_model("lambda")
@@ -296,12 +297,11 @@ def _check_runtime(
     runtime = config.get("Runtime")
     if config.get("PackageType") == "Image":
         return
-    if "Runtime" not in config or "Handler" not in config:
-        for name in ("Runtime", "Handler"):
-            if name not in config:
-                report.errors.append(
-                    f"{source}: {name}: required field is missing (needed for a zip package)"
-                )
+    for name in ("Runtime", "Handler"):
+        if name not in config:
+            report.errors.append(
+                f"{source}: {name}: required field is missing (needed for a zip package)"
+            )
     if not isinstance(runtime, str) or runtime not in limits.RUNTIME_DEPRECATION:
         return  # an unknown runtime is reported by the model's enum
     deprecated_on = limits.RUNTIME_DEPRECATION[runtime]
@@ -360,7 +360,7 @@ def _module_exists(root: Path, rel: str) -> bool:
 
 
 def _check_url_config(url_config: dict[str, Any], report: ValidationReport) -> None:
-    model = _lambda_model()
+    model = lambda_model()
     source = URL_CONFIG_FILE
     for key in url_config:
         if key not in {"Config", "Permissions"}:
