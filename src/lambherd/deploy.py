@@ -17,8 +17,8 @@ from lambherd.apply.retry import RetryPolicy
 from lambherd.definition import FunctionDefinition
 from lambherd.errors import DeployError, UsageError
 from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
-from lambherd.plan.remote import RemoteState, read_remote_state
-from lambherd.plan.steps import CodeSource, Plan
+from lambherd.plan.remote import read_remote_state
+from lambherd.plan.steps import PUBLISHED, CodeSource, CreateAlias, MoveAlias, Plan
 from lambherd.plan.url_planner import url_qualifier
 from lambherd.plan.version_planner import VersionOptions
 
@@ -57,8 +57,6 @@ class DeployResult:
     def version(self) -> str | None:
         """The version the alias serves after the deploy: the one published, the one the
         alias was moved to (e.g. back to a matching version after a rollback), or unchanged."""
-        from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
-
         for step in self.plan.steps:
             if isinstance(step, CreateAlias | MoveAlias) and step.version != PUBLISHED:
                 return step.version
@@ -254,8 +252,3 @@ def local_code_sha256(defn: FunctionDefinition, src: Path | None = None) -> str:
     from lambherd.archive.function_package import function_code_sha256
 
     return function_code_sha256(defn, src)
-
-
-def read_state(app: App, name: str, alias: str | None = None) -> RemoteState:
-    """The function's remote state (shared by rollback, versions and delete)."""
-    return read_remote_state(app.clients, name, alias)

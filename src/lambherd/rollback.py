@@ -9,7 +9,8 @@ from lambherd.apply.display import DisplayExecutor
 from lambherd.apply.executor import ExecutionResult, Executor
 from lambherd.errors import DeployError, NotFoundError, UsageError
 from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
-from lambherd.plan.steps import DeleteVersion, MoveAlias, Plan, Step
+from lambherd.plan.steps import DeleteVersion, Plan, Step
+from lambherd.plan.version_planner import point_alias
 from lambherd.project.config import DeploySettings
 
 
@@ -47,16 +48,7 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
         if not older:
             raise DeployError(f"{name}: no published version older than {current} to roll back to")
         target = str(max(older))
-    weights = (remote.alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-    steps: list[Step] = [
-        MoveAlias(
-            name=alias,
-            version=target,
-            from_version=current,
-            revision_id=remote.alias.get("RevisionId"),
-            clear_routing=bool(weights),
-        )
-    ]
+    steps: list[Step] = point_alias(remote, alias, target)  # a MoveAlias: target != current
     if options.delete_version:
         others = aliased_versions([a for a in remote.aliases if a.get("Name") != alias])
         if current in others:

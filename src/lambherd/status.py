@@ -6,7 +6,7 @@ from typing import Any
 
 from lambherd.app import App
 from lambherd.errors import NotFoundError
-from lambherd.plan.remote import read_remote_state
+from lambherd.plan.remote import alias_weights, read_remote_state
 
 
 def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
         {
             "name": a.get("Name"),
             "version": a.get("FunctionVersion"),
-            "weights": (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {},
+            "weights": alias_weights(a),
         }
         for a in remote.aliases
     ]

@@ -9,7 +9,7 @@ from lambherd.app import App
 from lambherd.apply.display import DisplayExecutor
 from lambherd.apply.executor import ExecutionResult, Executor
 from lambherd.errors import NotFoundError
-from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
+from lambherd.plan.remote import RemoteState, alias_weights, aliased_versions, read_remote_state
 from lambherd.plan.steps import Plan
 from lambherd.plan.version_planner import prune_versions
 
@@ -40,7 +40,7 @@ def alias_labels(aliases: tuple[dict[str, Any], ...]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for alias in sorted(aliases, key=lambda a: str(a.get("Name"))):
         name = str(alias.get("Name"))
-        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        weights = alias_weights(alias)
         main = str(alias.get("FunctionVersion"))
         if not weights:
             out.setdefault(main, []).append(name)

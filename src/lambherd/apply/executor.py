@@ -133,10 +133,12 @@ class Executor:
             raise LambherdError(f"no executor for step {step.kind}")
         return handler(name, step, ctx)
 
-    def _call(self, action: str, operation: str, **params: Any) -> dict[str, Any]:
+    def _call(
+        self, action: str, operation: str, *, service: str = "lambda", **params: Any
+    ) -> dict[str, Any]:
         from botocore.exceptions import ClientError
 
-        method = getattr(self.clients.client("lambda"), operation)
+        method = getattr(self.clients.client(service), operation)
         try:
             return call_with_retry(lambda: method(**params), self.retry)
         except ClientError as exc:
@@ -223,25 +225,17 @@ class Executor:
         return {"ZipFile": body}, len(body)
 
     def _upload_s3(self, code: CodeSource) -> tuple[str | None, int]:
-        from botocore.exceptions import ClientError
-
-        s3 = self.clients.client("s3")
         assert code.zip_path is not None
         body = Path(code.zip_path).read_bytes()
-        try:
-            resp = call_with_retry(
-                lambda: s3.put_object(
-                    Bucket=code.s3_bucket,
-                    Key=code.s3_key,
-                    Body=body,
-                    ChecksumAlgorithm="SHA256",  # = CodeSha256: lets --skip-archive compare
-                ),
-                self.retry,
-            )
-        except ClientError as exc:
-            raise describe_client_error(
-                exc, f"upload code to s3://{code.s3_bucket}/{code.s3_key}"
-            ) from exc
+        resp = self._call(
+            f"upload code to s3://{code.s3_bucket}/{code.s3_key}",
+            "put_object",
+            service="s3",
+            Bucket=code.s3_bucket,
+            Key=code.s3_key,
+            Body=body,
+            ChecksumAlgorithm="SHA256",  # = CodeSha256: lets --skip-archive compare
+        )
         return resp.get("VersionId"), len(body)
 
     def _delete_function(self, name: str, step: DeleteFunction, ctx: _Context) -> tuple[str, int]:
@@ -253,8 +247,6 @@ class Executor:
         params: dict[str, Any] = {"FunctionName": name, **self._revision(ctx)}
         if ctx.code_sha256:
             params["CodeSha256"] = ctx.code_sha256
-        if step.description:
-            params["Description"] = step.description
         resp = self._call(f"publish a version of {name}", "publish_version", **params)
         ctx.version = str(resp["Version"])
         self._wait_version(name, ctx.version)

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -59,15 +59,3 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy | None = None) -> T
                 raise
             policy.sleep(policy.delay(attempt))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def retrying(policy: RetryPolicy) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a callable so each call goes through ``call_with_retry``."""
-
-    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def inner(*args: Any, **kwargs: Any) -> Any:
-            return call_with_retry(lambda: fn(*args, **kwargs), policy)
-
-        return inner
-
-    return wrap

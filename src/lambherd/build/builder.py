@@ -36,11 +36,6 @@ class BuildResult:
     installer: str | None = None
     detail: str = ""
 
-    @property
-    def has_build(self) -> bool:
-        """True when ``.lambherd/build`` holds the function's dependencies."""
-        return self.status in {"fresh", "cached", "installed"}
-
 
 def build_function(
     folder: Path,

@@ -27,11 +27,6 @@ class DependencySpec:
     #: every file the set depends on and its content (the cache key hashes these)
     fingerprint: tuple[tuple[str, str], ...]
 
-    @property
-    def empty(self) -> bool:
-        """True when the file lists nothing to install."""
-        return not self.requirements
-
 
 def find_dependencies(folder: Path) -> DependencySpec | None:
     """The folder's dependency set, or None when it has no requirements file."""

@@ -100,12 +100,7 @@ def report_builds(builds: list[Any]) -> None:
 
 def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
     """A ``DeployProgress`` over the rows a deploy will touch."""
-    names = [
-        c.name
-        for c in changeset.changes
-        if c.operation != "none" and (c.operation != "delete" or prune)
-    ]
-    return DeployProgress(app, names)
+    return DeployProgress(app, [c.name for c in changeset.changes if c.applied(prune)])
 
 
 def run_project_deploy(

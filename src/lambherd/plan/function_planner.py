@@ -53,12 +53,11 @@ def plan_function(
     *,
     skip_configuration: bool = False,
     force_code: bool = False,
-    include_tags_on_create: bool = True,
 ) -> FunctionChanges:
     """Steps that bring $LATEST to ``desired`` with ``code``."""
     if not remote.exists:
         params = {k: v for k, v in desired.items() if k not in {"Code", "Publish", "PublishTo"}}
-        if not include_tags_on_create or not params.get("Tags"):
+        if not params.get("Tags"):
             params.pop("Tags", None)
         else:
             params["Tags"] = {

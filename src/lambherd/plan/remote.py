@@ -59,13 +59,17 @@ class RemoteState:
         return sorted(int(v["Version"]) for v in self.versions if str(v["Version"]).isdigit())
 
 
+def alias_weights(alias: dict[str, Any]) -> dict[str, Any]:
+    """An alias's routing weights (version -> weight), {} when it sends all traffic to one."""
+    return (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+
+
 def aliased_versions(aliases: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> set[str]:
     """Every version an alias points to, including through routing weights."""
     out: set[str] = set()
     for alias in aliases:
         out.add(str(alias.get("FunctionVersion")))
-        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-        out.update(str(v) for v in weights)
+        out.update(str(v) for v in alias_weights(alias))
     return out
 
 

@@ -8,7 +8,7 @@ known until it runs, so a step may target ``PUBLISHED`` and the executor substit
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 #: Placeholder for "the version the PublishVersion step of this plan returns".
@@ -110,8 +110,6 @@ class UploadCode(Step):
 @dataclass(frozen=True)
 class PublishVersion(Step):
     """PublishVersion of $LATEST (guarded by CodeSha256 and RevisionId)."""
-
-    description: str = ""
 
     def describe(self) -> str:
         return "PublishVersion"
@@ -243,7 +241,6 @@ class Plan:
     code_sha256: str | None = None
     changed_fields: tuple[str, ...] = ()
     alias: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def empty(self) -> bool:
@@ -257,7 +254,3 @@ class Plan:
 
 def _version_text(version: str) -> str:
     return "the new version" if version == PUBLISHED else version
-
-
-#: Steps that change the function itself (and so need a wait and a fresh RevisionId).
-FUNCTION_UPDATES = (CreateFunction, UpdateConfiguration, UploadCode)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambherd.plan.function_planner import config_differences
-from lambherd.plan.remote import RemoteState, aliased_versions
+from lambherd.plan.remote import RemoteState, alias_weights, aliased_versions
 from lambherd.plan.steps import (
     LATEST,
     PUBLISHED,
@@ -73,7 +73,7 @@ def plan_versions(
     """PublishVersion / alias / DeleteVersion steps, after the function's own steps."""
     steps: list[Step] = []
     if options.alias_to_latest:
-        steps.extend(_point_alias(remote, options.alias, LATEST))
+        steps.extend(point_alias(remote, options.alias, LATEST))
         return tuple(steps)
     if not options.publish:
         return ()
@@ -84,20 +84,22 @@ def plan_versions(
     if not function_changed:
         existing = matching_version(compared, code_sha256, remote)
         if existing is not None:  # e.g. after a rollback: serve that version again
-            return tuple(_point_alias(remote, options.alias, existing))
+            return tuple(point_alias(remote, options.alias, existing))
     steps.append(PublishVersion())
-    steps.extend(_point_alias(remote, options.alias, PUBLISHED))
+    steps.extend(point_alias(remote, options.alias, PUBLISHED))
     if options.keep_versions is not None:
         protected = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
         steps.extend(prune_versions(remote, options.keep_versions, protected, publishing=True))
     return tuple(steps)
 
 
-def _point_alias(remote: RemoteState, name: str, version: str) -> list[Step]:
+def point_alias(remote: RemoteState, name: str, version: str) -> list[Step]:
+    """CreateAlias, or MoveAlias clearing any routing weights; nothing when it already serves
+    ``version`` alone. ``remote.alias`` is the alias ``name`` as read."""
     if remote.alias is None:
         return [CreateAlias(name=name, version=version)]
     current = str(remote.alias.get("FunctionVersion"))
-    weights = (remote.alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    weights = alias_weights(remote.alias)
     if current == version and not weights:
         return []
     return [

@@ -15,7 +15,7 @@ from typing import Any
 from lambherd.app import RenderOptions
 from lambherd.definition import FunctionDefinition, load_function
 from lambherd.deploy import DeployOptions, plan_options
-from lambherd.errors import DefinitionError, UsageError, ValidationError, describe_client_error
+from lambherd.errors import DefinitionError, UsageError, ValidationError
 from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import read_remote_state
 from lambherd.plan.steps import (
@@ -57,6 +57,10 @@ class ProjectFunction:
     def name(self) -> str:
         """The function's name."""
         return self.definition.name
+
+    def matches(self, only: tuple[str, ...]) -> bool:
+        """True when ``--only`` selects it (by name, folder or folder name; always without)."""
+        return matches_any(only, self.name, self.folder.key, self.folder.basename)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,10 @@ class FunctionChange:
     folder: str | None = None
     changes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    def applied(self, prune: bool) -> bool:
+        """True when a deploy runs this row's plan: a change, a delete only with ``prune``."""
+        return self.operation != NONE and (self.operation != DELETE or prune)
 
     def to_json(self) -> dict[str, Any]:
         """This row as a JSON document."""
@@ -153,14 +161,6 @@ class Changeset:
 # -----------------------------------------------------------------------------------------
 # Loading
 # -----------------------------------------------------------------------------------------
-def project_render_options(project: ProjectConfig, base: RenderOptions) -> RenderOptions:
-    """``base`` with the stage's envfiles (relative to the project root) loaded first; a no-op
-    for the CLI's render options, which have them already."""
-    from lambherd.project.context import stage_render
-
-    return stage_render(base, project)
-
-
 def load_project_functions(
     project: ProjectConfig,
     render: RenderOptions,
@@ -175,8 +175,9 @@ def load_project_functions(
     """
     from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
+    from lambherd.project.context import stage_render
 
-    render = project_render_options(project, render)
+    render = stage_render(render, project)  # a no-op for the CLI's, which has the envfiles
     loaded: list[ProjectFunction] = []
     problems: list[str] = []
     owners: dict[str, str] = {}
@@ -227,7 +228,7 @@ def plan_project(
     function. Nothing here sends a mutating call.
     """
     overrides = overrides or PlanOverrides()
-    selected = [f for f in functions if matches_any(only, f.name, f.folder.key, f.folder.basename)]
+    selected = [f for f in functions if f.matches(only)]
     known = {f.name for f in functions}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
@@ -294,32 +295,14 @@ def _owned_orphans(
     clients: Any, project: str, known: set[str], only: tuple[str, ...]
 ) -> list[FunctionChange]:
     """Functions tagged as owned by ``project`` that no folder defines any more."""
-    from botocore.exceptions import ClientError
+    from lambherd.project.importer_all import functions_with_tags
 
-    lam = clients.client("lambda")
-    try:
-        listed = [
-            f
-            for page in lam.get_paginator("list_functions").paginate()
-            for f in page.get("Functions", [])
-        ]
-    except ClientError as exc:
-        raise describe_client_error(exc, "list functions") from exc
-    others = [
-        f for f in listed if f["FunctionName"] not in known and matches_any(only, f["FunctionName"])
-    ]
-
-    def tags_of(fn: dict[str, Any]) -> dict[str, str]:
-        try:
-            return lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
-        except ClientError as exc:
-            raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
-
-    # A pool of its own: the planning pool's workers may all be busy.
-    with ThreadPoolExecutor(max_workers=8) as own:
-        tagged = list(own.map(tags_of, others))
+    # Tags are read in a pool of their own: the planning pool's workers may all be busy.
+    others = functions_with_tags(
+        clients, lambda name: name not in known and matches_any(only, name)
+    )
     rows = []
-    for fn, tags in zip(others, tagged, strict=True):
+    for fn, tags in others:
         if tags.get(OWNER_TAG) != project:
             continue
         name = fn["FunctionName"]
@@ -334,7 +317,7 @@ def _owned_orphans(
 
 
 def describe_changes(steps: tuple[Step, ...]) -> tuple[str, ...]:
-    """What a plan changes, in words: fields, code, version, alias, URL, tags, concurrency."""
+    """What a plan changes, in words: fields, code, version, alias, URL, tags."""
     out: list[str] = []
 
     def add(item: str) -> None:
@@ -361,8 +344,6 @@ def describe_changes(steps: tuple[Step, ...]) -> tuple[str, ...]:
             add("tags")
         elif isinstance(step, DeleteFunction):
             add("function")
-        elif "Concurrency" in step.kind:
-            add("concurrency")
         else:
             add(step.kind)
     return tuple(out)

@@ -13,6 +13,7 @@ project is named after the one project that already owns the imported functions,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,11 +64,11 @@ class ImportAllResult:
         }
 
 
-def list_matching(
-    clients: Any, prefix: str | None, tags: dict[str, str]
+def functions_with_tags(
+    clients: Any, keep: Callable[[str], bool]
 ) -> list[tuple[dict[str, Any], dict[str, str]]]:
-    """(ListFunctions entry, tags) of every function matching the prefix and every ``k=v`` tag,
-    by name. Tags are read for all of them (the owner tag decides the project and adoption)."""
+    """(ListFunctions entry, tags) of every function whose name ``keep`` accepts, in listing
+    order; the tags are read 8 at a time, in a pool of this call's own."""
     from botocore.exceptions import ClientError
 
     lam = clients.client("lambda")
@@ -76,7 +77,7 @@ def list_matching(
             f
             for page in lam.get_paginator("list_functions").paginate()
             for f in page.get("Functions", [])
-            if not prefix or f["FunctionName"].startswith(prefix)
+            if keep(f["FunctionName"])
         ]
     except ClientError as exc:
         raise describe_client_error(exc, "list functions") from exc
@@ -88,7 +89,15 @@ def list_matching(
             raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        found = list(zip(listed, pool.map(tags_of, listed), strict=True))
+        return list(zip(listed, pool.map(tags_of, listed), strict=True))
+
+
+def list_matching(
+    clients: Any, prefix: str | None, tags: dict[str, str]
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """(ListFunctions entry, tags) of every function matching the prefix and every ``k=v`` tag,
+    by name. Tags are read for all of them (the owner tag decides the project and adoption)."""
+    found = functions_with_tags(clients, lambda name: not prefix or name.startswith(prefix))
     found = [(f, t) for f, t in found if all(t.get(k) == v for k, v in tags.items())]
     return sorted(found, key=lambda pair: pair[0]["FunctionName"])
 
@@ -155,11 +164,12 @@ def _import_one(
     clients: Any, request: ImportAllRequest, project: str, fn: dict[str, Any]
 ) -> tuple[str, bool]:
     """Import one function; returns (imported|skipped, whether its alias exists)."""
+    from lambherd.definition.loader import DEFINITION_NAMES
     from lambherd.importer import InitRequest, import_function
 
     fname = fn["FunctionName"]
     folder = request.root / FUNCTIONS_DIR / fname
-    if not request.force and any((folder / n).is_file() for n in _DEFINITIONS):
+    if not request.force and any((folder / n).is_file() for n in DEFINITION_NAMES):
         return "skipped", True
     folder.mkdir(parents=True, exist_ok=True)
     init = InitRequest(
@@ -170,9 +180,6 @@ def _import_one(
     (folder / "function.zip").unlink(missing_ok=True)  # unzipped next to it; the zip is noise
     _record_baseline(folder, fn)
     return "imported", _alias_exists(clients, fname, request.alias)
-
-
-_DEFINITIONS = ("function.json", "function.jsonnet")
 
 
 def _strip_owner_tag(path: Path) -> None:

@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 from lambherd.definition import FunctionDefinition
+from lambherd.deploy import DIRECT_UPLOAD_LIMIT
 from lambherd.plan.steps import CodeSource
 
-#: Lambda's limit for a zip sent in the request itself; bigger ones need Code.S3Bucket.
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 BASELINE_FILE = ".lambherd/imported.json"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from lambherd.apply.executor import Executor, StepResult
 from lambherd.apply.retry import RetryPolicy
 from lambherd.errors import LambherdError, UsageError
-from lambherd.project.changeset import DELETE, NONE, Changeset, FunctionChange
+from lambherd.project.changeset import DELETE, Changeset, FunctionChange
 
 DEFAULT_PARALLEL = 4
 #: Outcome statuses.
@@ -122,10 +122,10 @@ def run_changeset(
     outcomes: dict[str, FunctionOutcome] = {}
     work: list[FunctionChange] = []
     for change in changeset.changes:
-        if change.operation == NONE or (change.operation == DELETE and not prune):
-            outcomes[change.name] = FunctionOutcome(change.name, change.operation, UNCHANGED)
-        else:
+        if change.applied(prune):
             work.append(change)
+        else:
+            outcomes[change.name] = FunctionOutcome(change.name, change.operation, UNCHANGED)
 
     def one(change: FunctionChange) -> FunctionOutcome:
         if stop.is_set():

@@ -27,7 +27,6 @@ from lambherd.project.changeset import (
     plan_project,
 )
 from lambherd.project.config import ProjectConfig
-from lambherd.project.discovery import matches_any
 from lambherd.project.runner import DEFAULT_PARALLEL, ProgressEvent, ProjectRunResult, run_changeset
 
 
@@ -103,7 +102,7 @@ def project_clients(app: App, project: ProjectConfig) -> Any:
 
 def selected(functions: list[ProjectFunction], only: tuple[str, ...]) -> list[ProjectFunction]:
     """The functions ``--only`` selects (every one without it)."""
-    chosen = [f for f in functions if matches_any(only, f.name, f.folder.key, f.folder.basename)]
+    chosen = [f for f in functions if f.matches(only)]
     if only and not chosen:
         raise UsageError(f"--only {', '.join(only)}: matches no function of the project")
     return chosen
