@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data" / "local"
-PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+from local_testkit import hello_function
 
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
 def fn_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "hello"
-    shutil.copytree(DATA / "basic", folder)
-    definition = {
-        "FunctionName": "hello",
-        "Handler": "app.handler",
-        "Runtime": PY,
-        "Role": "arn:aws:iam::123456789012:role/lambda",
-        "Timeout": 2,
-    }
-    (folder / "function.json").write_text(json.dumps(definition))
-    return folder
+    return hello_function(tmp_path)
 
 
 def _local_invoke(folder: Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:

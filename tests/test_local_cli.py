@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,28 +15,16 @@ from pathlib import Path
 import pytest
 
 from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
-
-DATA = Path(__file__).parent / "data" / "local"
-PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+from local_testkit import PY, hello_function
 
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
 def fn_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "hello"
-    shutil.copytree(DATA / "basic", folder)
-    definition = {
-        "FunctionName": "hello",
-        "Handler": "app.handler",
-        "Runtime": PY,
-        "Role": "arn:aws:iam::123456789012:role/lambda",
-        "MemorySize": 128,
-        "Timeout": 2,
-        "Environment": {"Variables": {"GREETING": "hi", "STAGE": "dev"}},
-    }
-    (folder / "function.json").write_text(json.dumps(definition))
-    return folder
+    return hello_function(
+        tmp_path, MemorySize=128, Environment={"Variables": {"GREETING": "hi", "STAGE": "dev"}}
+    )
 
 
 def test_local_invoke_prints_response_and_logs(lh, fn_dir, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,9 +13,7 @@ import pytest
 
 from lambherd.local import FunctionSpec
 from lambherd.local.invoke_api import split_function_name, start_local_api
-
-DATA = Path(__file__).parent / "data" / "local"
-PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+from local_testkit import DATA, PY
 
 pytestmark = pytest.mark.timeout(60)
 

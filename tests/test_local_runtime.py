@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,9 +13,7 @@ import pytest
 
 from lambherd.errors import LocalRuntimeError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.local import FunctionSpec, LocalRuntime
-
-DATA = Path(__file__).parent / "data" / "local"
-PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+from local_testkit import DATA, PY
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -158,14 +158,9 @@ def test_provisioning_off_falls_back_with_one_warning(
 ) -> None:
     _fresh_cache(tmp_path, monkeypatch)
     monkeypatch.setenv("LAMBHERD_RUNTIME_PROVISION", "0")
-    _write_definition(code_dir, f"python{OTHER}")
-    res = lh("-C", code_dir, "local", "invoke")
-    assert res.code == 0, res.err
-    assert json.loads(res.out)["version"] == list(sys.version_info[:2])
-    warnings = [ln for ln in res.err.splitlines() if ln.startswith("warning:")]
-    assert len(warnings) == 1 and "Traceback" not in res.err
-    assert f"runtime python{OTHER}: Python {OTHER}" in warnings[0]
-    assert "LAMBHERD_RUNTIME_PROVISION=0" in warnings[0] and f"Python {CURRENT}" in warnings[0]
+    res, warning = _invoke_falling_back(lh, code_dir)
+    assert f"runtime python{OTHER}: Python {OTHER}" in warning
+    assert "LAMBHERD_RUNTIME_PROVISION=0" in warning and f"Python {CURRENT}" in warning
     assert "preparing the python" not in res.err
     assert not (tmp_path / "runtimes").exists()  # nothing was prepared
 
@@ -178,14 +173,9 @@ def test_failed_preparation_falls_back_with_one_warning(
     monkeypatch.setenv("UV_OFFLINE", "1")  # as if offline, with nothing in uv's cache
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-uv-cache"))
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # the same for pip, should uv be missing
-    _write_definition(code_dir, f"python{OTHER}")
-    res = lh("-C", code_dir, "local", "invoke")
-    assert res.code == 0, res.err
-    assert json.loads(res.out)["version"] == list(sys.version_info[:2])
-    warnings = [ln for ln in res.err.splitlines() if ln.startswith("warning:")]
-    assert len(warnings) == 1 and "Traceback" not in res.err
-    assert f"could not prepare a Python {OTHER} environment" in warnings[0]
-    assert "LAMBHERD_LOCAL_PYTHON" in warnings[0] and f"Python {CURRENT} instead" in warnings[0]
+    res, warning = _invoke_falling_back(lh, code_dir)
+    assert f"could not prepare a Python {OTHER} environment" in warning
+    assert "LAMBHERD_LOCAL_PYTHON" in warning and f"Python {CURRENT} instead" in warning
     assert res.err.count("preparing the python") == 1
     assert runtimes.cached_runtime(OTHER, root) is None
     assert [p.name for p in root.iterdir()] == [f"python{OTHER}-{os.uname().machine}.lock"]
@@ -237,6 +227,17 @@ def _write_definition(folder: Path, runtime: str) -> None:
         "Timeout": 10,
     }
     (folder / "function.json").write_text(json.dumps(definition))
+
+
+def _invoke_falling_back(lh: Any, code_dir: Path) -> tuple[Any, str]:
+    """``local invoke`` of a python{OTHER} function that runs on our Python with one warning."""
+    _write_definition(code_dir, f"python{OTHER}")
+    res = lh("-C", code_dir, "local", "invoke")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["version"] == list(sys.version_info[:2])
+    warnings = [ln for ln in res.err.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "Traceback" not in res.err
+    return res, warnings[0]
 
 
 # -- the sandbox uses the same runtimes ----------------------------------------------------------

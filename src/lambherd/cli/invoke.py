@@ -55,20 +55,20 @@ def command(
     invocation_type = "Event" if is_async else "DryRun" if dry_run else "RequestResponse"
     if log_tail and invocation_type != "RequestResponse":
         warn("--log-tail has no effect with --async or --dry-run (Lambda returns no log then)")
-    limit = payload_limit(invocation_type)
     if payload is not None:
-        documents = iter([encode_payload(payload, "--payload")])
-        check_payload_size(payload.encode("utf-8"), invocation_type, source="--payload")
+        document = encode_payload(payload, "--payload")
+        check_payload_size(document, invocation_type, source="--payload")
+        documents = [document]
     elif payload_file is not None:
         path = app.resolve(payload_file)
         try:
             raw = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"--payload-file {payload_file}: {exc.strerror}") from None
-        documents = iter([encode_payload(raw, str(payload_file))])
+        documents = [encode_payload(raw, str(payload_file))]
         check_payload_size(raw, invocation_type, source=str(payload_file))
     else:
-        documents = iter(_read_stdin_documents(limit))
+        documents = _read_stdin_documents(payload_limit(invocation_type))
 
     target = resolve_target(app, function_name)
     client = app.clients.client("lambda")

@@ -92,9 +92,11 @@ def child_environment(
     spec: FunctionSpec, runtime_api: str, env_id: str, interpreter: Interpreter, init_type: str
 ) -> dict[str, str]:
     """The variables Lambda sets, plus the definition's ``Environment.Variables``."""
+    from lambherd.build.cache import build_dir
+
     code_dir = Path(spec.code_dir).resolve()
     paths = [str(code_dir)]
-    build = code_dir / ".lambherd" / "build"
+    build = build_dir(code_dir)  # what `lambherd build` installed, as the archive adds it
     if build.is_dir():
         paths.append(str(build))
     for layer in spec.layer_dirs:

@@ -20,13 +20,9 @@ from lambherd.errors import (
     ThrottledError,
 )
 from lambherd.local import logs
-from lambherd.local.runtime import (
-    ASYNC_PAYLOAD_LIMIT,
-    SYNC_PAYLOAD_LIMIT,
-    FunctionSpec,
-    LocalRuntime,
-)
+from lambherd.local.runtime import FunctionSpec, LocalRuntime
 from lambherd.local.server import LoopbackServer, QuietHandler
+from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
 
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"
@@ -55,11 +51,11 @@ class _InvokeHandler(QuietHandler):
         query = parse_qs(url.query)
         qualifier = (query.get("Qualifier") or [qualifier])[0] or "$LATEST"
         kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-        if kind not in ("RequestResponse", "Event", "DryRun"):
+        if kind not in INVOCATION_TYPES:
             self._fail(400, "InvalidParameterValueException", f"invalid invocation type {kind}")
             return
         if body:
-            limit = ASYNC_PAYLOAD_LIMIT if kind == "Event" else SYNC_PAYLOAD_LIMIT
+            limit = payload_limit(kind)
             if len(body) > limit:
                 self._fail(
                     413,

@@ -25,9 +25,3 @@ def peak_rss_mb(pid: int) -> int | None:
     """Peak resident memory (VmHWM) in MB, rounded up; None if the process is gone."""
     kb = _status_kb(pid, b"VmHWM:")
     return None if kb is None else (kb + 1023) // 1024
-
-
-def rss_mb(pid: int) -> int | None:
-    """Current resident memory (VmRSS) in MB, rounded up; None if the process is gone."""
-    kb = _status_kb(pid, b"VmRSS:")
-    return None if kb is None else (kb + 1023) // 1024

@@ -38,13 +38,12 @@ from lambherd.local.environment import (
 )
 from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
+from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
 
 log = logging.getLogger("lambherd.local")
 
 #: Concurrency when the definition reserves none (Lambda's account pool, scaled to a laptop).
 DEFAULT_CONCURRENCY = 10
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 RESPONSE_LIMIT = 6 * 1024 * 1024
 #: Why an invocation ended early when its environment was stopped on purpose.
 CLOSED_REASON = (
@@ -253,12 +252,11 @@ class LocalRuntime:
     ) -> InvokeResult:
         """Invoke a registered function version (see the module docstring)."""
         pool = self._pool(name, version)
-        if invocation_type not in ("RequestResponse", "Event", "DryRun"):
+        if invocation_type not in INVOCATION_TYPES:
             raise LocalRuntimeError(
                 f"invocation type {invocation_type}: expected RequestResponse, Event or DryRun"
             )
-        is_async = invocation_type == "Event"
-        limit = ASYNC_PAYLOAD_LIMIT if is_async else SYNC_PAYLOAD_LIMIT
+        limit = payload_limit(invocation_type)
         if len(payload) > limit:
             raise PayloadTooLargeError(
                 f"{name}: request payload of {len(payload)} bytes is over the "
@@ -269,7 +267,7 @@ class LocalRuntime:
         spec = pool.spec
         if invocation_type == "DryRun":
             return self._empty_result(spec, request_id, 204)
-        if is_async:
+        if invocation_type == "Event":
             thread = threading.Thread(
                 target=self._run_async, args=(pool, request_id, payload, context), daemon=True
             )

@@ -23,7 +23,6 @@ import platform
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,8 +45,6 @@ _PROBE = (
     "print(json.dumps({'python': '%d.%d.%d' % sys.version_info[:3], "
     "'awslambdaric': metadata.version('awslambdaric'), 'boto3': metadata.version('boto3')}))\n"
 )
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -128,6 +125,8 @@ def prepare_runtime(
     ``notify`` receives one line when a build starts (never when cached). Raises
     ``LocalRuntimeError`` with the reason when the environment cannot be made.
     """
+    from lambherd.build.cache import key_lock  # a lock per key (here: per environment folder)
+
     found = cached_runtime(version, root)
     if found is not None:
         return found
@@ -136,7 +135,7 @@ def prepare_runtime(
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LocalRuntimeError(f"cannot create the runtime cache {folder.parent}: {exc}") from exc
-    with _thread_lock(str(folder)), _file_lock(folder.parent / f"{folder.name}.lock"):
+    with key_lock(str(folder)), _file_lock(folder.parent / f"{folder.name}.lock"):
         found = cached_runtime(version, root)  # built by another process while we waited
         if found is not None:
             return found
@@ -273,11 +272,6 @@ def _remove_leftovers(folder: Path) -> None:
     for stale in folder.parent.glob(f".{folder.name}.*"):
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _thread_lock(key: str) -> threading.Lock:
-    with _thread_locks_guard:
-        return _thread_locks.setdefault(key, threading.Lock())
 
 
 @contextlib.contextmanager

@@ -292,24 +292,24 @@ def invoke_function(
         raise describe_client_error(exc, f"invoking {target}") from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
     tail = resp.get("LogResult")
+    log = base64.b64decode(tail).decode("utf-8", errors="replace") if tail else None
     return InvokeOutcome(
         status_code=int(resp.get("StatusCode", 0)),
         payload=body,
         function_error=resp.get("FunctionError"),
         executed_version=resp.get("ExecutedVersion"),
-        log_tail=base64.b64decode(tail).decode("utf-8", errors="replace") if tail else None,
-        duration_ms=_reported_duration(tail) or elapsed_ms,
+        log_tail=log,
+        duration_ms=_reported_duration(log) or elapsed_ms,
     )
 
 
-def _reported_duration(tail_b64: str | None) -> float | None:
+def _reported_duration(log: str | None) -> float | None:
     """Lambda's own ``Duration`` from the REPORT line of a log tail (more exact than wall time)."""
-    if not tail_b64:
+    if not log:
         return None
     from lambherd.ops.report import parse_report
 
-    text = base64.b64decode(tail_b64).decode("utf-8", errors="replace")
-    for line in text.splitlines():
+    for line in log.splitlines():
         record = parse_report(line)
         if record is not None:
             return record.duration_ms

@@ -32,19 +32,23 @@ class LogQuery:
     filter_pattern: str | None = None
 
 
+def _configured_log_group(config: dict[str, Any] | None) -> str | None:
+    group = ((config or {}).get("LoggingConfig") or {}).get("LogGroup")
+    return str(group) if group else None
+
+
 def default_log_group(function_name: str, config: dict[str, Any] | None = None) -> str:
     """``LoggingConfig.LogGroup`` when the configuration sets one, else ``/aws/lambda/<name>``."""
-    group = ((config or {}).get("LoggingConfig") or {}).get("LogGroup")
-    return str(group) if group else f"/aws/lambda/{function_name}"
+    return _configured_log_group(config) or f"/aws/lambda/{function_name}"
 
 
 def resolve_log_group(
     lambda_client: Any, function_name: str, local_config: dict[str, Any] | None = None
 ) -> str:
     """The function's log group: local definition's, else the deployed one's, else the default."""
-    group = ((local_config or {}).get("LoggingConfig") or {}).get("LogGroup")
+    group = _configured_log_group(local_config)
     if group:
-        return str(group)
+        return group
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

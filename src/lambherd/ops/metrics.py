@@ -8,6 +8,7 @@ asked separately so that an endpoint without them (moto) still yields every othe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -260,30 +261,21 @@ def collect_metrics(
     start, end, seconds, count = window(since, period, now)
     dims = dimensions(function_name, qualifier)
     specs = list(BASE_METRICS) + (list(PROVISIONED_METRICS) if provisioned else [])
-    whole = seconds * count
-    queries = [_query(s, dims, seconds, "s") for s in specs]
-    queries += [_query(s, dims, whole, "t") for s in specs]
     target = f"{function_name}:{qualifier}" if qualifier else function_name
     try:
-        data = _get_metric_data(cloudwatch, queries, start, end)
+        data = _get_metric_data(cloudwatch, _queries(specs, dims, seconds, count), start, end)
     except ClientError as exc:
         raise describe_client_error(exc, f"reading metrics of {target}") from exc
 
     timestamps = [start + timedelta(seconds=i * seconds) for i in range(count)]
     report = MetricsReport(function_name, qualifier, start, end, seconds, timestamps)
-    for spec in specs:
-        report.series[spec.key] = _bucket(data.get(f"s_{spec.key}", []), start, seconds, count)
-        report.totals[spec.key] = _total(spec, data.get(f"t_{spec.key}", []))
-
-    pct_queries = [_query(s, dims, seconds, "s") for s in PERCENTILE_METRICS]
-    pct_queries += [_query(s, dims, whole, "t") for s in PERCENTILE_METRICS]
+    _fill(report, specs, data)
+    pct_queries = _queries(PERCENTILE_METRICS, dims, seconds, count)
     pct = _percentiles(cloudwatch, pct_queries, start, end)
     if pct is None:
         report.notes.append("duration percentiles are not available from this endpoint")
     else:
-        for spec in PERCENTILE_METRICS:
-            report.series[spec.key] = _bucket(pct.get(f"s_{spec.key}", []), start, seconds, count)
-            report.totals[spec.key] = _total(spec, pct.get(f"t_{spec.key}", []))
+        _fill(report, PERCENTILE_METRICS, pct)
 
     invocations = report.totals.get("invocations")
     errors = report.totals.get("errors")
@@ -293,6 +285,26 @@ def collect_metrics(
         for i, e in zip(report.series["invocations"], report.series["errors"], strict=True)
     ]
     return report
+
+
+def _queries(
+    specs: Sequence[MetricSpec], dims: list[dict[str, str]], seconds: int, count: int
+) -> list[dict]:
+    """Each figure per period (Id ``s_<key>``) and over the whole window (Id ``t_<key>``)."""
+    per_period = [_query(s, dims, seconds, "s") for s in specs]
+    return per_period + [_query(s, dims, seconds * count, "t") for s in specs]
+
+
+def _fill(
+    report: MetricsReport,
+    specs: Sequence[MetricSpec],
+    data: dict[str, list[tuple[datetime, float]]],
+) -> None:
+    """Put the series and total of each figure of ``_queries(specs, ...)`` in the report."""
+    start, seconds, count = report.start, report.period_seconds, len(report.timestamps)
+    for spec in specs:
+        report.series[spec.key] = _bucket(data.get(f"s_{spec.key}", []), start, seconds, count)
+        report.totals[spec.key] = _total(spec, data.get(f"t_{spec.key}", []))
 
 
 def _bucket(

@@ -21,7 +21,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -329,17 +329,7 @@ def run_cases(
                 )
             )
             continue
-        result = evaluate(case, outcome)
-        results.append(
-            CaseResult(
-                result.case,
-                result.passed,
-                result.failures,
-                result.diff,
-                outcome,
-                seconds=clock() - started,
-            )
-        )
+        results.append(replace(evaluate(case, outcome), seconds=clock() - started))
     return results
 
 
@@ -360,22 +350,14 @@ def junit_xml(results: list[CaseResult], suite: str) -> str:
     failures = sum(1 for r in results if not r.passed and r.error is None)
     errors = sum(1 for r in results if r.error is not None)
     total = sum(r.seconds for r in results)
-    root = ET.Element(
-        "testsuites",
-        tests=str(len(results)),
-        failures=str(failures),
-        errors=str(errors),
-        time=f"{total:.3f}",
-    )
-    node = ET.SubElement(
-        root,
-        "testsuite",
-        name=_xml_text(suite),
-        tests=str(len(results)),
-        failures=str(failures),
-        errors=str(errors),
-        time=f"{total:.3f}",
-    )
+    counts = {
+        "tests": str(len(results)),
+        "failures": str(failures),
+        "errors": str(errors),
+        "time": f"{total:.3f}",
+    }
+    root = ET.Element("testsuites", counts)
+    node = ET.SubElement(root, "testsuite", {"name": _xml_text(suite), **counts})
     for result in results:
         case = ET.SubElement(
             node,
