@@ -21,14 +21,9 @@ import boto3
 import pytest
 
 from lambherd.sandbox import process
+from sandbox_testkit import free_port, stop_sandbox, use_private_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _client(endpoint: str, service: str) -> Any:
@@ -72,25 +67,17 @@ def _one_error_line(err: str) -> str:
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """A private default port and state folder; every sandbox started here is stopped after."""
-    port = _free_port()
+    port = free_port()
     state = tmp_path / "state"
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    use_private_sandbox(monkeypatch, tmp_path, port, state)
     monkeypatch.delenv("LAMBHERD_SANDBOX", raising=False)
-    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", str(port))
-    monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(state))
     dirs: list[Path] = [state]
     env = {"port": port, "state": state, "dirs": dirs}
     try:
         yield env
     finally:
         for d in dirs:
-            pid = (process.read_pid_file(d.resolve()) or {}).get("pid")
-            process.stop(d)
-            if isinstance(pid, int):
-                assert not process._alive(pid), f"sandbox of {d} left running"
+            stop_sandbox(d)
 
 
 def test_port_taken_by_another_program_is_one_clear_line(
@@ -118,7 +105,7 @@ def test_two_sandboxes_side_by_side_and_every_clash_refused(
 ) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     isolated["dirs"].extend([a, b])
-    pa, pb, pc = _free_port(), _free_port(), _free_port()
+    pa, pb, pc = free_port(), free_port(), free_port()
     assert lh("sandbox", "start", "-d", "--port", pa, "--state-dir", a).code == 0
     assert lh("sandbox", "start", "-d", "--port", pb, "--state-dir", b).code == 0
     _create(_client(f"http://127.0.0.1:{pa}", "lambda"), "only-in-a")
@@ -265,7 +252,7 @@ def test_reset_while_running_and_while_stopped(isolated: dict[str, Any], lh: Any
 
 @pytest.mark.skipif(shutil.which("lambherd") is None, reason="the lambherd script is not on PATH")
 def test_readme_tour_runs_clean_on_a_fresh_state_dir(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

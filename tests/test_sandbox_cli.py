@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,35 +12,22 @@ import boto3
 import pytest
 
 from lambherd.sandbox import process
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from sandbox_testkit import free_port, stop_sandbox, use_private_sandbox
 
 
 @pytest.fixture
 def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Every command goes to a private sandbox (free port, tmp state dir), stopped at the end."""
-    port = _free_port()
+    port = free_port()
     state = tmp_path / "sandbox-state"
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    use_private_sandbox(monkeypatch, tmp_path, port, state)
     monkeypatch.setenv("LAMBHERD_SANDBOX", "1")
-    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", str(port))
-    monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(state))
     monkeypatch.setenv("LAMBDA_ROLE_ARN", "arn:aws:iam::123456789012:role/greeter-role")
     env = {"port": port, "state": state, "endpoint": f"http://127.0.0.1:{port}"}
     try:
         yield env
     finally:
-        pid = (process.read_pid_file(state) or {}).get("pid")
-        process.stop(state)
-        if isinstance(pid, int):
-            assert not process._alive(pid), "sandbox process left running"
+        stop_sandbox(state)
 
 
 def _client(env: dict[str, Any], service: str) -> Any:

@@ -17,17 +17,13 @@ from typing import Any
 import pytest
 
 from lambherd.sandbox import persistence
-from test_sandbox_server import Sandbox, code_zip, create, free_port, invoke
+from sandbox_testkit import Sandbox, code_zip, create, invoke, running, use_private_sandbox
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(tmp_path_factory.mktemp("sandbox-extras"), free_port())
-    sb.start()
-    try:
+    with running(tmp_path_factory.mktemp("sandbox-extras")) as sb:
         yield sb
-    finally:
-        sb.stop()
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -117,12 +113,7 @@ def test_metrics_command_shows_duration_percentiles(
     create(lam, "timed")
     for _ in range(4):
         assert invoke(lam, "timed")["StatusCode"] == 200
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", str(box.port))
-    monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(box.state_dir))
+    use_private_sandbox(monkeypatch, tmp_path, box.port, box.state_dir)
 
     out = lh(
         "--sandbox", "--output", "json", "metrics", "--function-name", "timed", "--since", "1h"
@@ -361,9 +352,7 @@ def test_compaction_on_stop_keeps_state_and_shrinks_the_journal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "0")  # the server inherits it
-    sb = Sandbox(tmp_path / "state", free_port())
-    sb.start()
-    try:
+    with running(tmp_path / "state") as sb:
         lam, logs = sb.client("lambda"), sb.client("logs")
         layer_arn, _ = _publish_lib(lam, "hey")
         create(lam, "kept", "one", Tags={"team": "a"}, Layers=[layer_arn])
@@ -413,5 +402,3 @@ def test_compaction_on_stop_keeps_state_and_shrinks_the_journal(
         assert _journal_actions(sb.state_dir).count("PutLogEvents") == len(again["events"])
         sb.start()
         assert _snapshot(sb) == again
-    finally:
-        sb.stop()

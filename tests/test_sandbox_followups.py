@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 
 from deploy_testkit import NAME, mutating, recording, write_function
 from lambherd.local import FunctionSpec, LocalRuntime
+from sandbox_testkit import Sandbox, code_zip, create, running
 from test_deploy_audit import ROLE, _after_planning, sandbox, sandbox_endpoint  # noqa: F401
-from test_sandbox_server import Sandbox, code_zip, create, free_port
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,12 +28,8 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox of its own (state folder in tmp_path), stopped after the test."""
-    sb = Sandbox(tmp_path / "state", free_port())
-    sb.start()
-    try:
+    with running(tmp_path / "state") as sb:
         yield sb
-    finally:
-        sb.stop()
 
 
 def _versions(lam: Any, name: str) -> list[str]:

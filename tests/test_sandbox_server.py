@@ -3,113 +3,27 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
 import time
 import urllib.request
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from lambherd import sandbox
 from lambherd.sandbox import process
-
-ROLE = "arn:aws:iam::123456789012:role/sandbox-test"
-
-HANDLER = """
-import json, os
-import boto3
-s3 = boto3.client("s3")  # made at init, as Lambda code should
-TAG = {tag!r}
-def handler(event, context):
-    print("event", json.dumps(event))
-    if event.get("fail"):
-        raise ValueError("boom")
-    if event.get("bucket"):
-        s3.put_object(Bucket=event["bucket"], Key="k", Body=TAG)
-    return {{"tag": TAG, "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"]}}
-"""
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def code_zip(tag: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("app.py", (2020, 1, 1, 0, 0, 0)), HANDLER.format(tag=tag))
-    return buf.getvalue()
-
-
-class Sandbox:
-    """A sandbox process of one test module, and clients for it."""
-
-    def __init__(self, state_dir: Path, port: int) -> None:
-        self.state_dir = state_dir
-        self.port = port
-        self.endpoint = ""
-
-    def start(self) -> str:
-        self.endpoint = process.start_background(self.port, self.state_dir)
-        return self.endpoint
-
-    def stop(self) -> None:
-        pid = (process.read_pid_file(self.state_dir) or {}).get("pid")
-        process.stop(self.state_dir)
-        if isinstance(pid, int):
-            assert not process._alive(pid), "the sandbox process outlived stop()"
-
-    def client(self, service: str) -> Any:
-        from botocore.config import Config
-
-        return boto3.client(
-            service,
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-            region_name="us-east-1",
-            endpoint_url=self.endpoint,
-            aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",
-        )
+from sandbox_testkit import Sandbox, code_zip, create, free_port, invoke, running
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(tmp_path_factory.mktemp("sandbox-state"), free_port())
-    sb.start()
-    try:
+    with running(tmp_path_factory.mktemp("sandbox-state")) as sb:
         yield sb
-    finally:
-        sb.stop()
-
-
-def create(lam: Any, name: str, tag: str = "v1", **extra: Any) -> dict[str, Any]:
-    return lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Handler="app.handler",
-        Role=ROLE,
-        Code={"ZipFile": code_zip(tag)},
-        Timeout=10,
-        **extra,
-    )
-
-
-def invoke(lam: Any, name: str, payload: dict[str, Any] | None = None, **kw: Any) -> dict:
-    resp = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kw)
-    resp["Body"] = resp["Payload"].read()
-    return resp
 
 
 def metric_total(cw: Any, name: str, metric: str, stat: str = "Sum", **extra: str) -> float:
@@ -385,9 +299,7 @@ def test_function_code_reaches_the_sandbox_services(box: Sandbox) -> None:
 
 
 def test_restart_keeps_state(tmp_path: Path) -> None:
-    sb = Sandbox(tmp_path / "state", free_port())
-    sb.start()
-    try:
+    with running(tmp_path / "state") as sb:
         lam, logs = sb.client("lambda"), sb.client("logs")
         create(lam, "durable", "first", Tags={"team": "a"})
         lam.publish_version(FunctionName="durable")
@@ -413,8 +325,6 @@ def test_restart_keeps_state(tmp_path: Path) -> None:
         assert any(e["message"].startswith("REPORT") for e in events)
         assert json.loads(invoke(lam, "durable", Qualifier="1")["Body"])["tag"] == "first"
         assert urllib.request.urlopen(after["Code"]["Location"]).read() == code_zip("second")
-    finally:
-        sb.stop()
 
 
 def test_ensure_running_starts_in_background_and_reset_empties(

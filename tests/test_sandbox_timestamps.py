@@ -17,7 +17,7 @@ import pytest
 
 from lambherd.sandbox import persistence
 from lambherd.sandbox.compaction import record_action
-from test_sandbox_server import Sandbox, code_zip, create, free_port, invoke
+from sandbox_testkit import Sandbox, code_zip, create, invoke, running
 
 NAME = "dated"
 
@@ -103,9 +103,7 @@ def test_restart_and_compaction_keep_every_timestamp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "1000")  # no compaction on the first stop
-    sb = Sandbox(tmp_path / "state", free_port())
-    sb.start()
-    try:
+    with running(tmp_path / "state") as sb:
         _build(sb)
         before = _snapshot(sb)
         # the times really are spread out, and distinct per version
@@ -145,8 +143,6 @@ def test_restart_and_compaction_keep_every_timestamp(
         latest = max(i for _, _, i in before["ingested"])
         assert {i for _, _, i in again.pop("ingested")} == {latest}
         assert again == {k: v for k, v in before.items() if k != "ingested"}
-    finally:
-        sb.stop()
 
 
 def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
@@ -160,9 +156,7 @@ def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
     old = persistence.RecordedRequest.from_json(json.dumps(line))
     assert old.at is None and persistence.TIME_ENVIRON_KEY not in old.environ()
 
-    sb = Sandbox(tmp_path / "state", free_port())
-    sb.start()
-    try:
+    with running(tmp_path / "state") as sb:
         create(sb.client("lambda"), "legacy")
         sb.stop()
         path = sb.state_dir / "journal.jsonl"
@@ -174,5 +168,3 @@ def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
         sb.start()
         got = sb.client("lambda").get_function_configuration(FunctionName="legacy")
         assert got["FunctionName"] == "legacy" and got["LastModified"]
-    finally:
-        sb.stop()

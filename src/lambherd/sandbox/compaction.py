@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
-from lambherd.sandbox.persistence import Journal, RecordedRequest
+from lambherd.sandbox.persistence import Journal, RecordedRequest, action_of
 
 log = logging.getLogger("lambherd.sandbox")
 
@@ -43,19 +43,13 @@ def threshold_bytes() -> int:
 def record_action(record: RecordedRequest) -> str | None:
     """The API action of a journaled request (JSON target, RPCv2 path, or query ``Action``)."""
     headers = {k.lower(): v for k, v in record.headers.items()}
-    target = headers.get("x-amz-target")
-    if target:
-        return target.rsplit(".", 1)[-1]
-    if "/operation/" in record.path:
-        return record.path.rsplit("/", 1)[-1]
-    sources = [record.query]
-    if "x-www-form-urlencoded" in headers.get("content-type", ""):
-        sources.append(record.body[:4096].decode("utf-8", "replace"))
-    for source in sources:
-        action = parse_qs(source).get("Action")
-        if action:
-            return action[0]
-    return None
+    return action_of(
+        headers.get("x-amz-target"),
+        record.path,
+        record.query,
+        headers.get("content-type", ""),
+        record.body,
+    )
 
 
 @dataclass(frozen=True)
@@ -243,7 +237,7 @@ def compact(
             os.fsync(fh.fileno())
         with journal.lock:  # appends wait for the swap
             os.replace(tmp, path)
-        result = CompactionResult(before, len(kept) + len(rebuilt), bytes_before, _size(path))
+        result = CompactionResult(before, len(kept) + len(rebuilt), bytes_before, journal.size())
     log.info(
         "journal compacted: %d -> %d requests, %d -> %d bytes",
         result.entries_before,
@@ -252,10 +246,3 @@ def compact(
         result.bytes_after,
     )
     return result
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

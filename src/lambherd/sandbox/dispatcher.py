@@ -8,7 +8,6 @@ ordinary journaled writes).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -23,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from lambherd.aws import DEFAULT_REGION
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
-from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, parse_route, split_name
+from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, ok, parse_route, split_name
 from lambherd.sandbox.telemetry import Telemetry
 
 log = logging.getLogger("lambherd.sandbox")
@@ -141,16 +140,15 @@ class SandboxApp:
     ) -> Response:
         if route is None:
             service = credential_scope(environ)[1]
-            if persistence.action_name(environ, body) == "GetMetricData":
+            action = persistence.action_name(environ, body)
+            if action == "GetMetricData":
                 cloudwatch_ext.install(region)
             resp = self.call_moto(environ, body)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, region)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
-                logs_ext.stamp_write(
-                    persistence.action_name(environ, body), body, region, int(at * 1000)
-                )
+                logs_ext.stamp_write(action, body, region, int(at * 1000))
             return resp
         try:
             return self.lambda_layer.handle(route, environ, body, region)
@@ -187,10 +185,10 @@ class SandboxApp:
         request = Request(environ)
         path = request.path
         if path == "/_lambherd/health":
-            return _json_response(self.health())
+            return ok(self.health())
         if path == "/_lambherd/reset" and request.method == "POST":
             self.reset()
-            return _json_response({"reset": True})
+            return ok({"reset": True})
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)
@@ -268,7 +266,3 @@ def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:
         return builder.get_environ(), b""
     finally:
         builder.close()
-
-
-def _json_response(doc: Any) -> Response:
-    return Response(json.dumps(doc), status=200, content_type="application/json")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.sandbox.lambda_ext import (
     ASYNC_PAYLOAD_LIMIT,
@@ -77,7 +77,7 @@ class Invoker:
             return error(
                 404,
                 "ResourceNotFoundException",
-                f"Function not found: arn:aws:lambda:{region}:{self._account()}:function:"
+                f"Function not found: arn:aws:lambda:{region}:{SANDBOX_ACCOUNT_ID}:function:"
                 f"{name}{':' + qualifier if route.qualifier else ''}",
             )
         limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
@@ -304,9 +304,3 @@ class Invoker:
                         (tmp / info.filename).chmod(mode | 0o400)
             tmp.rename(target)
         return target
-
-    @staticmethod
-    def _account() -> str:
-        from lambherd.aws import SANDBOX_ACCOUNT_ID
-
-        return SANDBOX_ACCOUNT_ID

@@ -186,13 +186,10 @@ class LambdaLayer:
 
     def invoke(self, route: Route, environ: dict[str, Any], body: bytes, region: str) -> Response:
         """Run the function through the local emulator."""
-        return self._get_invoker().invoke(route, environ, body, region)
+        return self.invoker().invoke(route, environ, body, region)
 
     def invoker(self) -> Any:
         """The Invoker (made on first use)."""
-        return self._get_invoker()
-
-    def _get_invoker(self) -> Any:
         with self._lock:
             if self._invoker is None:
                 from lambherd.sandbox.invoker import Invoker
@@ -232,7 +229,7 @@ class LambdaLayer:
         publishes = (sub, method) == ("versions", "POST") or (
             (sub, method) == ("code", "PUT") and bool(doc.get("Publish"))
         )
-        published_before = self._published_count(name, region) if publishes else 0
+        published_before = len(self._versions(name, region)) if publishes else 0
         resp = self.call_moto(environ, body)
         if resp.status_code >= 400:
             return resp
@@ -269,7 +266,7 @@ class LambdaLayer:
         self, name: str, region: str, count_before: int, resp: Response, environ: dict[str, Any]
     ) -> Response:
         """Give a version just published the request's time (moto stamps the clock's)."""
-        versions = (self.backend(region)._lambdas._functions.get(name) or {}).get("versions") or []
+        versions = self._versions(name, region)
         if len(versions) <= count_before:
             return resp
         versions[-1].last_modified = moto_stamp(request_time(environ))
@@ -366,8 +363,7 @@ class LambdaLayer:
             self._bump(name)
             if sub == "code" and doc.get("Publish"):
                 self._register_version(name, _json(resp.get_data()))
-            if self._invoker is not None:
-                self._invoker.refresh_concurrency(name, region)
+            self._refresh(name, region)
 
     def _register_version(self, name: str, config: dict[str, Any]) -> None:
         """Give a newly published version its RevisionId and the fields moto drops."""
@@ -400,11 +396,9 @@ class LambdaLayer:
         return _replace_json(resp, doc)
 
     # -- version numbers ----------------------------------------------------------------
-    def _published_count(self, name: str, region: str) -> int:
-        try:
-            return len(self.backend(region)._lambdas._functions[name]["versions"])
-        except (KeyError, TypeError):
-            return 0
+    def _versions(self, name: str, region: str) -> list[Any]:
+        """moto's published versions of ``name``, oldest first (none for an unknown function)."""
+        return (self.backend(region)._lambdas._functions.get(name) or {}).get("versions") or []
 
     def _number_new_version(
         self, name: str, region: str, count_before: int, resp: Response
@@ -415,7 +409,7 @@ class LambdaLayer:
         of a version would be handed out again; Lambda never reuses one.
         """
         storage = self.backend(region)._lambdas
-        versions = (storage._functions.get(name) or {}).get("versions") or []
+        versions = self._versions(name, region)
         if len(versions) <= count_before:  # nothing new (moto returned the latest unchanged)
             return resp
         fn = versions[-1]

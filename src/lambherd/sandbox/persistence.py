@@ -139,25 +139,31 @@ def is_mutating(method: str, environ: dict[str, Any], body: bytes) -> bool:
 
 def action_name(environ: dict[str, Any], body: bytes) -> str | None:
     """The API action of a JSON, query or RPCv2 request, if the request names one."""
-    target = environ.get("HTTP_X_AMZ_TARGET")
+    return action_of(
+        environ.get("HTTP_X_AMZ_TARGET"),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("CONTENT_TYPE") or "",
+        body,
+    )
+
+
+def action_of(
+    target: str | None, path: str, query: str, content_type: str, body: bytes
+) -> str | None:
+    """The action an ``X-Amz-Target``, an RPCv2 path, or a query/form ``Action`` names."""
     if target:
         return target.rsplit(".", 1)[-1]
-    path = environ.get("PATH_INFO", "")
     if "/operation/" in path:
         return path.rsplit("/", 1)[-1]
     from urllib.parse import parse_qs
 
-    for source in (environ.get("QUERY_STRING", ""), _form_text(environ, body)):
+    form = body[:4096].decode("utf-8", "replace") if "x-www-form-urlencoded" in content_type else ""
+    for source in (query, form):
         action = parse_qs(source).get("Action")
         if action:
             return action[0]
     return None
-
-
-def _form_text(environ: dict[str, Any], body: bytes) -> str:
-    if "x-www-form-urlencoded" not in (environ.get("CONTENT_TYPE") or ""):
-        return ""
-    return body[:4096].decode("utf-8", "replace")
 
 
 class Journal:

@@ -298,15 +298,7 @@ def _log_error(path: Path) -> str:
     for line in reversed(lines[-20:]):
         if line.startswith("error: "):
             return line[len("error: ") :]
-    return _log_tail(path)
-
-
-def _log_tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "no log"
-    return " | ".join(text[-lines:]) or "no log"
+    return " | ".join(lines[-3:]) or "no log"
 
 
 def stop(
