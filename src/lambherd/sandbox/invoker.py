@@ -23,12 +23,8 @@ from werkzeug.wrappers import Response
 
 from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
-from lambherd.sandbox.lambda_ext import (
-    ASYNC_PAYLOAD_LIMIT,
-    SYNC_PAYLOAD_LIMIT,
-    Route,
-    error,
-)
+from lambherd.ops.invoke import payload_limit
+from lambherd.sandbox.lambda_ext import Route, error
 
 if TYPE_CHECKING:
     from lambherd.local.runtime import FunctionSpec, InvokeResult
@@ -80,7 +76,7 @@ class Invoker:
                 f"Function not found: arn:aws:lambda:{region}:{SANDBOX_ACCOUNT_ID}:function:"
                 f"{name}{':' + qualifier if route.qualifier else ''}",
             )
-        limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
+        limit = payload_limit(invocation_type)
         if len(body) > limit:
             return error(
                 413,

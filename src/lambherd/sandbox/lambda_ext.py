@@ -36,8 +36,6 @@ MotoCall = Callable[[dict[str, Any], bytes], Response]
 
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED = 100
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 _REVISION_NS = uuid.UUID("6f1f2a3e-8a39-4b8e-9d0e-4c1a9b0d5e77")
 #: Configuration fields moto drops; kept here and merged into every configuration it returns.
 _KEPT_FIELDS = ("LoggingConfig",)
