@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from lambherd.app import RenderOptions
 from lambherd.archive.function_package import PACKAGE_FIELDS
 from lambherd.definition.loader import load_function_for
@@ -36,14 +37,6 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _refuse_clients():
@@ -114,7 +107,7 @@ def test_archive_with_sandbox_flag_does_not_start_it(
 ) -> None:
     state = tmp_path / "sandbox-state"
     monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(state))
-    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", str(_free_port()))
+    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", str(free_port()))
     folder = tmp_path / "hello"
     shutil.copytree(ROOT / "examples" / "hello", folder)
     try:

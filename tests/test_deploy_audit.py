@@ -5,13 +5,13 @@ between planning and executing, container images and ``--skip-archive``.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import free_port
 from deploy_testkit import NAME, mutating, recording, write_function
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import CodeSource, UploadCode
@@ -20,18 +20,12 @@ ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sandbox_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from lambherd.sandbox import process
 
     state = tmp_path_factory.mktemp("deploy-audit-sandbox")
-    endpoint = process.start_background(_free_port(), state)
+    endpoint = process.start_background(free_port(), state)
     try:
         yield endpoint
     finally:

@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
 from local_testkit import PY, hello_function
 
@@ -132,12 +132,6 @@ def test_spec_from_definition_reads_the_definition(tmp_path):
     assert spec.reserved_concurrency == 4 and spec.architecture == "arm64"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _children(pid: int) -> list[int]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -153,7 +147,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,

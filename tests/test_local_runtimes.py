@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from conftest import free_port
 from lambherd.local import FunctionSpec, LocalRuntime, runtimes
 from lambherd.local.interpreters import _candidates, _probe, resolve_interpreter
 
@@ -243,12 +243,6 @@ def _invoke_falling_back(lh: Any, code_dir: Path) -> tuple[Any, str]:
 # -- the sandbox uses the same runtimes ----------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @needs_other
 def test_sandbox_runs_the_runtime_s_python_and_reports_no_mismatch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lh: Any, runtime_cache: Path
@@ -257,7 +251,7 @@ def test_sandbox_runs_the_runtime_s_python_and_reports_no_mismatch(
 
     from lambherd.sandbox import process
 
-    port, state = _free_port(), tmp_path / "state"
+    port, state = free_port(), tmp_path / "state"
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("LAMBHERD_SANDBOX", raising=False)
