@@ -14,14 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lambherd.defaults import (
+    DEFAULT_REGION,
+    SANDBOX_ACCESS_KEY,
+    SANDBOX_PORT,
+    SANDBOX_SECRET_KEY,
+)
 from lambherd.errors import AwsError
-
-DEFAULT_REGION = "us-east-1"
-SANDBOX_PORT = 4566
-#: Credentials used against the sandbox: obviously fake, never a real key.
-SANDBOX_ACCESS_KEY = "sandbox"
-SANDBOX_SECRET_KEY = "sandbox"
-SANDBOX_ACCOUNT_ID = "123456789012"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Public surface: ``LocalRuntime`` (register / invoke / close), ``FunctionSpec``, ``InvokeResult``.
 """
 
-from lambherd.local.runtime import FunctionSpec, InvokeResult, LocalRuntime
+from lambherd.local.runtime import LocalRuntime
+from lambherd.local.spec import FunctionSpec, InvokeResult
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime"]

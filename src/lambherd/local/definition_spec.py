@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import DefinitionError, LocalRuntimeError, UsageError
-from lambherd.local.runtime import FunctionSpec
+from lambherd.local.spec import FunctionSpec
 
 if TYPE_CHECKING:
     from lambherd.app import App

@@ -18,17 +18,13 @@ import subprocess
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lambherd.local import memory
 from lambherd.local.interpreters import Interpreter
 from lambherd.local.logs import log_stream_name
 from lambherd.local.runtime_api import serve_runtime_api
-
-if TYPE_CHECKING:
-    from lambherd.local.runtime import FunctionSpec
+from lambherd.local.spec import FunctionSpec, InitFailure, Invocation
 
 #: errorType of an invocation cut off because the emulator stopped its environment on purpose.
 SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
@@ -39,53 +35,6 @@ INIT_TIMEOUT_S = 10.0
 MEMORY_POLL_S = 0.01
 _PASSTHROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 _F_SETPIPE_SZ = 1031
-
-
-@dataclass(eq=False)
-class Invocation:
-    """One request handed to an environment, and how it ended."""
-
-    request_id: str
-    payload: bytes
-    deadline_ms: int
-    invoked_arn: str
-    trace_id: str
-    client_context: str | None = None
-    cognito_identity: str | None = None
-    log: bytearray = field(default_factory=bytearray)
-    #: "response" | "error" | "exit" | "timeout" | "oom" | "shutdown" once done
-    #: ("shutdown": the emulator stopped the environment on purpose; ``body`` says why)
-    outcome: str | None = None
-    body: bytes = b""
-    error_type: str | None = None
-    exit_status: int | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def finish(
-        self,
-        outcome: str,
-        body: bytes = b"",
-        error_type: str | None = None,
-        exit_status: int | None = None,
-    ) -> bool:
-        """Record the first outcome only; later ones (e.g. the exit after a kill) are ignored."""
-        with self._lock:
-            if self.outcome is not None:
-                return False
-            self.outcome, self.body, self.error_type = outcome, body, error_type
-            self.exit_status = exit_status
-        self.done.set()
-        return True
-
-
-@dataclass(frozen=True)
-class InitFailure:
-    """Why an environment did not become ready."""
-
-    error_type: str
-    body: bytes | None = None  # the document the runtime posted to /init/error
-    message: str | None = None  # our own description (exit status, timeout)
 
 
 def child_environment(
@@ -132,6 +81,17 @@ def child_environment(
         }
     )
     return env
+
+
+def describe_exit(status: int) -> str:
+    """A child's exit status as Lambda words it (``signal: killed``, ``exit status 1``)."""
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name[3:].lower()
+        except ValueError:
+            name = str(-status)
+        return f"signal: {name}"
+    return f"exit status {status}"
 
 
 class Environment:
@@ -219,7 +179,7 @@ class Environment:
         elif self.init_failure is None and self._exit_status is not None:
             self.init_failure = InitFailure(
                 "Runtime.ExitError",
-                message=f"Runtime exited with error: {self._describe_exit(self._exit_status)}",
+                message=f"Runtime exited with error: {describe_exit(self._exit_status)}",
             )
         end = self._ready_at if self.init_failure is None else time.perf_counter()
         self.init_duration_ms = (end - started) * 1000.0
@@ -259,16 +219,6 @@ class Environment:
         self._inbox.put(None)
         if self._server is not None:
             self._server.close()
-
-    @staticmethod
-    def _describe_exit(status: int) -> str:
-        if status < 0:
-            try:
-                name = signal.Signals(-status).name[3:].lower()
-            except ValueError:
-                name = str(-status)
-            return f"signal: {name}"
-        return f"exit status {status}"
 
     # -- output ----------------------------------------------------------------------------
 

@@ -19,10 +19,11 @@ from lambherd.errors import (
     PayloadTooLargeError,
     ThrottledError,
 )
+from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import logs
-from lambherd.local.runtime import FunctionSpec, LocalRuntime
+from lambherd.local.runtime import LocalRuntime
 from lambherd.local.server import LoopbackServer, QuietHandler
-from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
+from lambherd.local.spec import FunctionSpec
 
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
 
-from lambherd.local.environment import Environment, InitFailure
+from lambherd.local.environment import Environment
 from lambherd.local.interpreters import Interpreter
-
-if TYPE_CHECKING:
-    from lambherd.local.runtime import FunctionSpec
+from lambherd.local.spec import FunctionSpec, InitFailure
 
 
 class ConcurrencyLimit:

@@ -18,10 +18,8 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
 
 from lambherd.errors import (
     LocalRuntimeError,
@@ -29,86 +27,27 @@ from lambherd.errors import (
     PayloadTooLargeError,
     ThrottledError,
 )
-from lambherd.local import logs
-from lambherd.local.environment import (
-    SHUTDOWN_ERROR_TYPE,
-    Environment,
-    InitFailure,
-    Invocation,
-)
+from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
+from lambherd.local import logs, results
+from lambherd.local.environment import Environment
 from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
-from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
+from lambherd.local.results import CLOSED_REASON
+from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
+
+__all__ = ["CLOSED_REASON", "REMOVED_REASON", "FunctionSpec", "InvokeResult", "LocalRuntime"]
 
 log = logging.getLogger("lambherd.local")
 
 #: Concurrency when the definition reserves none (Lambda's account pool, scaled to a laptop).
 DEFAULT_CONCURRENCY = 10
-RESPONSE_LIMIT = 6 * 1024 * 1024
-#: Why an invocation ended early when its environment was stopped on purpose.
-CLOSED_REASON = (
-    "the execution environment was stopped (the local runtime was closed) during the invocation"
-)
+#: Why an invocation ended early when its function version was removed.
 REMOVED_REASON = (
     "the execution environment was stopped (the function version was removed) during the invocation"
 )
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """What the emulator needs to run one function version."""
-
-    name: str
-    handler: str
-    runtime: str = "python3.12"
-    code_dir: Path = Path(".")
-    memory_mb: int = 128
-    timeout_s: float = 3.0
-    environment: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    version: str = "$LATEST"
-    layer_dirs: tuple[Path, ...] = ()
-    reserved_concurrency: int | None = None
-    provisioned: int = 0
-    region: str = "us-east-1"
-    account_id: str = "123456789012"
-    log_group: str | None = None
-    architecture: str = "x86_64"
-    extra_env: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-
-    @property
-    def arn(self) -> str:
-        """The unqualified function ARN."""
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
-
-
-@dataclass(frozen=True)
-class InvokeResult:
-    """How one invocation ended, with its CloudWatch-style log."""
-
-    request_id: str
-    payload: bytes
-    function_error: str | None
-    executed_version: str
-    log: str
-    duration_ms: float
-    billed_duration_ms: int
-    memory_size_mb: int
-    max_memory_used_mb: int
-    init_duration_ms: float | None
-    status_code: int = 200
 
 
 Listener = Callable[[FunctionSpec, InvokeResult], None]
-
-
-def _text(data: bytes | bytearray) -> str:
-    """Child output as text; awslambdaric ends multi-line error records with CR."""
-    return bytes(data).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _error_doc(error_type: str, message: str) -> bytes:
-    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
 
 
 def _trace_id() -> str:
@@ -266,7 +205,7 @@ class LocalRuntime:
         request_id = str(uuid.uuid4())
         spec = pool.spec
         if invocation_type == "DryRun":
-            return self._empty_result(spec, request_id, 204)
+            return results.empty(spec, request_id, 204)
         if invocation_type == "Event":
             thread = threading.Thread(
                 target=self._run_async, args=(pool, request_id, payload, context), daemon=True
@@ -274,7 +213,7 @@ class LocalRuntime:
             with self._lock:
                 self._background.add(thread)
             thread.start()
-            return self._empty_result(spec, request_id, 202)
+            return results.empty(spec, request_id, 202)
         limit_ = pool.limit
         if not limit_.try_acquire():
             raise ThrottledError(
@@ -311,7 +250,7 @@ class LocalRuntime:
         env, cold = pool.checkout()
         if cold and not env.start():
             pool.checkin(env)
-            result = self._init_failed(spec, env, request_id)
+            result = results.init_failed(spec, env, request_id)
         else:
             result = self._run(spec, env, request_id, payload or b"{}", context)
             pool.checkin(env)
@@ -346,15 +285,15 @@ class LocalRuntime:
         if not env.init_reported:
             env.init_reported = True
             init_ms = env.init_duration_ms
-        body, function_error, platform = self._outcome(spec, inv)
-        text = _text(env.init_log) if init_ms is not None else ""
+        body, function_error, platform = results.outcome(spec, inv)
+        text = results.text(env.init_log) if init_ms is not None else ""
         if init_ms is not None:
             env.init_log.clear()
         if inv.outcome == "timeout":
             duration = spec.timeout_s * 1000.0
         billed = logs.billed_ms(duration)
         text += logs.start_line(request_id, spec.version)
-        text += _text(inv.log) + platform
+        text += results.text(inv.log) + platform
         text += logs.end_line(request_id)
         text += logs.report_line(request_id, duration, billed, spec.memory_mb, peak, init_ms)
         return InvokeResult(
@@ -368,92 +307,6 @@ class LocalRuntime:
             memory_size_mb=spec.memory_mb,
             max_memory_used_mb=peak,
             init_duration_ms=init_ms,
-        )
-
-    @staticmethod
-    def _outcome(spec: FunctionSpec, inv: Invocation) -> tuple[bytes, str | None, str]:
-        """(payload, function error, platform log lines) for how an invocation ended."""
-        rid = inv.request_id
-        if inv.outcome == "response":
-            if len(inv.body) > RESPONSE_LIMIT:
-                msg = (
-                    f"Response payload size ({len(inv.body)} bytes) exceeded maximum allowed "
-                    f"payload size ({RESPONSE_LIMIT} bytes)."
-                )
-                return _error_doc("Function.ResponseSizeTooLarge", msg), "Unhandled", ""
-            return inv.body, None, ""
-        if inv.outcome == "error":
-            return inv.body, "Unhandled", ""
-        if inv.outcome == "timeout":
-            msg = f"Task timed out after {spec.timeout_s:.2f} seconds"
-            return (
-                _error_doc("Sandbox.Timedout", f"RequestId: {rid} Error: {msg}"),
-                "Unhandled",
-                logs.timeout_line(rid, spec.timeout_s),
-            )
-        if inv.outcome == "shutdown":  # stopped on purpose (closed, removed), not a crash
-            msg = inv.body.decode("utf-8", "replace") or CLOSED_REASON
-            return (
-                _error_doc(SHUTDOWN_ERROR_TYPE, f"RequestId: {rid} Error: {msg}"),
-                "Unhandled",
-                logs.error_line(rid, msg) + SHUTDOWN_ERROR_TYPE + "\n",
-            )
-        if inv.outcome == "oom":
-            msg = "Runtime exited with error: signal: killed"
-            return (
-                _error_doc("Runtime.OutOfMemory", f"RequestId: {rid} Error: {msg}"),
-                "Unhandled",
-                logs.error_line(rid, msg) + "Runtime.OutOfMemory\n",
-            )
-        status = inv.exit_status if inv.exit_status is not None else -9
-        msg = f"Runtime exited with error: {Environment._describe_exit(status)}"
-        return (
-            _error_doc("Runtime.ExitError", f"RequestId: {rid} Error: {msg}"),
-            "Unhandled",
-            logs.error_line(rid, msg) + "Runtime.ExitError\n",
-        )
-
-    def _init_failed(self, spec: FunctionSpec, env: Environment, request_id: str) -> InvokeResult:
-        failure = env.init_failure or InitFailure("Runtime.Unknown", message="init failed")
-        body = failure.body or _error_doc(
-            failure.error_type, f"RequestId: {request_id} Error: {failure.message}"
-        )
-        init_ms = env.init_duration_ms or 0.0
-        text = _text(env.init_log)
-        text += (
-            f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
-            f"Error Type: {failure.error_type}\n"
-        )
-        text += logs.start_line(request_id, spec.version) + logs.end_line(request_id)
-        billed = logs.billed_ms(init_ms)
-        text += logs.report_line(request_id, init_ms, billed, spec.memory_mb, 0, init_ms)
-        return InvokeResult(
-            request_id=request_id,
-            payload=body,
-            function_error="Unhandled",
-            executed_version=spec.version,
-            log=text,
-            duration_ms=init_ms,
-            billed_duration_ms=billed,
-            memory_size_mb=spec.memory_mb,
-            max_memory_used_mb=0,
-            init_duration_ms=init_ms,
-        )
-
-    @staticmethod
-    def _empty_result(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
-        return InvokeResult(
-            request_id=request_id,
-            payload=b"",
-            function_error=None,
-            executed_version=spec.version,
-            log="",
-            duration_ms=0.0,
-            billed_duration_ms=0,
-            memory_size_mb=spec.memory_mb,
-            max_memory_used_mb=0,
-            init_duration_ms=None,
-            status_code=status,
         )
 
     # -- housekeeping ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from lambherd.local.server import LoopbackServer, QuietHandler
 
 if TYPE_CHECKING:
-    from lambherd.local.environment import Invocation
+    from lambherd.local.spec import Invocation
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 INVOCATION = "/2018-06-01/runtime/invocation/"

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
+from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
-from lambherd.ops.invoke import payload_limit
+from lambherd.invoke_limits import payload_limit
 from lambherd.sandbox.lambda_ext import Route, error
 
 if TYPE_CHECKING:
-    from lambherd.local.runtime import FunctionSpec, InvokeResult
+    from lambherd.local.spec import FunctionSpec, InvokeResult
     from lambherd.sandbox.lambda_ext import LambdaLayer
 
 log = logging.getLogger("lambherd.sandbox")
@@ -176,7 +176,7 @@ class Invoker:
     # -- registration -----------------------------------------------------------------------
     def spec_for(self, name: str, version: str, region: str) -> FunctionSpec:
         """The emulator's spec for a function version, registered (or re-registered) as needed."""
-        from lambherd.local.runtime import FunctionSpec
+        from lambherd.local.spec import FunctionSpec
 
         with self.layer._lock:
             fn = self.layer.backend(region).get_function(name, version)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambherd.aws import SANDBOX_PORT, sandbox_endpoint
+from lambherd.defaults import SANDBOX_PORT
 from lambherd.errors import AwsError, UsageError
 
 log = logging.getLogger("lambherd.sandbox")
@@ -31,6 +31,11 @@ SERVER_LOCK_FILE = "server.lock"
 HEALTH_PATH = "/_lambherd/health"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+
+
+def sandbox_endpoint(port: int) -> str:
+    """The sandbox's URL on the loopback interface."""
+    return f"http://127.0.0.1:{port}"
 
 
 def default_state_dir() -> Path:

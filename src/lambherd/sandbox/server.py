@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from lambherd.aws import sandbox_endpoint
 from lambherd.errors import LambherdError, UsageError
 from lambherd.sandbox.process import (
     PID_FILE,
@@ -25,6 +24,7 @@ from lambherd.sandbox.process import (
     default_state_dir,
     port_in_use,
     prepare_state_dir,
+    sandbox_endpoint,
 )
 
 log = logging.getLogger("lambherd.sandbox")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lambherd.local.runtime import InvokeResult
+    from lambherd.local.spec import InvokeResult
 
 log = logging.getLogger("lambherd.sandbox")
 

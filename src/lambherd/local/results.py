@@ -1,0 +1,117 @@
+"""How an invocation ended, as an InvokeResult: payload, function error and platform log lines.
+
+Lambda's wording for each ending (response, error, timeout, out of memory, runtime exit, stopped
+on purpose, failed init), kept apart from the runtime that schedules invocations.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lambherd.local import logs
+from lambherd.local.environment import SHUTDOWN_ERROR_TYPE, Environment, describe_exit
+from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
+
+RESPONSE_LIMIT = 6 * 1024 * 1024
+#: Why an invocation ended early when its environment was stopped on purpose.
+CLOSED_REASON = (
+    "the execution environment was stopped (the local runtime was closed) during the invocation"
+)
+
+
+def text(data: bytes | bytearray) -> str:
+    """Child output as text; awslambdaric ends multi-line error records with CR."""
+    return bytes(data).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def error_doc(error_type: str, message: str) -> bytes:
+    """Lambda's error document (``errorMessage``, ``errorType``)."""
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+
+
+def outcome(spec: FunctionSpec, inv: Invocation) -> tuple[bytes, str | None, str]:
+    """(payload, function error, platform log lines) for how an invocation ended."""
+    rid = inv.request_id
+    if inv.outcome == "response":
+        if len(inv.body) > RESPONSE_LIMIT:
+            msg = (
+                f"Response payload size ({len(inv.body)} bytes) exceeded maximum allowed "
+                f"payload size ({RESPONSE_LIMIT} bytes)."
+            )
+            return error_doc("Function.ResponseSizeTooLarge", msg), "Unhandled", ""
+        return inv.body, None, ""
+    if inv.outcome == "error":
+        return inv.body, "Unhandled", ""
+    if inv.outcome == "timeout":
+        msg = f"Task timed out after {spec.timeout_s:.2f} seconds"
+        return (
+            error_doc("Sandbox.Timedout", f"RequestId: {rid} Error: {msg}"),
+            "Unhandled",
+            logs.timeout_line(rid, spec.timeout_s),
+        )
+    if inv.outcome == "shutdown":  # stopped on purpose (closed, removed), not a crash
+        msg = inv.body.decode("utf-8", "replace") or CLOSED_REASON
+        return (
+            error_doc(SHUTDOWN_ERROR_TYPE, f"RequestId: {rid} Error: {msg}"),
+            "Unhandled",
+            logs.error_line(rid, msg) + SHUTDOWN_ERROR_TYPE + "\n",
+        )
+    if inv.outcome == "oom":
+        msg = "Runtime exited with error: signal: killed"
+        return (
+            error_doc("Runtime.OutOfMemory", f"RequestId: {rid} Error: {msg}"),
+            "Unhandled",
+            logs.error_line(rid, msg) + "Runtime.OutOfMemory\n",
+        )
+    status = inv.exit_status if inv.exit_status is not None else -9
+    msg = f"Runtime exited with error: {describe_exit(status)}"
+    return (
+        error_doc("Runtime.ExitError", f"RequestId: {rid} Error: {msg}"),
+        "Unhandled",
+        logs.error_line(rid, msg) + "Runtime.ExitError\n",
+    )
+
+
+def init_failed(spec: FunctionSpec, env: Environment, request_id: str) -> InvokeResult:
+    """The result of an invocation whose environment failed to initialise."""
+    failure = env.init_failure or InitFailure("Runtime.Unknown", message="init failed")
+    body = failure.body or error_doc(
+        failure.error_type, f"RequestId: {request_id} Error: {failure.message}"
+    )
+    init_ms = env.init_duration_ms or 0.0
+    out = text(env.init_log)
+    out += (
+        f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
+        f"Error Type: {failure.error_type}\n"
+    )
+    out += logs.start_line(request_id, spec.version) + logs.end_line(request_id)
+    billed = logs.billed_ms(init_ms)
+    out += logs.report_line(request_id, init_ms, billed, spec.memory_mb, 0, init_ms)
+    return InvokeResult(
+        request_id=request_id,
+        payload=body,
+        function_error="Unhandled",
+        executed_version=spec.version,
+        log=out,
+        duration_ms=init_ms,
+        billed_duration_ms=billed,
+        memory_size_mb=spec.memory_mb,
+        max_memory_used_mb=0,
+        init_duration_ms=init_ms,
+    )
+
+
+def empty(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
+    return InvokeResult(
+        request_id=request_id,
+        payload=b"",
+        function_error=None,
+        executed_version=spec.version,
+        log="",
+        duration_ms=0.0,
+        billed_duration_ms=0,
+        memory_size_mb=spec.memory_mb,
+        max_memory_used_mb=0,
+        init_duration_ms=None,
+        status_code=status,
+    )
