@@ -1,15 +1,34 @@
 """The embedded local AWS: moto's control plane plus lambherd's Lambda layer (invokes run locally).
 
-process.py      start (detached) / stop / status / reset; pid file, health check, log
-server.py       the server process: replays the journal, then serves on 127.0.0.1
-dispatcher.py   the WSGI stack: our endpoints, the Lambda layer, moto; journals mutations
-lambda_ext.py   what lambherd adds to moto's Lambda (invoke, RevisionId, concurrency...)
-telemetry.py    invocation logs and metrics written into moto's CloudWatch
-persistence.py  the journal of mutating requests, replayed on start
-compaction.py   rewrites invocation logs/metrics in the journal as a few batches (faster restarts)
-cloudwatch_ext.py  percentile statistics (p50, p99...) for GetMetricData, which moto lacks
-logs_ext.py     CloudWatch Logs creation/ingestion times stamped with the request's (kept on replay)
-function_url.py    function URLs served on the sandbox's port (payload format 2.0)
+Process and state
+  process.py        start (detached) / stop / status / reset of the server process
+  locations.py      where a sandbox lives: port, state folder, pid file, health check
+  server.py         the server process: replays the journal, then serves on 127.0.0.1
+  persistence.py    the journal of mutating requests, replayed on start
+  compaction.py     rewrites invocation logs/metrics in the journal as a few batches
+  recorder.py       API calls serialised by botocore into requests the sandbox serves itself
+  clock.py          the sandbox's "now": wall time plus a persisted offset (POST /_lambherd/clock)
+  scheduler.py      jobs run when sandbox time passes their time (background, or at a clock move)
+HTTP
+  dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
+  wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
+  function_url.py   function URLs served on the sandbox's port (payload format 2.0)
+moto (nothing else imports it)
+  moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
+  state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
+The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
+  revisions.py      RevisionIds: deterministic, enforced, changed by every change
+  versions.py       version numbers never reused, new versions stamped, alias routing weights
+  concurrency.py    reserved concurrency and the unreserved floor, provisioned configs, account
+  url_configs.py    function URL ids, the addresses reported, their times, ListFunctionUrlConfigs
+  policy.py         resource policies: RevisionId checked by us, reported by GetPolicy
+  roles.py          a missing execution role is created
+  configurations.py fields moto drops, RevisionIds and Code.Location merged into its answers
+  invoker.py        the Invoke API: the invoked version's code run by the local emulator
+CloudWatch
+  telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
+  cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
+  logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
 """
 
 from __future__ import annotations

@@ -1,22 +1,24 @@
 """Percentile statistics (``p50``, ``p99``, ``p99.9``...) for the sandbox's CloudWatch.
 
 moto answers GetMetricData with an HTTP 500 when a query asks for a percentile. The sandbox
-wraps the ``get_metric_data`` of its own moto CloudWatch backends (instance attribute, so only the
-backends this process serves are touched): percentile queries are computed here from the raw
-datapoints moto stores, per period, and every other query is still answered by moto.
+wraps the ``get_metric_data`` of its own moto CloudWatch backends (through the moto facade, which
+replaces the instance attribute, so only the backends this process serves are touched):
+percentile queries are computed here from the raw datapoints moto stores, per period, and every
+other query is still answered by moto.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambherd.defaults import SANDBOX_ACCOUNT_ID
+from lambherd.sandbox.moto_facade import MotoFacade
+from lambherd.sandbox.state import MetricPoint
 
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
-_MARK = "_lambherd_percentiles"
 
 
 def percentile_of(stat: str) -> float | None:
@@ -31,42 +33,39 @@ def nearest_rank(sorted_values: list[float], pct: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def install(region: str, account_id: str = SANDBOX_ACCOUNT_ID) -> None:
+def install(facade: MotoFacade, account: str, region: str) -> None:
     """Make the CloudWatch backend of ``region`` answer percentile queries (idempotent).
 
     Called before each GetMetricData the sandbox serves: moto's reset rebuilds a backend's
     attributes, so the wrapper is put back whenever it is missing.
     """
-    from moto.cloudwatch.models import cloudwatch_backends
 
-    backend = cloudwatch_backends[account_id][region]
-    if getattr(backend, _MARK, False):
-        return
-    original = backend.get_metric_data
+    def wrap(original: Callable[..., list[dict[str, Any]]]) -> Callable[..., Any]:
+        def get_metric_data(
+            queries: list[dict[str, Any]],
+            start_time: datetime,
+            end_time: datetime,
+            scan_by: str = "TimestampAscending",
+        ) -> list[dict[str, Any]]:
+            ours = [q for q in queries if "MetricStat" in q and _is_percentile_query(q)]
+            if not ours:
+                return original(queries, start_time, end_time, scan_by)
+            others = [q for q in queries if q not in ours]
+            # moto still validates the window (and answers the other queries).
+            answered = original(others, start_time, end_time, scan_by)
+            points = [p for _, p in facade.metric_points(account, region, with_aws=True)]
+            computed = [
+                percentile_result(points, q, start_time, end_time, scan_by)
+                for q in ours
+                if q.get("ReturnData", True)
+            ]
+            by_id = {r["id"]: r for r in answered + computed}
+            ordered = [by_id.pop(q["Id"]) for q in queries if q["Id"] in by_id]
+            return ordered + list(by_id.values())
 
-    def get_metric_data(
-        queries: list[dict[str, Any]],
-        start_time: datetime,
-        end_time: datetime,
-        scan_by: str = "TimestampAscending",
-    ) -> list[dict[str, Any]]:
-        ours = [q for q in queries if "MetricStat" in q and _is_percentile_query(q)]
-        if not ours:
-            return original(queries, start_time, end_time, scan_by)
-        others = [q for q in queries if q not in ours]
-        # moto still validates the window (and answers the other queries).
-        answered = original(others, start_time, end_time, scan_by)
-        computed = [
-            percentile_result(backend.get_all_metrics(), q, start_time, end_time, scan_by)
-            for q in ours
-            if q.get("ReturnData", True)
-        ]
-        by_id = {r["id"]: r for r in answered + computed}
-        ordered = [by_id.pop(q["Id"]) for q in queries if q["Id"] in by_id]
-        return ordered + list(by_id.values())
+        return get_metric_data
 
-    backend.get_metric_data = get_metric_data
-    setattr(backend, _MARK, True)
+    facade.wrap_get_metric_data(account, region, wrap)
 
 
 def _is_percentile_query(query: dict[str, Any]) -> bool:
@@ -74,7 +73,7 @@ def _is_percentile_query(query: dict[str, Any]) -> bool:
 
 
 def percentile_result(
-    data: list[Any],
+    data: Iterable[MetricPoint],
     query: dict[str, Any],
     start_time: datetime,
     end_time: datetime,
@@ -85,8 +84,6 @@ def percentile_result(
     Only single values count (a datum put as StatisticValues holds no distribution, so it is left
     out, as CloudWatch does). A period without values yields no datapoint.
     """
-    from moto.cloudwatch.models import MetricDatum
-
     start_time = start_time.replace(microsecond=0)
     end_time = end_time.replace(microsecond=0)
     stat_doc = query["MetricStat"]
@@ -96,14 +93,14 @@ def percentile_result(
     wanted = sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions") or [])
     unit = stat_doc.get("Unit")
     values_at: list[tuple[datetime, float]] = [
-        (md.timestamp, float(md.value))
-        for md in data
-        if isinstance(md, MetricDatum)
-        and md.namespace == metric.get("Namespace")
-        and md.name == metric.get("MetricName")
-        and sorted((d.name, d.value) for d in md.dimensions) == wanted
-        and (not unit or md.unit == unit)
-        and start_time <= md.timestamp < end_time
+        (p.timestamp, p.value)
+        for p in data
+        if p.value is not None
+        and p.namespace == metric.get("Namespace")
+        and p.name == metric.get("MetricName")
+        and sorted(p.dimensions) == wanted
+        and (not unit or p.unit == unit)
+        and start_time <= p.timestamp < end_time
     ]
     period = timedelta(seconds=int(stat_doc["Period"]))
     timestamps: list[datetime] = []

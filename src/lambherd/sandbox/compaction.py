@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
+from lambherd.defaults import SANDBOX_ACCOUNT_ID
+from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.persistence import Journal, RecordedRequest, action_of
+from lambherd.sandbox.recorder import RequestRecorder
+from lambherd.sandbox.state import MetricPoint
 
 log = logging.getLogger("lambherd.sandbox")
 
@@ -62,98 +64,27 @@ class CompactionResult:
     bytes_after: int
 
 
-class _Captured(Exception):
-    def __init__(self, request: Any) -> None:
-        super().__init__("captured")
-        self.request = request
-
-
-class RequestRecorder:
-    """Serialises API calls with botocore into journal records, without sending them."""
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self._clients: dict[tuple[str, str], Any] = {}
-
-    def _client(self, service: str, region: str) -> Any:
-        key = (service, region)
-        if key not in self._clients:
-            import botocore.session
-            from botocore.config import Config
-
-            client = botocore.session.get_session().create_client(
-                service,
-                region_name=region,
-                endpoint_url=f"http://{self.host}",
-                aws_access_key_id=SANDBOX_ACCESS_KEY,
-                aws_secret_access_key=SANDBOX_SECRET_KEY,
-                config=Config(retries={"total_max_attempts": 1}, disable_request_compression=True),
-            )
-
-            def capture(request: Any, **_: Any) -> None:
-                raise _Captured(request)
-
-            client.meta.events.register("before-send", capture)
-            self._clients[key] = client
-        return self._clients[key]
-
-    def record(self, service: str, region: str, operation: str, **params: Any) -> RecordedRequest:
-        """The request ``client.<operation>(**params)`` would send, as a journal record."""
-        try:
-            getattr(self._client(service, region), operation)(**params)
-        except _Captured as captured:
-            request = captured.request
-        else:  # pragma: no cover - before-send always raises
-            raise RuntimeError(f"{operation} was sent")
-        url = urlsplit(request.url)
-        headers = {
-            str(k): _text(v) for k, v in request.headers.items() if k.lower() != "content-length"
-        }
-        headers.setdefault("Host", self.host)
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes):
-            body = body.read()
-        return RecordedRequest(
-            method=request.method,
-            path=url.path or "/",
-            query=url.query,
-            headers=headers,
-            body=body,
-        )
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def rebuilt_requests(
-    recorder: RequestRecorder, account_id: str = SANDBOX_ACCOUNT_ID
+    recorder: RequestRecorder, facade: MotoFacade, account_id: str = SANDBOX_ACCOUNT_ID
 ) -> Iterator[RecordedRequest]:
     """Batched PutLogEvents / PutMetricData that recreate moto's stored events and datapoints."""
-    from moto.cloudwatch.models import cloudwatch_backends
-    from moto.logs.models import logs_backends
-
-    for region, backend in list(logs_backends[account_id].items()):
-        for group_name, group in list(backend.groups.items()):
-            for stream_name, stream in list(group.streams.items()):
-                events = sorted(stream.events, key=lambda e: e.timestamp)
-                for batch, latest in _log_batches(events):
-                    record = recorder.record(
-                        "logs",
-                        region,
-                        "put_log_events",
-                        logGroupName=group_name,
-                        logStreamName=stream_name,
-                        logEvents=batch,
-                    )
-                    # replayed, the batch is ingested when its latest event was
-                    yield dataclasses.replace(record, at=latest / 1000 if latest else None)
-    for region, backend in list(cloudwatch_backends[account_id].items()):
-        by_namespace: dict[str, list[dict[str, Any]]] = {}
-        for datum in list(backend.metric_data):
-            by_namespace.setdefault(datum.namespace, []).append(_metric_datum(datum))
+    for stream in facade.log_streams(account_id):
+        events = sorted(stream.events, key=lambda e: e[0])
+        for batch, latest in _log_batches(events):
+            record = recorder.record(
+                "logs",
+                stream.region,
+                "put_log_events",
+                logGroupName=stream.group,
+                logStreamName=stream.stream,
+                logEvents=batch,
+            )
+            # replayed, the batch is ingested when its latest event was
+            yield dataclasses.replace(record, at=latest / 1000 if latest else None)
+    by_region: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for region, point in facade.metric_points(account_id):
+        by_region.setdefault(region, {}).setdefault(point.namespace, []).append(_datum(point))
+    for region, by_namespace in by_region.items():
         for namespace, data in by_namespace.items():
             for i in range(0, len(data), METRIC_BATCH):
                 yield recorder.record(
@@ -165,45 +96,44 @@ def rebuilt_requests(
                 )
 
 
-def _log_batches(events: list[Any]) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """PutLogEvents batches of moto's events, each with its latest ingestion time (ms, or 0)."""
+def _log_batches(
+    events: list[tuple[int, str, int]],
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """PutLogEvents batches of ``(timestamp, message, ingestion time)`` events, each with its
+    latest ingestion time (ms, or 0)."""
     batch: list[dict[str, Any]] = []
     size = latest = 0
-    for event in events:
-        cost = len(event.message.encode("utf-8")) + 26  # Lambda's per-event overhead
+    for timestamp, message, ingested in events:
+        cost = len(message.encode("utf-8")) + 26  # Lambda's per-event overhead
         if batch and (len(batch) >= LOG_BATCH_EVENTS or size + cost > LOG_BATCH_BYTES):
             yield batch, latest
             batch, size, latest = [], 0, 0
-        batch.append({"timestamp": event.timestamp, "message": event.message})
+        batch.append({"timestamp": timestamp, "message": message})
         size += cost
-        latest = max(latest, int(getattr(event, "ingestion_time", 0) or 0))
+        latest = max(latest, ingested)
     if batch:
         yield batch, latest
 
 
-def _metric_datum(datum: Any) -> dict[str, Any]:
+def _datum(point: MetricPoint) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "MetricName": datum.name,
-        "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
-        "Timestamp": datum.timestamp,
+        "MetricName": point.name,
+        "Dimensions": [{"Name": n, "Value": v} for n, v in point.dimensions],
+        "Timestamp": point.timestamp,
     }
-    if datum.unit:
-        doc["Unit"] = datum.unit
-    if hasattr(datum, "value"):
-        doc["Value"] = float(datum.value)
+    if point.unit:
+        doc["Unit"] = point.unit
+    if point.value is not None:
+        doc["Value"] = point.value
     else:  # a datum put as StatisticValues
-        doc["StatisticValues"] = {
-            "SampleCount": float(datum.sample_count),
-            "Sum": float(datum.sum),
-            "Minimum": float(datum.min),
-            "Maximum": float(datum.max),
-        }
+        doc["StatisticValues"] = point.statistics
     return doc
 
 
 def compact(
     journal: Journal,
     *,
+    facade: MotoFacade,
     lock: threading.RLock | None = None,
     rebuild: Callable[[], Iterator[RecordedRequest]] | None = None,
 ) -> CompactionResult | None:
@@ -215,7 +145,7 @@ def compact(
     path: Path = journal.path
     if not path.exists():
         return None
-    rebuild = rebuild or (lambda: rebuilt_requests(RequestRecorder()))
+    rebuild = rebuild or (lambda: rebuilt_requests(RequestRecorder(), facade))
     with lock or threading.RLock():
         bytes_before = path.stat().st_size
         kept: list[RecordedRequest] = []

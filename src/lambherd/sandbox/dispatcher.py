@@ -8,22 +8,29 @@ ordinary journaled writes).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import shutil
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from lambherd.defaults import DEFAULT_REGION
+from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
+from lambherd.errors import UsageError
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
-from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, ok, parse_route, split_name
+from lambherd.sandbox.clock import SandboxClock, parse_time
+from lambherd.sandbox.lambda_ext import LambdaLayer
+from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
+from lambherd.sandbox.recorder import RequestRecorder
+from lambherd.sandbox.scheduler import Scheduler
+from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.telemetry import Telemetry
+from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
 
 log = logging.getLogger("lambherd.sandbox")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -46,20 +53,26 @@ class SandboxApp:
         *,
         account_concurrency: int = 1000,
         journal: bool = True,
+        clock: SandboxClock | None = None,
     ) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
         self.state_dir = state_dir
         self.endpoint = endpoint
-        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.account = SANDBOX_ACCOUNT_ID  # the one account the sandbox serves
+        self.facade = MotoFacade()
+        self.moto = wsgi_app()
         self.journal = persistence.Journal(state_dir / "journal.jsonl") if journal else None
-        self.telemetry = Telemetry(endpoint)
+        self.clock = clock or SandboxClock(state_dir)
+        self.scheduler = Scheduler(self.clock)
+        self._unfollow_clock = self.facade.follow_clock(self.clock.now)
+        self._recorder = RequestRecorder()
+        self.telemetry = Telemetry(self.submit, self.clock.now)
         self.lambda_layer = LambdaLayer(
             self.call_moto,
             state_dir,
             endpoint,
             account_concurrency=account_concurrency,
             telemetry=self.telemetry,
+            facade=self.facade,
         )
         self._write_lock = threading.RLock()
         self.replayed = 0
@@ -72,7 +85,8 @@ class SandboxApp:
         return self.replayed
 
     def reset(self) -> None:
-        """Empty moto, the Lambda layer, the journal and the code cache."""
+        """Empty moto, the Lambda layer, the journal and the code cache; the clock goes back
+        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
         with self._write_lock:
             env, body = _plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
@@ -81,10 +95,13 @@ class SandboxApp:
             if self.journal is not None:
                 self.journal.clear()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
+        self.clock.reset()
 
     def close(self) -> None:
-        """Stop every execution environment."""
+        """Stop the scheduler and every execution environment; moto gets its own clock back."""
+        self.scheduler.close()
         self.lambda_layer.close()
+        self._unfollow_clock()
 
     def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
         """Compact the journal when it is over ``threshold`` bytes (default from the env).
@@ -97,7 +114,7 @@ class SandboxApp:
         if self.journal.size() <= limit:
             return None
         try:
-            return compaction.compact(self.journal, lock=self._write_lock)
+            return compaction.compact(self.journal, facade=self.facade, lock=self._write_lock)
         except Exception:  # keep serving/stopping; the journal is untouched until the swap
             log.exception("journal compaction failed")
             return None
@@ -110,7 +127,15 @@ class SandboxApp:
         url = function_url.match(environ)
         if url is not None:  # a function URL: invoke, never journaled
             body = _read_body(environ)
-            resp = function_url.serve(self.lambda_layer, url[0], url[1], environ, body)
+            resp = function_url.serve(
+                self.lambda_layer.urls,
+                self._invoke_direct,
+                url[0],
+                url[1],
+                environ,
+                body,
+                self.clock.now(),
+            )
             return resp(environ, start_response)
         body = _read_body(environ)
         region, service = credential_scope(environ)
@@ -120,14 +145,15 @@ class SandboxApp:
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
         if route is not None and self.lambda_layer.is_invoke(route):
-            return self.lambda_layer.invoke(route, environ, body, region)(environ, start_response)
+            resp = self.lambda_layer.invoke(route, environ, body, self.account, region)
+            return resp(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         if not persistence.is_mutating(method, environ, body):
             resp = self._serve(route, environ, body, region)
             return resp(environ, start_response)
         with self._write_lock:
             # the time the layer stamps (LastModified...), journaled so a replay stamps it again
-            environ.setdefault(persistence.TIME_ENVIRON_KEY, time.time())
+            environ.setdefault(persistence.TIME_ENVIRON_KEY, self.clock.time())
             record = persistence.RecordedRequest.from_environ(environ, body)
             resp = self._serve(route, environ, body, region)
             replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
@@ -142,21 +168,47 @@ class SandboxApp:
             service = credential_scope(environ)[1]
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
-                cloudwatch_ext.install(region)
+                cloudwatch_ext.install(self.facade, self.account, region)
             resp = self.call_moto(environ, body)
             if service == "lambda":
-                resp = self.lambda_layer.stamp_moto_write(environ, resp, region)
+                resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
-                logs_ext.stamp_write(action, body, region, int(at * 1000))
+                logs_ext.stamp_write(
+                    self.facade, action, body, self.account, region, int(at * 1000)
+                )
             return resp
         try:
-            return self.lambda_layer.handle(route, environ, body, region)
+            return self.lambda_layer.handle(route, environ, body, self.account, region)
         except (
             Exception
         ) as exc:  # a bug of ours: answer like Lambda does, keep the trace in the log
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
+
+    def _invoke_direct(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> Any:
+        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload)
+
+    def submit(
+        self, service: str, region: str, operation: str, params: dict[str, Any]
+    ) -> tuple[int, bytes]:
+        """Serve an API call the sandbox makes itself (telemetry) through this very stack, as a
+        client's request: checked, applied and journaled the same way. (status, body)."""
+        record = self._recorder.record(service, region, operation, **params)
+        captured: dict[str, int] = {}
+
+        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            captured["status"] = int(status.split(" ", 1)[0])
+            return lambda _data: None
+
+        chunks = self(record.environ(replay=False), start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        return captured.get("status", 500), data
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""
@@ -189,21 +241,44 @@ class SandboxApp:
         if path == "/_lambherd/reset" and request.method == "POST":
             self.reset()
             return ok({"reset": True})
+        if path == "/_lambherd/clock":
+            return self._clock_endpoint(request)
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)
             region = request.args.get("region", DEFAULT_REGION)
-            code = self.lambda_layer.code_bytes(name, version, region)
+            code = self.lambda_layer.code_bytes(FunctionKey(self.account, region, name), version)
             if code is None:
                 return Response("no such function version", status=404)
             return Response(code, status=200, content_type="application/zip")
         return Response("not found", status=404)
 
+    def _clock_endpoint(self, request: Request) -> Response:
+        """``GET`` the sandbox time; ``POST {"advance_seconds": N}`` or ``{"set": ISO 8601}``."""
+        if request.method == "GET":
+            return ok(self.clock.describe())
+        if request.method != "POST":
+            return Response("method not allowed", status=405)
+        try:
+            doc = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict) or len(doc.keys() & {"advance_seconds", "set"}) != 1:
+            return _bad_request('expected {"advance_seconds": N} or {"set": "<ISO 8601 time>"}')
+        try:
+            if "set" in doc:
+                self.clock.set(parse_time(str(doc["set"])))
+            else:
+                self.clock.advance(doc["advance_seconds"])
+        except UsageError as exc:
+            return _bad_request(exc.message)
+        return ok(self.clock.describe())
+
     def health(self) -> dict[str, Any]:
-        """What ``/_lambherd/health`` answers."""
+        """What ``/_lambherd/health`` answers (``functions``: in every region)."""
         functions = 0
         try:
-            functions = len(list(self.lambda_layer.backend(DEFAULT_REGION)._lambdas.latest()))
+            functions = self.facade.function_count(self.account)
         except Exception:  # health must answer whatever state moto is in
             functions = -1
         return {
@@ -215,6 +290,10 @@ class SandboxApp:
             "replayed": self.replayed,
             "warnings": self.lambda_layer.warnings(),
         }
+
+
+def _bad_request(message: str) -> Response:
+    return Response(json.dumps({"message": message}), status=400, content_type="application/json")
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

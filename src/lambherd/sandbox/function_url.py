@@ -1,8 +1,7 @@
 """Function URLs served by the sandbox, on its own port.
 
-moto keeps URL configs but serves nothing (and makes up a random ``*.on.aws`` address on each
-replay). The sandbox gives each URL a stable id derived from (region, function, qualifier) and
-answers it in two forms that work from this machine:
+The ids and what they stand for are kept by ``url_configs``; this module answers them, in two
+forms that work from this machine:
 
     http://127.0.0.1:<port>/_lambda_url/<url-id>/<path>            (what FunctionUrl says)
     http://<url-id>.lambda-url.<region>.localhost:<port>/<path>    (routed by Host header)
@@ -15,21 +14,24 @@ becomes the HTTP response, as Lambda does. AuthType AWS_IAM requires a SigV4-sig
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
-import time
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Response
 
-from lambherd.defaults import SANDBOX_ACCOUNT_ID
+from lambherd.sandbox.state import FunctionKey
+from lambherd.sandbox.url_configs import UrlConfigs
 
-PATH_PREFIX = "/_lambda_url/"
+if TYPE_CHECKING:
+    from lambherd.local.spec import InvokeResult
+
+#: Runs one synchronous invocation: (function, qualifier, payload) -> result.
+DirectInvoke = Callable[[FunctionKey, "str | None", bytes], "InvokeResult"]
 _PATH_FORM = re.compile(r"^/_lambda_url/(?P<id>[a-z0-9]{32})(?P<rest>/.*)?$")
 _HOST_FORM = re.compile(r"^(?P<id>[a-z0-9]{32})\.lambda-url\.(?P<region>[a-z0-9-]+)\.localhost$")
 _TEXT_TYPES = (
@@ -40,26 +42,6 @@ _TEXT_TYPES = (
     "application/x-www-form-urlencoded",
     "application/ld+json",
 )
-
-
-@dataclass(frozen=True)
-class UrlTarget:
-    """The function (and qualifier) a URL id stands for."""
-
-    region: str
-    function: str
-    qualifier: str | None
-
-
-def url_id(region: str, function: str, qualifier: str | None) -> str:
-    """The stable 32-character id of a function's URL (the same after every restart)."""
-    key = f"{SANDBOX_ACCOUNT_ID}:{region}:{function}:{qualifier or ''}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def public_url(host: str, uid: str) -> str:
-    """The FunctionUrl the sandbox reports: the path form on the host the client used."""
-    return f"http://{host}{PATH_PREFIX}{uid}/"
 
 
 def match(environ: dict[str, Any]) -> tuple[str, str] | None:
@@ -81,7 +63,12 @@ def _is_text(content_type: str) -> bool:
 
 
 def build_event(
-    environ: dict[str, Any], body: bytes, uid: str, raw_path: str, region: str
+    environ: dict[str, Any],
+    body: bytes,
+    uid: str,
+    raw_path: str,
+    function: FunctionKey,
+    now: datetime,
 ) -> dict[str, Any]:
     """The Lambda function-URL event (payload format 2.0) of one HTTP request."""
     headers: dict[str, str] = {}
@@ -97,7 +84,7 @@ def build_event(
     params: dict[str, str] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
         params[key] = f"{params[key]},{value}" if key in params else value
-    now = datetime.now(UTC)
+    region = function.region
     context: dict[str, Any] = {
         "accountId": "anonymous",
         "apiId": uid,
@@ -114,13 +101,14 @@ def build_event(
         "routeKey": "$default",
         "stage": "$default",
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-        "timeEpoch": int(time.time() * 1000),
+        "timeEpoch": int(now.timestamp() * 1000),
     }
     access_key = _signed_by(environ)
     if access_key:
-        context["accountId"] = SANDBOX_ACCOUNT_ID
+        account = function.account
+        context["accountId"] = account
         context["authorizer"] = {
-            "iam": {"accessKey": access_key, "accountId": SANDBOX_ACCOUNT_ID, "userId": access_key}
+            "iam": {"accessKey": access_key, "accountId": account, "userId": access_key}
         }
     event: dict[str, Any] = {
         "version": "2.0",
@@ -200,14 +188,22 @@ def message(status: int, text: str, request_id: str | None = None) -> Response:
     return Response(json.dumps({"Message": text}), status=status, headers=headers)
 
 
-def serve(layer: Any, uid: str, raw_path: str, environ: dict[str, Any], body: bytes) -> Response:
+def serve(
+    urls: UrlConfigs,
+    invoke: DirectInvoke,
+    uid: str,
+    raw_path: str,
+    environ: dict[str, Any],
+    body: bytes,
+    now: datetime,
+) -> Response:
     """Answer one request to a function URL: find the function, check auth, invoke, translate."""
     from lambherd.errors import LambherdError, ThrottledError
 
-    target = layer.url_target(uid)
+    target = urls.target(uid)
     if target is None:
         return message(404, f"no function URL {uid} in this sandbox")
-    auth_type = layer.url_auth_type(target)
+    auth_type = urls.auth_type(target)
     if auth_type is None:
         return message(404, f"no function URL {uid} in this sandbox")
     if auth_type == "AWS_IAM" and _signed_by(environ) is None:
@@ -216,12 +212,10 @@ def serve(layer: Any, uid: str, raw_path: str, environ: dict[str, Any], body: by
             "Forbidden: this function URL has AuthType AWS_IAM; sign the request with SigV4 "
             "(the sandbox accepts any signature)",
         )
-    event = build_event(environ, body, uid, raw_path, target.region)
+    event = build_event(environ, body, uid, raw_path, target.key, now)
     payload = json.dumps(event).encode()
     try:
-        result = layer.invoker().invoke_direct(
-            target.function, target.qualifier, payload, target.region
-        )
+        result = invoke(target.key, target.qualifier, payload)
     except ThrottledError:
         return message(429, "Rate Exceeded.")
     except LambherdError as exc:

@@ -15,20 +15,21 @@ import logging
 import shutil
 import threading
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
+from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.invoke_limits import payload_limit
-from lambherd.sandbox.lambda_ext import Route, error
+from lambherd.sandbox.state import FunctionKey, VersionConfig
+from lambherd.sandbox.wire import Route, error
 
 if TYPE_CHECKING:
+    from lambherd.local.runtime import LocalRuntime
     from lambherd.local.spec import FunctionSpec, InvokeResult
-    from lambherd.sandbox.lambda_ext import LambdaLayer
 
 log = logging.getLogger("lambherd.sandbox")
 TAIL_BYTES = 4096
@@ -42,39 +43,88 @@ DELETED_REASON = (
 )
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """One function version as the invoker runs it."""
+
+    config: VersionConfig
+    provisioned: int
+    log_group: str
+
+
+class DeployedFunctions(Protocol):
+    """What the invoker asks the Lambda layer (which implements it)."""
+
+    facade: Any
+
+    def pick_version(self, key: FunctionKey, qualifier: str) -> str | None: ...
+
+    def run_config(self, key: FunctionKey, version: str) -> RunConfig | None: ...
+
+    def provisioned_by_version(self, key: FunctionKey) -> dict[str, int]: ...
+
+
 class Invoker:
-    """Registers function versions with the local runtime on demand and invokes them."""
+    """Registers function versions with the local runtime on demand and invokes them.
 
-    def __init__(self, layer: LambdaLayer) -> None:
-        from lambherd.local.runtime import LocalRuntime
+    One local runtime per (account, region): a function name is only unique there, and
+    concurrency limits are per region on Lambda too.
+    """
 
-        self.layer = layer
-        self.runtime = LocalRuntime()
-        self._specs: dict[tuple[str, str], FunctionSpec] = {}
+    def __init__(
+        self, functions: DeployedFunctions, state_dir: Path, endpoint: str, telemetry: Any
+    ) -> None:
+        self.functions = functions
+        self.state_dir = state_dir
+        self.endpoint = endpoint
+        self.telemetry = telemetry
+        self._runtimes: dict[tuple[str, str], LocalRuntime] = {}
+        self._specs: dict[tuple[FunctionKey, str], FunctionSpec] = {}
         self._lock = threading.Lock()
         self._extract_lock = threading.Lock()
         self._register_lock = threading.Lock()
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[FunctionKey, int] = {}
         self.closed = False
+
+    def runtime(self, key: FunctionKey) -> LocalRuntime:
+        """The local runtime of the function's account and region (made on first use)."""
+        from lambherd.local.runtime import LocalRuntime
+
+        with self._lock:
+            found = self._runtimes.get((key.account, key.region))
+            if found is None:
+                found = self._runtimes[(key.account, key.region)] = LocalRuntime()
+            return found
+
+    def warnings(self) -> list[str]:
+        """What the local runtimes warned about, each once."""
+        with self._lock:
+            runtimes = list(self._runtimes.values())
+        return list(dict.fromkeys(w for rt in runtimes for w in rt.warnings))
 
     def close(self) -> None:
         """Stop every environment; invocations still running leave no logs or metrics behind."""
         self.closed = True
-        self.runtime.close(STOPPED_REASON)
+        with self._lock:
+            runtimes = list(self._runtimes.values())
+        for runtime in runtimes:
+            runtime.close(STOPPED_REASON)
 
     # -- Invoke API -----------------------------------------------------------------------
-    def invoke(self, route: Route, environ: dict[str, Any], body: bytes, region: str) -> Response:
+    def invoke(
+        self, route: Route, environ: dict[str, Any], body: bytes, account: str, region: str
+    ) -> Response:
         """Serve ``POST /2015-03-31/functions/{name}/invocations``."""
-        name = route.function or ""
+        key = FunctionKey(account, region, route.function or "")
         qualifier = route.qualifier or "$LATEST"
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE") or "RequestResponse"
-        version = self.layer.pick_version(name, qualifier, region)
+        version = self.functions.pick_version(key, qualifier)
         if version is None:
             return error(
                 404,
                 "ResourceNotFoundException",
-                f"Function not found: arn:aws:lambda:{region}:{SANDBOX_ACCOUNT_ID}:function:"
-                f"{name}{':' + qualifier if route.qualifier else ''}",
+                f"Function not found: arn:aws:lambda:{region}:{account}:function:"
+                f"{key.name}{':' + qualifier if route.qualifier else ''}",
             )
         limit = payload_limit(invocation_type)
         if len(body) > limit:
@@ -84,20 +134,20 @@ class Invoker:
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
             )
         try:
-            spec = self.spec_for(name, version, region)
+            spec = self.spec_for(key, version)
         except LambherdError as exc:
             return error(502, "ServiceException", exc.message)
         if invocation_type == "DryRun":
             return Response(status=204, headers={"X-Amz-Executed-Version": version})
-        resource = f"{name}:{route.qualifier}" if route.qualifier else None
+        resource = f"{key.name}:{route.qualifier}" if route.qualifier else None
         context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if invocation_type == "Event":
             threading.Thread(
-                target=self._run, args=(spec, body, context, resource), daemon=True
+                target=self._run, args=(key, spec, body, context, resource), daemon=True
             ).start()
             return Response(status=202, headers={"X-Amz-Executed-Version": version})
         try:
-            result = self._run(spec, body, context, resource)
+            result = self._run(key, spec, body, context, resource)
         except ThrottledError:
             return error(
                 429,
@@ -121,24 +171,30 @@ class Invoker:
         return Response(result.payload, status=200, headers=headers)
 
     def invoke_direct(
-        self, name: str, qualifier: str | None, payload: bytes, region: str
+        self, key: FunctionKey, qualifier: str | None, payload: bytes
     ) -> InvokeResult:
         """Run one synchronous invocation (function URLs); raises ThrottledError/NotFoundError."""
-        version = self.layer.pick_version(name, qualifier or "$LATEST", region)
+        version = self.functions.pick_version(key, qualifier or "$LATEST")
         if version is None:
-            raise NotFoundError(f"function {name}{':' + qualifier if qualifier else ''} not found")
-        spec = self.spec_for(name, version, region)
-        resource = f"{name}:{qualifier}" if qualifier else None
-        return self._run(spec, payload, None, resource)
+            where = f"{key.name}{':' + qualifier if qualifier else ''}"
+            raise NotFoundError(f"function {where} not found")
+        spec = self.spec_for(key, version)
+        resource = f"{key.name}:{qualifier}" if qualifier else None
+        return self._run(key, spec, payload, None, resource)
 
     def _run(
-        self, spec: FunctionSpec, payload: bytes, context: str | None, resource: str | None
+        self,
+        key: FunctionKey,
+        spec: FunctionSpec,
+        payload: bytes,
+        context: str | None,
+        resource: str | None,
     ) -> InvokeResult:
         with self._lock:
-            current = self._in_flight.get(spec.name, 0) + 1
-            self._in_flight[spec.name] = current
+            current = self._in_flight.get(key, 0) + 1
+            self._in_flight[key] = current
         try:
-            result = self.runtime.invoke(
+            result = self.runtime(key).invoke(
                 spec.name, payload, version=spec.version, client_context=context
             )
         except ThrottledError:
@@ -146,7 +202,7 @@ class Invoker:
             raise
         finally:
             with self._lock:
-                self._in_flight[spec.name] -= 1
+                self._in_flight[key] -= 1
         self._record(spec, result, resource, current, throttled=False)
         return result
 
@@ -159,10 +215,9 @@ class Invoker:
         *,
         throttled: bool,
     ) -> None:
-        telemetry = self.layer.telemetry
-        if telemetry is None or self.closed:  # closed: the sandbox was reset or is stopping
+        if self.telemetry is None or self.closed:  # closed: the sandbox was reset or is stopping
             return
-        telemetry.record(
+        self.telemetry.record(
             spec.name,
             spec.version,
             spec.log_group or f"/aws/lambda/{spec.name}",
@@ -174,112 +229,96 @@ class Invoker:
         )
 
     # -- registration -----------------------------------------------------------------------
-    def spec_for(self, name: str, version: str, region: str) -> FunctionSpec:
+    def spec_for(self, key: FunctionKey, version: str) -> FunctionSpec:
         """The emulator's spec for a function version, registered (or re-registered) as needed."""
         from lambherd.local.spec import FunctionSpec
 
-        with self.layer._lock:
-            fn = self.layer.backend(region).get_function(name, version)
-            code = bytes(getattr(fn, "code_bytes", b"") or b"")
-            environment = dict(fn.environment_vars or {})
-            latest_reserved = self.layer.backend(region).get_function(name).reserved_concurrency
-            provisioned = self.layer.provisioned_by_version(name, region).get(version, 0)
-            log_group = self.layer.log_group(name, version)
-            handler, runtime = fn.handler, fn.run_time or "python3.12"
-            memory, timeout = int(fn.memory_size or 128), float(fn.timeout or 3)
-            architecture = (fn.architectures or ["x86_64"])[0]
-            layers = self._layer_zips(fn, region)
-        if not code:
-            raise NotFoundError(f"{name}:{version} has no code the sandbox can run")
-        code_dir = self._extract(code)
+        run = self.functions.run_config(key, version)
+        if run is None:
+            raise NotFoundError(f"{key.name}:{version} does not exist")
+        config = run.config
+        if not config.code:
+            raise NotFoundError(f"{key.name}:{version} has no code the sandbox can run")
+        layers = []
+        for arn in config.layer_arns:
+            zipped = self.functions.facade.layer_zip(key.account, key.region, arn)
+            if not zipped:
+                raise NotFoundError(f"layer {arn} of {key.name} has no content")
+            layers.append(zipped)
+        code_dir = self._extract(config.code)
         layer_dirs = tuple(self._extract(zipped) for zipped in layers)
-        endpoint = self.layer.endpoint
         spec = FunctionSpec(
-            name=name,
-            handler=handler or "index.handler",
-            runtime=runtime,
+            name=key.name,
+            handler=config.handler,
+            runtime=config.runtime,
             code_dir=code_dir,
-            memory_mb=memory,
-            timeout_s=timeout,
-            environment=environment,
+            memory_mb=config.memory_mb,
+            timeout_s=config.timeout_s,
+            environment=config.environment,
             version=version,
             layer_dirs=layer_dirs,
-            reserved_concurrency=latest_reserved,
-            provisioned=provisioned,
-            region=region,
-            log_group=log_group,
-            architecture=architecture,
+            reserved_concurrency=config.reserved,
+            provisioned=run.provisioned,
+            region=key.region,
+            account_id=key.account,
+            log_group=run.log_group,
+            architecture=config.architecture,
             extra_env={
-                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_ACCESS_KEY_ID": SANDBOX_ACCESS_KEY,
                 "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_KEY,
-                "AWS_REGION": region,
-                "AWS_DEFAULT_REGION": region,
+                "AWS_REGION": key.region,
+                "AWS_DEFAULT_REGION": key.region,
             },
         )
         with self._register_lock:  # the first invokes of a version may arrive together
             with self._lock:
-                known = self._specs.get((name, version))
+                known = self._specs.get((key, version))
             if known != spec:
-                seen = len(self.runtime.warnings)
-                self.runtime.register(spec)
-                for warning in self.runtime.warnings[seen:]:  # e.g. python3.12 run by 3.11
+                runtime = self.runtime(key)
+                seen = len(runtime.warnings)
+                runtime.register(spec)
+                for warning in runtime.warnings[seen:]:  # e.g. python3.12 run by 3.11
                     log.warning(warning)
                 with self._lock:
-                    self._specs[(name, version)] = spec
+                    self._specs[(key, version)] = spec
         return spec
 
-    def _layer_zips(self, fn: Any, region: str) -> list[bytes]:
-        """The zips of a function version's layers, in its ``Layers`` order."""
-        zips = []
-        for entry in getattr(fn, "layers", None) or []:
-            arn = entry.get("Arn", "") if isinstance(entry, dict) else str(entry)
-            try:
-                found = self.layer.backend(region).layers_versions_by_arn(arn)
-            except HTTPException:  # moto reports "not found" as a werkzeug HTTPException
-                found = None
-            code = bytes(getattr(found, "code_bytes", b"") or b"") if found else b""
-            if not code:
-                raise NotFoundError(f"layer {arn} of {fn.function_name} has no content")
-            zips.append(code)
-        return zips
-
-    def refresh_concurrency(self, name: str, region: str) -> None:
-        """Apply the current reserved and provisioned concurrency of ``name``."""
-        try:
-            latest = self.layer.backend(region).get_function(name)
-        except HTTPException:  # moto reports "not found" as a werkzeug HTTPException
+    def refresh_concurrency(self, key: FunctionKey) -> None:
+        """Apply the current reserved and provisioned concurrency of a function."""
+        if self.functions.facade.function_arn(key) is None:
             return
-        provisioned = self.layer.provisioned_by_version(name, region)
+        provisioned = self.functions.provisioned_by_version(key)
         for version in provisioned:  # provisioned environments are pre-warmed now
             try:
-                self.spec_for(name, version, region)
+                self.spec_for(key, version)
             except LambherdError:
                 continue
         with self._lock:
-            registered = {v for (n, v) in self._specs if n == name}
+            registered = {v for (k, v) in self._specs if k == key}
         if not registered:
             return
         for version in registered:
             provisioned.setdefault(version, 0)
-        self.runtime.set_concurrency(name, latest.reserved_concurrency, provisioned)
+        reserved = self.functions.facade.reserved(key)
+        self.runtime(key).set_concurrency(key.name, reserved, provisioned)
 
-    def forget(self, name: str, version: str | None) -> None:
+    def forget(self, key: FunctionKey, version: str | None) -> None:
         """Drop environments of a deleted function (or version)."""
         with self._lock:
-            keys = [k for k in self._specs if k[0] == name and version in (None, k[1])]
-            for key in keys:
-                del self._specs[key]
+            keys = [k for k in self._specs if k[0] == key and version in (None, k[1])]
+            for found in keys:
+                del self._specs[found]
         if keys:
             try:
-                self.runtime.unregister(name, version, reason=DELETED_REASON)
+                self.runtime(key).unregister(key.name, version, reason=DELETED_REASON)
             except LambherdError:
                 pass
 
     def _extract(self, code: bytes) -> Path:
         """Extract a zip (code or layer) once into the state dir, keyed by its SHA-256."""
         sha = hashlib.sha256(code).hexdigest()
-        target = self.layer.state_dir / "code" / sha
+        target = self.state_dir / "code" / sha
         if target.is_dir():
             return target
         with self._extract_lock:

@@ -8,47 +8,33 @@ sets them to the request's time (its recorded one on replay).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 
-from lambherd.defaults import SANDBOX_ACCOUNT_ID
+from lambherd.sandbox.moto_facade import MotoFacade
 
 #: The Logs writes whose times are stamped.
 STAMPED_ACTIONS = frozenset({"CreateLogGroup", "CreateLogStream", "PutLogEvents"})
 
 
-def stamp_write(action: str | None, body: bytes, region: str, at_ms: int) -> None:
+def stamp_write(
+    facade: MotoFacade, action: str | None, body: bytes, account: str, region: str, at_ms: int
+) -> None:
     """Give what a successful ``action`` just made the time ``at_ms`` (epoch milliseconds)."""
     if action not in STAMPED_ACTIONS:
         return
-    from moto.logs.models import logs_backends
-
     try:
         doc = json.loads(body or b"{}")
     except ValueError:
         return
-    group = logs_backends[SANDBOX_ACCOUNT_ID][region].groups.get(doc.get("logGroupName"))
-    if group is None:
+    group = doc.get("logGroupName")
+    if not isinstance(group, str):
         return
     if action == "CreateLogGroup":
-        group.creation_time = _like(group.creation_time, at_ms)
+        facade.stamp_log_write(account, region, group, None, 0, at_ms)
         return
-    stream: Any = group.streams.get(doc.get("logStreamName"))
-    if stream is None:
+    stream = doc.get("logStreamName")
+    if not isinstance(stream, str):
         return
-    if action == "CreateLogStream":
-        stream.creation_time = _like(stream.creation_time, at_ms)
+    events = len(doc.get("logEvents") or []) if action == "PutLogEvents" else 0
+    if action == "PutLogEvents" and not events:
         return
-    count = len(doc.get("logEvents") or [])
-    if count:
-        for event in stream.events[-count:]:
-            event.ingestion_time = at_ms  # epoch milliseconds in every moto release
-        stream.last_ingestion_time = _like(stream.creation_time, at_ms)
-
-
-def _like(current: Any, at_ms: int) -> Any:
-    """``at_ms`` in the type moto keeps this time in: epoch milliseconds (moto <= 5.2.1) or a
-    naive UTC datetime (later 5.2 releases)."""
-    if isinstance(current, datetime):
-        return datetime.fromtimestamp(at_ms / 1000, tz=UTC).replace(tzinfo=None)
-    return at_ms
+    facade.stamp_log_write(account, region, group, stream, events, at_ms)

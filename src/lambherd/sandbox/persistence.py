@@ -89,8 +89,9 @@ class RecordedRequest:
             at=_float_or_none(environ.get(TIME_ENVIRON_KEY)),
         )
 
-    def environ(self) -> dict[str, Any]:
-        """A fresh WSGI environ for replaying this request."""
+    def environ(self, *, replay: bool = True) -> dict[str, Any]:
+        """A fresh WSGI environ for this request: a replay (never journaled again), or with
+        ``replay=False`` a new request the sandbox makes itself (journaled when it succeeds)."""
         from werkzeug.test import EnvironBuilder
 
         headers = {k: v for k, v in self.headers.items() if k.lower() != "content-type"}
@@ -107,7 +108,8 @@ class RecordedRequest:
             env = builder.get_environ()
         finally:
             builder.close()
-        env[REPLAY_ENVIRON_KEY] = True
+        if replay:
+            env[REPLAY_ENVIRON_KEY] = True
         if self.at is not None:
             env[TIME_ENVIRON_KEY] = self.at
         return env

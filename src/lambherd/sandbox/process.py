@@ -1,14 +1,11 @@
-"""Starting, finding and stopping the sandbox's server process (pid file, health check, log)."""
+"""Starting, finding and stopping the sandbox's server process (its files: ``locations``)."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,40 +15,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambherd.defaults import SANDBOX_PORT
 from lambherd.errors import AwsError, UsageError
+from lambherd.sandbox.locations import (
+    LOCK_FILE,
+    LOG_FILE,
+    PID_FILE,
+    default_port,
+    default_state_dir,
+    health,
+    port_in_use,
+    prepare_state_dir,
+    read_pid_file,
+    sandbox_endpoint,
+)
 
 log = logging.getLogger("lambherd.sandbox")
 
-PID_FILE = "sandbox.pid"
-LOG_FILE = "sandbox.log"
-LOCK_FILE = "sandbox.lock"
-#: Held (flock) by the server for its whole life: one server per state folder.
-SERVER_LOCK_FILE = "server.lock"
-HEALTH_PATH = "/_lambherd/health"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-
-
-def sandbox_endpoint(port: int) -> str:
-    """The sandbox's URL on the loopback interface."""
-    return f"http://127.0.0.1:{port}"
-
-
-def default_state_dir() -> Path:
-    """``$LAMBHERD_SANDBOX_DIR`` or ``~/.lambherd/sandbox``."""
-    env = os.environ.get("LAMBHERD_SANDBOX_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".lambherd" / "sandbox"
-
-
-def default_port() -> int:
-    """``$LAMBHERD_SANDBOX_PORT`` or 4566."""
-    raw = os.environ.get("LAMBHERD_SANDBOX_PORT", "").strip()
-    if not raw:
-        return SANDBOX_PORT
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise UsageError(f"LAMBHERD_SANDBOX_PORT: {raw!r} is not a port number (1-65535)")
-    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -77,25 +58,6 @@ class SandboxStatus:
         }
 
 
-def health(endpoint: str, timeout: float = 2.0) -> dict[str, object] | None:
-    """The sandbox's health document, or None when nothing (or something else) answers."""
-    try:
-        with urllib.request.urlopen(f"{endpoint}{HEALTH_PATH}", timeout=timeout) as resp:
-            doc = json.loads(resp.read())
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) and doc.get("service") == "lambherd-sandbox" else None
-
-
-def read_pid_file(state_dir: Path) -> dict[str, object] | None:
-    """The running server's pid file (pid, port), if any."""
-    try:
-        doc = json.loads((state_dir / PID_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
 def server_command(
     port: int, state_dir: Path, host: str = "127.0.0.1", account_concurrency: int | None = None
 ) -> list[str]:
@@ -117,24 +79,6 @@ def server_command(
     ]
 
 
-def prepare_state_dir(state_dir: Path) -> Path:
-    """Create ``state_dir`` if needed and check that it is a writable folder."""
-    hint = "choose another folder with --state-dir or LAMBHERD_SANDBOX_DIR"
-    try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as exc:
-        raise UsageError(f"sandbox state folder {state_dir}: is a file", hint=hint) from exc
-    except OSError as exc:
-        raise UsageError(
-            f"sandbox state folder {state_dir}: cannot create it ({exc.strerror})", hint=hint
-        ) from exc
-    if not state_dir.is_dir():
-        raise UsageError(f"sandbox state folder {state_dir}: is not a folder", hint=hint)
-    if not os.access(state_dir, os.W_OK | os.X_OK):
-        raise UsageError(f"sandbox state folder {state_dir}: not writable", hint=hint)
-    return state_dir
-
-
 @contextlib.contextmanager
 def _start_lock(state_dir: Path) -> Iterator[None]:
     import fcntl
@@ -153,17 +97,6 @@ def _start_lock(state_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """True when something already listens on ``host:port`` (bound as the server would bind)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
-    return False
 
 
 def _same_dir(a: object, b: Path) -> bool:

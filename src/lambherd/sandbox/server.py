@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.errors import LambherdError, UsageError
-from lambherd.sandbox.process import (
+from lambherd.sandbox.locations import (
     PID_FILE,
     SERVER_LOCK_FILE,
     default_port,

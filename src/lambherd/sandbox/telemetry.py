@@ -3,8 +3,9 @@
 Logs: the START / output / END / REPORT lines of each invocation go to the function's log group
 (``LoggingConfig.LogGroup`` or ``/aws/lambda/<name>``), stream ``YYYY/MM/DD/[<version>]<hex>``.
 Metrics (namespace ``AWS/Lambda``): Invocations, Errors, Throttles, Duration and
-ConcurrentExecutions, with FunctionName, Resource and ExecutedVersion dimensions. They go
-through the sandbox's HTTP API like any other write, so they are journaled and survive a restart.
+ConcurrentExecutions, with FunctionName, Resource and ExecutedVersion dimensions. They are API
+requests served by the sandbox's own WSGI stack (``submit``), so they are journaled and survive a
+restart. Times are the sandbox clock's.
 """
 
 from __future__ import annotations
@@ -12,22 +13,28 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambherd.local.spec import InvokeResult
 
 log = logging.getLogger("lambherd.sandbox")
+#: Serves one API call in the sandbox: (service, region, operation, params) -> (status, body).
+Submit = Callable[[str, str, str, dict[str, Any]], tuple[int, bytes]]
+
+
+class TelemetryError(Exception):
+    """A telemetry write the sandbox refused."""
 
 
 class Telemetry:
     """Writes one invocation's log events and metric data to the sandbox's CloudWatch."""
 
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-        self._clients: dict[str, Any] = {}
+    def __init__(self, submit: Submit, now: Callable[[], datetime]) -> None:
+        self._submit = submit
+        self._now = now
         self._lock = threading.Lock()
         self._groups: set[tuple[str, str]] = set()
         self._streams: dict[tuple[str, str, str, str], str] = {}
@@ -38,15 +45,11 @@ class Telemetry:
             self._groups.clear()
             self._streams.clear()
 
-    def _client(self, service: str, region: str) -> Any:
-        with self._lock:
-            if region not in self._clients:
-                from lambherd.aws import AwsClients, AwsSettings
-
-                self._clients[region] = AwsClients(
-                    AwsSettings(sandbox=True, endpoint_url=self.endpoint, region=region)
-                )
-        return self._clients[region].client(service)
+    def _call(self, service: str, region: str, operation: str, **params: Any) -> bytes:
+        status, body = self._submit(service, region, operation, params)
+        if status >= 400:
+            raise TelemetryError(f"{operation}: HTTP {status}: {body[:300]!r}")
+        return body
 
     def record(
         self,
@@ -70,26 +73,36 @@ class Telemetry:
 
     # -- logs ---------------------------------------------------------------------------------
     def _write_log(self, region: str, group: str, version: str, text: str) -> None:
-        logs = self._client("logs", region)
         if (region, group) not in self._groups:
-            try:
-                logs.create_log_group(logGroupName=group)
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
+            status, body = self._submit("logs", region, "create_log_group", {"logGroupName": group})
+            if status >= 400 and b"ResourceAlreadyExistsException" not in body:
+                raise TelemetryError(f"CreateLogGroup {group}: HTTP {status}: {body[:300]!r}")
             self._groups.add((region, group))
-        stream = self._stream(logs, region, group, version)
-        now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": line} for line in text.splitlines() if line.strip()]
+        now = self._now()
+        stream = self._stream(region, group, version, now)
+        stamp = int(now.timestamp() * 1000)
+        events = [
+            {"timestamp": stamp, "message": line} for line in text.splitlines() if line.strip()
+        ]
         if events:
-            logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+            self._call(
+                "logs",
+                region,
+                "put_log_events",
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=events,
+            )
 
-    def _stream(self, logs: Any, region: str, group: str, version: str) -> str:
-        day = datetime.now(UTC).strftime("%Y/%m/%d")
+    def _stream(self, region: str, group: str, version: str, now: datetime) -> str:
+        day = now.strftime("%Y/%m/%d")
         key = (region, group, version, day)
         stream = self._streams.get(key)
         if stream is None:
             stream = f"{day}/[{version}]{secrets.token_hex(16)}"
-            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            self._call(
+                "logs", region, "create_log_stream", logGroupName=group, logStreamName=stream
+            )
             self._streams[key] = stream
         return stream
 
@@ -111,7 +124,7 @@ class Telemetry:
         if resource:
             dims.append([*dims[0], {"Name": "Resource", "Value": resource}])
             dims.append([*dims[1], {"Name": "ExecutedVersion", "Value": version}])
-        stamp = datetime.now(UTC)
+        stamp = self._now()
         values: list[tuple[str, float, str]] = [("ConcurrentExecutions", concurrent, "Count")]
         if throttled:
             values.append(("Throttles", 1, "Count"))
@@ -132,4 +145,4 @@ class Telemetry:
             for metric, value, unit in values
             for d in dims
         ]
-        self._client("cloudwatch", region).put_metric_data(Namespace="AWS/Lambda", MetricData=data)
+        self._call("cloudwatch", region, "put_metric_data", Namespace="AWS/Lambda", MetricData=data)
