@@ -1,12 +1,17 @@
-"""Helpers shared by the sandbox tests (not a test module): a sandbox process, a small function."""
+"""Helpers shared by the sandbox tests (not a test module): a sandbox process or an in-process
+one, its clock, a small function, and the sandbox the deploy tests point lambherd at."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import os
+import threading
+import urllib.request
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,9 @@ from conftest import free_port
 from lambherd.sandbox import process
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox-test"
+#: The region the sandbox tests talk to: ``AWS_DEFAULT_REGION`` when set (the suite also runs
+#: in eu-west-1), else us-east-1.
+REGION = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 HANDLER = """
 import json, os
@@ -40,6 +48,29 @@ def code_zip(tag: str) -> bytes:
     return buf.getvalue()
 
 
+def zip_of(files: dict[str, str]) -> bytes:
+    """A zip holding ``files`` (name -> text), with fixed timestamps."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)
+    return buf.getvalue()
+
+
+def client(endpoint: str, service: str, region: str = REGION, **config: Any) -> Any:
+    """A boto3 client of the sandbox at ``endpoint``, with its credentials, one attempt."""
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, **config),
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+
+
 def stop_sandbox(state_dir: Path) -> None:
     """Stop the sandbox of ``state_dir`` (if any); fail when its process outlives the stop."""
     pid = (process.read_pid_file(state_dir) or {}).get("pid")
@@ -60,6 +91,35 @@ def use_private_sandbox(
     monkeypatch.setenv("LAMBHERD_SANDBOX_DIR", str(state_dir))
 
 
+# -- the sandbox clock --------------------------------------------------------------------------
+
+
+def clock(endpoint: str) -> dict[str, Any]:
+    """``GET /_lambherd/clock``: ``{"now": ISO 8601, "offset_seconds": N}``."""
+    with urllib.request.urlopen(f"{endpoint}/_lambherd/clock", timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def move_clock(endpoint: str, **change: Any) -> dict[str, Any]:
+    """``POST /_lambherd/clock`` with ``advance_seconds=N`` or ``set=datetime|ISO 8601``; what
+    the sandbox answers (its new time). Jobs the move passed have run when this returns."""
+    if isinstance(change.get("set"), datetime):
+        change["set"] = change["set"].isoformat()
+    req = urllib.request.Request(
+        f"{endpoint}/_lambherd/clock", data=json.dumps(change).encode(), method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def sandbox_now(endpoint: str) -> datetime:
+    """The sandbox's time."""
+    return datetime.fromisoformat(clock(endpoint)["now"])
+
+
+# -- a sandbox process --------------------------------------------------------------------------
+
+
 class Sandbox:
     """A sandbox process of one test (or test module), and clients for it."""
 
@@ -75,17 +135,12 @@ class Sandbox:
     def stop(self) -> None:
         stop_sandbox(self.state_dir)
 
-    def client(self, service: str) -> Any:
-        from botocore.config import Config
+    def client(self, service: str, region: str = REGION, **config: Any) -> Any:
+        return client(self.endpoint, service, region, **config)
 
-        return boto3.client(
-            service,
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-            region_name="us-east-1",
-            endpoint_url=self.endpoint,
-            aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",
-        )
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the sandbox clock forward; its new time."""
+        return datetime.fromisoformat(move_clock(self.endpoint, advance_seconds=seconds)["now"])
 
 
 @contextlib.contextmanager
@@ -97,6 +152,58 @@ def running(state_dir: Path) -> Iterator[Sandbox]:
         yield sb
     finally:
         sb.stop()
+
+
+# -- a sandbox in this process ------------------------------------------------------------------
+
+
+class InProcessSandbox:
+    """A ``SandboxApp`` served on a free port by a thread of the test process.
+
+    Starts in well under a second; its ``app`` (facade, clock, scheduler) is at hand. moto's state
+    is global to the process: it is emptied before the journal is replayed, and the app is closed
+    (moto's clock given back) on exit.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        from werkzeug.serving import make_server
+        from werkzeug.test import Client
+
+        from lambherd.sandbox.dispatcher import SandboxApp
+
+        os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.app = SandboxApp(state_dir, self.endpoint)
+        Client(self.app.moto).post("/moto-api/reset")  # moto's state, not the journal
+        self.app.restore()
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def client(self, service: str, region: str = REGION, **config: Any) -> Any:
+        return client(self.endpoint, service, region, **config)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        self.app.close()
+
+
+@contextlib.contextmanager
+def in_process(state_dir: Path) -> Iterator[InProcessSandbox]:
+    """An in-process sandbox with state in ``state_dir``, closed at the end."""
+    sb = InProcessSandbox(state_dir)
+    try:
+        yield sb
+    finally:
+        sb.close()
+
+
+# -- functions ----------------------------------------------------------------------------------
 
 
 def create(lam: Any, name: str, tag: str = "v1", **extra: Any) -> dict[str, Any]:
@@ -115,3 +222,65 @@ def invoke(lam: Any, name: str, payload: dict[str, Any] | None = None, **kw: Any
     resp = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kw)
     resp["Body"] = resp["Payload"].read()
     return resp
+
+
+# -- the sandbox lambherd deploys to (deploy / permission tests) ---------------------------------
+
+DEPLOY_FUNCTION = "orders"  # deploy_testkit.NAME
+
+
+@pytest.fixture(scope="module")
+def sandbox_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sandbox process for the tests of one module."""
+    state = tmp_path_factory.mktemp("deploy-sandbox")
+    endpoint = process.start_background(free_port(), state)
+    try:
+        yield endpoint
+    finally:
+        process.stop(state)
+
+
+@pytest.fixture
+def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """AWS settings pointing lambherd at the sandbox; returns a boto3 client factory for checks.
+
+    Each test starts without the deploy tests' function.
+    """
+    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    env = {
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": sandbox_endpoint,
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+
+    def make(service: str) -> Any:
+        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=REGION)
+
+    lam = make("lambda")
+    try:
+        lam.delete_function(FunctionName=DEPLOY_FUNCTION)
+    except lam.exceptions.ResourceNotFoundException:
+        pass
+    return make
+
+
+def after_planning(monkeypatch: pytest.MonkeyPatch, meddle: Any) -> None:
+    """Run ``meddle()`` (another writer) between the deploy's plan and its first call."""
+    import lambherd.deploy as deploy_module
+
+    original = deploy_module.plan_deploy
+
+    def plan_then_meddle(*args: Any, **kwargs: Any) -> Any:
+        plan = original(*args, **kwargs)
+        meddle()
+        return plan
+
+    monkeypatch.setattr(deploy_module, "plan_deploy", plan_then_meddle)

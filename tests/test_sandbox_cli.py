@@ -1,18 +1,24 @@
-"""A function's whole life through the lambherd CLI, against a sandbox the test starts and stops."""
+"""A function's whole life through the lambherd CLI (and the README's tour), against a sandbox the
+test starts and stops."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from lambherd.sandbox import process
-from sandbox_testkit import free_port, stop_sandbox, use_private_sandbox
+from sandbox_testkit import client, free_port, stop_sandbox, use_private_sandbox
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -31,13 +37,7 @@ def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
 
 
 def _client(env: dict[str, Any], service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=env["endpoint"],
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
+    return client(env["endpoint"], service)
 
 
 def _body(out: str) -> dict[str, Any]:
@@ -160,3 +160,47 @@ def test_sandbox_commands_report_clearly_when_not_running(
     assert reset.code == 0 and reset.out.strip() == "sandbox state deleted (it was not running)"
     assert "Traceback" not in reset.err
     assert lh("sandbox", "stop").out.strip() == "sandbox was not running"
+
+
+@pytest.mark.skipif(shutil.which("lambherd") is None, reason="the lambherd script is not on PATH")
+def test_readme_tour_runs_clean_on_a_fresh_state_dir(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "LAMBHERD_")) and k not in {"GREETING", "HELLO_BUCKET"}
+    }
+    env.update(
+        LAMBHERD_SANDBOX_PORT=str(port),
+        LAMBHERD_SANDBOX_DIR=str(tmp_path / "tour-state"),
+        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+        NO_COLOR="1",
+    )
+    try:
+        run = subprocess.run(
+            ["bash", str(REPO / "examples" / "hello" / "tour.sh")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+            cwd=tmp_path,
+        )
+    finally:
+        process.stop(tmp_path / "tour-state")
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    for expected in (
+        '$ lambherd invoke --qualifier current --payload \'{"name": "Ada"}\' --log-tail',
+        "REPORT RequestId:",
+        "Hello, Ada!",
+        '+      "GREETING": "Howdy"',
+        "Howdy, Ada!",
+        "MoveAlias current: 2 -> 1",
+        "2 passed, 0 failed",
+        "sandbox stopped",
+    ):
+        assert expected in out, f"{expected!r} missing from the tour's output:\n{out}"
+    for scary in ("Traceback", "WARNING", "error:", "Warning"):
+        assert scary not in out, out
+    assert not process.port_in_use(port)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,21 +15,24 @@ from typing import Any
 import pytest
 
 from lambherd.sandbox import persistence
-from sandbox_testkit import Sandbox, code_zip, create, invoke, running, use_private_sandbox
+from sandbox_testkit import (
+    REGION,
+    Sandbox,
+    code_zip,
+    create,
+    invoke,
+    running,
+    use_private_sandbox,
+    zip_of,
+)
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     with running(tmp_path_factory.mktemp("sandbox-extras")) as sb:
         yield sb
-
-
-def zip_of(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)
-    return buf.getvalue()
 
 
 def create_with(lam: Any, name: str, source: str, **extra: Any) -> dict[str, Any]:
@@ -262,7 +263,7 @@ def test_function_url_serves_payload_format_2(box: Sandbox) -> None:
     assert status == 502 and json.loads(body) == {"Message": "Internal Server Error"}
 
     # the Host-header form on the same port
-    host = f"{uid}.lambda-url.us-east-1.localhost:{box.port}"
+    host = f"{uid}.lambda-url.{REGION}.localhost:{box.port}"
     status, _, body = _http(f"http://127.0.0.1:{box.port}/hosted?q=1", headers={"Host": host})
     assert status == 200 and json.loads(body)["rawPath"] == "/hosted"
 
@@ -291,7 +292,7 @@ def test_function_url_aws_iam_needs_a_signed_request(box: Sandbox) -> None:
     from botocore.credentials import Credentials
 
     signed = AWSRequest(method="GET", url=url + "whoami")
-    SigV4Auth(Credentials("sandbox", "sandbox"), "lambda", "us-east-1").add_auth(signed)
+    SigV4Auth(Credentials("sandbox", "sandbox"), "lambda", REGION).add_auth(signed)
     status, _, body = _http(url + "whoami", headers=dict(signed.headers.items()))
     assert status == 200, body
     assert json.loads(body)["requestContext"]["authorizer"]["iam"]["accessKey"] == "sandbox"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import urllib.request
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -16,11 +18,21 @@ DATA = Path(__file__).parent / "data" / "sandbox"
 
 
 def _recorder() -> ModuleType:
+    """``data/sandbox/record_journal.py``: how the fixture was made, and its snapshot."""
     spec = importlib.util.spec_from_file_location("record_journal", DATA / "record_journal.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _functions(snapshot: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (region, name, entry)
+        for region, doc in snapshot.items()
+        for name, entry in doc.items()
+        if isinstance(entry, dict) and "code" in entry
+    ]
 
 
 @pytest.mark.slow
@@ -33,4 +45,11 @@ def test_a_journal_recorded_by_the_landed_version_replays_to_the_same_state(
     expected = json.loads((DATA / "journal-main.expected.json").read_text())
     with running(state) as sb:
         got = json.loads(json.dumps(_recorder().snapshot(sb.endpoint), sort_keys=True, default=str))
+        # every Code.Location downloads its zip, in every region (the landed version's did
+        # not outside us-east-1: its URL named no region)
+        for region, name, entry in _functions(got):
+            with urllib.request.urlopen(sb.endpoint + entry["code"], timeout=30) as resp:
+                assert resp.status == 200 and resp.read()[:2] == b"PK", (region, name)
+            entry["code"] = entry["code"].split("?", 1)[0]
+    assert len(_functions(got)) == 3
     assert got == expected

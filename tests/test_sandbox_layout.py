@@ -43,7 +43,9 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
                 base = f"{base}.{node.module}" if node.module else base
             # ``from pkg import sub`` imports the submodule; ``from pkg import name``, the package
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
         for target in targets:
             while target and target not in known:
                 target = target.rpartition(".")[0]
@@ -84,7 +86,9 @@ def test_no_import_cycles_inside_sandbox_and_local() -> None:
 
 def test_the_sandbox_never_imports_lambherd_aws() -> None:
     graph = _graph()
-    users = sorted(m for m in graph if m.startswith("lambherd.sandbox") and "lambherd.aws" in graph[m])
+    users = sorted(
+        m for m in graph if m.startswith("lambherd.sandbox") and "lambherd.aws" in graph[m]
+    )
     assert users == []
 
 

@@ -1,14 +1,14 @@
-"""A sandbox restart (journal replay, with or without compaction) keeps every timestamp a user sees.
+"""Timestamps a user sees: LastModified follows updates, and a sandbox restart (journal replay,
+with or without compaction) keeps every one of them.
 
 Without the recorded request times, a replay re-creates functions, versions, URL configs and
 layers at restart time, so ``lambherd versions`` / ``list`` / ``status`` would show the restart as
-every LastModified.
+every LastModified. Time passes by moving the sandbox clock, not by sleeping.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,10 @@ import pytest
 
 from lambherd.sandbox import persistence
 from lambherd.sandbox.compaction import record_action
-from sandbox_testkit import Sandbox, code_zip, create, invoke, running
+from sandbox_testkit import Sandbox, code_zip, create, invoke, running, sandbox_now, zip_of
 
 NAME = "dated"
+pytestmark = pytest.mark.slow
 
 
 def _parse(stamp: str) -> datetime:
@@ -75,15 +76,15 @@ def _snapshot(sb: Sandbox) -> dict[str, Any]:
 
 
 def _build(sb: Sandbox) -> None:
-    """Changes spread over a few seconds, so a replay at restart time would show."""
+    """Changes spread over a few (sandbox) seconds, so a replay at restart time would show."""
     lam = sb.client("lambda")
     lam.publish_layer_version(LayerName="datedlib", Content={"ZipFile": code_zip("lib")})
     create(lam, NAME, "one", Publish=True)  # $LATEST and version 1
-    time.sleep(1.1)
+    sb.advance_clock(1.1)
     lam.update_function_code(FunctionName=NAME, ZipFile=code_zip("two"))
     lam.publish_version(FunctionName=NAME)  # version 2
     lam.create_function_url_config(FunctionName=NAME, AuthType="NONE")
-    time.sleep(1.1)
+    sb.advance_clock(1.1)
     lam.update_function_code(FunctionName=NAME, ZipFile=code_zip("three"), Publish=True)  # 3
     lam.update_function_configuration(FunctionName=NAME, MemorySize=256)
     lam.update_function_url_config(FunctionName=NAME, Cors={"AllowOrigins": ["*"]})
@@ -115,11 +116,11 @@ def test_restart_and_compaction_keep_every_timestamp(
         assert before["each_version"] == before["versions"]
         assert before["events"] and before["metrics"]
         assert all(r.at is not None for r in _journal(sb))
+        sb.advance_clock(1.1)  # a replay stamping "now" could not hit the old times by chance
         sb.stop()
-        time.sleep(1.1)  # a replay stamping "now" could not hit the old times by chance
-        restarted_at = datetime.now(UTC)
 
         sb.start()
+        restarted_at = sandbox_now(sb.endpoint)  # the clock's offset survives the restart
         after = _snapshot(sb)
         assert after == before
         assert _parse(after["versions"]["1"]) < restarted_at - timedelta(seconds=3)
@@ -168,3 +169,25 @@ def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
         sb.start()
         got = sb.client("lambda").get_function_configuration(FunctionName="legacy")
         assert got["FunctionName"] == "legacy" and got["LastModified"]
+
+
+def test_last_modified_follows_configuration_and_code_updates(tmp_path: Path) -> None:
+    with running(tmp_path / "state") as sb:
+        _last_modified_follows_updates(sb)
+
+
+def _last_modified_follows_updates(sb: Sandbox) -> None:
+    lam = sb.client("lambda")
+    create(lam, "dated")
+    created = lam.get_function_configuration(FunctionName="dated")["LastModified"]
+    sb.advance_clock(0.01)
+    updated = lam.update_function_configuration(FunctionName="dated", MemorySize=512)
+    assert updated["LastModified"] > created
+    got = lam.get_function_configuration(FunctionName="dated")["LastModified"]
+    assert got == updated["LastModified"]
+    lam.get_waiter("function_updated_v2").wait(FunctionName="dated")
+    sb.advance_clock(0.01)
+    recoded = lam.update_function_code(
+        FunctionName="dated", ZipFile=zip_of({"app.py": "def handler(e, c): 2"})
+    )
+    assert recoded["LastModified"] > got

@@ -1,4 +1,4 @@
-"""Record ``journal-main.jsonl`` and ``journal-main.expected.json`` (run once, with a landed version).
+"""Record `journal-main.jsonl` and `journal-main.expected.json` (once, with a landed version).
 
     python tests/data/sandbox/record_journal.py tests/data/sandbox
 
@@ -74,9 +74,9 @@ def build(endpoint: str) -> None:
     lam.update_function_code(FunctionName="alpha", ZipFile=code("two"), RevisionId=rev)
     lam.publish_version(FunctionName="alpha")  # 2
     lam.delete_function(FunctionName="alpha", Qualifier="1")
-    lam.update_function_configuration(FunctionName="alpha", MemorySize=256, Layers=[
-        layer["LayerVersionArn"]
-    ])
+    lam.update_function_configuration(
+        FunctionName="alpha", MemorySize=256, Layers=[layer["LayerVersionArn"]]
+    )
     lam.get_waiter("function_updated_v2").wait(FunctionName="alpha")
     lam.publish_version(FunctionName="alpha")  # 3, never 2 again
     lam.create_alias(
@@ -102,8 +102,10 @@ def build(endpoint: str) -> None:
     create(lam, "doomed", "x", Publish=True)
     lam.delete_function(FunctionName="doomed")
     create(lam, "beta", "b")
-    lam.tag_resource(Resource=lam.get_function(FunctionName="beta")["Configuration"][
-        "FunctionArn"], Tags={"stage": "dev"})
+    lam.tag_resource(
+        Resource=lam.get_function(FunctionName="beta")["Configuration"]["FunctionArn"],
+        Tags={"stage": "dev"},
+    )
     client(endpoint, "logs", "us-east-1").create_log_group(logGroupName="/custom/fixture")
 
     eu = client(endpoint, "lambda", "eu-west-1")
@@ -148,7 +150,10 @@ def snapshot(endpoint: str) -> dict[str, Any]:
                     for v in lam.list_versions_by_function(FunctionName=fn)["Versions"]
                 ],
                 "aliases": [
-                    {k: a.get(k) for k in ("Name", "FunctionVersion", "RevisionId", "RoutingConfig")}
+                    {
+                        k: a.get(k)
+                        for k in ("Name", "FunctionVersion", "RevisionId", "RoutingConfig")
+                    }
                     for a in lam.list_aliases(FunctionName=fn)["Aliases"]
                 ],
             }
@@ -176,17 +181,25 @@ def snapshot(endpoint: str) -> dict[str, Any]:
             entry["provisioned"] = [
                 {
                     k: c.get(k)
-                    for k in ("FunctionArn", "RequestedProvisionedConcurrentExecutions", "LastModified")
+                    for k in (
+                        "FunctionArn",
+                        "RequestedProvisionedConcurrentExecutions",
+                        "LastModified",
+                    )
                 }
                 for c in lam.list_provisioned_concurrency_configs(FunctionName=fn)[
                     "ProvisionedConcurrencyConfigs"
                 ]
             ]
             doc[fn] = entry
-        doc["layers"] = [
-            (v["Version"], v["CreatedDate"])
-            for v in lam.list_layer_versions(LayerName="fixturelib")["LayerVersions"]
-        ] if region == "us-east-1" else []
+        doc["layers"] = (
+            [
+                (v["Version"], v["CreatedDate"])
+                for v in lam.list_layer_versions(LayerName="fixturelib")["LayerVersions"]
+            ]
+            if region == "us-east-1"
+            else []
+        )
         logs = client(endpoint, "logs", region)
         doc["log_groups"] = [
             (g["logGroupName"], g["creationTime"]) for g in logs.describe_log_groups()["logGroups"]

@@ -1,15 +1,10 @@
-"""Sandbox follow-ups: version numbers never reused, permission RevisionIds, and invocations cut
-off by a stop/reset/close reported as such (not as a crash of the runtime).
-"""
+"""RevisionIds of resource policies: the function's (or alias's) guards AddPermission and
+RemovePermission and is what GetPolicy reports; deploy sends the revision each change left, and
+none to an emulator that reports none."""
 
 from __future__ import annotations
 
 import json
-import sys
-import threading
-import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +13,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from deploy_testkit import NAME, mutating, recording, write_function
-from lambherd.local import FunctionSpec, LocalRuntime
-from sandbox_testkit import Sandbox, code_zip, create, running
-from test_deploy_audit import ROLE, _after_planning, sandbox, sandbox_endpoint  # noqa: F401
+from sandbox_testkit import (  # noqa: F401 - sandbox_endpoint is the sandbox fixture's
+    Sandbox,
+    after_planning,
+    create,
+    running,
+    sandbox,
+    sandbox_endpoint,
+)
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
 
 
 @pytest.fixture
@@ -32,63 +33,10 @@ def fresh(tmp_path: Path) -> Iterator[Sandbox]:
         yield sb
 
 
-def _versions(lam: Any, name: str) -> list[str]:
-    return [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]]
-
-
-def _publish_new(lam: Any, name: str, tag: str) -> str:
-    lam.update_function_code(FunctionName=name, ZipFile=code_zip(tag))
-    return lam.publish_version(FunctionName=name)["Version"]
-
-
 def _precondition_failed(call: Any) -> None:
     with pytest.raises(ClientError) as err:
         call()
     assert err.value.response["Error"]["Code"] == "PreconditionFailedException"
-
-
-# -- 1. version numbers ---------------------------------------------------------------------------
-
-
-def test_version_numbers_are_never_reused_even_after_a_restart(fresh: Sandbox) -> None:
-    lam = fresh.client("lambda")
-    create(lam, "numbered", "one")
-    assert lam.publish_version(FunctionName="numbered")["Version"] == "1"
-    assert _publish_new(lam, "numbered", "two") == "2"
-    lam.delete_function(FunctionName="numbered", Qualifier="2")
-    assert _publish_new(lam, "numbered", "three") == "3"  # moto alone answers "2" again
-    lam.delete_function(FunctionName="numbered", Qualifier="1")
-    assert _publish_new(lam, "numbered", "four") == "4"  # moto alone answers "3": a duplicate
-    published = lam.update_function_code(
-        FunctionName="numbered", ZipFile=code_zip("five"), Publish=True
-    )
-    assert published["Version"] == "5"
-    assert published["FunctionArn"].endswith(":numbered:5")
-    assert _versions(lam, "numbered") == ["$LATEST", "3", "4", "5"]
-    v3 = lam.get_function(FunctionName="numbered", Qualifier="3")["Configuration"]
-    assert v3["Version"] == "3" and v3["FunctionArn"].endswith(":numbered:3")
-    assert v3["RevisionId"]
-    # publishing with nothing changed returns the latest version, it does not number a new one
-    assert lam.publish_version(FunctionName="numbered")["Version"] == "5"
-    before = {v: lam.get_function(FunctionName="numbered", Qualifier=v) for v in ("3", "4", "5")}
-
-    fresh.stop()
-    fresh.start()
-    lam = fresh.client("lambda")
-    assert _versions(lam, "numbered") == ["$LATEST", "3", "4", "5"]
-    for version, doc in before.items():
-        after = lam.get_function(FunctionName="numbered", Qualifier=version)["Configuration"]
-        for key in ("CodeSha256", "RevisionId", "FunctionArn"):
-            assert after[key] == doc["Configuration"][key], (version, key)
-    lam.delete_function(FunctionName="numbered", Qualifier="5")
-    assert _publish_new(lam, "numbered", "six") == "6"
-    # a new function of the same name starts again at 1, as on Lambda
-    lam.delete_function(FunctionName="numbered")
-    assert create(lam, "numbered", "again", Publish=True)["Version"] == "1"
-    assert _publish_new(lam, "numbered", "again-2") == "2"
-
-
-# -- 2. permission RevisionIds: the sandbox -------------------------------------------------------
 
 
 def test_permissions_take_the_functions_revision_id(fresh: Sandbox) -> None:
@@ -138,11 +86,8 @@ def test_permissions_take_the_functions_revision_id(fresh: Sandbox) -> None:
     assert lam.get_function(FunctionName="guarded")["Configuration"]["RevisionId"] == latest
 
 
-# -- 2. permission RevisionIds: deploy ------------------------------------------------------------
-
-
 def test_deploy_guards_permission_changes_with_the_functions_revision(
-    sandbox,  # noqa: F811
+    sandbox: Any,  # noqa: F811 - the fixture imported above
     lh,
     tmp_path: Path,
     monkeypatch,
@@ -155,7 +100,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
     import lambherd.deploy as deploy_module
 
     planner = deploy_module.plan_deploy
-    _after_planning(
+    after_planning(
         monkeypatch, lambda: lam.update_function_configuration(FunctionName=NAME, Timeout=42)
     )
     rec = recording(monkeypatch)
@@ -207,7 +152,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
 
 
 def test_permissions_of_a_url_on_an_alias_are_sent_without_the_functions_revision(
-    sandbox,  # noqa: F811
+    sandbox: Any,  # noqa: F811 - the fixture imported above
     lh,
     tmp_path: Path,
     monkeypatch,
@@ -259,152 +204,3 @@ def test_deploy_against_plain_moto_sends_no_revision_it_was_never_given(
     assert "GetFunctionConfiguration" in rec.names  # waits, but no revision refresh was needed
     statements = json.loads(lam.get_policy(FunctionName=NAME)["Policy"])["Statement"]
     assert [s["Sid"] for s in statements] == [add["StatementId"]]
-
-
-# -- 3. invocations cut off on purpose -------------------------------------------------------------
-
-SLOW_HANDLER = """
-import os, signal, time
-from pathlib import Path
-
-def handler(event, context):
-    Path(event["marker"]).write_text("running")
-    if event.get("crash"):
-        os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(60)
-    return "done"
-"""
-
-
-def _wait_for(path: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
-
-
-def _in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
-    out: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            out["result"] = target()
-        except Exception as exc:  # surfaced by the test's assertions
-            out["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, out
-
-
-@pytest.fixture
-def slow_spec(tmp_path: Path) -> FunctionSpec:
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "app.py").write_text(SLOW_HANDLER)
-    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    return FunctionSpec(
-        name="slow", handler="app.handler", runtime=runtime, code_dir=code, timeout_s=60
-    )
-
-
-def _cut_off(rt: LocalRuntime, tmp_path: Path, stop: Any, **event: Any) -> dict[str, Any]:
-    marker = tmp_path / f"marker-{uuid.uuid4().hex}"
-    thread, out = _in_thread(
-        lambda: rt.invoke("slow", json.dumps({"marker": str(marker), **event}).encode())
-    )
-    _wait_for(marker)
-    if stop is not None:
-        stop()
-    thread.join(30)
-    assert not thread.is_alive() and "error" not in out, out
-    result = out["result"]
-    return {"result": result, "doc": json.loads(result.payload)}
-
-
-def test_close_during_an_invocation_says_the_environment_was_stopped(
-    slow_spec: FunctionSpec, tmp_path: Path
-) -> None:
-    rt = LocalRuntime()
-    rt.register(slow_spec)
-    try:
-        got = _cut_off(rt, tmp_path, rt.close)
-    finally:
-        rt.close()
-    result, doc = got["result"], got["doc"]
-    assert result.function_error == "Unhandled"
-    assert doc["errorType"] == "Runtime.Shutdown"
-    assert doc["errorMessage"] == (
-        f"RequestId: {result.request_id} Error: the execution environment was stopped "
-        "(the local runtime was closed) during the invocation"
-    )
-    assert "signal" not in doc["errorMessage"]
-    assert (
-        "Runtime.Shutdown" in result.log and f"REPORT RequestId: {result.request_id}" in result.log
-    )
-
-
-def test_unregister_during_an_invocation_and_a_real_crash(
-    slow_spec: FunctionSpec, tmp_path: Path
-) -> None:
-    rt = LocalRuntime()
-    rt.register(slow_spec)
-    try:
-        got = _cut_off(rt, tmp_path, lambda: rt.unregister("slow"))
-        assert got["doc"]["errorType"] == "Runtime.Shutdown"
-        assert "(the function version was removed)" in got["doc"]["errorMessage"]
-        # a handler that dies by itself keeps Lambda's wording
-        rt.register(slow_spec)
-        got = _cut_off(rt, tmp_path, None, crash=True)
-        assert got["doc"]["errorType"] == "Runtime.ExitError"
-        assert got["doc"]["errorMessage"].endswith("Runtime exited with error: signal: kill")
-    finally:
-        rt.close()
-
-
-def test_sandbox_reset_during_an_invocation_says_so(fresh: Sandbox, tmp_path: Path) -> None:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", SLOW_HANDLER)
-    lam = fresh.client("lambda")
-    import boto3
-    from botocore.config import Config
-
-    slow_client = boto3.client(
-        "lambda",
-        config=Config(retries={"total_max_attempts": 1}, read_timeout=90),
-        region_name="us-east-1",
-        endpoint_url=fresh.endpoint,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
-    lam.create_function(
-        FunctionName="slow",
-        Runtime="python3.12",
-        Handler="app.handler",
-        Role="arn:aws:iam::123456789012:role/followups",
-        Code={"ZipFile": buf.getvalue()},
-        Timeout=60,
-    )
-    marker = tmp_path / "sandbox-marker"
-    thread, out = _in_thread(
-        lambda: slow_client.invoke(
-            FunctionName="slow", Payload=json.dumps({"marker": str(marker)}).encode()
-        )
-    )
-    _wait_for(marker)
-    request = urllib.request.Request(f"{fresh.endpoint}/_lambherd/reset", method="POST")
-    assert json.loads(urllib.request.urlopen(request, timeout=30).read()) == {"reset": True}
-    thread.join(60)
-    assert not thread.is_alive() and "error" not in out, out
-    resp = out["result"]
-    assert resp["FunctionError"] == "Unhandled"
-    doc = json.loads(resp["Payload"].read())
-    assert doc["errorType"] == "Runtime.Shutdown"
-    assert doc["errorMessage"].endswith(
-        "Error: the execution environment was stopped (sandbox stopped or reset) during the "
-        "invocation"
-    )

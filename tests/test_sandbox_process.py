@@ -1,49 +1,40 @@
-"""The sandbox as a new user meets it: clashes, stale pid files, bad folders, reset, the tour."""
+"""The sandbox's server process as a user meets it: start, stop, status, reset; clashes of ports
+and state folders, stale pid files, unusable folders, invocations cut off by a reset."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-import zipfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from lambherd.sandbox import process
-from sandbox_testkit import free_port, stop_sandbox, use_private_sandbox
+from local_testkit import SLOW_HANDLER, in_thread, wait_for_file
+from sandbox_testkit import (
+    Sandbox,
+    client,
+    free_port,
+    running,
+    stop_sandbox,
+    use_private_sandbox,
+    zip_of,
+)
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def _client(endpoint: str, service: str) -> Any:
-    from botocore.config import Config
-
-    return boto3.client(
-        service,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=60),
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
-
-
-def _zip(source: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", source)
-    return buf.getvalue()
+    return client(endpoint, service, read_timeout=60)
 
 
 def _create(lam: Any, name: str, source: str = "def handler(e, c):\n    return 1\n") -> None:
@@ -52,7 +43,7 @@ def _create(lam: Any, name: str, source: str = "def handler(e, c):\n    return 1
         Runtime="python3.12",
         Role="arn:aws:iam::123456789012:role/audit",
         Handler="app.handler",
-        Code={"ZipFile": _zip(source)},
+        Code={"ZipFile": zip_of({"app.py": source})},
         Timeout=30,
     )
 
@@ -197,25 +188,32 @@ def test_unusable_state_folder_is_one_clear_line(
     assert r.code == 1 and "LAMBHERD_SANDBOX_PORT: '45x' is not a port" in _one_error_line(r.err)
 
 
-SLOW = "import time\n\ndef handler(event, context):\n    time.sleep(2)\n    return 'late'\n"
+SLOW = (
+    "import time\nfrom pathlib import Path\n\ndef handler(event, context):\n"
+    "    Path(event['marker']).write_text('running')\n    time.sleep(2)\n    return 'late'\n"
+)
 
 
-def test_reset_while_running_and_while_stopped(isolated: dict[str, Any], lh: Any) -> None:
+def test_reset_while_running_and_while_stopped(
+    isolated: dict[str, Any], lh: Any, tmp_path: Path
+) -> None:
     port, state = isolated["port"], isolated["state"]
     endpoint = process.start_background(port, state)
     lam, logs = _client(endpoint, "lambda"), _client(endpoint, "logs")
     _create(lam, "slow", SLOW)
+    marker = tmp_path / "invocation-started"
     outcome: dict[str, Any] = {}
 
     def call() -> None:
         try:
-            outcome["resp"] = lam.invoke(FunctionName="slow", Payload=b"{}")
+            payload = json.dumps({"marker": str(marker)}).encode()
+            outcome["resp"] = lam.invoke(FunctionName="slow", Payload=payload)
         except Exception as exc:  # the result does not matter, only that the server copes
             outcome["exc"] = exc
 
     worker = threading.Thread(target=call)
     worker.start()
-    time.sleep(1.0)  # the invocation is running
+    wait_for_file(marker)  # the invocation is running
 
     # no terminal and no --yes: nothing deleted
     r = lh("sandbox", "reset")
@@ -226,8 +224,8 @@ def test_reset_while_running_and_while_stopped(isolated: dict[str, Any], lh: Any
     assert r.code == 0 and r.out.strip() == "sandbox reset"
     worker.join(30)
     assert not worker.is_alive()
-    time.sleep(0.5)
-    # the interrupted invocation left nothing behind in the emptied sandbox
+    # the interrupted invocation left nothing behind in the emptied sandbox (an invocation's
+    # telemetry is written before its answer, so once the client has it there is no more)
     assert process.status(port, state).functions == 0
     assert logs.describe_log_groups()["logGroups"] == []
     _create(lam, "after-reset")
@@ -250,61 +248,38 @@ def test_reset_while_running_and_while_stopped(isolated: dict[str, Any], lh: Any
     assert process.status(port, state).functions == 0
 
 
-@pytest.mark.skipif(shutil.which("lambherd") is None, reason="the lambherd script is not on PATH")
-def test_readme_tour_runs_clean_on_a_fresh_state_dir(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "LAMBHERD_")) and k not in {"GREETING", "HELLO_BUCKET"}
-    }
-    env.update(
-        LAMBHERD_SANDBOX_PORT=str(port),
-        LAMBHERD_SANDBOX_DIR=str(tmp_path / "tour-state"),
-        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
-        NO_COLOR="1",
+def test_sandbox_reset_during_an_invocation_says_so(tmp_path: Path) -> None:
+    with running(tmp_path / "state") as fresh:
+        _reset_during_an_invocation(fresh, tmp_path)
+
+
+def _reset_during_an_invocation(fresh: Sandbox, tmp_path: Path) -> None:
+    lam = fresh.client("lambda")
+    slow_client = fresh.client("lambda", read_timeout=90)
+    lam.create_function(
+        FunctionName="slow",
+        Runtime="python3.12",
+        Handler="app.handler",
+        Role="arn:aws:iam::123456789012:role/followups",
+        Code={"ZipFile": zip_of({"app.py": SLOW_HANDLER})},
+        Timeout=60,
     )
-    try:
-        run = subprocess.run(
-            ["bash", str(REPO / "examples" / "hello" / "tour.sh")],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=180,
-            cwd=tmp_path,
+    marker = tmp_path / "sandbox-marker"
+    thread, out = in_thread(
+        lambda: slow_client.invoke(
+            FunctionName="slow", Payload=json.dumps({"marker": str(marker)}).encode()
         )
-    finally:
-        process.stop(tmp_path / "tour-state")
-    out = run.stdout + run.stderr
-    assert run.returncode == 0, out
-    for expected in (
-        '$ lambherd invoke --qualifier current --payload \'{"name": "Ada"}\' --log-tail',
-        "REPORT RequestId:",
-        "Hello, Ada!",
-        '+      "GREETING": "Howdy"',
-        "Howdy, Ada!",
-        "MoveAlias current: 2 -> 1",
-        "2 passed, 0 failed",
-        "sandbox stopped",
-    ):
-        assert expected in out, f"{expected!r} missing from the tour's output:\n{out}"
-    for scary in ("Traceback", "WARNING", "error:", "Warning"):
-        assert scary not in out, out
-    assert not process.port_in_use(port)
-
-
-def test_last_modified_follows_configuration_and_code_updates(isolated: dict[str, Any]) -> None:
-    endpoint = process.start_background(isolated["port"], isolated["state"])
-    lam = _client(endpoint, "lambda")
-    _create(lam, "dated")
-    created = lam.get_function_configuration(FunctionName="dated")["LastModified"]
-    time.sleep(0.01)
-    updated = lam.update_function_configuration(FunctionName="dated", MemorySize=512)
-    assert updated["LastModified"] > created
-    got = lam.get_function_configuration(FunctionName="dated")["LastModified"]
-    assert got == updated["LastModified"]
-    lam.get_waiter("function_updated_v2").wait(FunctionName="dated")
-    time.sleep(0.01)
-    recoded = lam.update_function_code(FunctionName="dated", ZipFile=_zip("def handler(e, c): 2"))
-    assert recoded["LastModified"] > got
+    )
+    wait_for_file(marker)
+    request = urllib.request.Request(f"{fresh.endpoint}/_lambherd/reset", method="POST")
+    assert json.loads(urllib.request.urlopen(request, timeout=30).read()) == {"reset": True}
+    thread.join(60)
+    assert not thread.is_alive() and "error" not in out, out
+    resp = out["result"]
+    assert resp["FunctionError"] == "Unhandled"
+    doc = json.loads(resp["Payload"].read())
+    assert doc["errorType"] == "Runtime.Shutdown"
+    assert doc["errorMessage"].endswith(
+        "Error: the execution environment was stopped (sandbox stopped or reset) during the "
+        "invocation"
+    )
