@@ -27,6 +27,7 @@ def fn_dir(tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.slow
 def test_local_invoke_prints_response_and_logs(lh, fn_dir, tmp_path):
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "env", "names": ["GREETING", "STAGE", "EXTRA"]}))
@@ -39,6 +40,7 @@ def test_local_invoke_prints_response_and_logs(lh, fn_dir, tmp_path):
     assert "Memory Size: 128 MB" in res.err
 
 
+@pytest.mark.slow
 def test_local_invoke_event_from_stdin_and_overrides(lh, fn_dir):
     res = lh("-C", fn_dir, "local", "invoke", "--event", "-", "--memory", "256", input='{"k": 1}')
     assert res.code == 0, res.err
@@ -46,6 +48,7 @@ def test_local_invoke_event_from_stdin_and_overrides(lh, fn_dir):
     assert "Memory Size: 256 MB" in res.err
 
 
+@pytest.mark.slow
 def test_local_invoke_function_error_exits_1(lh, fn_dir):
     res = lh("-C", fn_dir, "local", "invoke", "--event", "-", input='{"action": "fail"}')
     assert res.code == 1
@@ -53,6 +56,7 @@ def test_local_invoke_function_error_exits_1(lh, fn_dir):
     assert "[ERROR] ValueError: boom" in res.err
 
 
+@pytest.mark.slow
 def test_local_invoke_timeout_override(lh, fn_dir):
     res = lh(
         "-C",
@@ -69,6 +73,7 @@ def test_local_invoke_timeout_override(lh, fn_dir):
     assert "Task timed out after 0.30 seconds" in res.out
 
 
+@pytest.mark.slow
 def test_local_invoke_json_output(lh, fn_dir):
     res = lh("-C", fn_dir, "--output", "json", "local", "invoke")
     assert res.code == 0, res.err
@@ -96,6 +101,7 @@ def test_non_python_runtime_is_a_clear_error(lh, fn_dir):
     )
 
 
+@pytest.mark.slow
 def test_runtime_mismatch_warns_and_still_runs(lh, fn_dir):
     other = "python3.12" if PY != "python3.12" else "python3.13"
     doc = json.loads((fn_dir / "function.json").read_text())
@@ -146,6 +152,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.slow
 def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
     port = free_port()
     proc = subprocess.Popen(

@@ -48,6 +48,7 @@ def client(api):
     )
 
 
+@pytest.mark.slow
 def test_boto3_invoke_with_log_tail(client):
     resp = client.invoke(FunctionName="fn", Payload=b'{"hello": "world"}', LogType="Tail")
     assert resp["StatusCode"] == 200
@@ -59,12 +60,14 @@ def test_boto3_invoke_with_log_tail(client):
     assert "START RequestId:" in tail and "REPORT RequestId:" in tail
 
 
+@pytest.mark.slow
 def test_function_error_header(client):
     resp = client.invoke(FunctionName="fn", Payload=b'{"action": "fail"}')
     assert resp["FunctionError"] == "Unhandled"
     assert json.loads(resp["Payload"].read())["errorType"] == "ValueError"
 
 
+@pytest.mark.slow
 def test_qualifier_and_arn_names(client):
     for kwargs in (
         {"FunctionName": "fn", "Qualifier": "3"},
@@ -76,6 +79,7 @@ def test_qualifier_and_arn_names(client):
         assert json.loads(resp["Payload"].read()) == {"V": "three"}
 
 
+@pytest.mark.slow
 def test_unknown_function_is_resource_not_found(client):
     with pytest.raises(client.exceptions.ResourceNotFoundException, match="Function not found"):
         client.invoke(FunctionName="missing", Payload=b"{}")
@@ -83,6 +87,7 @@ def test_unknown_function_is_resource_not_found(client):
         client.invoke(FunctionName="fn", Qualifier="99", Payload=b"{}")
 
 
+@pytest.mark.slow
 def test_too_large_payloads(client):
     from botocore.exceptions import ClientError
 
@@ -99,6 +104,7 @@ def test_too_large_payloads(client):
         assert f"smaller than {limit} bytes" in err.value.response["Error"]["Message"]
 
 
+@pytest.mark.slow
 def test_event_and_dry_run(client):
     assert client.invoke(FunctionName="fn", InvocationType="DryRun")["StatusCode"] == 204
     started = time.monotonic()
@@ -109,6 +115,7 @@ def test_event_and_dry_run(client):
     assert time.monotonic() - started < 0.4
 
 
+@pytest.mark.slow
 def test_throttled_is_429_too_many_requests(api, client):
     runner = threading.Thread(
         target=client.invoke,
@@ -125,6 +132,7 @@ def test_throttled_is_429_too_many_requests(api, client):
     assert info.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
 
 
+@pytest.mark.slow
 def test_raw_keep_alive_and_bad_json(api):
     conn = http.client.HTTPConnection(api.server.host, api.server.port)
     path = "/2015-03-31/functions/fn/invocations"

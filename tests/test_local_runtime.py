@@ -54,6 +54,7 @@ def call(rt: LocalRuntime, event: dict | None = None, name: str = "fn", **kw):
     return result, (json.loads(result.payload) if result.payload else None)
 
 
+@pytest.mark.slow
 def test_init_runs_once_and_environment_is_reused(rt):
     rt.register(spec())
     first, body1 = call(rt, {"n": 1})
@@ -66,6 +67,7 @@ def test_init_runs_once_and_environment_is_reused(rt):
     assert "init ran" in first.log and "init ran" not in second.log
 
 
+@pytest.mark.slow
 def test_log_lines_look_like_cloudwatch(rt):
     rt.register(spec(memory_mb=256))
     result, _ = call(rt)
@@ -88,6 +90,7 @@ def test_log_lines_look_like_cloudwatch(rt):
     assert "Init Duration" not in warm.log
 
 
+@pytest.mark.slow
 def test_lambda_environment_variables_and_definition_variables(rt):
     rt.register(
         spec(
@@ -132,6 +135,7 @@ def test_lambda_environment_variables_and_definition_variables(rt):
     assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
 
 
+@pytest.mark.slow
 def test_context_headers_reach_the_handler(rt):
     import base64
 
@@ -144,6 +148,7 @@ def test_context_headers_reach_the_handler(rt):
     assert ctx["memory"] == "512" and ctx["version"] == "$LATEST"
 
 
+@pytest.mark.slow
 def test_concurrent_invocations_use_separate_environments(rt):
     rt.register(spec(reserved_concurrency=3))
     results: list[dict] = []
@@ -168,6 +173,7 @@ def test_concurrent_invocations_use_separate_environments(rt):
     assert again["pid"] in {r["pid"] for r in results} and again["count"] == 2
 
 
+@pytest.mark.slow
 def test_throttles_over_reserved_concurrency(rt):
     rt.register(spec(reserved_concurrency=2))
     threads = [
@@ -187,6 +193,7 @@ def test_throttles_over_reserved_concurrency(rt):
     assert result.function_error is None
 
 
+@pytest.mark.slow
 def test_reserved_concurrency_zero_always_throttles(rt):
     rt.register(spec())
     rt.set_concurrency("fn", 0)
@@ -196,6 +203,7 @@ def test_reserved_concurrency_zero_always_throttles(rt):
     assert call(rt)[0].function_error is None
 
 
+@pytest.mark.slow
 def test_provisioned_environments_are_initialised_at_register(rt):
     rt.register(spec(provisioned=2))
     pool = rt.pool("fn")
@@ -208,6 +216,7 @@ def test_provisioned_environments_are_initialised_at_register(rt):
     assert "init ran" not in result.log
 
 
+@pytest.mark.slow
 def test_set_concurrency_adds_provisioned_environments(rt):
     rt.register(spec())
     rt.set_concurrency("fn", 5, {"$LATEST": 3})
@@ -215,6 +224,7 @@ def test_set_concurrency_adds_provisioned_environments(rt):
     assert rt.pool("fn").limit.limit == 5
 
 
+@pytest.mark.slow
 def test_idle_environments_are_reaped():
     runtime = LocalRuntime(idle_timeout_s=0.2)
     try:
@@ -232,6 +242,7 @@ def test_idle_environments_are_reaped():
         runtime.close()
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_environment(rt):
     rt.register(spec(timeout_s=0.5))
     _, before = call(rt)
@@ -249,6 +260,7 @@ def test_timeout_kills_the_environment(rt):
     assert after["pid"] != before["pid"] and after["count"] == 1
 
 
+@pytest.mark.slow
 def test_memory_limit_stops_a_runaway_handler(rt):
     rt.register(spec(memory_mb=128, timeout_s=10))
     result, doc = call(rt, {"action": "eat"})
@@ -261,6 +273,7 @@ def test_memory_limit_stops_a_runaway_handler(rt):
     assert call(rt)[1]["count"] == 1  # a fresh environment
 
 
+@pytest.mark.slow
 def test_handler_exception_is_reported_like_lambda(rt):
     rt.register(spec())
     result, doc = call(rt, {"action": "fail"})
@@ -271,6 +284,7 @@ def test_handler_exception_is_reported_like_lambda(rt):
     assert call(rt)[1]["count"] == 2  # the environment survives a handled error
 
 
+@pytest.mark.slow
 def test_exiting_handler_is_replaced_by_a_fresh_environment(rt):
     rt.register(spec())
     _, before = call(rt)
@@ -284,6 +298,7 @@ def test_exiting_handler_is_replaced_by_a_fresh_environment(rt):
     assert result2.init_duration_ms is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("folder", "error_type", "message"),
     [
@@ -306,11 +321,13 @@ def test_init_errors_answer_like_lambda(rt, folder, error_type, message):
     assert rt.pool("fn").size == 0
 
 
+@pytest.mark.slow
 def test_provisioned_init_error_fails_register(rt):
     with pytest.raises(LocalRuntimeError, match=r"Runtime\.ImportModuleError"):
         rt.register(spec("broken_import", provisioned=1))
 
 
+@pytest.mark.slow
 def test_reregister_drains_old_environments(rt, tmp_path):
     code = tmp_path / "code"
     shutil.copytree(DATA / "basic", code)
@@ -322,6 +339,7 @@ def test_reregister_drains_old_environments(rt, tmp_path):
     assert call(rt)[1] == "v2"
 
 
+@pytest.mark.slow
 def test_versions_are_separate_and_unknown_ones_not_found(rt):
     rt.register(spec())
     rt.register(spec(version="7", environment={"V": "seven"}))
@@ -339,6 +357,7 @@ def test_versions_are_separate_and_unknown_ones_not_found(rt):
         call(rt, version="7")
 
 
+@pytest.mark.slow
 def test_event_invocation_returns_at_once_and_runs_in_background(rt):
     rt.register(spec())
     done: list = []
@@ -352,6 +371,7 @@ def test_event_invocation_returns_at_once_and_runs_in_background(rt):
     assert done[0].request_id == result.request_id and done[0].function_error is None
 
 
+@pytest.mark.slow
 def test_dry_run_and_payload_limits(rt):
     rt.register(spec())
     assert rt.invoke("fn", b"{}", invocation_type="DryRun").status_code == 204
@@ -362,6 +382,7 @@ def test_dry_run_and_payload_limits(rt):
     assert rt.pool("fn").size == 0  # nothing ran
 
 
+@pytest.mark.slow
 def test_build_folder_and_layers_are_on_the_path(rt, tmp_path):
     code = tmp_path / "code"
     shutil.copytree(DATA / "uses_layer", code)
@@ -379,6 +400,7 @@ def test_build_folder_and_layers_are_on_the_path(rt, tmp_path):
     assert order == sorted(order)
 
 
+@pytest.mark.slow
 def test_close_stops_busy_environments(rt):
     rt.register(spec(timeout_s=10))
     thread = threading.Thread(
@@ -401,6 +423,7 @@ def test_non_python_runtime_is_refused(rt):
         rt.register(spec(runtime="nodejs20.x"))
 
 
+@pytest.mark.slow
 def test_environment_killed_while_idle_is_replaced(rt):
     import os
     import signal

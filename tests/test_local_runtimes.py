@@ -77,6 +77,7 @@ def _fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @needs_other
+@pytest.mark.slow
 def test_function_runs_on_the_runtime_s_python(code_dir: Path, runtime_cache: Path) -> None:
     body, notes = _invoke(code_dir)
     assert body["version"] == [int(p) for p in OTHER.split(".")]
@@ -107,6 +108,7 @@ def test_cached_preparation_installs_nothing(runtime_cache: Path) -> None:
 
 
 @needs_other
+@pytest.mark.slow
 def test_concurrent_preparation_builds_once(tmp_path: Path) -> None:
     root = tmp_path / "runtimes"
     script = (
@@ -132,6 +134,7 @@ def test_concurrent_preparation_builds_once(tmp_path: Path) -> None:
 
 
 @needs_other
+@pytest.mark.slow
 def test_half_made_environment_is_rebuilt(tmp_path: Path) -> None:
     assert BASE is not None
     root = tmp_path / "runtimes"
@@ -206,6 +209,7 @@ def test_forced_interpreter(
 
 
 @needs_other
+@pytest.mark.slow
 def test_forced_interpreter_of_the_right_version(
     code_dir: Path, runtime_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,6 +248,7 @@ def _invoke_falling_back(lh: Any, code_dir: Path) -> tuple[Any, str]:
 
 
 @needs_other
+@pytest.mark.slow
 def test_sandbox_runs_the_runtime_s_python_and_reports_no_mismatch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lh: Any, runtime_cache: Path
 ) -> None:
@@ -285,6 +290,7 @@ def test_sandbox_runs_the_runtime_s_python_and_reports_no_mismatch(
 
 
 @needs_other
+@pytest.mark.slow
 def test_pip_prepares_the_environment_when_uv_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

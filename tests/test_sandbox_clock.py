@@ -151,6 +151,7 @@ def _post_clock(endpoint: str, body: bytes, method: str = "POST") -> tuple[int, 
         return exc.code, json.loads(raw) if raw.startswith(b"{") else raw
 
 
+@pytest.mark.slow
 def test_the_clock_endpoint_moves_time_and_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     with in_process(tmp_path / "state") as sb:
         before = sandbox_now(sb.endpoint)

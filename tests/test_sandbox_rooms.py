@@ -39,6 +39,7 @@ def _route(method: str, path: str, query: str = "") -> Route:
 # -- the facade ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_facade_answers_per_account_and_region(box: InProcessSandbox) -> None:
     east, west = box.client("lambda", "us-east-1"), box.client("lambda", "eu-west-1")
     layer = east.publish_layer_version(LayerName="lib", Content={"ZipFile": zip_of({"x": "1"})})
@@ -92,6 +93,7 @@ def test_the_facade_answers_per_account_and_region(box: InProcessSandbox) -> Non
     assert facade.extra_if_any(FunctionKey(SANDBOX_ACCOUNT_ID, "eu-west-1", "nope")) is None
 
 
+@pytest.mark.slow
 def test_the_facade_reads_and_stamps_cloudwatch(box: InProcessSandbox) -> None:
     logs, cw = box.client("logs", "eu-west-1"), box.client("cloudwatch", "eu-west-1")
     now = int(time.time() * 1000)
@@ -147,6 +149,7 @@ def test_revision_ids_are_deterministic_per_sequence_and_checked() -> None:
     assert first.of(EAST, "$LATEST") == ids[0][0]  # the sequence starts again
 
 
+@pytest.mark.slow
 def test_versions_follow_alias_weights_and_concurrency_keeps_the_floor(
     box: InProcessSandbox,
 ) -> None:
@@ -214,6 +217,7 @@ def test_wire_helpers() -> None:
     assert json_doc(b"[1]") == {} and json_doc(b"not json") == {} and json_doc(b"") == {}
 
 
+@pytest.mark.slow
 def test_an_in_process_sandbox_replays_its_journal(tmp_path: Path) -> None:
     with in_process(tmp_path / "state") as sb:
         created = create(sb.client("lambda"), "kept")

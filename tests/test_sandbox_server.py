@@ -19,6 +19,8 @@ from lambherd import sandbox
 from lambherd.sandbox import process
 from sandbox_testkit import Sandbox, code_zip, create, free_port, invoke, running
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:

@@ -71,6 +71,7 @@ def test_version_numbers_are_never_reused_even_after_a_restart(fresh: Sandbox) -
     assert _publish_new(lam, "numbered", "again-2") == "2"
 
 
+@pytest.mark.slow
 def test_one_name_in_two_regions_keeps_two_histories(tmp_path: Path) -> None:
     with in_process(tmp_path / "state") as sb:
         east, west = sb.client("lambda", "us-east-1"), sb.client("lambda", "eu-west-1")
