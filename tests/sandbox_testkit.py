@@ -218,6 +218,15 @@ def create(lam: Any, name: str, tag: str = "v1", **extra: Any) -> dict[str, Any]
     )
 
 
+def create_with(lam: Any, name: str, source: str, **extra: Any) -> dict[str, Any]:
+    """A python3.12 function whose ``app.py`` is ``source``."""
+    params = {"Runtime": "python3.12", "Handler": "app.handler", "Role": ROLE, "Timeout": 10}
+    params.update(extra)
+    return lam.create_function(
+        FunctionName=name, Code={"ZipFile": zip_of({"app.py": source})}, **params
+    )
+
+
 def invoke(lam: Any, name: str, payload: dict[str, Any] | None = None, **kw: Any) -> dict:
     resp = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kw)
     resp["Body"] = resp["Payload"].read()

@@ -195,7 +195,9 @@ def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
         rest = proc.stderr.read()
         assert rest.count("REPORT RequestId:") == 2  # each invocation's logs, as local invoke
         assert "stopped" in rest
-        time.sleep(0.1)
+        deadline = time.monotonic() + 5  # the children are reaped just after the exit
+        while any(Path(f"/proc/{p}").exists() for p in children) and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert not any(Path(f"/proc/{p}").exists() for p in children)
     finally:
         if proc.poll() is None:

@@ -13,7 +13,7 @@ import pytest
 
 from lambherd.errors import LocalRuntimeError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.local import FunctionSpec, LocalRuntime
-from local_testkit import DATA, PY
+from local_testkit import DATA, PY, wait_for_file
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -401,17 +401,14 @@ def test_build_folder_and_layers_are_on_the_path(rt, tmp_path):
 
 
 @pytest.mark.slow
-def test_close_stops_busy_environments(rt):
+def test_close_stops_busy_environments(rt, tmp_path):
     rt.register(spec(timeout_s=10))
-    thread = threading.Thread(
-        target=call, args=(rt, {"action": "sleep", "seconds": 8}), daemon=True
-    )
+    marker = tmp_path / "busy"
+    event = {"action": "sleep", "seconds": 8, "marker": str(marker)}
+    thread = threading.Thread(target=call, args=(rt, event), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 5
-    while not rt.pids() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_file(marker)  # the environment is busy with the invocation
     pids = rt.pids()
-    time.sleep(0.2)
     rt.close()
     thread.join(5)
     assert not thread.is_alive()

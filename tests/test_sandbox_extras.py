@@ -20,6 +20,7 @@ from sandbox_testkit import (
     Sandbox,
     code_zip,
     create,
+    create_with,
     invoke,
     running,
     use_private_sandbox,
@@ -33,18 +34,6 @@ pytestmark = pytest.mark.slow
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     with running(tmp_path_factory.mktemp("sandbox-extras")) as sb:
         yield sb
-
-
-def create_with(lam: Any, name: str, source: str, **extra: Any) -> dict[str, Any]:
-    return lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Handler="app.handler",
-        Role="arn:aws:iam::123456789012:role/sandbox-extras",
-        Code={"ZipFile": zip_of({"app.py": source})},
-        Timeout=10,
-        **extra,
-    )
 
 
 # -- 1. percentile statistics ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from local_testkit import SLOW_HANDLER, in_thread, wait_for_file
 from sandbox_testkit import (
     Sandbox,
     client,
+    create_with,
     free_port,
     running,
     stop_sandbox,
@@ -38,14 +39,7 @@ def _client(endpoint: str, service: str) -> Any:
 
 
 def _create(lam: Any, name: str, source: str = "def handler(e, c):\n    return 1\n") -> None:
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role="arn:aws:iam::123456789012:role/audit",
-        Handler="app.handler",
-        Code={"ZipFile": zip_of({"app.py": source})},
-        Timeout=30,
-    )
+    create_with(lam, name, source, Timeout=30)
 
 
 def _one_error_line(err: str) -> str:

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lambherd.errors import UsageError
+from lambherd.sandbox.locations import CLOCK_FILE
 
 log = logging.getLogger("lambherd.sandbox")
-CLOCK_FILE = "clock.json"
 
 
 def parse_time(text: str) -> datetime:

@@ -195,42 +195,17 @@ class SandboxApp:
         """Serve an API call the sandbox makes itself (telemetry) through this very stack, as a
         client's request: checked, applied and journaled the same way. (status, body)."""
         record = self._recorder.record(service, region, operation, **params)
-        captured: dict[str, int] = {}
-
-        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-            captured["status"] = int(status.split(" ", 1)[0])
-            return lambda _data: None
-
-        chunks = self(record.environ(replay=False), start_response)
-        try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
-        return captured.get("status", 500), data
+        status, _headers, data = _run_wsgi(self, record.environ(replay=False))
+        return status, data
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""
         environ = dict(environ)
         environ["wsgi.input"] = persistence.body_stream(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            captured["status"] = int(status.split(" ", 1)[0])
-            captured["headers"] = headers
-            return lambda _data: None
-
-        chunks = self.moto(environ, start_response)
-        try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
-        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
-        return Response(data, status=captured.get("status", 500), headers=headers)
+        status, headers, data = _run_wsgi(self.moto, environ)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        return Response(data, status=status, headers=headers)
 
     # -- lambherd's own endpoints ---------------------------------------------------------------
     def _own(self, environ: dict[str, Any]) -> Response:
@@ -290,6 +265,25 @@ class SandboxApp:
             "replayed": self.replayed,
             "warnings": self.lambda_layer.warnings(),
         }
+
+
+def _run_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of one request run through a WSGI ``app``."""
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"] = int(status.split(" ", 1)[0])
+        captured["headers"] = headers
+        return lambda _data: None
+
+    chunks = app(environ, start_response)
+    try:
+        data = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()
+    return captured.get("status", 500), list(captured.get("headers", [])), data
 
 
 def _bad_request(message: str) -> Response:

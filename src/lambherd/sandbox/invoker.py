@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.invoke_limits import payload_limit
+from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey, VersionConfig
 from lambherd.sandbox.wire import Route, error
 
@@ -55,7 +56,7 @@ class RunConfig:
 class DeployedFunctions(Protocol):
     """What the invoker asks the Lambda layer (which implements it)."""
 
-    facade: Any
+    facade: MotoFacade
 
     def pick_version(self, key: FunctionKey, qualifier: str) -> str | None: ...
 

@@ -17,6 +17,8 @@ from lambherd.defaults import SANDBOX_PORT
 from lambherd.errors import UsageError
 
 PID_FILE = "sandbox.pid"
+#: The sandbox clock's offset from wall time (see ``clock``).
+CLOCK_FILE = "clock.json"
 LOG_FILE = "sandbox.log"
 LOCK_FILE = "sandbox.lock"
 #: Held (flock) by the server for its whole life: one server per state folder.

@@ -68,9 +68,9 @@ class MotoFacade:
     # -- Lambda: reads -------------------------------------------------------------------------
     @staticmethod
     def _backend(account: str, region: str) -> Any:
-        from moto.awslambda.models import lambda_backends
+        from moto.awslambda.utils import get_backend  # the one moto's own answers use
 
-        return lambda_backends[account][region]
+        return get_backend(account, region)
 
     def _function(self, key: FunctionKey, qualifier: str | None = None) -> Any:
         from werkzeug.exceptions import HTTPException
@@ -137,11 +137,13 @@ class MotoFacade:
     def function_count(self, account: str) -> int:
         """How many functions the account has, in every region."""
         from moto.awslambda.models import lambda_backends
+        from moto.awslambda_simple.models import lambda_simple_backends
 
-        with self._lock:
+        with self._lock:  # (the "simple" backends serve when moto is set not to use Docker)
             return sum(
                 len(list(backend._lambdas.latest()))
-                for backend in list(lambda_backends[account].values())
+                for backends in (lambda_backends, lambda_simple_backends)
+                for backend in list(backends[account].values())
             )
 
     def reserved(self, key: FunctionKey) -> int | None:
@@ -337,10 +339,8 @@ class MotoFacade:
     def wrap_get_metric_data(
         self, account: str, region: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
     ) -> None:
-        """Replace one CloudWatch backend's ``get_metric_data`` by ``wrap(original)``, once.
-
-        moto's reset rebuilds a backend's attributes, so call this before each use.
-        """
+        """Replace a CloudWatch backend's ``get_metric_data`` by ``wrap(original)``, once (moto's
+        reset rebuilds a backend's attributes: call this before each use)."""
         from moto.cloudwatch.models import cloudwatch_backends
 
         with self._lock:

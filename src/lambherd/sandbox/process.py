@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lambherd.errors import AwsError, UsageError
 from lambherd.sandbox.locations import (
+    CLOCK_FILE,
     LOCK_FILE,
     LOG_FILE,
     PID_FILE,
@@ -325,7 +326,7 @@ def status(port: int | None = None, state_dir: Path | None = None) -> SandboxSta
 
 
 def reset(port: int | None = None, state_dir: Path | None = None) -> bool:
-    """Empty the sandbox (functions, logs, metrics, journal, code cache).
+    """Empty the sandbox (functions, logs, metrics, journal, code cache; its clock goes back).
 
     A running sandbox (on ``port``) is emptied in place; when none runs, the journal and code
     cache of ``state_dir`` are deleted. True when a running sandbox was reset.
@@ -346,6 +347,7 @@ def reset(port: int | None = None, state_dir: Path | None = None) -> bool:
 
     try:
         (state_dir / "journal.jsonl").unlink(missing_ok=True)
+        (state_dir / CLOCK_FILE).unlink(missing_ok=True)
         if (state_dir / "code").exists():
             shutil.rmtree(state_dir / "code")
     except OSError as exc:

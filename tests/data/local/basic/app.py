@@ -13,6 +13,9 @@ def handler(event, context):
     action = event.get("action") if isinstance(event, dict) else None
     print(f"handling {context.aws_request_id} count={COUNTER}")
     if action == "sleep":
+        if event.get("marker"):  # says it is running, for tests that wait on that
+            with open(event["marker"], "w") as fh:
+                fh.write("running")
         time.sleep(event.get("seconds", 0.3))
     elif action == "fail":
         raise ValueError("boom")
