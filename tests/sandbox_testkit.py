@@ -227,6 +227,17 @@ def create_with(lam: Any, name: str, source: str, **extra: Any) -> dict[str, Any
     )
 
 
+def make_bucket(s3: Any, name: str) -> None:
+    """An S3 bucket in the client's region (outside us-east-1 S3 wants the location said)."""
+    region = s3.meta.region_name
+    where = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    s3.create_bucket(Bucket=name, **where)
+
+
 def invoke(lam: Any, name: str, payload: dict[str, Any] | None = None, **kw: Any) -> dict:
     resp = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kw)
     resp["Body"] = resp["Payload"].read()

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from lambherd import sandbox
 from lambherd.sandbox import process
-from sandbox_testkit import Sandbox, code_zip, create, free_port, invoke, running
+from sandbox_testkit import Sandbox, code_zip, create, free_port, invoke, make_bucket, running
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_log_tail_and_function_error(box: Sandbox) -> None:
 
 def test_event_invocation_runs_in_the_background(box: Sandbox) -> None:
     lam, s3 = box.client("lambda"), box.client("s3")
-    s3.create_bucket(Bucket="async-out")
+    make_bucket(s3, "async-out")
     create(lam, "later", "queued")
     resp = lam.invoke(
         FunctionName="later", InvocationType="Event", Payload=b'{"bucket": "async-out"}'
@@ -294,7 +294,7 @@ def test_moto_defects_avoided_and_missing_role_created(box: Sandbox) -> None:
 
 def test_function_code_reaches_the_sandbox_services(box: Sandbox) -> None:
     lam, s3 = box.client("lambda"), box.client("s3")
-    s3.create_bucket(Bucket="from-lambda")
+    make_bucket(s3, "from-lambda")
     create(lam, "writer", "written")
     assert "FunctionError" not in invoke(lam, "writer", {"bucket": "from-lambda"})
     assert s3.get_object(Bucket="from-lambda", Key="k")["Body"].read() == b"written"
