@@ -43,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"  # not us-east-1: the region-default paths are not what is checked
 ACCOUNT = "123456789012"
+MIB = 1024 * 1024
 
 
 # -- the benchmark ------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def install_once(python: str, src: Path, venv: Path, cache: Path) -> dict[str, f
     return {
         "setup_s": done - start,
         "pip_s": done - made,
-        "size_mb": disk_usage(venv) / 1e6,
+        "size_mib": disk_usage(venv) / MIB,
         "dists": float(count_dists(venv)),
     }
 
@@ -117,7 +118,7 @@ def count_dists(venv: Path) -> int:
 
 
 def package_sizes(venv: Path) -> list[tuple[str, float]]:
-    """(name version, MB on disk of the files its RECORD lists), largest first."""
+    """(name version, MiB on disk of the files its RECORD lists), largest first."""
     code = (
         "import json, os\n"
         "from importlib import metadata\n"
@@ -129,7 +130,7 @@ def package_sizes(venv: Path) -> list[tuple[str, float]]:
         "            total += os.lstat(f.locate()).st_blocks * 512\n"
         "        except OSError:\n"
         "            pass\n"
-        "    rows.append((d.metadata['Name'] + ' ' + d.version, total / 1e6))\n"
+        f"    rows.append((d.metadata['Name'] + ' ' + d.version, total / {MIB}))\n"
         "print(json.dumps(sorted(rows, key=lambda r: -r[1])))\n"
     )
     out = subprocess.run(
@@ -170,11 +171,17 @@ def bench(args: argparse.Namespace) -> None:
             results[name].append(res)
             print(
                 f"  run {run + 1} {name}: set-up {res['setup_s']:.1f} s "
-                f"(pip {res['pip_s']:.1f} s), venv {res['size_mb']:.0f} MB, "
+                f"(pip {res['pip_s']:.1f} s), venv {res['size_mib']:.0f} MiB, "
                 f"{res['dists']:.0f} distributions",
                 flush=True,
             )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    pip_version = subprocess.run(
+        [str(work / "venv-new" / "bin" / "python"), "-m", "pip", "--version"],
+        capture_output=True,
+        text=True,
+    ).stdout.split(" from ")[0]
+    print(f"installer: {pip_version} (the one `{args.python} -m venv` puts in a venv)")
     print()
     old, new = results["old"], results["new"]
     print("| measure | old (main) | new | new / old |")
@@ -182,7 +189,7 @@ def bench(args: argparse.Namespace) -> None:
     for key, label, fmt in (
         ("setup_s", "set-up time, venv + pip (s)", ".1f"),
         ("pip_s", "pip install alone (s)", ".1f"),
-        ("size_mb", "venv size on disk (MB)", ".0f"),
+        ("size_mib", "venv size on disk (MiB, as du -sm)", ".0f"),
         ("dists", "distributions installed", ".0f"),
     ):
         ratios = [n[key] / o[key] for o, n in zip(old, new, strict=True)]
@@ -196,7 +203,7 @@ def bench(args: argparse.Namespace) -> None:
         sizes = package_sizes(work / f"venv-{name}")
         shown = sizes[: args.top]
         rest = sum(mb for _, mb in sizes[args.top :])
-        print(f"{name} venv, largest distributions (MB on disk, files each one's RECORD lists):")
+        print(f"{name} venv, largest distributions (MiB on disk of the files its RECORD lists):")
         print(
             "  "
             + ", ".join(f"{n} {mb:.1f}" for n, mb in shown)
