@@ -1,4 +1,4 @@
-"""Benchmark: cold ``pip install -e '.[dev]'`` of today's dependency set versus ``main``'s,
+"""Benchmark: cold ``pip install -e '.[dev]'`` of this tree's dependency set versus ``main``'s,
 measured in one run: install time and venv size, with the ratios; then proof that the new
 venv serves every AWS service the sandbox needs.
 
@@ -73,7 +73,10 @@ def export_base(base: str, dest: Path) -> None:
     ).stdout
     dest.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tar.extractall(dest, filter="data")
+        else:  # our own git archive
+            tar.extractall(dest)
 
 
 def export_worktree(dest: Path) -> None:
