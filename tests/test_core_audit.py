@@ -120,7 +120,7 @@ def test_init_refuses_invalid_names_before_calling_aws(
 
 
 def test_init_accepts_function_arn(aws, boto, lambda_role, tmp_path: Path, lh) -> None:
-    from test_init_import import tiny_zip
+    from aws_testkit import tiny_zip
 
     resp = boto("lambda").create_function(
         FunctionName="byarn",
@@ -137,7 +137,7 @@ def test_init_accepts_function_arn(aws, boto, lambda_role, tmp_path: Path, lh) -
 def test_init_jsonnet_next_to_function_json_says_which_is_read(
     aws, boto, lambda_role, tmp_path: Path, lh
 ) -> None:
-    from test_init_import import tiny_zip
+    from aws_testkit import tiny_zip
 
     boto("lambda").create_function(
         FunctionName="both",

@@ -5,76 +5,15 @@ between planning and executing, container images and ``--skip-archive``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from conftest import free_port
-from deploy_testkit import NAME, mutating, recording, write_function
+from deploy_testkit import NAME, ROLE, mutating, recording, write_function
+from deploy_testkit import after_planning as _after_planning
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import CodeSource, UploadCode
 
-ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app"
-
-
-@pytest.fixture(scope="module")
-def sandbox_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from lambherd.sandbox import process
-
-    state = tmp_path_factory.mktemp("deploy-audit-sandbox")
-    endpoint = process.start_background(free_port(), state)
-    try:
-        yield endpoint
-    finally:
-        process.stop(state)
-
-
-@pytest.fixture
-def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """AWS settings pointing at the sandbox; returns a boto3 client factory for checks."""
-    import boto3
-
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
-        monkeypatch.delenv(key, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": sandbox_endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name="us-east-1")
-
-    lam = client("lambda")
-    try:  # each test starts from no function
-        lam.delete_function(FunctionName=NAME)
-    except lam.exceptions.ResourceNotFoundException:
-        pass
-    return client
-
-
-def _after_planning(monkeypatch: pytest.MonkeyPatch, meddle: Any) -> None:
-    """Run ``meddle()`` (another writer) between the deploy's plan and its first call."""
-    import lambherd.deploy as deploy_module
-
-    original = deploy_module.plan_deploy
-
-    def plan_then_meddle(*args: Any, **kwargs: Any) -> Any:
-        plan = original(*args, **kwargs)
-        meddle()
-        return plan
-
-    monkeypatch.setattr(deploy_module, "plan_deploy", plan_then_meddle)
 
 
 def _invoke(lam: Any, qualifier: str) -> Any:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from aws_testkit import tiny_zip
 from lambherd.definition.normalize import definition_from_remote, normalize_config
-
-
-def tiny_zip(files: dict[str, str] | None = None) -> bytes:
-    """A small valid deployment package."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in (files or {"app.py": "def handler(e, c):\n    return 1\n"}).items():
-            zf.writestr(name, text)
-    return buf.getvalue()
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (fixtures imported from test_ops_aws are parameters here)
 """Audit of invoke / logs / metrics / test: bad input, stream positions, Ctrl-C, odd pages.
 
 Against moto's server (real boto3 calls); the CLI runs in process through ``lh`` or, where real
@@ -19,13 +18,13 @@ from typing import Any
 
 import pytest
 
+from aws_testkit import OPS_GROUP as GROUP
+from aws_testkit import clients as _clients
+from aws_testkit import put_log_events as _put
 from lambherd.errors import DefinitionError, UsageError
 from lambherd.ops.invoke import InvokeOutcome, iter_json_documents
 from lambherd.ops.logs import LogQuery, fetch_events
 from lambherd.ops.testcases import TestCase, junit_xml, load_cases, run_cases
-
-# Fixtures (a deployed function, the API call recorder, a log group) come from the ops tests.
-from test_ops_aws import GROUP, _clients, _put, api_calls, fn_dir, log_group
 
 pytestmark = pytest.mark.timeout(60)
 

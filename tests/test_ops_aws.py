@@ -7,71 +7,23 @@ import io
 import json
 import threading
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aws_testkit import OPS_GROUP, OPS_NAME, moto_api
+from aws_testkit import clients as _clients
+from aws_testkit import put_log_events as _put
 from lambherd.aws import AwsClients, AwsSettings
 from lambherd.errors import PayloadTooLargeError
 from lambherd.ops.invoke import SYNC_PAYLOAD_LIMIT, invoke_function, iter_json_documents
 from lambherd.ops.logs import LogQuery, fetch_events, follow_events
 from lambherd.ops.metrics import collect_metrics
 
-NAME = "ops-fn"
-GROUP = f"/aws/lambda/{NAME}"
-
-
-def _moto_api(endpoint: str, path: str, body: dict[str, Any]) -> None:
-    req = urllib.request.Request(
-        f"{endpoint}/moto-api/{path}", data=json.dumps(body).encode(), method="POST"
-    )
-    urllib.request.urlopen(req).read()
-
-
-@pytest.fixture
-def fn_dir(aws: str, boto, lambda_role: str, tmp_path: Path) -> Path:
-    """A deployed function (moto runs no code: Invoke echoes the payload) and its folder."""
-    _moto_api(aws, "config", {"lambda": {"use_docker": False}})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
-    boto("lambda").create_function(
-        FunctionName=NAME,
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": buf.getvalue()},
-    )
-    folder = tmp_path / "fn"
-    folder.mkdir()
-    definition = {"FunctionName": NAME, "Runtime": "python3.12", "Handler": "app.handler"}
-    (folder / "function.json").write_text(json.dumps(definition))
-    return folder
-
-
-@pytest.fixture
-def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the AWS operations every AwsClients made in this test sends."""
-    calls: list[str] = []
-    original = AwsClients.__init__
-
-    def counting(self: AwsClients, settings: AwsSettings | None = None) -> None:
-        original(self, settings)
-        self.register_hook("before-call", lambda model, **_: calls.append(model.name))
-
-    monkeypatch.setattr(AwsClients, "__init__", counting)
-    return calls
-
-
-def _clients(endpoint: str, max_attempts: int = 10) -> AwsClients:
-    return AwsClients(
-        AwsSettings(region="us-east-1", endpoint_url=endpoint, max_attempts=max_attempts)
-    )
+NAME, GROUP = OPS_NAME, OPS_GROUP
 
 
 # -- invoke ------------------------------------------------------------------------------------
@@ -166,18 +118,6 @@ def _lambda_events(start_ms: int, request: str, duration: float, cold: bool) -> 
         f"Max Memory Used: {60 + int(duration) % 7} MB{init}\t",
     ]
     return [{"timestamp": start_ms + i, "message": m + "\n"} for i, m in enumerate(lines)]
-
-
-@pytest.fixture
-def log_group(boto) -> Any:
-    logs = boto("logs")
-    logs.create_log_group(logGroupName=GROUP)
-    logs.create_log_stream(logGroupName=GROUP, logStreamName="2024/05/01/[$LATEST]abc")
-    return logs
-
-
-def _put(logs: Any, events: list[dict], stream: str = "2024/05/01/[$LATEST]abc") -> None:
-    logs.put_log_events(logGroupName=GROUP, logStreamName=stream, logEvents=events)
 
 
 def test_logs_prints_window_in_formats(lh, fn_dir: Path, log_group: Any) -> None:
@@ -445,7 +385,7 @@ def test_test_command_against_moto_with_junit(lh, fn_dir: Path, aws: str, tmp_pa
 
 def test_test_command_all_pass_and_canned_results(lh, fn_dir: Path, aws: str) -> None:
     body = json.dumps({"statusCode": 200, "body": "Hello, Ada!"})
-    _moto_api(aws, "static/lambda-simple/response", {"results": [body], "region": "us-east-1"})
+    moto_api(aws, "static/lambda-simple/response", {"results": [body], "region": "us-east-1"})
     (fn_dir / "tests.json").write_text(
         json.dumps(
             [

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from aws_testkit import make_zip
 from deploy_testkit import recording
 from lambherd.project.config import OWNER_TAG
-from test_init_download import code_proxy, make_zip  # noqa: F401  (fixture re-exported)
-from test_project_e2e import deploy, write_function, write_project
+from project_testkit import deploy, write_function, write_project
 
 
 @pytest.fixture
@@ -250,7 +250,7 @@ def _create(boto, proxy, role: str, name: str, tags: dict[str, str]) -> None:
 def test_import_all_never_takes_over_another_projects_functions(
     lh,
     boto,
-    code_proxy,  # noqa: F811
+    code_proxy,
     lambda_role,
     tmp_path,
 ) -> None:
@@ -304,7 +304,7 @@ def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None
 def test_import_all_of_a_function_with_requirements_then_plan_is_empty(
     lh,
     boto,
-    code_proxy,  # noqa: F811
+    code_proxy,
     lambda_role,
     tmp_path,
     monkeypatch,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lambherd.project.config import OWNER_TAG
-from test_project_e2e import write_project
+from project_testkit import write_project
 
 PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE = "arn:aws:iam::123456789012:role/lambda"

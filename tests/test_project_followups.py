@@ -13,7 +13,7 @@ import pytest
 
 from deploy_testkit import recording
 from lambherd.project.config import OWNER_TAG
-from test_project_e2e import deploy, write_function, write_project
+from project_testkit import deploy, write_function, write_project
 
 PROD = '[stages.prod]\nregion = "eu-west-1"\n'
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from aws_testkit import make_zip
 from lambherd.project.config import OWNER_TAG
-from test_init_download import code_proxy, make_zip  # noqa: F401  (fixture re-exported)
 
 APP = b"def handler(event, context):\n    return 'hi'\n"
 
 
-def create(boto, code_proxy, role: str, name: str, *, tags=None, alias: bool = False) -> None:  # noqa: F811
+def create(boto, code_proxy, role: str, name: str, *, tags=None, alias: bool = False) -> None:
     package = make_zip({"app.py": APP, "lib/util.py": b"X = 1\n"})
     lam = boto("lambda")
     lam.create_function(
@@ -32,7 +32,7 @@ def create(boto, code_proxy, role: str, name: str, *, tags=None, alias: bool = F
     code_proxy.code[name] = package
 
 
-def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_path) -> None:  # noqa: F811
+def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_path) -> None:
     create(boto, code_proxy, lambda_role, "orders-api", tags={"team": "a"}, alias=True)
     create(boto, code_proxy, lambda_role, "orders-worker")
     create(boto, code_proxy, lambda_role, "billing-job")
@@ -69,7 +69,7 @@ def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_pa
     assert (folder / "app.py").read_bytes() == APP
 
 
-def test_import_all_by_tag(lh, boto, code_proxy, lambda_role, tmp_path) -> None:  # noqa: F811
+def test_import_all_by_tag(lh, boto, code_proxy, lambda_role, tmp_path) -> None:
     create(boto, code_proxy, lambda_role, "one", tags={"env": "prod"})
     create(boto, code_proxy, lambda_role, "two", tags={"env": "dev"})
     result = lh("-C", tmp_path, "import", "--all", "--tag", "env=prod", "--no-adopt")

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deploy_testkit import NAME, mutating, recording, write_function
+from deploy_testkit import NAME, ROLE, mutating, recording, write_function
+from deploy_testkit import after_planning as _after_planning
 from lambherd.local import FunctionSpec, LocalRuntime
 from sandbox_testkit import Sandbox, code_zip, create, running
-from test_deploy_audit import ROLE, _after_planning, sandbox, sandbox_endpoint  # noqa: F401
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -142,7 +142,7 @@ def test_permissions_take_the_functions_revision_id(fresh: Sandbox) -> None:
 
 
 def test_deploy_guards_permission_changes_with_the_functions_revision(
-    sandbox,  # noqa: F811
+    sandbox,
     lh,
     tmp_path: Path,
     monkeypatch,
@@ -207,7 +207,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
 
 
 def test_permissions_of_a_url_on_an_alias_are_sent_without_the_functions_revision(
-    sandbox,  # noqa: F811
+    sandbox,
     lh,
     tmp_path: Path,
     monkeypatch,
