@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from lambherd.apply.retry import RetryPolicy, call_with_retry
 from lambherd.apply.waiters import wait_until_ready
 from lambherd.errors import DeployError, NotFoundError
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import AddPermission, DeleteVersion, MoveAlias, PutFunctionUrl
 from lambherd.plan.url_planner import SID_PREFIX, desired_permissions, plan_url
+from lambherd.retry import RetryPolicy, call_with_retry
 from lambherd.rollback import RollbackOptions, plan_rollback
 from lambherd.versions import alias_labels, plan_prune
 

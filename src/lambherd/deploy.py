@@ -13,7 +13,6 @@ from typing import Any
 from lambherd.app import App
 from lambherd.apply.display import DisplayExecutor
 from lambherd.apply.executor import ExecutionResult, Executor, StepResult
-from lambherd.apply.retry import RetryPolicy
 from lambherd.definition import FunctionDefinition
 from lambherd.errors import DeployError, UsageError
 from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
@@ -21,6 +20,7 @@ from lambherd.plan.remote import read_remote_state
 from lambherd.plan.steps import PUBLISHED, CodeSource, CreateAlias, MoveAlias, Plan
 from lambherd.plan.url_planner import url_qualifier
 from lambherd.plan.version_planner import VersionOptions
+from lambherd.retry import RetryPolicy
 
 #: Lambda's limit for a zip sent in the request itself (50 MB); bigger ones go through S3.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024

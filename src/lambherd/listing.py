@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from lambherd.defaults import MEMORY_SIZE, PACKAGE_TYPE, TIMEOUT
 from lambherd.errors import describe_client_error
 
 
@@ -51,12 +52,12 @@ def list_functions(
 
 
 def _summary(fn: dict[str, Any], managed: bool) -> FunctionSummary:
-    package_type = fn.get("PackageType", "Zip")
+    package_type = fn.get("PackageType", PACKAGE_TYPE)
     return FunctionSummary(
         name=fn.get("FunctionName", ""),
         runtime=fn.get("Runtime") or ("image" if package_type == "Image" else ""),
-        memory=int(fn.get("MemorySize", 128)),
-        timeout=int(fn.get("Timeout", 3)),
+        memory=int(fn.get("MemorySize", MEMORY_SIZE)),
+        timeout=int(fn.get("Timeout", TIMEOUT)),
         last_modified=str(fn.get("LastModified", "")),
         package_type=package_type,
         managed=managed,

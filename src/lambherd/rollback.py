@@ -11,7 +11,7 @@ from lambherd.errors import DeployError, NotFoundError, UsageError
 from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
 from lambherd.plan.steps import DeleteVersion, Plan, Step
 from lambherd.plan.version_planner import point_alias
-from lambherd.project.config import DeploySettings
+from lambherd.settings import DeploySettings
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambherd.apply.retry import RetryPolicy, call_with_retry
 from lambherd.apply.waiters import wait_until_ready
 from lambherd.errors import LambherdError, describe_client_error
 from lambherd.plan.steps import (
@@ -40,6 +39,7 @@ from lambherd.plan.steps import (
     UpdateConfiguration,
     UploadCode,
 )
+from lambherd.retry import RetryPolicy, call_with_retry
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import click
 
 from lambherd.app import App
 from lambherd.cli.output import app_of, emit_json, info, warn
+from lambherd.definition.limits import RANGES
 from lambherd.errors import UsageError
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -57,7 +58,9 @@ def command() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="SAM-style JSON of variables.",
 )
-@click.option("--memory", type=click.IntRange(128, 10240), help="Override MemorySize (MB).")
+@click.option(
+    "--memory", type=click.IntRange(*RANGES["MemorySize"]), help="Override MemorySize (MB)."
+)
 @click.option("--timeout", type=click.FloatRange(0.001, 900), help="Override Timeout (seconds).")
 @click.option(
     "--layer-dir", "layer_dirs", multiple=True, type=_DIR, help="A layer's folder (repeatable)."

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from lambherd import exit_codes
-from lambherd.aws import sandbox_endpoint
 from lambherd.cli.output import app_of, confirm, emit_json, info
+from lambherd.defaults import sandbox_endpoint
 from lambherd.errors import UsageError
 
 _STATE_DIR = click.option(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE
 from lambherd.errors import (
     LocalRuntimeError,
     NotFoundError,
@@ -63,14 +64,14 @@ class FunctionSpec:
     handler: str
     runtime: str = "python3.12"
     code_dir: Path = Path(".")
-    memory_mb: int = 128
+    memory_mb: int = MEMORY_SIZE
     timeout_s: float = 3.0
     environment: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     version: str = "$LATEST"
     layer_dirs: tuple[Path, ...] = ()
     reserved_concurrency: int | None = None
     provisioned: int = 0
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     account_id: str = "123456789012"
     log_group: str | None = None
     architecture: str = "x86_64"

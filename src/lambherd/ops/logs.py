@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lambherd import defaults
 from lambherd.errors import AwsError, NotFoundError, UsageError, describe_client_error
 from lambherd.ops.durations import from_millis
 
@@ -39,7 +40,7 @@ def _configured_log_group(config: dict[str, Any] | None) -> str | None:
 
 def default_log_group(function_name: str, config: dict[str, Any] | None = None) -> str:
     """``LoggingConfig.LogGroup`` when the configuration sets one, else ``/aws/lambda/<name>``."""
-    return _configured_log_group(config) or f"/aws/lambda/{function_name}"
+    return _configured_log_group(config) or defaults.log_group(function_name)
 
 
 def resolve_log_group(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
+from lambherd.defaults import RESET_VALUES
 from lambherd.definition.normalize import (
     NON_CONFIG_FIELDS,
-    RESET_VALUES,
     definition_from_remote,
     normalize_config,
 )
@@ -96,7 +97,7 @@ def _update_step(
         if name in normalised:
             params[name] = normalised[name]
         elif name in RESET_VALUES:
-            params[name] = RESET_VALUES[name]
+            params[name] = copy.deepcopy(RESET_VALUES[name])
         else:
             continue
         reset.append(name)

@@ -156,7 +156,7 @@ def _strip_metadata(doc: dict[str, Any] | None) -> dict[str, Any] | None:
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     from botocore.exceptions import ClientError
 
-    from lambherd.apply.retry import call_with_retry
+    from lambherd.retry import call_with_retry
 
     def read_all() -> list[dict[str, Any]]:
         pages = client.get_paginator(operation).paginate(**kwargs)
@@ -172,7 +172,7 @@ def _call(fn: Any, action: str) -> dict[str, Any]:
     """``fn()`` with throttling retried (plans read many functions in parallel)."""
     from botocore.exceptions import ClientError
 
-    from lambherd.apply.retry import call_with_retry
+    from lambherd.retry import call_with_retry
 
     try:
         return call_with_retry(fn)
@@ -184,7 +184,7 @@ def _optional(fn: Any, action: str) -> dict[str, Any] | None:
     """``fn()``, or None when AWS says the resource does not exist (throttling retried)."""
     from botocore.exceptions import ClientError
 
-    from lambherd.apply.retry import call_with_retry
+    from lambherd.retry import call_with_retry
 
     try:
         return call_with_retry(fn)

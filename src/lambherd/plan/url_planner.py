@@ -17,6 +17,7 @@ import hashlib
 import json
 from typing import Any
 
+from lambherd.defaults import URL_AUTH_TYPE, URL_INVOKE_MODE
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import AddPermission, PutFunctionUrl, RemovePermission, Step
 
@@ -35,8 +36,8 @@ def comparable_url_config(config: dict[str, Any] | None) -> dict[str, Any]:
     """AuthType, Cors and InvokeMode in one comparable shape (defaults filled, lists sorted)."""
     config = config or {}
     out: dict[str, Any] = {
-        "AuthType": config.get("AuthType", "AWS_IAM"),
-        "InvokeMode": str(config.get("InvokeMode") or "BUFFERED").upper(),
+        "AuthType": config.get("AuthType", URL_AUTH_TYPE),
+        "InvokeMode": str(config.get("InvokeMode") or URL_INVOKE_MODE).upper(),
     }
     cors = {}
     for key, value in (config.get("Cors") or {}).items():
@@ -51,7 +52,7 @@ def comparable_url_config(config: dict[str, Any] | None) -> dict[str, Any]:
 def desired_permissions(url_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Sid -> AddPermission parameters for every permission function_url.json asks for."""
     config = url_config.get("Config") or {}
-    auth = config.get("AuthType", "AWS_IAM")
+    auth = config.get("AuthType", URL_AUTH_TYPE)
     permissions = url_config.get("Permissions")
     if permissions is None:
         permissions = [{"Principal": "*"}] if auth == "NONE" else []

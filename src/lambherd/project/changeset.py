@@ -36,9 +36,10 @@ from lambherd.plan.steps import (
     UploadCode,
 )
 from lambherd.plan.url_planner import url_qualifier
-from lambherd.project.config import OWNER_TAG, DeploySettings, ProjectConfig, project_definition
+from lambherd.project.config import OWNER_TAG, ProjectConfig, project_definition
 from lambherd.project.discovery import FunctionFolder, discover_functions, matches_any
 from lambherd.project.packaging import package_code
+from lambherd.settings import DeploySettings
 
 ADD, MODIFY, DELETE, NONE = "add", "modify", "delete", "none"
 DEFAULT_READ_WORKERS = 8

@@ -27,12 +27,12 @@ from lambherd.errors import UsageError
 from lambherd.project.config import (
     OWNER_TAG,
     PROJECT_FILE,
-    DeploySettings,
     ProjectConfig,
     find_project,
     load_project,
     project_definition,
 )
+from lambherd.settings import DeploySettings
 
 if TYPE_CHECKING:
     from lambherd.app import App, RenderOptions

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambherd.apply.executor import Executor, StepResult
-from lambherd.apply.retry import RetryPolicy
 from lambherd.errors import LambherdError, UsageError
 from lambherd.project.changeset import DELETE, Changeset, FunctionChange
+from lambherd.retry import RetryPolicy
 
 DEFAULT_PARALLEL = 4
 #: Outcome statuses.

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambherd.aws import SANDBOX_ACCOUNT_ID
+from lambherd.defaults import SANDBOX_ACCOUNT_ID
 
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
 _MARK = "_lambherd_percentiles"

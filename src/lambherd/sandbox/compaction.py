@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
+from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
 from lambherd.sandbox.persistence import Journal, RecordedRequest, action_of
 
 log = logging.getLogger("lambherd.sandbox")

@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from lambherd.aws import DEFAULT_REGION
+from lambherd.defaults import DEFAULT_REGION
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
 from lambherd.sandbox.lambda_ext import LambdaLayer, Route, error, ok, parse_route, split_name
 from lambherd.sandbox.telemetry import Telemetry

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Response
 
-from lambherd.aws import SANDBOX_ACCOUNT_ID
+from lambherd.defaults import SANDBOX_ACCOUNT_ID
 
 PATH_PREFIX = "/_lambda_url/"
 _PATH_FORM = re.compile(r"^/_lambda_url/(?P<id>[a-z0-9]{32})(?P<rest>/.*)?$")

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID, SANDBOX_SECRET_KEY
+from lambherd.defaults import (
+    MEMORY_SIZE,
+    SANDBOX_ACCESS_KEY,
+    SANDBOX_ACCOUNT_ID,
+    SANDBOX_SECRET_KEY,
+    TIMEOUT,
+)
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
 from lambherd.ops.invoke import payload_limit
 from lambherd.sandbox.lambda_ext import Route, error
@@ -186,7 +192,7 @@ class Invoker:
             provisioned = self.layer.provisioned_by_version(name, region).get(version, 0)
             log_group = self.layer.log_group(name, version)
             handler, runtime = fn.handler, fn.run_time or "python3.12"
-            memory, timeout = int(fn.memory_size or 128), float(fn.timeout or 3)
+            memory, timeout = int(fn.memory_size or MEMORY_SIZE), float(fn.timeout or TIMEOUT)
             architecture = (fn.architectures or ["x86_64"])[0]
             layers = self._layer_zips(fn, region)
         if not code:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from lambherd.aws import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID
+from lambherd.defaults import SANDBOX_ACCESS_KEY, SANDBOX_ACCOUNT_ID
 from lambherd.sandbox.function_url import UrlTarget, public_url, url_id
 from lambherd.sandbox.persistence import request_time
 

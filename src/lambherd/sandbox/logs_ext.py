@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from lambherd.aws import SANDBOX_ACCOUNT_ID
+from lambherd.defaults import SANDBOX_ACCOUNT_ID
 
 #: The Logs writes whose times are stamped.
 STAMPED_ACTIONS = frozenset({"CreateLogGroup", "CreateLogStream", "PutLogEvents"})

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambherd.aws import SANDBOX_PORT, sandbox_endpoint
+from lambherd.defaults import SANDBOX_PORT, sandbox_endpoint
 from lambherd.errors import AwsError, UsageError
 
 log = logging.getLogger("lambherd.sandbox")

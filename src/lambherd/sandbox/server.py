@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from lambherd.aws import sandbox_endpoint
+from lambherd.defaults import sandbox_endpoint
 from lambherd.errors import LambherdError, UsageError
 from lambherd.sandbox.process import (
     PID_FILE,
