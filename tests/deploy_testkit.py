@@ -148,7 +148,7 @@ def fake_revisions(monkeypatch: Any) -> None:
 
 def after_planning(monkeypatch: Any, meddle: Any) -> None:
     """Run ``meddle()`` (another writer) between the deploy's plan and its first call."""
-    import lambherd.deploy as deploy_module
+    import lambherd.pipeline.planning as deploy_module
 
     original = deploy_module.plan_deploy
 

@@ -131,7 +131,7 @@ def test_sandbox_permission_change_removes_ours_adds_new_keeps_foreign(
 
 
 def test_planner_compares_image_uri_from_get_function_code() -> None:
-    from lambherd.plan.function_planner import plan_function
+    from lambherd.plan.function_planner import plan_function_changes as plan_function
 
     desired = {"FunctionName": NAME, "Role": ROLE, "PackageType": "Image"}
     remote = RemoteState(

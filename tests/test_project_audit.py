@@ -5,6 +5,7 @@ ownership. All AWS calls go to moto's server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -143,11 +144,11 @@ def test_live_progress_view_on_a_terminal(lh, project) -> None:
 
 
 def test_progress_view_renders_steps_and_failures() -> None:
+    from lambherd.pipeline.runner import ProgressEvent
     from rich.console import Console
 
     from lambherd.app import App
     from lambherd.cli.project_view import DeployProgress
-    from lambherd.project.runner import ProgressEvent
 
     view = DeployProgress(App(color=False), ["fn-a", "fn-b", "fn-c"])
     view(ProgressEvent("fn-a", "start", "code", 0, 3))
@@ -279,8 +280,8 @@ def test_import_all_never_takes_over_another_projects_functions(
 # -- Ctrl-C during a project deploy --------------------------------------------------------
 def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None:
     from lambherd.app import App
-    from lambherd.project.config import load_project
-    from lambherd.project.service import DeploySession, ProjectDeployOptions
+    from lambherd.services.deploy import DeployRequest, deploy
+    from lambherd.settings import RunSettings
 
     names = ("a", "b", "c", "d", "e", "f")
     root = write_project(tmp_path / "shop", lambda_role, names=names)
@@ -293,10 +294,9 @@ def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None
                 raise KeyboardInterrupt
 
     app = App(workdir=root)
-    options = ProjectDeployOptions(parallel=1)
-    project = load_project(root / "lambherd.toml")
-    with DeploySession(app, project, options) as session, pytest.raises(KeyboardInterrupt):
-        session.run(on_event)
+    request = DeployRequest(run=RunSettings(parallel=1))
+    with pytest.raises(KeyboardInterrupt):
+        deploy(app, request, on_planned=lambda _changes, _builds: contextlib.nullcontext(on_event))
     assert len(started) <= 2, started  # the one interrupted, at most one already picked up
     assert len(_names(boto)) <= 1
 

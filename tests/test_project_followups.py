@@ -273,23 +273,18 @@ def test_project_options_without_a_project_are_refused(lh, tmp_path, monkeypatch
 def test_project_deploy_takes_its_overrides_as_arguments(tmp_path, lambda_role, boto) -> None:
     """No click context here: the switches reach the project deploy only as arguments."""
     from lambherd.app import App
-    from lambherd.cli.project_view import run_project_deploy
-    from lambherd.project.changeset import PlanOverrides
     from lambherd.project.context import attach_project
+    from lambherd.services.deploy import DeployRequest, deploy
+    from lambherd.settings import RunSettings, command_line
 
     root = write_project(tmp_path / "shop", lambda_role, names=("alpha", "beta"))
     app = attach_project(App(workdir=root, assume_yes=True))
     assert app.project is not None
-    code = run_project_deploy(
-        app,
-        app.project,
-        ("alpha",),
-        parallel=1,
-        fail_fast=False,
-        prune=False,
-        overrides=PlanOverrides(alias="live"),
+    request = DeployRequest(
+        settings=command_line(alias="live"), run=RunSettings(parallel=1, only=("alpha",))
     )
-    assert code == 0
+    report = deploy(app, request)
+    assert report.run.ok
     lam = boto("lambda")
     assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["shop-alpha"]
     assert [a["Name"] for a in lam.list_aliases(FunctionName="shop-alpha")["Aliases"]] == ["live"]

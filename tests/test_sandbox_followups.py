@@ -152,7 +152,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
     lam = sandbox("lambda")
     # only the URL and its permission change; another writer changes the function meanwhile
     write_function(fn, ROLE, url={"Config": {"AuthType": "NONE"}})
-    import lambherd.deploy as deploy_module
+    import lambherd.pipeline.planning as deploy_module
 
     planner = deploy_module.plan_deploy
     _after_planning(

@@ -62,14 +62,31 @@ class RunSettings:
     """How a deploy runs: which functions, how many at once, what happens on failure."""
 
     dry_run: bool = False
-    parallel: int = DEFAULT_PARALLEL
+    #: Functions deployed at once (None: not given, ``DEFAULT_PARALLEL``).
+    parallel: int | None = None
     only: tuple[str, ...] = ()
     fail_fast: bool = False
     prune: bool = False
 
     def __post_init__(self) -> None:
-        if self.parallel < 1:
+        if self.parallel is not None and self.parallel < 1:
             raise UsageError("--parallel must be at least 1")
+
+    @property
+    def workers(self) -> int:
+        """How many functions are deployed at once."""
+        return self.parallel or DEFAULT_PARALLEL
+
+    def project_options(self) -> tuple[str, ...]:
+        """The project-only options given (``--parallel``, ``--only``, ``--fail-fast``,
+        ``--prune``), as spelt on the command line."""
+        given = {
+            "--parallel": self.parallel is not None,
+            "--only": bool(self.only),
+            "--fail-fast": self.fail_fast,
+            "--prune": self.prune,
+        }
+        return tuple(name for name, on in given.items() if on)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ def command(
         encode_payload,
         invoke_function,
         payload_limit,
-        resolve_target,
     )
+    from lambherd.project.context import resolve_target
 
     app = app_of(ctx)
     if payload is not None and payload_file is not None:

@@ -49,7 +49,6 @@ def command(
 
     from lambherd.errors import UsageError
     from lambherd.ops.durations import parse_time, to_millis
-    from lambherd.ops.invoke import resolve_target
     from lambherd.ops.logs import (
         LogQuery,
         fetch_events,
@@ -57,6 +56,7 @@ def command(
         format_event,
         resolve_log_group,
     )
+    from lambherd.project.context import resolve_target
 
     app = app_of(ctx)
     now = datetime.now(UTC)

@@ -39,13 +39,13 @@ def command(
 ) -> None:
     """Show the function's CloudWatch metrics over a window, with a per-period trend."""
     from lambherd.ops.durations import parse_duration
-    from lambherd.ops.invoke import resolve_target
     from lambherd.ops.metrics import (
         auto_period,
         collect_metrics,
         function_exists,
         has_provisioned_concurrency,
     )
+    from lambherd.project.context import resolve_target
 
     app = app_of(ctx)
     since_delta = parse_duration(since, option="--since")

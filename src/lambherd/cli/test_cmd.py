@@ -39,8 +39,9 @@ def command(
 
     With --local the function runs from its folder in the local emulator (warm between cases).
     """
-    from lambherd.ops.invoke import lambda_invoker, resolve_target
+    from lambherd.ops.invoke import lambda_invoker
     from lambherd.ops.testcases import find_tests_file, junit_xml, load_cases, run_cases
+    from lambherd.project.context import resolve_target
 
     app = app_of(ctx)
     target = resolve_target(app, function_name)

@@ -7,48 +7,15 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from lambherd.errors import PayloadTooLargeError, UsageError, describe_client_error
-
-if TYPE_CHECKING:
-    from lambherd.app import App
 
 #: Lambda's request payload limits, in bytes.
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1 * 1024 * 1024
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 _VALUE_END = ("}", "]", '"', "e", "l")  # characters a JSON value can end a line with
-
-
-@dataclass(frozen=True)
-class FunctionTarget:
-    """The function a command acts on, and its local configuration when there is one."""
-
-    name: str
-    config: dict[str, Any] | None = None
-    definition_dir: Any = None
-
-
-#: The definition fields invoke, logs, metrics and test read.
-TARGET_FIELDS = ("FunctionName", "LoggingConfig")
-
-
-def resolve_target(app: App, function_name: str | None = None) -> FunctionTarget:
-    """``--function-name`` when given, else the definition in the working folder."""
-    from lambherd.project.context import load_app_definition
-
-    if function_name:
-        return FunctionTarget(name=function_name, definition_dir=app.workdir)
-    # Only the fields operations read are rendered for real (a Role built from
-    # {{ caller_identity }} costs no STS call); in a project, with its defaults.
-    definition = load_app_definition(app, fields=TARGET_FIELDS)
-    if not definition.name:
-        raise UsageError(
-            f"{definition.display_path}: FunctionName is missing",
-            hint="set FunctionName or pass --function-name",
-        )
-    return FunctionTarget(definition.name, definition.config, definition.source_dir)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Plan the function itself: create it, update the changed configuration fields, upload code."""
+"""The function concern: create it, update the changed configuration fields, upload code."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lambherd.definition.normalize import (
     definition_from_remote,
     normalize_config,
 )
+from lambherd.plan.concerns import Concern, PlanContext
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import CodeSource, CreateFunction, Step, UpdateConfiguration, UploadCode
 
@@ -47,7 +48,7 @@ def _leaf_differences(old: Any, new: Any, path: str) -> list[str]:
     return [] if old == new else [path.rstrip(".")]
 
 
-def plan_function(
+def plan_function_changes(
     desired: dict[str, Any],
     remote: RemoteState,
     code: CodeSource,
@@ -109,3 +110,20 @@ def _update_step(
 def _remote_image(remote: RemoteState) -> str | None:
     """The deployed image URI: GetFunction reports it under ``Code``, not ``Configuration``."""
     return remote.code.get("ImageUri") or (remote.configuration or {}).get("ImageUri")
+
+
+def _plan(ctx: PlanContext) -> tuple[Step, ...]:
+    if ctx.settings.skip_function:
+        return ()
+    changes = plan_function_changes(
+        ctx.desired.config,
+        ctx.remote,
+        ctx.desired.code,
+        skip_configuration=ctx.settings.skip_configuration,
+        force_code=ctx.settings.force_code,
+    )
+    ctx.decided["function"] = changes
+    return changes.steps
+
+
+CONCERN = Concern("function", _plan)

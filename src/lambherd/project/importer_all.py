@@ -13,7 +13,6 @@ project is named after the one project that already owns the imported functions,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,39 +63,13 @@ class ImportAllResult:
         }
 
 
-def functions_with_tags(
-    clients: Any, keep: Callable[[str], bool]
-) -> list[tuple[dict[str, Any], dict[str, str]]]:
-    """(ListFunctions entry, tags) of every function whose name ``keep`` accepts, in listing
-    order; the tags are read 8 at a time, in a pool of this call's own."""
-    from botocore.exceptions import ClientError
-
-    lam = clients.client("lambda")
-    try:
-        listed = [
-            f
-            for page in lam.get_paginator("list_functions").paginate()
-            for f in page.get("Functions", [])
-            if keep(f["FunctionName"])
-        ]
-    except ClientError as exc:
-        raise describe_client_error(exc, "list functions") from exc
-
-    def tags_of(fn: dict[str, Any]) -> dict[str, str]:
-        try:
-            return lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
-        except ClientError as exc:
-            raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(zip(listed, pool.map(tags_of, listed), strict=True))
-
-
 def list_matching(
     clients: Any, prefix: str | None, tags: dict[str, str]
 ) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """(ListFunctions entry, tags) of every function matching the prefix and every ``k=v`` tag,
     by name. Tags are read for all of them (the owner tag decides the project and adoption)."""
+    from lambherd.pipeline.remote import functions_with_tags
+
     found = functions_with_tags(clients, lambda name: not prefix or name.startswith(prefix))
     found = [(f, t) for f, t in found if all(t.get(k) == v for k, v in tags.items())]
     return sorted(found, key=lambda pair: pair[0]["FunctionName"])
@@ -194,18 +167,13 @@ def _strip_owner_tag(path: Path) -> None:
 
 
 def _record_baseline(folder: Path, fn: dict[str, Any]) -> None:
-    """Remember the folder's zip hash next to the deployed CodeSha256 (see packaging)."""
-    from lambherd.archive import code_sha256
-    from lambherd.archive.function_package import package_options
-    from lambherd.definition import FunctionDefinition
-    from lambherd.project.packaging import write_baseline
+    """Remember the folder's zip hash next to the deployed CodeSha256 (``pipeline.code``)."""
+    from lambherd.pipeline.code import record_import_baseline
 
     remote_sha = fn.get("CodeSha256")
     if not remote_sha or fn.get("PackageType") == "Image":
         return
-    defn = FunctionDefinition(path=folder / "function.json", config={})
-    source_only = {**package_options(defn), "extra_trees": []}  # never a dependency build
-    write_baseline(folder, code_sha256(folder, **source_only), remote_sha)
+    record_import_baseline(folder, "function.json", remote_sha)
 
 
 def _alias_exists(clients: Any, name: str, alias: str) -> bool:

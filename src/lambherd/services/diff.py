@@ -1,5 +1,6 @@
-"""The diff service: the rendered definition (plus URL config and tags) against the deployed
-function, both normalised the same way, as a unified diff.
+"""``diff``: the rendered definition (plus URL config and tags) against the deployed function,
+both normalised the same way, as a unified diff. ``--code`` compares the code identity every
+deploying command uses (``pipeline.code``) with Lambda's CodeSha256.
 """
 
 from __future__ import annotations
@@ -8,12 +9,19 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambherd.app import App
 from lambherd.definition.normalize import comparable_tags, normalize_config
-from lambherd.plan.remote import RemoteState, read_remote_state
-from lambherd.plan.url_planner import SID_PREFIX, comparable_url_config, desired_permissions
+from lambherd.plan.remote import RemoteState
+from lambherd.plan.url_planner import (
+    SID_PREFIX,
+    UrlRemote,
+    comparable_url_config,
+    desired_permissions,
+)
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 MASK = "********"
 
@@ -43,28 +51,33 @@ class DiffResult:
         return bool(self.lines)
 
 
-def diff_function(app: App, options: DiffOptions) -> DiffResult:
+def diff(app: App, options: DiffOptions) -> DiffResult:
     """Compare the definition in ``app.workdir`` with what is deployed (read-only)."""
-    from lambherd.deploy import load_definition, local_code_sha256
-    from lambherd.plan.url_planner import url_qualifier
+    from lambherd.pipeline.code import code_identity
+    from lambherd.pipeline.remote import read_remote_state
+    from lambherd.project.context import load_app_definition
+    from lambherd.settings import DeploySettings
 
-    defn = load_definition(app)
-    qualifier = url_qualifier(defn.url_config)
+    defn = load_app_definition(app)
     remote = read_remote_state(
         app.clients,
         defn.name,
-        None,
-        qualifier,
         versions=False,
         qualifier=options.qualifier,
-        url=defn.url_config is not None,
+        sidecars=defn.sidecars,
     )
     local_doc = local_document(defn.config, defn.url_config, remote)
     remote_doc = remote_document(remote, defn.url_config, "Tags" in defn.config)
     if options.code:
-        local_doc["CodeSha256"] = local_code_sha256(defn, options.src)
-        if remote.exists:
-            remote_doc["CodeSha256"] = remote.code_sha256
+        code = code_identity(defn, DeploySettings(src=options.src), clients=app.clients).source
+        if code.image_uri:  # an image is compared by its URI, as deploy does
+            local_doc["ImageUri"] = code.image_uri
+            if remote.exists:
+                remote_doc["ImageUri"] = remote.code.get("ImageUri")
+        else:
+            local_doc["CodeSha256"] = code.sha256
+            if remote.exists:
+                remote_doc["CodeSha256"] = remote.code_sha256
     for path in options.ignore:
         drop_path(local_doc, path)
         drop_path(remote_doc, path)
@@ -105,13 +118,14 @@ def remote_document(
     }
     if tags_managed:
         doc["Tags"] = comparable_tags(remote.tags)
-    if url_config is not None and remote.url_config is not None:
+    url = remote.part(UrlRemote)
+    if url_config is not None and url is not None and url.config is not None:
         sids = sorted(
             str(s.get("Sid"))
-            for s in remote.policy_statements
+            for s in url.policy_statements
             if str(s.get("Sid", "")).startswith(SID_PREFIX)
         )
-        doc["FunctionUrl"] = {**comparable_url_config(remote.url_config), "Permissions": sids}
+        doc["FunctionUrl"] = {**comparable_url_config(url.config), "Permissions": sids}
     return doc
 
 

@@ -1,17 +1,17 @@
-"""The versions service: a table of published versions with their aliases; pruning old ones."""
+"""``versions``: a table of published versions with their aliases; ``--delete`` prunes old ones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambherd.app import App
-from lambherd.apply.display import DisplayExecutor
-from lambherd.apply.executor import ExecutionResult, Executor
-from lambherd.errors import NotFoundError
-from lambherd.plan.remote import RemoteState, alias_weights, aliased_versions, read_remote_state
-from lambherd.plan.steps import Plan
-from lambherd.plan.version_planner import prune_versions
+from lambherd.apply import ExecutionResult, executor_for
+from lambherd.errors import NotFoundError, UsageError
+from lambherd.plan.remote import RemoteState, alias_weights
+from lambherd.plan.version_planner import plan_prune
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 
 @dataclass(frozen=True)
@@ -73,23 +73,18 @@ def list_versions(app: App) -> list[VersionRow]:
     return version_rows(_remote(app))
 
 
-def plan_prune(name: str, remote: RemoteState, keep: int) -> Plan:
-    """DeleteVersion steps keeping the newest ``keep`` and every aliased version; pure."""
-    steps = prune_versions(remote, keep, aliased_versions(remote.aliases))
-    return Plan(function_name=name, steps=tuple(steps), function_arn=remote.function_arn)
-
-
-def prune(app: App, keep: int, *, dry_run: bool = False) -> ExecutionResult:
-    """Delete old versions (``versions --delete --keep-versions N``)."""
+def prune(app: App, keep: int | None, *, dry_run: bool = False) -> ExecutionResult:
+    """Delete old versions (``versions --delete --keep-versions N``), or show which."""
+    if keep is None or keep < 1:
+        raise UsageError("--delete needs --keep-versions N (N >= 1)")
     remote = _remote(app)
     name = str((remote.configuration or {}).get("FunctionName"))
-    plan = plan_prune(name, remote, keep)
-    runner = DisplayExecutor() if dry_run else Executor(app.clients)
-    return runner.run(plan)
+    return executor_for(app.clients, dry_run=dry_run).run(plan_prune(name, remote, keep))
 
 
 def _remote(app: App) -> RemoteState:
-    from lambherd.deploy import defined_function_name
+    from lambherd.pipeline.remote import read_remote_state
+    from lambherd.project.context import defined_function_name
 
     name = defined_function_name(app)
     remote = read_remote_state(app.clients, name)

@@ -1,20 +1,25 @@
-"""The status service: the deployed function's state, aliases, code size and URL."""
+"""``status``: the deployed function's state, aliases, code size and URL."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambherd.app import App
 from lambherd.errors import NotFoundError
-from lambherd.plan.remote import alias_weights, read_remote_state
+from lambherd.plan.remote import alias_weights
+from lambherd.plan.url_planner import SIDECAR, UrlRemote
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 
-def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
+def status(app: App, qualifier: str | None = None) -> dict[str, Any]:
     """A flat description of the function (read-only)."""
-    from lambherd.deploy import defined_function_name
+    from lambherd.pipeline.remote import read_remote_state
+    from lambherd.project.context import defined_function_name
 
     name = defined_function_name(app)
-    remote = read_remote_state(app.clients, name, qualifier=qualifier)
+    # the URL of the unqualified function, whether function_url.json manages it or not
+    remote = read_remote_state(app.clients, name, qualifier=qualifier, sidecars={SIDECAR: {}})
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
     config = remote.configuration or {}
@@ -41,5 +46,5 @@ def function_status(app: App, qualifier: str | None = None) -> dict[str, Any]:
         "code_sha256": config.get("CodeSha256"),
         "last_modified": config.get("LastModified"),
         "aliases": aliases,
-        "url": (remote.url_config or {}).get("FunctionUrl"),
+        "url": (remote.part(UrlRemote) or UrlRemote()).url,
     }

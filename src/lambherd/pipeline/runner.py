@@ -1,9 +1,11 @@
-"""Apply a project changeset: changed functions deployed ``parallel`` at a time, orphans pruned.
+"""Run a changeset: changed functions deployed ``parallel`` at a time, orphans pruned — for a
+project and for a single function (a one-row changeset) alike.
 
-Each function's plan runs through the single-function ``Executor`` (waits, RevisionId chain,
-throttling and conflicts retried with backoff). One function failing does not stop the others
-unless ``fail_fast``; functions not yet started are then skipped. Progress is reported through
-``on_event`` (called from worker threads); nothing here prints.
+Each function's plan runs through the executor ``executor_for`` picks (the real one: waits,
+RevisionId chain, throttling and conflicts retried with backoff; the display-only one for a dry
+run). One function failing does not stop the others unless ``fail_fast``; functions not yet
+started are then skipped. Progress is reported through ``on_event`` (called from worker
+threads); nothing here prints.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambherd.apply.executor import Executor, StepResult
-from lambherd.errors import LambherdError, UsageError
-from lambherd.project.changeset import DELETE, Changeset, FunctionChange
+from lambherd.apply import ExecutionResult, StepResult, executor_for
+from lambherd.defaults import DEFAULT_PARALLEL
+from lambherd.errors import LambherdError
+from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction
 from lambherd.retry import RetryPolicy
 
-DEFAULT_PARALLEL = 4
 #: Outcome statuses.
 DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
     "deployed",
@@ -33,13 +35,15 @@ DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text."""
+    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text; a step event
+    carries the step's ``result`` (its duration and what it returned)."""
 
     function: str
     kind: str
     detail: str = ""
     step_index: int = 0
     step_count: int = 0
+    result: StepResult | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class FunctionOutcome:
     version: str | None = None
     bytes_uploaded: int = 0
     error: str | None = None
+    #: What the executor did (None: not run); the exception that stopped it, if any.
+    execution: ExecutionResult | None = field(default=None, compare=False)
+    exception: Exception | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """This outcome as a JSON document."""
@@ -68,7 +75,7 @@ class FunctionOutcome:
 
 
 @dataclass
-class ProjectRunResult:
+class RunResult:
     """Every function's outcome, in the changeset's order."""
 
     outcomes: list[FunctionOutcome] = field(default_factory=list)
@@ -110,28 +117,28 @@ def run_changeset(
     parallel: int = DEFAULT_PARALLEL,
     fail_fast: bool = False,
     prune: bool = False,
+    dry_run: bool = False,
     on_event: Callable[[ProgressEvent], None] | None = None,
     retry: RetryPolicy | None = None,
-) -> ProjectRunResult:
-    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time."""
-    if parallel < 1:
-        raise UsageError("--parallel must be at least 1")
+) -> RunResult:
+    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time;
+    with ``dry_run``, display them (no AWS call)."""
     start = time.monotonic()
     notify = on_event or (lambda _event: None)
     stop = threading.Event()
     outcomes: dict[str, FunctionOutcome] = {}
-    work: list[FunctionChange] = []
+    work: list[PlannedFunction] = []
     for change in changeset.changes:
         if change.applied(prune):
             work.append(change)
         else:
             outcomes[change.name] = FunctionOutcome(change.name, change.operation, UNCHANGED)
 
-    def one(change: FunctionChange) -> FunctionOutcome:
+    def one(change: PlannedFunction) -> FunctionOutcome:
         if stop.is_set():
             notify(ProgressEvent(change.name, "skipped", "an earlier function failed"))
             return FunctionOutcome(change.name, change.operation, SKIPPED)
-        outcome = _run_one(clients, change, notify, retry)
+        outcome = _run_one(clients, change, notify, retry, dry_run)
         if outcome.status == FAILED and fail_fast:
             stop.set()
         return outcome
@@ -140,14 +147,15 @@ def run_changeset(
         for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
             outcomes[outcome.name] = outcome
     ordered = [outcomes[c.name] for c in changeset.changes]
-    return ProjectRunResult(ordered, time.monotonic() - start)
+    return RunResult(ordered, time.monotonic() - start)
 
 
 def _run_one(
     clients: Any,
-    change: FunctionChange,
+    change: PlannedFunction,
     notify: Callable[[ProgressEvent], None],
     retry: RetryPolicy | None,
+    dry_run: bool,
 ) -> FunctionOutcome:
     total = len(change.plan.steps)
     done_steps = [0]
@@ -155,16 +163,24 @@ def _run_one(
 
     def on_step(result: StepResult) -> None:
         done_steps[0] += 1
-        notify(ProgressEvent(change.name, "step", result.step.describe(), done_steps[0], total))
+        notify(
+            ProgressEvent(change.name, "step", result.step.describe(), done_steps[0], total, result)
+        )
 
     start = time.monotonic()
     try:
-        execution = Executor(clients, retry=retry, on_step=on_step).run(change.plan)
+        executor = executor_for(clients, dry_run=dry_run, retry=retry, on_step=on_step)
+        execution = executor.run(change.plan)
     except Exception as exc:  # one function's failure must not take the others down
         message = exc.message if isinstance(exc, LambherdError) else _describe(exc)
         notify(ProgressEvent(change.name, "failed", message, done_steps[0], total))
         return FunctionOutcome(
-            change.name, change.operation, FAILED, time.monotonic() - start, error=message
+            change.name,
+            change.operation,
+            FAILED,
+            time.monotonic() - start,
+            error=message,
+            exception=exc,
         )
     status = DELETED if change.operation == DELETE else DEPLOYED
     detail = f"version {execution.version}" if execution.version else status
@@ -176,6 +192,7 @@ def _run_one(
         time.monotonic() - start,
         execution.version,
         execution.bytes_uploaded,
+        execution=execution,
     )
 
 

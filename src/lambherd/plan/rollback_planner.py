@@ -1,34 +1,31 @@
-"""The rollback service: move an alias back to an older published version."""
+"""Plan a rollback: the alias moved back to an older published version (pure)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from lambherd.app import App
-from lambherd.apply.display import DisplayExecutor
-from lambherd.apply.executor import ExecutionResult, Executor
+from lambherd.defaults import DEFAULT_ALIAS
 from lambherd.errors import DeployError, NotFoundError, UsageError
-from lambherd.plan.remote import RemoteState, aliased_versions, read_remote_state
+from lambherd.plan.remote import RemoteState, aliased_versions
 from lambherd.plan.steps import DeleteVersion, Plan, Step
 from lambherd.plan.version_planner import point_alias
-from lambherd.settings import DeploySettings
 
 
 @dataclass(frozen=True)
 class RollbackOptions:
     """The ``rollback`` command's switches."""
 
-    alias: str | None = None  # None: the project's alias for the function, else "current"
+    alias: str | None = None  # None: the function's deploy alias (``resolve_settings``)
     version: str | None = None
     delete_version: bool = False
     dry_run: bool = False
 
 
 def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> Plan:
-    """MoveAlias back (and DeleteVersion of the version left, if asked); pure.
+    """MoveAlias back (and DeleteVersion of the version left, if asked).
 
-    Without ``options.alias``, ``current`` (``rollback`` fills in the project's first)."""
-    alias = options.alias or DeploySettings().alias
+    Without ``options.alias``, ``current`` (the rollback service fills in the resolved one)."""
+    alias = options.alias or DEFAULT_ALIAS
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
     if remote.alias is None:
@@ -63,20 +60,3 @@ def plan_rollback(name: str, remote: RemoteState, options: RollbackOptions) -> P
         function_arn=remote.function_arn,
         alias=alias,
     )
-
-
-def rollback(app: App, options: RollbackOptions) -> ExecutionResult:
-    """Plan the rollback from what AWS reports and run it (or display it).
-
-    Without ``options.alias``, the alias is the project's for the function (``alias`` in
-    lambherd.toml), else ``current``."""
-    from lambherd.deploy import defined_function_name
-    from lambherd.project.context import function_alias
-
-    if options.alias is None:
-        options = replace(options, alias=function_alias(app))
-    name = defined_function_name(app)
-    remote = read_remote_state(app.clients, name, options.alias)
-    plan = plan_rollback(name, remote, options)
-    runner = DisplayExecutor() if options.dry_run else Executor(app.clients)
-    return runner.run(plan)
