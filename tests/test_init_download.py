@@ -16,7 +16,7 @@ import pytest
 
 from aws_testkit import CodeProxy, make_zip
 from lambherd.errors import ArchiveError, AwsError
-from lambherd.importer import download_code
+from lambherd.importing.download import download_code
 
 
 @pytest.fixture

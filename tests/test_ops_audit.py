@@ -22,9 +22,9 @@ from aws_testkit import OPS_GROUP as GROUP
 from aws_testkit import clients as _clients
 from aws_testkit import put_log_events as _put
 from lambherd.errors import DefinitionError, UsageError
-from lambherd.ops.invoke import InvokeOutcome, iter_json_documents
-from lambherd.ops.logs import LogQuery, fetch_events
-from lambherd.ops.testcases import TestCase, junit_xml, load_cases, run_cases
+from lambherd.invocation import InvokeOutcome, iter_json_documents
+from lambherd.services.logs import LogQuery, fetch_events
+from lambherd.testcases import TestCase, junit_xml, load_cases, run_cases
 
 pytestmark = pytest.mark.timeout(60)
 

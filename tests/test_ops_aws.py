@@ -19,9 +19,9 @@ from aws_testkit import clients as _clients
 from aws_testkit import put_log_events as _put
 from lambherd.aws import AwsClients, AwsSettings
 from lambherd.errors import PayloadTooLargeError
-from lambherd.ops.invoke import SYNC_PAYLOAD_LIMIT, invoke_function, iter_json_documents
-from lambherd.ops.logs import LogQuery, fetch_events, follow_events
-from lambherd.ops.metrics import collect_metrics
+from lambherd.invocation import SYNC_PAYLOAD_LIMIT, invoke_function, iter_json_documents
+from lambherd.services.logs import LogQuery, fetch_events, follow_events
+from lambherd.services.metrics import collect_metrics
 
 NAME, GROUP = OPS_NAME, OPS_GROUP
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from lambherd.durations import parse_duration, parse_time
 from lambherd.errors import DefinitionError, PayloadTooLargeError, UsageError
-from lambherd.ops.durations import parse_duration, parse_time
-from lambherd.ops.invoke import (
+from lambherd.invocation import (
     ASYNC_PAYLOAD_LIMIT,
     SYNC_PAYLOAD_LIMIT,
     InvokeOutcome,
@@ -20,9 +20,9 @@ from lambherd.ops.invoke import (
     encode_payload,
     iter_json_documents,
 )
-from lambherd.ops.metrics import sparkline, window
-from lambherd.ops.report import parse_report, summarise
-from lambherd.ops.testcases import (
+from lambherd.report import parse_report, summarise
+from lambherd.services.metrics import sparkline, window
+from lambherd.testcases import (
     TestCase,
     contains,
     evaluate,
@@ -232,7 +232,7 @@ def _outcome(body: object, error: str | None = None, ms: float = 12.0) -> Invoke
 
 
 def _case(expect: dict, name: str = "c") -> TestCase:
-    from lambherd.ops.testcases import _expectation
+    from lambherd.testcases import _expectation
 
     return TestCase(name, b"{}", expect=_expectation("tests.yaml: case 'c'", expect))
 
@@ -383,7 +383,7 @@ def test_run_cases_with_a_pluggable_invoker_and_junit() -> None:
 
 
 def test_auto_period_gives_a_readable_trend() -> None:
-    from lambherd.ops.metrics import auto_period
+    from lambherd.services.metrics import auto_period
 
     assert auto_period(timedelta(minutes=10)) == timedelta(minutes=1)
     assert auto_period(timedelta(hours=1)) == timedelta(minutes=5)

@@ -144,11 +144,11 @@ def test_live_progress_view_on_a_terminal(lh, project) -> None:
 
 
 def test_progress_view_renders_steps_and_failures() -> None:
-    from lambherd.pipeline.runner import ProgressEvent
     from rich.console import Console
 
     from lambherd.app import App
     from lambherd.cli.project_view import DeployProgress
+    from lambherd.pipeline.runner import ProgressEvent
 
     view = DeployProgress(App(color=False), ["fn-a", "fn-b", "fn-c"])
     view(ProgressEvent("fn-a", "start", "code", 0, 3))

@@ -106,8 +106,7 @@ def command(
     In a project (lambherd.toml here or above) every function whose plan is not empty is
     deployed, or only the function folder run in (or named by --function).
     """
-    from lambherd.services.deploy import DeployRequest, deploy
-    from lambherd.settings import RunSettings, command_line
+    from lambherd.services.deploy import DeployRequest, RunSettings, command_line, deploy
 
     app = app_of(ctx)
     request = DeployRequest(
@@ -168,7 +167,7 @@ class _StepLines:
 
 
 def _show_single(app: App, result: DeployResult, dry_run: bool) -> int:
-    from lambherd.apply.display import plan_lines
+    from lambherd.cli.project_view import plan_lines
 
     for message in result.warnings:
         warn(message)

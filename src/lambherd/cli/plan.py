@@ -23,7 +23,7 @@ def command(ctx: click.Context, only: tuple[str, ...], exit_code: bool) -> int:
     report = plan(app, only)
     single = report.single
     if single is not None:
-        from lambherd.apply.display import plan_lines
+        from lambherd.cli.project_view import plan_lines
 
         for message in single.warnings:
             warn(message)

@@ -1,4 +1,4 @@
-"""How project changesets and project deploys are shown (shared by ``plan`` and ``deploy``)."""
+"""How plans, changesets and project deploys are shown (shared by ``plan`` and ``deploy``)."""
 
 from __future__ import annotations
 
@@ -101,3 +101,10 @@ def report_builds(builds: list[Any]) -> None:
 def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
     """A ``DeployProgress`` over the rows a deploy will touch."""
     return DeployProgress(app, [c.name for c in changeset.changes if c.applied(prune)])
+
+
+def plan_lines(plan: Any) -> list[str]:
+    """One line per step, numbered; ``no changes`` for an empty plan."""
+    if plan.empty:
+        return [f"{plan.function_name}: no changes"]
+    return [f"{i}. {step.describe()}" for i, step in enumerate(plan.steps, 1)]

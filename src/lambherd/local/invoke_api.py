@@ -19,10 +19,10 @@ from lambherd.errors import (
     PayloadTooLargeError,
     ThrottledError,
 )
+from lambherd.invocation import INVOCATION_TYPES, payload_limit
 from lambherd.local import logs
 from lambherd.local.runtime import FunctionSpec, LocalRuntime
 from lambherd.local.server import LoopbackServer, QuietHandler
-from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
 
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"

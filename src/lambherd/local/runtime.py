@@ -30,6 +30,7 @@ from lambherd.errors import (
     PayloadTooLargeError,
     ThrottledError,
 )
+from lambherd.invocation import INVOCATION_TYPES, payload_limit
 from lambherd.local import logs
 from lambherd.local.environment import (
     SHUTDOWN_ERROR_TYPE,
@@ -39,7 +40,6 @@ from lambherd.local.environment import (
 )
 from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
-from lambherd.ops.invoke import INVOCATION_TYPES, payload_limit
 
 log = logging.getLogger("lambherd.local")
 

@@ -23,6 +23,8 @@ from lambherd.pipeline.targets import build_targets, project_targets, selected, 
 from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
 from lambherd.settings import RunSettings, SettingsLayer, command_line
 
+__all__ = ["DeployReport", "DeployRequest", "DeployResult", "RunSettings", "command_line", "deploy"]
+
 if TYPE_CHECKING:
     from lambherd.app import App
     from lambherd.project.config import ProjectConfig

@@ -1,4 +1,5 @@
-"""CloudWatch metrics of a function (or of one alias/version): totals and a per-period trend.
+"""``metrics``: CloudWatch metrics of a function (or of one alias/version): totals and a
+per-period trend.
 
 Two GetMetricData calls: one for sums, averages and maxima (a per-period series plus a single
 period covering the whole window for totals), one for duration percentiles. Percentiles are
@@ -11,9 +12,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import UsageError, describe_client_error
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 NAMESPACE = "AWS/Lambda"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -356,3 +360,52 @@ def format_value(key: str, value: float | None) -> str:
     if unit == "percent":
         return f"{value:.1f}%"
     return f"{value:,.1f} ms"
+
+
+@dataclass(frozen=True)
+class MetricsRequest:
+    """What ``metrics`` was asked."""
+
+    function_name: str | None = None
+    qualifier: str | None = None
+    since: str = "24h"
+    period: str | None = None  # None: ``auto_period``
+    provisioned: bool | None = None  # None: when provisioned concurrency is set
+
+
+@dataclass
+class MetricsResult:
+    """The report, and what to say before it (e.g. the function is gone)."""
+
+    report: MetricsReport
+    warnings: list[str] = field(default_factory=list)
+
+
+def metrics(app: App, request: MetricsRequest) -> MetricsResult:
+    """Read the function's metrics for the window (every option checked before any call)."""
+    from lambherd.durations import parse_duration
+    from lambherd.project.context import resolve_target
+
+    since = parse_duration(request.since, option="--since")
+    period = parse_duration(request.period, option="--period") if request.period else None
+    period = period or auto_period(since)
+    target = resolve_target(app, request.function_name)
+    lambda_client = app.clients.client("lambda")
+    warnings: list[str] = []
+    provisioned = request.provisioned
+    if function_exists(lambda_client, target.name, request.qualifier) is False:
+        # Metrics outlive a deleted function or alias, so this is a warning, not an error.
+        shown = f"{target.name}:{request.qualifier}" if request.qualifier else target.name
+        warnings.append(f"function {shown} was not found; showing whatever metrics it left")
+        provisioned = bool(provisioned)
+    elif provisioned is None:
+        provisioned = has_provisioned_concurrency(lambda_client, target.name, request.qualifier)
+    report = collect_metrics(
+        app.clients.client("cloudwatch"),
+        target.name,
+        qualifier=request.qualifier,
+        since=since,
+        period=period,
+        provisioned=provisioned,
+    )
+    return MetricsResult(report, warnings)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lambherd.app import App
 from lambherd.cli.output import app_of, console, emit_json, warn
-from lambherd.errors import LambherdError
 
 
 @click.command("list")
@@ -14,10 +12,13 @@ from lambherd.errors import LambherdError
 @click.pass_context
 def command(ctx: click.Context, prefix: str | None) -> int:
     """List functions (name, runtime, memory, timeout, last modified)."""
-    from lambherd.listing import list_functions
+    from lambherd.services.list import list_functions
 
     app = app_of(ctx)
-    rows = list_functions(app.clients, prefix=prefix, managed=_managed_names(app))
+    result = list_functions(app, prefix)
+    for message in result.warnings:
+        warn(message)
+    rows = result.rows
     if app.json_output:
         emit_json([r.to_dict() for r in rows])
         return 0
@@ -52,23 +53,3 @@ def command(ctx: click.Context, prefix: str | None) -> int:
 def _short_time(value: str) -> str:
     """``2024-05-01T10:20:30.000+0000`` -> ``2024-05-01 10:20:30`` (UTC, as Lambda reports)."""
     return value[:19].replace("T", " ") if len(value) >= 19 and value[10] == "T" else value
-
-
-def _managed_names(app: App) -> set[str]:
-    """The function name of the definition in the current folder, if there is one (as its
-    project names it, rendered without AWS unless the name comes from AWS).
-
-    When its name cannot be rendered, one warning says why and what to do; the list goes on.
-    """
-    from lambherd.project.context import definition_path, load_app_definition
-
-    path = definition_path(app)
-    if path is None:
-        return set()
-    try:
-        name = load_app_definition(app, fields=("FunctionName",)).name
-    except LambherdError as exc:
-        advice = exc.hint or f"`lambherd render` shows the problem in {path.name}"
-        warn(f"cannot tell which function is managed here: {exc.message}; {advice}")
-        return set()
-    return {name} if name else set()

@@ -12,7 +12,7 @@ from lambherd.cli.output import app_of, console, emit_json
 
 if TYPE_CHECKING:
     from lambherd.app import App
-    from lambherd.ops.testcases import CaseResult, TestCase
+    from lambherd.testcases import CaseResult
 
 
 @click.command("test")
@@ -39,43 +39,18 @@ def command(
 
     With --local the function runs from its folder in the local emulator (warm between cases).
     """
-    from lambherd.ops.invoke import lambda_invoker
-    from lambherd.ops.testcases import find_tests_file, junit_xml, load_cases, run_cases
-    from lambherd.project.context import resolve_target
+    from lambherd.cli.output import warn
+    from lambherd.services.test import TestRequest, run_tests
 
     app = app_of(ctx)
-    target = resolve_target(app, function_name)
-    path = app.resolve(cases_file) if cases_file else find_tests_file(target.definition_dir)
-    cases = load_cases(path)
-    if local:
-        results = _run_locally(app, cases, qualifier)
-    else:
-        invoker = lambda_invoker(app.clients.client("lambda"), target.name)
-        results = run_cases(cases, invoker, qualifier=qualifier)
-    if junit is not None:
-        out = app.resolve(junit)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(junit_xml(results, target.name), encoding="utf-8")
+    report = run_tests(app, TestRequest(function_name, cases_file, qualifier, junit, local))
+    for message in report.warnings:
+        warn(message)
     if app.json_output:
-        emit_json({"function": target.name, "cases": [r.as_dict() for r in results]})
+        emit_json({"function": report.function, "cases": [r.as_dict() for r in report.results]})
     else:
-        _print_results(app, results)
-    return exit_codes.SUCCESS if all(r.passed for r in results) else exit_codes.FAILURE
-
-
-def _run_locally(app: App, cases: list[TestCase], qualifier: str | None) -> list[CaseResult]:
-    from lambherd.cli.output import warn
-    from lambherd.local import LocalRuntime
-    from lambherd.local.definition_spec import load_local_spec
-    from lambherd.local.invoker import local_invoker
-    from lambherd.ops.testcases import run_cases
-
-    spec = load_local_spec(app)
-    with LocalRuntime() as runtime:
-        runtime.register(spec)
-        for message in runtime.warnings:
-            warn(message)
-        return run_cases(cases, local_invoker(runtime, spec.name), qualifier=qualifier)
+        _print_results(app, report.results)
+    return exit_codes.SUCCESS if report.passed else exit_codes.FAILURE
 
 
 def _print_results(app: App, results: list[CaseResult]) -> None:

@@ -1,6 +1,6 @@
 """``import --all``: every function of the account and region into a project, one folder each.
 
-Each function goes through the one-function importer (``lambherd.importer.import_function``:
+Each function goes through the one-function importer (``services.init.import_function``:
 definition, URL config, tags, code downloaded and safely unzipped) into
 ``<root>/functions/<name>/``; ``lambherd.toml`` is written when missing. A folder that already has
 a definition is skipped unless ``force``. Imported functions are *adopted*: tagged
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambherd.defaults import DEFAULT_ALIAS, DEFAULT_IMPORT_WORKERS
 from lambherd.errors import UsageError, describe_client_error
 from lambherd.project.config import OWNER_TAG, PROJECT_FILE, find_project, load_project
 
@@ -34,8 +35,8 @@ class ImportAllRequest:
     tags: dict[str, str] = field(default_factory=dict)
     force: bool = False
     adopt: bool = True
-    alias: str = "current"
-    workers: int = 4
+    alias: str = DEFAULT_ALIAS
+    workers: int = DEFAULT_IMPORT_WORKERS
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _import_one(
 ) -> tuple[str, bool]:
     """Import one function; returns (imported|skipped, whether its alias exists)."""
     from lambherd.definition.loader import DEFINITION_NAMES
-    from lambherd.importer import InitRequest, import_function
+    from lambherd.services.init import InitRequest, import_function
 
     fname = fn["FunctionName"]
     folder = request.root / FUNCTIONS_DIR / fname

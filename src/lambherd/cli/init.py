@@ -36,7 +36,7 @@ def command(
     force: bool,
 ) -> int:
     """Write function.json (and friends) for FUNCTION_NAME, or a starter function if it is new."""
-    from lambherd.importer import InitRequest, import_function, relative_names
+    from lambherd.services.init import InitRequest, import_function, relative_names
 
     app = app_of(ctx)
     request = InitRequest(

@@ -1,36 +1,29 @@
-"""Import a deployed function as code: function.json, function_url.json, .lambdaignore, its zip.
+"""``init``: import a deployed function as code (function.json, function_url.json,
+.lambdaignore, its zip), or scaffold a new one.
 
 ``import_function`` is the one entry point (``init`` uses it for one function, ``import --all``
 for many). It reads everything first (GetFunction, ListTags, the URL configuration and policy),
 decides which files to write, asks ``confirm_overwrite`` about files that already exist, then
 writes each file atomically (temporary file + rename). A function that does not exist yet gets
-the scaffold from ``lambherd.scaffold`` instead. Nothing here prints.
+the scaffold from ``lambherd.importing.scaffold`` instead. Nothing here prints.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from lambherd import scaffold
 from lambherd.definition.normalize import definition_from_remote
-from lambherd.errors import ArchiveError, AwsError, UsageError, describe_client_error
-
-#: Largest code package downloaded: Lambda's own limit on the unzipped package bounds the zip.
-MAX_DOWNLOAD_BYTES = 250 * 1024 * 1024
-_CHUNK = 1024 * 1024
-_ROOT_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+from lambherd.errors import ArchiveError, UsageError, describe_client_error
+from lambherd.importing import scaffold
+from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
+from lambherd.importing.function_files import definition_text, url_definition
 
 #: Asked before overwriting: receives the existing paths, returns True to go ahead.
 ConfirmOverwrite = Callable[[list[Path]], bool]
@@ -135,82 +128,6 @@ def _code(exc: Exception) -> str:
 def _unqualified_arn(arn: str) -> str:
     parts = arn.split(":")
     return ":".join(parts[:7]) if len(parts) >= 7 else arn
-
-
-# ----------------------------------------------------------------------------------------
-# Building the files
-# ----------------------------------------------------------------------------------------
-def url_definition(
-    url_config: dict[str, Any], policy: dict[str, Any] | None, qualifier: str | None = None
-) -> dict[str, Any]:
-    """function_url.json: ``{"Config": CreateFunctionUrlConfig input, "Permissions": [...]}``."""
-    config: dict[str, Any] = {}
-    for key in ("AuthType", "Cors", "InvokeMode"):
-        value = url_config.get(key)
-        if value not in (None, {}, []):
-            config[key] = value
-    if isinstance(config.get("InvokeMode"), str):
-        config["InvokeMode"] = config["InvokeMode"].upper()  # the API's enum spelling
-    if qualifier:
-        config["Qualifier"] = qualifier
-    out: dict[str, Any] = {"Config": config}
-    permissions = url_permissions(policy)
-    if permissions:
-        out["Permissions"] = permissions
-    return out
-
-
-def url_permissions(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Statements granting ``lambda:InvokeFunctionUrl``, as AddPermission inputs."""
-    out = []
-    for statement in (policy or {}).get("Statement", []):
-        actions = statement.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if "lambda:InvokeFunctionUrl" not in actions or statement.get("Effect", "Allow") != "Allow":
-            continue
-        out.append(_permission(statement))
-    return out
-
-
-def _permission(statement: dict[str, Any]) -> dict[str, Any]:
-    perm: dict[str, Any] = {}
-    if statement.get("Sid"):
-        perm["StatementId"] = statement["Sid"]
-    perm["Action"] = "lambda:InvokeFunctionUrl"
-    perm["Principal"] = _principal(statement.get("Principal"))
-    conditions: dict[str, Any] = {}
-    for values in (statement.get("Condition") or {}).values():
-        for key, value in (values or {}).items():
-            conditions[key.lower()] = value[0] if isinstance(value, list) else value
-    for field_name, key in (
-        ("SourceArn", "aws:sourcearn"),
-        ("SourceAccount", "aws:sourceaccount"),
-        ("PrincipalOrgID", "aws:principalorgid"),
-        ("FunctionUrlAuthType", "lambda:functionurlauthtype"),
-    ):
-        if key in conditions:
-            perm[field_name] = conditions[key]
-    if "FunctionUrlAuthType" not in perm and statement.get("FunctionUrlAuthType"):
-        perm["FunctionUrlAuthType"] = statement["FunctionUrlAuthType"]  # moto's shape
-    return perm
-
-
-def _principal(principal: Any) -> str:
-    if isinstance(principal, dict):
-        principal = principal.get("Service") or principal.get("AWS") or "*"
-    if isinstance(principal, list):
-        principal = principal[0]
-    text = str(principal)
-    root = _ROOT_PRINCIPAL.match(text)
-    return root.group(1) if root else text
-
-
-def definition_text(config: dict[str, Any], *, jsonnet: bool = False) -> str:
-    """The definition file's text; literal ``{{`` are escaped so templates leave them alone."""
-    text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
-    if not jsonnet and "{{" in text:
-        text = text.replace("{{", "{{ `{{` }}")
-    return text
 
 
 def _definition_names(jsonnet: bool) -> tuple[str, str]:
@@ -392,7 +309,7 @@ def _fetch_code(
         if request.unzip:
             src = request.src or request.target
             result.extracted = _extract(tmp, src, confirm_overwrite)
-        _publish(tmp, zip_path)
+        publish(tmp, zip_path)
     finally:
         tmp.unlink(missing_ok=True)
     result.written.append(zip_path)
@@ -402,7 +319,7 @@ def _extract(zip_path: Path, src: Path, confirm_overwrite: ConfirmOverwrite) -> 
     """Extract the downloaded zip into ``src`` via ``safe_extract`` (asks before replacing)."""
     import zipfile
 
-    from lambherd.unzip import safe_extract
+    from lambherd.archive.extract import safe_extract
 
     try:
         with zipfile.ZipFile(zip_path) as zf:
@@ -432,100 +349,11 @@ def _inside(base: Path, name: str) -> bool:
     return (root / name).resolve().is_relative_to(root)
 
 
-def _publish(tmp: Path, final: Path) -> None:
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, final)
-
-
 def _rel(path: Path, base: Path) -> str:
     try:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
-
-
-# ----------------------------------------------------------------------------------------
-# Files and downloads
-# ----------------------------------------------------------------------------------------
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _publish(Path(tmp_name), path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def download_code(
-    url: str,
-    dest: Path,
-    *,
-    max_bytes: int = MAX_DOWNLOAD_BYTES,
-    expected_sha256: str | None = None,
-    timeout: float = 60.0,
-) -> int:
-    """Stream ``url`` into ``dest`` (at most ``max_bytes``); check Lambda's CodeSha256 if given.
-
-    Returns the number of bytes written. On any failure ``dest`` is removed.
-    """
-    shown = _redact(url)
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise AwsError(f"download code: unsupported Code.Location {shown!r} (http(s) only)")
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            declared = resp.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise ArchiveError(
-                    f"code package at {shown} is {int(declared)} bytes, "
-                    f"over the {max_bytes}-byte download limit"
-                )
-            with dest.open("wb") as out:
-                for chunk in iter(lambda: resp.read(_CHUNK), b""):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ArchiveError(
-                            f"code package at {shown} exceeds the {max_bytes}-byte download limit"
-                        )
-                    digest.update(chunk)
-                    out.write(chunk)
-    except urllib.error.HTTPError as exc:
-        dest.unlink(missing_ok=True)
-        raise AwsError(f"download code from {shown}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        dest.unlink(missing_ok=True)
-        reason = getattr(exc, "reason", None) or exc
-        raise AwsError(f"download code from {shown}: {reason}") from exc
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    if expected_sha256:
-        actual = base64.b64encode(digest.digest()).decode("ascii")
-        if actual != expected_sha256:
-            dest.unlink(missing_ok=True)
-            raise ArchiveError(
-                f"downloaded code from {shown} does not match CodeSha256 "
-                f"(got {actual}, expected {expected_sha256})"
-            )
-    return size
-
-
-def _redact(url: str) -> str:
-    """The URL without its query string (a presigned URL's query carries a signature)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def relative_names(paths: Iterable[Path], base: Path) -> list[str]:

@@ -1,4 +1,6 @@
-"""Invoke a deployed function: payloads (one, or a stream of JSON documents), limits, outcomes."""
+"""Invoking a function, shared by `invoke`, `test`, the local emulator and the sandbox: payloads
+(one, or a stream of JSON documents), Lambda's payload limits, one invocation and its outcome.
+"""
 
 from __future__ import annotations
 
@@ -274,7 +276,7 @@ def _reported_duration(log: str | None) -> float | None:
     """Lambda's own ``Duration`` from the REPORT line of a log tail (more exact than wall time)."""
     if not log:
         return None
-    from lambherd.ops.report import parse_report
+    from lambherd.report import parse_report
 
     for line in log.splitlines():
         record = parse_report(line)

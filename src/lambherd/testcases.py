@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.errors import DefinitionError, LambherdError
-from lambherd.ops.invoke import InvokeOutcome, Invoker, check_payload_size
+from lambherd.invocation import InvokeOutcome, Invoker, check_payload_size
 
 TESTS_FILE_NAMES = ("tests.yaml", "tests.yml", "tests.json")
 CASE_KEYS = ("name", "payload", "payload_file", "qualifier", "expect")

@@ -31,7 +31,7 @@ def command(
 ) -> None:
     """Import functions into a project: one folder each under functions/, plus lambherd.toml."""
     from lambherd.errors import UsageError
-    from lambherd.project.importer_all import ImportAllRequest, import_all
+    from lambherd.services.import_all import ImportAllRequest, import_all
 
     if not all_functions:
         raise UsageError("import: pass --all (to import one function, use `lambherd init`)")
