@@ -194,6 +194,8 @@ def test_follow_picks_up_new_events_without_repeats(aws: str, fn_dir: Path, log_
     now = int(time.time() * 1000)
     _put(log_group, _lambda_events(now - 5000, "first", 5.0, True))
     clients = _clients(aws)
+    polls: list[int] = []
+    clients.register_hook("before-call.logs.FilterLogEvents", lambda **_: polls.append(1))
     stop = threading.Event()
     seen: list[str] = []
     query = LogQuery(GROUP, now - 60_000)
@@ -212,7 +214,8 @@ def test_follow_picks_up_new_events_without_repeats(aws: str, fn_dir: Path, log_
         log_group.create_log_stream(logGroupName=GROUP, logStreamName="other")
         _put(log_group, _lambda_events(now, "second", 7.0, False), stream="other")
         _wait_for(lambda: len(seen) == 9)
-        time.sleep(0.3)  # several more polls: nothing may repeat
+        after = len(polls)
+        _wait_for(lambda: len(polls) >= after + 4)  # several more polls: nothing may repeat
     finally:
         stop.set()
         thread.join(5)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE
+from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE, SANDBOX_ACCOUNT_ID
 from lambherd.errors import (
     LocalRuntimeError,
     NotFoundError,
@@ -72,7 +72,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     provisioned: int = 0
     region: str = DEFAULT_REGION
-    account_id: str = "123456789012"
+    account_id: str = SANDBOX_ACCOUNT_ID
     log_group: str | None = None
     architecture: str = "x86_64"
     extra_env: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
