@@ -17,6 +17,8 @@ from lambherd.build.installer import Installer, find_installer, install_command
 from lambherd.build.requirements import lambda_machine, python_version
 from lambherd.errors import ArchiveError
 
+pytestmark = pytest.mark.slow  # dependency installs (uv, pip)
+
 CONFIG = {"FunctionName": "deps", "Runtime": "python3.12", "Handler": "app.handler"}
 #: An installer that fails if it is ever run: proves a build did not install anything.
 NEVER = Installer("uv", ("/nonexistent/never-run",))

@@ -78,6 +78,7 @@ def test_skip_archive_needs_an_s3_location(tmp_path: Path) -> None:
         code_identity(folder_with(tmp_path), DeploySettings(skip_archive=True))
 
 
+@pytest.mark.slow
 def test_skip_archive_reads_the_objects_checksum(aws: str, boto, tmp_path: Path) -> None:
     s3 = boto("s3")
     s3.create_bucket(Bucket="code")

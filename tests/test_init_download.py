@@ -61,6 +61,7 @@ def test_unzip_into_src_folder(lh, deploy_zip, tmp_path: Path) -> None:
     assert (tmp_path / "function.zip").is_file()
 
 
+@pytest.mark.slow
 def test_download_only_keeps_the_zip(lh, deploy_zip, tmp_path: Path) -> None:
     deploy_zip("orders", make_zip(CODE))
     result = lh("-C", tmp_path, "init", "--function-name", "orders", "--download")
@@ -96,6 +97,7 @@ def test_symlink_out_of_the_target_is_refused(lh, deploy_zip, tmp_path: Path) ->
     assert not (work / "function.json").exists()
 
 
+@pytest.mark.slow
 def test_zip_bomb_is_refused(lh, deploy_zip, tmp_path: Path) -> None:
     # 300 MB of zeros compress to ~300 KB: over Lambda's 250 MB unzipped limit.
     bomb = io.BytesIO()
@@ -129,6 +131,7 @@ def test_existing_source_files_are_not_overwritten(lh, deploy_zip, tmp_path: Pat
     assert (tmp_path / "app.py").read_bytes() == CODE["app.py"]
 
 
+@pytest.mark.slow
 def test_image_functions_are_not_downloaded(lh, boto, lambda_role, code_proxy, tmp_path) -> None:
     boto("lambda").create_function(
         FunctionName="img",

@@ -235,6 +235,7 @@ def test_list_marks_the_project_function_without_rendering_its_aws_values(
 
 
 # -- rollback: the project's alias ------------------------------------------------------------
+@pytest.mark.slow
 def test_rollback_defaults_to_the_projects_alias(lh, tmp_path, lambda_role, boto) -> None:
     root = write_project(
         tmp_path / "shop",

@@ -1,6 +1,6 @@
-"""Audit of projects: flag/stage precedence, deploy switches in project mode, the live progress
-view, read counts of a no-op plan, plan after a fresh checkout, glob and prune safety, import
-ownership. All AWS calls go to moto's server.
+"""Project deploys and plans on moto's server: AWS settings precedence (command line > stage >
+environment), deploy switches applied to every function or refused with one line, the progress
+views, the reads of a no-op plan, a plan after a fresh checkout, glob and prune safety, Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aws_testkit import make_zip
 from deploy_testkit import recording
-from lambherd.project.config import OWNER_TAG
 from project_testkit import deploy, write_function, write_project
 
 
@@ -35,7 +33,7 @@ def _names(boto, region: str | None = None) -> set[str]:
     return {f["FunctionName"] for f in lam.list_functions()["Functions"]}
 
 
-# -- region / profile precedence: command line > stage > environment ----------------------
+@pytest.mark.slow
 def test_command_line_region_wins_over_stage_which_wins_over_env(
     lh, tmp_path, lambda_role, boto
 ) -> None:
@@ -72,7 +70,7 @@ def test_command_line_profile_wins_over_stage(lh, tmp_path, lambda_role, monkeyp
     assert "1 to add" in explicit.out
 
 
-# -- deploy switches in project mode: applied, or refused with one line --------------------
+@pytest.mark.slow
 def test_alias_keep_versions_and_no_publish_apply_to_every_function(lh, project, boto) -> None:
     assert deploy(lh, project, "--alias", "live").code == 0
     lam = boto("lambda")
@@ -127,7 +125,6 @@ def test_only_without_a_project_is_an_error(lh, tmp_path) -> None:
         assert result.code == 1 and "no lambherd.toml here" in result.err, command
 
 
-# -- the live progress view ----------------------------------------------------------------
 def test_live_progress_view_on_a_terminal(lh, project) -> None:
     import re
 
@@ -163,7 +160,7 @@ def test_progress_view_renders_steps_and_failures() -> None:
     assert "waiting" in rows["fn-c"]
 
 
-# -- reads of a no-op plan -----------------------------------------------------------------
+@pytest.mark.slow
 def test_noop_plan_reads_three_calls_per_function(lh, project, monkeypatch) -> None:
     assert deploy(lh, project).code == 0
     calls = recording(monkeypatch)
@@ -176,7 +173,7 @@ def test_noop_plan_reads_three_calls_per_function(lh, project, monkeypatch) -> N
     assert "GetAlias" not in calls.names
 
 
-# -- plan after a fresh checkout (no local build yet) --------------------------------------
+@pytest.mark.slow
 def test_plan_builds_first_so_a_fresh_checkout_plans_no_change(
     lh, project, monkeypatch, tmp_path
 ) -> None:
@@ -192,7 +189,6 @@ def test_plan_builds_first_so_a_fresh_checkout_plans_no_change(
     assert "0 to modify" in result.out
 
 
-# -- globs and prune safety ----------------------------------------------------------------
 @pytest.mark.parametrize("glob", ["/etc/*", "../*", "functions/../../x/*"])
 def test_globs_outside_the_project_are_one_line_errors(lh, tmp_path, glob) -> None:
     (tmp_path / "lambherd.toml").write_text(f'[project]\nname = "x"\nfunctions = ["{glob}"]\n')
@@ -213,6 +209,7 @@ def test_symlinked_function_folder_outside_the_project_plans(lh, project, tmp_pa
     assert rows["shop-delta"] == "functions/delta"
 
 
+@pytest.mark.slow
 def test_prune_with_no_function_folder_deletes_nothing(lh, project, boto) -> None:
     assert deploy(lh, project).code == 0
     toml = project / "lambherd.toml"
@@ -225,6 +222,7 @@ def test_prune_with_no_function_folder_deletes_nothing(lh, project, boto) -> Non
     assert _names(boto) == {"shop-alpha", "shop-beta"}
 
 
+@pytest.mark.slow
 def test_unconfirmed_prune_shows_the_changeset_first(lh, project, boto) -> None:
     assert deploy(lh, project).code == 0
     shutil.rmtree(project / "functions" / "beta")
@@ -234,50 +232,6 @@ def test_unconfirmed_prune_shows_the_changeset_first(lh, project, boto) -> None:
     assert _names(boto) == {"shop-alpha", "shop-beta"}
 
 
-# -- import --all and other projects' functions --------------------------------------------
-def _create(boto, proxy, role: str, name: str, tags: dict[str, str]) -> None:
-    package = make_zip({"app.py": b"def handler(e, c):\n    return 1\n"})
-    boto("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": package},
-        Tags=tags,
-    )
-    proxy.code[name] = package
-
-
-def test_import_all_never_takes_over_another_projects_functions(
-    lh,
-    boto,
-    code_proxy,
-    lambda_role,
-    tmp_path,
-) -> None:
-    _create(boto, code_proxy, lambda_role, "shop-a", {OWNER_TAG: "shop"})
-    _create(boto, code_proxy, lambda_role, "shop-b", {OWNER_TAG: "shop", "team": "x"})
-    # no lambherd.toml, no --project-name: the project is the one that owns them
-    inferred = tmp_path / "imp"
-    inferred.mkdir()
-    result = lh("-C", inferred, "import", "--all")
-    assert result.code == 0, result.err
-    assert 'name = "shop"' in (inferred / "lambherd.toml").read_text()
-    plan = lh("-C", inferred, "plan", "--exit-code")
-    assert plan.code == 0, plan.out + plan.err
-    # a different project name: imported, but the owner tag is left alone
-    other = tmp_path / "other"
-    other.mkdir()
-    renamed = lh("-C", other, "import", "--all", "--project-name", "other")
-    assert renamed.code == 0, renamed.err
-    assert "shop-a is owned by project 'shop'" in renamed.err
-    lam = boto("lambda")
-    for name in ("shop-a", "shop-b"):
-        arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-        assert lam.list_tags(Resource=arn)["Tags"][OWNER_TAG] == "shop"
-
-
-# -- Ctrl-C during a project deploy --------------------------------------------------------
 def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None:
     from lambherd.app import App
     from lambherd.services.deploy import DeployRequest, deploy
@@ -299,40 +253,3 @@ def test_interrupt_starts_no_more_functions(tmp_path, lambda_role, boto) -> None
         deploy(app, request, on_planned=lambda _changes, _builds: contextlib.nullcontext(on_event))
     assert len(started) <= 2, started  # the one interrupted, at most one already picked up
     assert len(_names(boto)) <= 1
-
-
-def test_import_all_of_a_function_with_requirements_then_plan_is_empty(
-    lh,
-    boto,
-    code_proxy,
-    lambda_role,
-    tmp_path,
-    monkeypatch,
-) -> None:
-    """Its zip vendors the dependencies and keeps requirements.txt: the build plan makes first
-    must not turn the unchanged import into a code change; an edit still is one."""
-    monkeypatch.setenv("LAMBHERD_CACHE_DIR", str(tmp_path / "cache"))
-    package = make_zip(
-        {
-            "app.py": b"import six\ndef handler(e, c):\n    return six.PY3\n",
-            "requirements.txt": b"six==1.17.0\n",
-            "six.py": b"PY3 = True\n",
-        }
-    )
-    boto("lambda").create_function(
-        FunctionName="vendored",
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": package},
-    )
-    code_proxy.code["vendored"] = package
-    root = tmp_path / "proj"
-    root.mkdir()
-    assert lh("-C", root, "import", "--all").code == 0
-    plan = lh("-C", root, "plan", "--exit-code")
-    assert plan.code == 0, plan.out + plan.err
-    assert "vendored: dependencies installed" in plan.err
-    (root / "functions" / "vendored" / "app.py").write_text("def handler(e, c):\n    return 2\n")
-    edited = lh("-C", root, "--output", "json", "plan")
-    assert json.loads(edited.out)["functions"][0]["changes"][0] == "code"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runtime processes
+
 HELLO = Path(__file__).resolve().parent.parent / "examples" / "hello"
 
 

@@ -1,5 +1,6 @@
-"""Follow-ups of the core audit: archive == deploy's zip, archive without AWS, template call
-errors, one actionable warning from ``list``."""
+"""``archive`` builds exactly the zip deploy uploads (its hash is the deployed CodeSha256, the
+dependency build included) and needs no AWS unless Code or Runtime come from it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from lambherd.definition.loader import load_function_for
 from lambherd.definition.template_functions import AWS_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 APP = "import six\n\ndef handler(event, context):\n    return six.__version__\n"
 
 
@@ -43,7 +46,7 @@ def _refuse_clients():
     raise AssertionError("AWS clients were asked for")
 
 
-# --- 1. archive builds exactly the zip deploy uploads -----------------------------------
+@pytest.mark.slow
 def test_archive_hash_equals_deployed_code_sha256_with_dependency_build(
     lh, boto, lambda_role, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,7 +94,6 @@ def test_lambherd_folder_is_a_default_exclude(tmp_path: Path) -> None:
         assert zf.namelist() == ["app.py"]
 
 
-# --- 2. archive needs no AWS ------------------------------------------------------------
 def test_archive_of_example_without_credentials(lh, no_aws, tmp_path: Path) -> None:
     folder = tmp_path / "hello"
     shutil.copytree(ROOT / "examples" / "hello", folder)
@@ -133,6 +135,7 @@ def test_packaging_render_uses_placeholders_only_outside_code(tmp_path: Path) ->
     assert AWS_PLACEHOLDER in defn.config["Role"]
 
 
+@pytest.mark.slow
 def test_packaging_render_asks_aws_when_code_comes_from_it(aws, boto, tmp_path: Path) -> None:
     boto("ssm").put_parameter(Name="/bucket", Value="code-bucket", Type="String")
     (tmp_path / "function.json").write_text(
@@ -149,78 +152,3 @@ def test_packaging_render_asks_aws_when_placeholder_breaks_json(aws, boto, tmp_p
     )
     defn = load_function_for(tmp_path / "function.json", PACKAGE_FIELDS, RenderOptions())
     assert defn.config["MemorySize"] == 256
-
-
-# --- 3. template call errors ------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("action", "message"),
-    [
-        ("{{ env }}", "env: expects at least 1 argument, got 0"),
-        ("{{ must_env `A` `B` }}", "must_env: expects 1 argument, got 2"),
-        ("{{ ssm }}", "ssm: expects 1 or 2 arguments, got 0"),
-        ("{{ caller_identity `x` }}", "caller_identity: expects no arguments, got 1"),
-        ("{{ json_escape }}", "json_escape: expects 1 argument, got 0"),
-    ],
-)
-def test_wrong_argument_count_is_one_plain_line(lh, tmp_path: Path, action, message) -> None:
-    (tmp_path / "function.json").write_text('{\n  "FunctionName": "' + action + '"\n}')
-    result = lh("-C", tmp_path, "render")
-    assert result.code != 0
-    assert f"error: function.json: line 2: {message}\n" in result.err
-    assert "positional" not in result.err and "Traceback" not in result.err
-
-
-def test_tfstate_without_flag_says_which_flag(lh, tmp_path: Path) -> None:
-    (tmp_path / "function.json").write_text('{"FunctionName": "{{ tfstate `aws_x.y.id` }}"}')
-    result = lh("-C", tmp_path, "render")
-    assert result.code != 0
-    assert 'function "tfstate" not defined' in result.err
-    assert "--tfstate" in result.err
-    (tmp_path / "function.json").write_text('{"FunctionName": "{{ net_tfstatef `a.%s` `b` }}"}')
-    prefixed = lh("-C", tmp_path, "render")
-    assert prefixed.code != 0
-    assert "--prefixed-tfstate net_=" in prefixed.err
-
-
-def test_unknown_function_lists_the_known_ones(lh, tmp_path: Path) -> None:
-    (tmp_path / "function.json").write_text('{"FunctionName": "{{ envv `X` }}"}')
-    result = lh("-C", tmp_path, "render")
-    assert result.code != 0 and 'function "envv" not defined' in result.err
-    assert "must_env" in result.err  # the hint names what exists
-
-
-# --- 4. list: one warning that says what to do ------------------------------------------
-def test_list_warns_once_with_advice(lh, aws, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.delenv("FN_NAME_UNSET", raising=False)
-    (tmp_path / "function.json").write_text('{"FunctionName": "{{ must_env `FN_NAME_UNSET` }}"}')
-    result = lh("-C", tmp_path, "list")
-    assert result.code == 0, result.err
-    warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 1
-    assert "FN_NAME_UNSET" in warnings[0] and "--envfile" in warnings[0]
-
-
-def test_list_needs_only_the_name_to_render(lh, aws, boto, lambda_role, tmp_path: Path) -> None:
-    boto("lambda").create_function(
-        FunctionName="named",
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": _zip_bytes()},
-    )
-    (tmp_path / "function.json").write_text(
-        '{"FunctionName": "named", "Role": "{{ ssm `/missing/role` }}"}'
-    )
-    result = lh("-C", tmp_path, "--output", "json", "list")
-    assert result.code == 0, result.err
-    assert "warning" not in result.err  # the broken Role does not matter to list
-    assert [r["managed"] for r in json.loads(result.out)] == [True]
-
-
-def _zip_bytes() -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(e, c):\n    return 1\n")
-    return buf.getvalue()
