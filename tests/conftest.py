@@ -12,7 +12,6 @@ import socket
 import sys
 import threading
 import urllib.request
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from aws_testkit import OPS_GROUP, OPS_NAME, OPS_STREAM, REGION, CodeProxy, moto_api
+from aws_testkit import (
+    OPS_GROUP,
+    OPS_NAME,
+    OPS_STREAM,
+    REGION,
+    CodeProxy,
+    create_function,
+    moto_api,
+    tiny_zip,
+)
 from lambherd.cli.main import main as cli_main
 
 
@@ -162,16 +170,8 @@ def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def fn_dir(aws: str, boto, lambda_role: str, tmp_path: Path) -> Path:
     """A deployed function (moto runs no code: Invoke echoes the payload) and its folder."""
     moto_api(aws, "config", {"lambda": {"use_docker": False}})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
-    boto("lambda").create_function(
-        FunctionName=OPS_NAME,
-        Runtime="python3.12",
-        Role=lambda_role,
-        Handler="app.handler",
-        Code={"ZipFile": buf.getvalue()},
-    )
+    echo = tiny_zip({"app.py": "def handler(event, context):\n    return event\n"})
+    create_function(boto, lambda_role, OPS_NAME, echo)
     folder = tmp_path / "fn"
     folder.mkdir()
     definition = {"FunctionName": OPS_NAME, "Runtime": "python3.12", "Handler": "app.handler"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aws_testkit import make_zip
+from aws_testkit import create_function, make_zip
 from deploy_testkit import mutating, recording
 
 pytestmark = pytest.mark.slow  # a dependency build (pip/uv) and three imports
@@ -23,17 +23,7 @@ APP = b"def handler(event, context):\n    return 'hi'\n"
 
 
 def _create(boto, code_proxy, role: str, name: str, package: bytes, *, alias: bool) -> None:
-    lam = boto("lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": package},
-    )
-    if alias:
-        version = lam.publish_version(FunctionName=name)["Version"]
-        lam.create_alias(FunctionName=name, Name="current", FunctionVersion=version)
+    create_function(boto, role, name, package, alias="current" if alias else None)
     code_proxy.code[name] = package
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_testkit import clients, tiny_zip
+from aws_testkit import clients, create_function
 from lambherd.archive import DEFAULT_EXCLUDES
 from lambherd.definition import load_function
 from lambherd.definition.sidecars import SIDECARS, sidecar_names
@@ -16,17 +16,7 @@ from lambherd.plan.url_planner import UrlRemote
 
 
 def _create(boto, role: str) -> None:
-    lam = boto("lambda")
-    lam.create_function(
-        FunctionName="f",
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": tiny_zip()},
-        Tags={"team": "a"},
-    )
-    version = lam.publish_version(FunctionName="f")["Version"]
-    lam.create_alias(FunctionName="f", Name="live", FunctionVersion=version)
+    create_function(boto, role, "f", alias="live", Tags={"team": "a"})
 
 
 def test_core_state_and_the_url_part_only_with_its_sidecar(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aws_testkit import make_zip
+from aws_testkit import create_function, make_zip
 from lambherd.project.config import OWNER_TAG
 
 APP = b"def handler(event, context):\n    return 'hi'\n"
@@ -17,20 +17,16 @@ APP = b"def handler(event, context):\n    return 'hi'\n"
 
 def create(boto, code_proxy, role: str, name: str, *, tags=None, alias: bool = False) -> None:
     package = make_zip({"app.py": APP, "lib/util.py": b"X = 1\n"})
-    lam = boto("lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
+    create_function(
+        boto,
+        role,
+        name,
+        package,
+        alias="current" if alias else None,
         MemorySize=256,
         Environment={"Variables": {"MODE": "live"}},
-        Code={"ZipFile": package},
         Tags=tags or {},
     )
-    if alias:
-        version = lam.publish_version(FunctionName=name)["Version"]
-        lam.create_alias(FunctionName=name, Name="current", FunctionVersion=version)
     code_proxy.code[name] = package
 
 

@@ -229,24 +229,20 @@ class PutFunctionUrl(Step):
 
 
 @dataclass(frozen=True)
-class AddPermission(Step):
-    """AddPermission of one statement lambherd owns (Sid prefixed ``lambherd-``).
+class _PermissionStep(Step):
+    """A change of one resource-policy statement lambherd owns (Sid prefixed ``lambherd-``).
 
     On the unqualified function it is guarded by the function's RevisionId (see
-    ``guarded_by_function``); on an alias or version qualifier it is sent unguarded.
+    ``guarded_by_function``) and changes it; on an alias or version qualifier it is sent
+    unguarded.
     """
 
     statement_id: str
-    params: dict[str, Any]
-    qualifier: str | None = None
 
     @property
     def guarded_by_function(self) -> bool:
         """True when the function's ($LATEST's) RevisionId guards this change."""
-        return self.qualifier in (None, LATEST)
-
-    def describe(self) -> str:
-        return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
+        return getattr(self, "qualifier", None) in (None, LATEST)
 
     def labels(self) -> tuple[str, ...]:
         return ("URL",)
@@ -261,30 +257,24 @@ class AddPermission(Step):
 
 
 @dataclass(frozen=True)
-class RemovePermission(Step):
-    """RemovePermission of one statement lambherd created earlier."""
+class AddPermission(_PermissionStep):
+    """AddPermission of one statement lambherd owns."""
 
-    statement_id: str
+    params: dict[str, Any]
     qualifier: str | None = None
 
-    @property
-    def guarded_by_function(self) -> bool:
-        """True when the function's ($LATEST's) RevisionId guards this change."""
-        return self.qualifier in (None, LATEST)
+    def describe(self) -> str:
+        return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
+
+
+@dataclass(frozen=True)
+class RemovePermission(_PermissionStep):
+    """RemovePermission of one statement lambherd created earlier."""
+
+    qualifier: str | None = None
 
     def describe(self) -> str:
         return f"RemovePermission {self.statement_id}"
-
-    def labels(self) -> tuple[str, ...]:
-        return ("URL",)
-
-    @property
-    def guarded_by_revision(self) -> bool:
-        return self.guarded_by_function
-
-    @property
-    def changes_revision_silently(self) -> bool:
-        return self.guarded_by_function
 
 
 @dataclass(frozen=True)
