@@ -75,8 +75,12 @@ def list_versions(app: App) -> list[VersionRow]:
 
 def prune(app: App, keep: int | None, *, dry_run: bool = False) -> ExecutionResult:
     """Delete old versions (``versions --delete --keep-versions N``), or show which."""
-    if keep is None or keep < 1:
+    from lambherd.settings import command_line, resolve_settings
+
+    if keep is None:
         raise UsageError("--delete needs --keep-versions N (N >= 1)")
+    keep = resolve_settings(command_line(keep_versions=keep)).keep_versions  # checked once
+    assert keep is not None
     remote = _remote(app)
     name = str((remote.configuration or {}).get("FunctionName"))
     return executor_for(app.clients, dry_run=dry_run).run(plan_prune(name, remote, keep))
