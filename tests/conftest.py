@@ -235,29 +235,3 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     except lam.exceptions.ResourceNotFoundException:
         pass
     return client
-
-
-#: Test modules owned by the sandbox / local emulator work whose tests start sandbox servers or
-#: runtime processes throughout: marked slow here until they carry ``@pytest.mark.slow``
-#: themselves (then this set goes).
-_SLOW_MODULES = frozenset(
-    {
-        "test_local_cli",
-        "test_local_invoke_api",
-        "test_local_runtime",
-        "test_local_runtimes",
-        "test_sandbox_audit",
-        "test_sandbox_cli",
-        "test_sandbox_extras",
-        "test_sandbox_followups",
-        "test_sandbox_server",
-        "test_sandbox_timestamps",
-    }
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of ``_SLOW_MODULES`` slow."""
-    for item in items:
-        if item.module is not None and item.module.__name__ in _SLOW_MODULES:
-            item.add_marker(pytest.mark.slow)

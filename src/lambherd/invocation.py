@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from lambherd.errors import PayloadTooLargeError, UsageError, describe_client_error
+from lambherd.invoke_limits import (
+    ASYNC_PAYLOAD_LIMIT,
+    INVOCATION_TYPES,
+    SYNC_PAYLOAD_LIMIT,
+    payload_limit,
+)
 
-#: Lambda's request payload limits, in bytes.
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
-ASYNC_PAYLOAD_LIMIT = 1 * 1024 * 1024
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+__all__ = ["ASYNC_PAYLOAD_LIMIT", "INVOCATION_TYPES", "SYNC_PAYLOAD_LIMIT", "payload_limit"]
 _VALUE_END = ("}", "]", '"', "e", "l")  # characters a JSON value can end a line with
 
 
@@ -80,11 +83,6 @@ class InvokeOutcome:
 
 #: The pluggable invoker ``test`` uses: (payload bytes, qualifier) -> outcome.
 Invoker = Callable[[bytes, str | None], InvokeOutcome]
-
-
-def payload_limit(invocation_type: str) -> int:
-    """The request size limit for an invocation type."""
-    return ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
 
 
 def check_payload_size(

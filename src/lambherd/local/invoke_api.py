@@ -19,7 +19,7 @@ from lambherd.errors import (
     PayloadTooLargeError,
     ThrottledError,
 )
-from lambherd.invocation import INVOCATION_TYPES, payload_limit
+from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import logs
 from lambherd.local.runtime import FunctionSpec, LocalRuntime
 from lambherd.local.server import LoopbackServer, QuietHandler

@@ -143,9 +143,16 @@ def run_changeset(
             stop.set()
         return outcome
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
+    if parallel == 1 or len(work) <= 1:
+        # in this thread: Ctrl-C stops the function being deployed where it is, as a single
+        # function's deploy always has (a pool would let it run to its end first)
+        for change in work:
+            outcome = one(change)
             outcomes[outcome.name] = outcome
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
+                outcomes[outcome.name] = outcome
     ordered = [outcomes[c.name] for c in changeset.changes]
     return RunResult(ordered, time.monotonic() - start)
 

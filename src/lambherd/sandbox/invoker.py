@@ -29,7 +29,7 @@ from lambherd.defaults import (
     TIMEOUT,
 )
 from lambherd.errors import LambherdError, NotFoundError, PayloadTooLargeError, ThrottledError
-from lambherd.invocation import payload_limit
+from lambherd.invoke_limits import payload_limit
 from lambherd.sandbox.lambda_ext import Route, error
 
 if TYPE_CHECKING:

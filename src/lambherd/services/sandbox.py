@@ -30,7 +30,7 @@ def start(
     """Start the sandbox: in the background (``detach``; returns where it runs) or in the
     foreground until it is stopped (``on_serving(endpoint, state_dir)`` is told first)."""
     from lambherd import sandbox
-    from lambherd.defaults import sandbox_endpoint
+    from lambherd.sandbox.process import sandbox_endpoint
 
     port = port or sandbox.default_port()
     state_dir = (state_dir or sandbox.default_state_dir()).resolve()
