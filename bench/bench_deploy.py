@@ -49,15 +49,15 @@ def noop_calls(folder: Path) -> tuple[list[str], int]:
     """Run a no-op deploy in process, recording every operation; return (names, bytes)."""
     from lambherd.app import App
     from lambherd.aws import AwsClients
-    from lambherd.deploy import DeployOptions, deploy
+    from lambherd.services.deploy import DeployRequest, deploy
 
     names: list[str] = []
     app = App(workdir=folder)
     clients = AwsClients(app.aws)
     clients.register_hook("provide-client-params.*.*", lambda model, **kw: names.append(model.name))
     app.__dict__["clients"] = clients
-    result = deploy(app, DeployOptions())
-    return names, result.execution.bytes_uploaded
+    report = deploy(app, DeployRequest())
+    return names, report.run.bytes_uploaded
 
 
 def main() -> None:

@@ -60,21 +60,20 @@ def session(root: Path, latency: float) -> tuple[Any, list[str]]:
 
 
 def timed_plan(root: Path, latency: float = 0.0) -> tuple[float, list[str], Any]:
-    from lambherd.project.service import open_project, plan_changeset
+    from lambherd.services.plan import plan
 
     app, calls = session(root, latency)
     start = time.perf_counter()
-    changeset = plan_changeset(app, open_project(app)).changeset
+    changeset = plan(app).changeset
     return time.perf_counter() - start, calls, changeset
 
 
 def timed_deploy(root: Path, parallel: int, latency: float = 0.0) -> tuple[float, list[str], Any]:
-    from lambherd.project.service import DeploySession, ProjectDeployOptions, open_project
+    from lambherd.services.deploy import DeployRequest, RunSettings, deploy
 
     app, calls = session(root, latency)
     start = time.perf_counter()
-    with DeploySession(app, open_project(app), ProjectDeployOptions(parallel=parallel)) as s:
-        result = s.run()
+    result = deploy(app, DeployRequest(run=RunSettings(parallel=parallel))).run
     elapsed = time.perf_counter() - start
     assert result.ok, [o.error for o in result.outcomes if o.error]
     return elapsed, calls, result

@@ -1,4 +1,7 @@
-"""Shared fixtures: a real moto server on 127.0.0.1, AWS settings pointing at it, a CLI runner."""
+"""Shared fixtures: a real moto server on 127.0.0.1, AWS settings pointing at it, a CLI runner,
+a sandbox per test module, the code-serving proxy of the import tests, a deployed function with its
+log group for the operational commands, and an API call recorder.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,26 @@ import json
 import os
 import socket
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from aws_testkit import (
+    OPS_GROUP,
+    OPS_NAME,
+    OPS_STREAM,
+    REGION,
+    CodeProxy,
+    create_function,
+    moto_api,
+    tiny_zip,
+)
 from lambherd.cli.main import main as cli_main
-
-REGION = "us-east-1"
 
 
 def free_port() -> int:
@@ -123,3 +136,102 @@ def lh(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
         return CliResult(code, out, err)
 
     return run
+
+
+@pytest.fixture
+def code_proxy(aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeProxy]:
+    """moto behind a proxy serving ``code_proxy.code[name]`` at GetFunction's Code.Location."""
+    proxy = CodeProxy(aws)
+    thread = threading.Thread(target=proxy.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.fixture
+def api_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the AWS operations every AwsClients made in this test sends."""
+    from lambherd.aws import AwsClients, AwsSettings
+
+    calls: list[str] = []
+    original = AwsClients.__init__
+
+    def counting(self: AwsClients, settings: AwsSettings | None = None) -> None:
+        original(self, settings)
+        self.register_hook("before-call", lambda model, **_: calls.append(model.name))
+
+    monkeypatch.setattr(AwsClients, "__init__", counting)
+    return calls
+
+
+@pytest.fixture
+def fn_dir(aws: str, boto, lambda_role: str, tmp_path: Path) -> Path:
+    """A deployed function (moto runs no code: Invoke echoes the payload) and its folder."""
+    moto_api(aws, "config", {"lambda": {"use_docker": False}})
+    echo = tiny_zip({"app.py": "def handler(event, context):\n    return event\n"})
+    create_function(boto, lambda_role, OPS_NAME, echo)
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    definition = {"FunctionName": OPS_NAME, "Runtime": "python3.12", "Handler": "app.handler"}
+    (folder / "function.json").write_text(json.dumps(definition))
+    return folder
+
+
+@pytest.fixture
+def log_group(boto) -> Any:
+    """The ``fn_dir`` function's log group with one stream; returns a logs client."""
+    logs = boto("logs")
+    logs.create_log_group(logGroupName=OPS_GROUP)
+    logs.create_log_stream(logGroupName=OPS_GROUP, logStreamName=OPS_STREAM)
+    return logs
+
+
+@pytest.fixture(scope="module")
+def sandbox_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sandbox server of the test module's own (state in a temporary folder)."""
+    from lambherd.sandbox import process
+
+    state = tmp_path_factory.mktemp("module-sandbox")
+    endpoint = process.start_background(free_port(), state)
+    try:
+        yield endpoint
+    finally:
+        process.stop(state)
+
+
+@pytest.fixture
+def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """AWS settings pointing at the module's sandbox; returns a boto3 client factory for checks.
+
+    Each test starts without the deploy tests' function (``deploy_testkit.NAME``).
+    """
+    import boto3
+
+    from deploy_testkit import NAME
+
+    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    env = {
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": sandbox_endpoint,
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=REGION)
+
+    lam = client("lambda")
+    try:  # each test starts from no function
+        lam.delete_function(FunctionName=NAME)
+    except lam.exceptions.ResourceNotFoundException:
+        pass
+    return client

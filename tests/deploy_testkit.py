@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 NAME = "orders"
+#: A role ARN the sandbox accepts (it creates the role on first use).
+ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
 
 
 def write_function(
@@ -142,3 +144,17 @@ def fake_revisions(monkeypatch: Any) -> None:
         self.register_hook("after-call.lambda.*", handler)
 
     monkeypatch.setattr(AwsClients, "__init__", init)
+
+
+def after_planning(monkeypatch: Any, meddle: Any) -> None:
+    """Run ``meddle()`` (another writer) between the deploy's plan and its first call."""
+    import lambherd.pipeline.planning as deploy_module
+
+    original = deploy_module.plan_deploy
+
+    def plan_then_meddle(*args: Any, **kwargs: Any) -> Any:
+        plan = original(*args, **kwargs)
+        meddle()
+        return plan
+
+    monkeypatch.setattr(deploy_module, "plan_deploy", plan_then_meddle)

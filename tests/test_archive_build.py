@@ -255,6 +255,7 @@ def test_missing_source_is_archive_error(tmp_path: Path) -> None:
         build_archive(tmp_path / "nope", tmp_path / "o.zip")
 
 
+@pytest.mark.slow
 def test_zip64_when_more_than_65535_entries(tmp_path: Path) -> None:
     codec = active_codec()
     entry = SourceEntry("x", "/dev/null", 0)

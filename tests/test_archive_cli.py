@@ -112,6 +112,7 @@ def test_no_definition_is_clear_error(lh, tmp_path: Path) -> None:
     assert res.code != 0 and res.err.startswith("error: ") and "function.json" in res.err
 
 
+@pytest.mark.slow
 def test_hash_equals_lambda_code_sha256(aws, boto, lambda_role, fn_dir: Path) -> None:
     result = build_archive(fn_dir, fn_dir / "function.zip")
     created = boto("lambda").create_function(

@@ -17,6 +17,8 @@ from lambherd.build.installer import Installer, find_installer, install_command
 from lambherd.build.requirements import lambda_machine, python_version
 from lambherd.errors import ArchiveError
 
+pytestmark = pytest.mark.slow  # dependency installs (uv, pip)
+
 CONFIG = {"FunctionName": "deps", "Runtime": "python3.12", "Handler": "app.handler"}
 #: An installer that fails if it is ever run: proves a build did not install anything.
 NEVER = Installer("uv", ("/nonexistent/never-run",))
@@ -127,17 +129,17 @@ def test_cli_build_single_function(lh, tmp_path: Path) -> None:
 
 def test_project_archive_has_build_at_root_and_no_state(tmp_path: Path) -> None:
     from lambherd.definition import load_function
-    from lambherd.project.packaging import package_code
+    from lambherd.pipeline.code import code_identity
 
     folder = function_folder(tmp_path / "z")
     build_function(folder, CONFIG)
     defn = load_function(folder / "function.json")
-    code, _ = package_code(defn, tmp_path / "out.zip")
+    code = code_identity(defn, dest=tmp_path / "out.zip").source
     with zipfile.ZipFile(tmp_path / "out.zip") as zf:
         names = zf.namelist()
     assert "six.py" in names and "app.py" in names and "requirements.txt" in names
     assert not [n for n in names if n.startswith(".lambherd") or n == "function.json"]
-    hashed, _ = package_code(defn, None)
+    hashed = code_identity(defn).source
     assert hashed.sha256 == code.sha256
 
 

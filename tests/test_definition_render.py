@@ -95,6 +95,7 @@ def test_ssm_secure_string_and_string_list(boto, tmp_path: Path) -> None:
     assert len(calls) == 3  # one call per parameter, cached within the render
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("action", "message"),
     [

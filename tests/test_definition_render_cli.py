@@ -61,6 +61,7 @@ def base_args(project: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_render_prints_the_evaluated_definition(lh, project: Path) -> None:
     result = lh(*base_args(project), "render")
     assert result.code == 0, result.err
@@ -87,6 +88,7 @@ def test_render_mask_hides_every_environment_value(lh, project: Path) -> None:
     assert config["VpcConfig"]["SubnetIds"] == ["subnet-net-b"]
 
 
+@pytest.mark.slow
 def test_render_mask_paths(lh, project: Path) -> None:
     result = lh(
         *base_args(project),

@@ -118,6 +118,7 @@ def test_s3_state_read_once_per_clients(boto) -> None:
     assert calls == ["get"]
 
 
+@pytest.mark.slow
 def test_s3_state_missing_object_is_one_clear_error(boto) -> None:
     boto("s3").create_bucket(Bucket="tf-states")
     from lambherd.errors import NotFoundError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from deploy_testkit import (
     NAME,
     error_response,
@@ -39,6 +41,7 @@ def _ops(boto) -> tuple:
     return lam, lam.get_function(FunctionName=NAME)["Configuration"]
 
 
+@pytest.mark.slow
 def test_config_only_change_sends_revision_ids_in_a_chain(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -63,6 +66,7 @@ def test_config_only_change_sends_revision_ids_in_a_chain(
     assert lam.get_alias(FunctionName=NAME, Name="current")["FunctionVersion"] == "2"
 
 
+@pytest.mark.slow
 def test_code_only_change_uploads_code_and_moves_alias(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -82,6 +86,7 @@ def test_code_only_change_uploads_code_and_moves_alias(
     assert lam.get_alias(FunctionName=NAME, Name="current")["FunctionVersion"] == "2"
 
 
+@pytest.mark.slow
 def test_stale_revision_is_a_conflict_not_an_overwrite(
     aws, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -100,6 +105,7 @@ def test_stale_revision_is_a_conflict_not_an_overwrite(
     assert "Traceback" not in r.err
 
 
+@pytest.mark.slow
 def test_dry_run_sends_no_mutating_call(aws, lambda_role, lh, tmp_path: Path, monkeypatch) -> None:
     fn = write_function(tmp_path / "fn", lambda_role, Tags={"a": "1"})
     rec = recording(monkeypatch)
@@ -116,6 +122,7 @@ def test_dry_run_sends_no_mutating_call(aws, lambda_role, lh, tmp_path: Path, mo
     assert rec.names and mutating(rec.names) == []
 
 
+@pytest.mark.slow
 def test_tags_update_and_remove(aws, boto, lambda_role, lh, tmp_path: Path) -> None:
     fn = write_function(tmp_path / "fn", lambda_role, Tags={"a": "1", "b": "2"})
     assert lh("-C", fn, "deploy").code == 0
@@ -131,6 +138,7 @@ def test_tags_update_and_remove(aws, boto, lambda_role, lh, tmp_path: Path) -> N
     assert lam.list_tags(Resource=cfg["FunctionArn"])["Tags"] == {}
 
 
+@pytest.mark.slow
 def test_function_url_and_permissions_foreign_statement_survives(
     aws, boto, lambda_role, lh, tmp_path: Path
 ) -> None:
@@ -160,6 +168,7 @@ def test_function_url_and_permissions_foreign_statement_survives(
     assert "no changes" in lh("-C", fn, "deploy").out
 
 
+@pytest.mark.slow
 def test_s3_code_location_and_skip_archive(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -197,6 +206,7 @@ def test_s3_code_location_and_skip_archive(
     assert update["S3Key"] == "orders.zip" and update["S3ObjectVersion"] == new["VersionId"]
 
 
+@pytest.mark.slow
 def test_zip_over_50_mb_is_refused_before_any_call(
     aws, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -212,6 +222,7 @@ def test_zip_over_50_mb_is_refused_before_any_call(
     assert rec.names == []
 
 
+@pytest.mark.slow
 def test_throttling_and_conflicts_are_retried(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -237,6 +248,7 @@ def test_throttling_and_conflicts_are_retried(
     assert len(conflicts) == 3
 
 
+@pytest.mark.slow
 def test_interrupted_deploy_converges_on_rerun_and_src_folder(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:

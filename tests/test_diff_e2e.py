@@ -7,6 +7,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from deploy_testkit import NAME, mutating, recording, write_function
 from lambherd import exit_codes
 
@@ -26,6 +28,7 @@ def _create_by_hand(boto, role: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_diff_of_missing_function_and_after_deploy(aws, lambda_role, lh, tmp_path: Path) -> None:
     fn = write_function(tmp_path / "fn", lambda_role, MemorySize=256)
     r = lh("-C", fn, "diff", "--exit-code")
@@ -36,6 +39,7 @@ def test_diff_of_missing_function_and_after_deploy(aws, lambda_role, lh, tmp_pat
     assert r.code == 0 and r.out == ""
 
 
+@pytest.mark.slow
 def test_imported_function_shows_no_difference_then_changes(
     aws, boto, lambda_role, lh, tmp_path: Path, monkeypatch
 ) -> None:
@@ -81,6 +85,7 @@ def test_imported_function_shows_no_difference_then_changes(
     assert json.loads(r.out)["differences"] is True
 
 
+@pytest.mark.slow
 def test_diff_against_a_qualifier(aws, boto, lambda_role, lh, tmp_path: Path) -> None:
     fn = write_function(tmp_path / "fn", lambda_role)
     assert lh("-C", fn, "deploy").code == 0

@@ -1,9 +1,5 @@
-"""``lambherd init --download --unzip``: the deployed code, fetched and extracted safely.
-
-moto reports a ``Code.Location`` on amazonaws.com that nobody can fetch. The ``code_proxy``
-fixture stands where the sandbox will: a small HTTP server in front of moto that forwards every
-API call unchanged, except that GetFunction's ``Code.Location`` points at itself, where it serves
-the same bytes moto was given.
+"""``lambherd init --download --unzip``: the deployed code, fetched and extracted safely (behind
+the ``code_proxy`` fixture: moto with a Code.Location that can be fetched).
 """
 
 from __future__ import annotations
@@ -11,109 +7,16 @@ from __future__ import annotations
 import http.server
 import io
 import json
-import re
 import threading
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from aws_testkit import CodeProxy, make_zip
 from lambherd.errors import ArchiveError, AwsError
-from lambherd.importer import download_code
-
-_GET_FUNCTION = re.compile(r"^/2015-03-31/functions/[^/?]+(\?.*)?$")
-_HOP_HEADERS = {"connection", "transfer-encoding", "content-length", "server", "date", "host"}
-
-
-class CodeProxy(http.server.ThreadingHTTPServer):
-    """Forwards to moto; serves ``code[name]`` at the Location GetFunction reports."""
-
-    daemon_threads = True
-
-    def __init__(self, upstream: str) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.upstream = upstream
-        self.code: dict[str, bytes] = {}
-        self.downloads: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    server: CodeProxy
-
-    def log_message(self, *args: object) -> None:
-        return
-
-    def _serve_code(self) -> None:
-        name = self.path.split("/")[2].split("?")[0]
-        self.server.downloads.append(self.path)
-        body = self.server.code[name]
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _forward(self) -> None:
-        if self.path.startswith("/__code__/"):
-            self._serve_code()
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
-        req = urllib.request.Request(
-            self.server.upstream + self.path, data=body, method=self.command, headers=headers
-        )
-        try:
-            with urllib.request.urlopen(req) as resp:
-                status, data, resp_headers = resp.status, resp.read(), resp.headers
-        except urllib.error.HTTPError as exc:
-            status, data, resp_headers = exc.code, exc.read(), exc.headers
-        if self.command == "GET" and status == 200 and _GET_FUNCTION.match(self.path):
-            doc = json.loads(data)
-            name = doc["Configuration"]["FunctionName"]
-            if name in self.server.code:
-                signed = "X-Amz-Signature=not-a-secret"
-                doc["Code"]["Location"] = f"{self.server.url}/__code__/{name}?{signed}"
-                data = json.dumps(doc).encode()
-        self.send_response(status)
-        for key, value in resp_headers.items():
-            if key.lower() not in _HOP_HEADERS:
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
-
-
-@pytest.fixture
-def code_proxy(aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeProxy]:
-    proxy = CodeProxy(aws)
-    thread = threading.Thread(target=proxy.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    yield proxy
-    proxy.shutdown()
-    proxy.server_close()
-
-
-def make_zip(entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-        for name, target in (symlinks or {}).items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (0o120777 << 16) | 0
-            info.create_system = 3
-            zf.writestr(info, target)
-    return buf.getvalue()
+from lambherd.importing.download import download_code
 
 
 @pytest.fixture
@@ -158,6 +61,7 @@ def test_unzip_into_src_folder(lh, deploy_zip, tmp_path: Path) -> None:
     assert (tmp_path / "function.zip").is_file()
 
 
+@pytest.mark.slow
 def test_download_only_keeps_the_zip(lh, deploy_zip, tmp_path: Path) -> None:
     deploy_zip("orders", make_zip(CODE))
     result = lh("-C", tmp_path, "init", "--function-name", "orders", "--download")
@@ -193,6 +97,7 @@ def test_symlink_out_of_the_target_is_refused(lh, deploy_zip, tmp_path: Path) ->
     assert not (work / "function.json").exists()
 
 
+@pytest.mark.slow
 def test_zip_bomb_is_refused(lh, deploy_zip, tmp_path: Path) -> None:
     # 300 MB of zeros compress to ~300 KB: over Lambda's 250 MB unzipped limit.
     bomb = io.BytesIO()
@@ -226,6 +131,7 @@ def test_existing_source_files_are_not_overwritten(lh, deploy_zip, tmp_path: Pat
     assert (tmp_path / "app.py").read_bytes() == CODE["app.py"]
 
 
+@pytest.mark.slow
 def test_image_functions_are_not_downloaded(lh, boto, lambda_role, code_proxy, tmp_path) -> None:
     boto("lambda").create_function(
         FunctionName="img",

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from aws_testkit import tiny_zip
 from lambherd.definition.normalize import definition_from_remote, normalize_config
-
-
-def tiny_zip(files: dict[str, str] | None = None) -> bytes:
-    """A small valid deployment package."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in (files or {"app.py": "def handler(e, c):\n    return 1\n"}).items():
-            zf.writestr(name, text)
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -84,6 +74,7 @@ def test_import_round_trips_through_render(lh, boto, orders, tmp_path: Path) -> 
     assert "__pycache__/" in ignore
 
 
+@pytest.mark.slow
 def test_aws_tags_are_left_out(lh, boto, orders, tmp_path: Path) -> None:
     arn = orders["Configuration"]["FunctionArn"]
     boto("lambda").tag_resource(Resource=arn, Tags={"aws:cloudformation:stack-name": "legacy"})
@@ -94,6 +85,7 @@ def test_aws_tags_are_left_out(lh, boto, orders, tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_jsonnet_output_renders_to_the_same_definition(lh, orders, tmp_path: Path) -> None:
     json_dir, jsonnet_dir = tmp_path / "j", tmp_path / "jn"
     json_dir.mkdir()
@@ -180,6 +172,7 @@ def test_json_output_lists_the_files(lh, orders, tmp_path: Path) -> None:
     assert doc["written"] == ["function.json", ".lambdaignore"]
 
 
+@pytest.mark.slow
 def test_function_url_keeps_only_url_permissions(lh, boto, orders, tmp_path: Path) -> None:
     lam = boto("lambda")
     lam.create_function_url_config(

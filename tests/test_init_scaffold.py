@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lambherd.importer import url_permissions
+from lambherd.importing.function_files import url_permissions
 
 
 def load_module(path: Path) -> types.ModuleType:

@@ -40,6 +40,7 @@ def sixty(boto, lambda_role) -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_list_all_functions_as_json(lh, sixty, tmp_path: Path) -> None:
     result = lh("-C", tmp_path, "--output", "json", "list")
     assert result.code == 0, result.err
@@ -58,6 +59,7 @@ def test_prefix_filter(lh, sixty, tmp_path: Path) -> None:
     assert [r["name"] for r in json.loads(result.out)] == [f"job-{i:02d}" for i in range(30)]
 
 
+@pytest.mark.slow
 def test_table_marks_the_function_defined_here(lh, sixty, tmp_path: Path) -> None:
     (tmp_path / "function.json").write_text(json.dumps({"FunctionName": "api-07"}))
     result = lh("-C", tmp_path, "--no-color", "list", "--prefix", "api-0")
@@ -71,6 +73,7 @@ def test_table_marks_the_function_defined_here(lh, sixty, tmp_path: Path) -> Non
     assert "10 functions, 1 managed here (*)" in result.out
 
 
+@pytest.mark.slow
 def test_unrenderable_definition_is_a_warning(lh, sixty, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
     (tmp_path / "function.json").write_text('{"FunctionName": "{{ must_env `NOT_SET_ANYWHERE` }}"}')
@@ -145,6 +148,7 @@ def paging_server(aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[_PagingServe
     server.server_close()
 
 
+@pytest.mark.slow
 def test_every_page_is_read(lh, paging_server, tmp_path: Path) -> None:
     result = lh("-C", tmp_path, "--output", "json", "list")
     assert result.code == 0, result.err

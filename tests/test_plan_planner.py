@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambherd.plan.planner import DesiredState, PlanOptions, plan_deploy
+from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import (
     LATEST,
@@ -20,7 +20,7 @@ from lambherd.plan.steps import (
     UploadCode,
 )
 from lambherd.plan.tags_planner import plan_tags
-from lambherd.plan.version_planner import VersionOptions
+from lambherd.settings import DeploySettings
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
@@ -71,14 +71,11 @@ def remote_with(n_versions: int = 1, alias_version: str = "1", routing=None, **o
     )
 
 
-def plan(desired=DESIRED, remote=None, code=CODE, **opts):
-    versions = VersionOptions(
-        **{k: opts.pop(k) for k in list(opts) if k in VersionOptions.__dataclass_fields__}
-    )
+def plan(desired=DESIRED, remote=None, code=CODE, **settings):
     return plan_deploy(
         DesiredState(config=desired, code=code),
         remote if remote is not None else RemoteState(),
-        PlanOptions(versions=versions, **opts),
+        DeploySettings(**settings),
     )
 
 
@@ -226,7 +223,7 @@ def test_alias_moves_to_an_existing_matching_version_without_publishing() -> Non
 
 def test_update_step_names_the_changed_leaves_inside_structures() -> None:
     """An environment change shows which variable changed, not a truncated dump of them all."""
-    from lambherd.plan.function_planner import plan_function
+    from lambherd.plan.function_planner import plan_function_changes as plan_function
     from lambherd.plan.remote import RemoteState
     from lambherd.plan.steps import CodeSource
 

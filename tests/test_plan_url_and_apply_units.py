@@ -6,14 +6,15 @@ import random
 
 import pytest
 
-from lambherd.apply.retry import RetryPolicy, call_with_retry
 from lambherd.apply.waiters import wait_until_ready
 from lambherd.errors import DeployError, NotFoundError
 from lambherd.plan.remote import RemoteState
+from lambherd.plan.rollback_planner import RollbackOptions, plan_rollback
 from lambherd.plan.steps import AddPermission, DeleteVersion, MoveAlias, PutFunctionUrl
-from lambherd.plan.url_planner import SID_PREFIX, desired_permissions, plan_url
-from lambherd.rollback import RollbackOptions, plan_rollback
-from lambherd.versions import alias_labels, plan_prune
+from lambherd.plan.url_planner import SID_PREFIX, UrlRemote, desired_permissions, plan_url
+from lambherd.plan.version_planner import plan_prune
+from lambherd.retry import RetryPolicy, call_with_retry
+from lambherd.services.versions import alias_labels
 
 CONFIG = {"FunctionName": "f", "FunctionArn": "arn:f", "Version": "$LATEST"}
 
@@ -35,11 +36,15 @@ def test_url_reconcile_keeps_foreign_statements_and_removes_only_ours() -> None:
     wanted = next(iter(desired_permissions(url)))
     remote = RemoteState(
         configuration=CONFIG,
-        url_config={"AuthType": "NONE", "InvokeMode": "Buffered", "FunctionUrl": "https://x"},
-        policy_statements=(
-            {"Sid": "someone-else"},
-            {"Sid": "lambherd-0000000000000000"},
-            {"Sid": wanted},
+        parts=(
+            UrlRemote(
+                config={"AuthType": "NONE", "InvokeMode": "Buffered", "FunctionUrl": "https://x"},
+                policy_statements=(
+                    {"Sid": "someone-else"},
+                    {"Sid": "lambherd-0000000000000000"},
+                    {"Sid": wanted},
+                ),
+            ),
         ),
     )
     steps = plan_url(url, remote)
@@ -47,7 +52,7 @@ def test_url_reconcile_keeps_foreign_statements_and_removes_only_ours() -> None:
 
 
 def test_url_config_change_is_an_update_and_absent_sidecar_is_unmanaged() -> None:
-    remote = RemoteState(configuration=CONFIG, url_config={"AuthType": "AWS_IAM"})
+    remote = RemoteState(configuration=CONFIG, parts=(UrlRemote(config={"AuthType": "AWS_IAM"}),))
     steps = plan_url({"Config": {"AuthType": "AWS_IAM", "Cors": {"AllowOrigins": ["*"]}}}, remote)
     assert steps == (
         PutFunctionUrl(

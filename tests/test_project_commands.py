@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lambherd.project.config import OWNER_TAG
-from test_project_e2e import write_project
+from project_testkit import write_project
 
 PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE = "arn:aws:iam::123456789012:role/lambda"
@@ -235,6 +235,7 @@ def test_list_marks_the_project_function_without_rendering_its_aws_values(
 
 
 # -- rollback: the project's alias ------------------------------------------------------------
+@pytest.mark.slow
 def test_rollback_defaults_to_the_projects_alias(lh, tmp_path, lambda_role, boto) -> None:
     root = write_project(
         tmp_path / "shop",

@@ -15,8 +15,8 @@ from lambherd.plan.steps import (
     TagResource,
     UpdateConfiguration,
     UploadCode,
+    describe_changes,
 )
-from lambherd.project.changeset import describe_changes
 from lambherd.project.config import (
     OWNER_TAG,
     find_project,

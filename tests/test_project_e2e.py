@@ -4,45 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from deploy_testkit import mutating, recording
 from lambherd.project.config import OWNER_TAG
-
-BODY = "def handler(event, context):\n    return {'ok': True}\n"
-
-
-def write_project(root: Path, role: str, *, names=("alpha", "beta", "gamma"), extra: str = ""):
-    """A project ``shop`` with one folder per name under functions/."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "lambherd.toml").write_text(
-        "[project]\n"
-        'name = "shop"\n'
-        'functions = ["functions/*"]\n'
-        "[defaults]\n"
-        'Runtime = "python3.12"\n'
-        'Handler = "app.handler"\n'
-        f"Role = {json.dumps(role)}\n"
-        "MemorySize = 256\n"
-        'Tags = { team = "orders" }\n' + extra
-    )
-    for name in names:
-        write_function(root, name)
-    return root
-
-
-def write_function(root: Path, name: str, body: str = BODY, **config: Any) -> Path:
-    folder = root / "functions" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "function.json").write_text(json.dumps({"FunctionName": f"shop-{name}", **config}))
-    (folder / "app.py").write_text(body)
-    return folder
-
-
-def deploy(lh, root: Path, *args: str):
-    return lh("-C", root, "--yes", "deploy", *args)
+from project_testkit import BODY, deploy, write_function, write_project
 
 
 @pytest.fixture
@@ -59,6 +26,7 @@ def test_first_plan_adds_everything_and_reads_only(lh, project, monkeypatch) -> 
     assert mutating(calls.names) == []
 
 
+@pytest.mark.slow
 def test_deploy_creates_all_then_nothing_changes(lh, project, boto, monkeypatch) -> None:
     first = deploy(lh, project)
     assert first.code == 0, first.err
@@ -78,6 +46,7 @@ def test_deploy_creates_all_then_nothing_changes(lh, project, boto, monkeypatch)
     assert "3 unchanged" in again.out
 
 
+@pytest.mark.slow
 def test_only_the_two_changed_functions_are_touched(lh, project, boto, monkeypatch) -> None:
     assert deploy(lh, project).code == 0
     (project / "functions" / "alpha" / "app.py").write_text(BODY + "# v2\n")
@@ -101,6 +70,7 @@ def test_only_the_two_changed_functions_are_touched(lh, project, boto, monkeypat
     )
 
 
+@pytest.mark.slow
 def test_prune_deletes_only_owned_functions_whose_folder_is_gone(
     lh, project, boto, lambda_role, monkeypatch
 ) -> None:
@@ -138,6 +108,7 @@ def test_prune_deletes_only_owned_functions_whose_folder_is_gone(
     assert names == {"shop-alpha", "shop-beta", "shop-gamma-manual", "shop-other"}
 
 
+@pytest.mark.slow
 def test_prune_asks_first_without_yes(lh, project, boto) -> None:
     assert deploy(lh, project).code == 0
     import shutil
@@ -148,6 +119,7 @@ def test_prune_asks_first_without_yes(lh, project, boto) -> None:
     assert "shop-gamma" in {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]}
 
 
+@pytest.mark.slow
 def test_stages_select_region_and_settings(lh, tmp_path, lambda_role, boto) -> None:
     import boto3
 
@@ -185,6 +157,7 @@ def test_one_failure_does_not_stop_the_others(lh, project, boto, monkeypatch) ->
     assert {"shop-alpha", "shop-gamma"} <= names
 
 
+@pytest.mark.slow
 def test_fail_fast_skips_functions_not_started(lh, project, boto) -> None:
     write_function(project, "alpha", Role="arn:aws:iam::123456789012:role/does-not-exist")
     result = deploy(lh, project, "--parallel", "1", "--fail-fast")
@@ -194,6 +167,7 @@ def test_fail_fast_skips_functions_not_started(lh, project, boto) -> None:
     assert boto("lambda").list_functions()["Functions"] == []
 
 
+@pytest.mark.slow
 def test_throttles_are_retried_not_fatal(lh, project, boto, monkeypatch) -> None:
     from deploy_testkit import error_response, inject_failures
 
@@ -206,6 +180,7 @@ def test_throttles_are_retried_not_fatal(lh, project, boto, monkeypatch) -> None
     assert len(boto("lambda").list_functions()["Functions"]) == 3
 
 
+@pytest.mark.slow
 def test_only_limits_plan_and_deploy(lh, project, boto) -> None:
     result = deploy(lh, project, "--only", "shop-a*", "--only", "functions/beta")
     assert result.code == 0, result.err
@@ -246,6 +221,7 @@ def test_single_function_folder_plan_still_works(lh, tmp_path, lambda_role) -> N
     assert "CreateFunction solo" in result.out
 
 
+@pytest.mark.slow
 def test_deploy_builds_dependencies_first(lh, project, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("LAMBHERD_CACHE_DIR", str(tmp_path / "cache"))
     folder = project / "functions" / "alpha"
@@ -260,6 +236,7 @@ def test_deploy_builds_dependencies_first(lh, project, monkeypatch, tmp_path) ->
     assert mutating(calls.names) == []
 
 
+@pytest.mark.slow
 def test_inside_a_function_folder_only_that_function(lh, project, boto, monkeypatch) -> None:
     calls = recording(monkeypatch)
     dry = lh("-C", project, "deploy", "--dry-run")

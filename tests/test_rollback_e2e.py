@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from deploy_testkit import NAME, mutating, recording, write_function
+
+pytestmark = pytest.mark.slow  # several deploys each
 
 
 def _three_versions(lh, role: str, folder: Path) -> Path:

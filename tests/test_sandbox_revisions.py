@@ -12,15 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from deploy_testkit import NAME, mutating, recording, write_function
-from sandbox_testkit import (  # noqa: F401 - sandbox_endpoint is the sandbox fixture's
-    Sandbox,
-    after_planning,
-    create,
-    running,
-    sandbox,
-    sandbox_endpoint,
-)
+from deploy_testkit import NAME, after_planning, mutating, recording, write_function
+from sandbox_testkit import Sandbox, create, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
@@ -87,7 +80,7 @@ def test_permissions_take_the_functions_revision_id(fresh: Sandbox) -> None:
 
 
 def test_deploy_guards_permission_changes_with_the_functions_revision(
-    sandbox: Any,  # noqa: F811 - the fixture imported above
+    sandbox: Any,
     lh,
     tmp_path: Path,
     monkeypatch,
@@ -97,7 +90,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
     lam = sandbox("lambda")
     # only the URL and its permission change; another writer changes the function meanwhile
     write_function(fn, ROLE, url={"Config": {"AuthType": "NONE"}})
-    import lambherd.deploy as deploy_module
+    import lambherd.pipeline.planning as deploy_module
 
     planner = deploy_module.plan_deploy
     after_planning(
@@ -152,7 +145,7 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
 
 
 def test_permissions_of_a_url_on_an_alias_are_sent_without_the_functions_revision(
-    sandbox: Any,  # noqa: F811 - the fixture imported above
+    sandbox: Any,
     lh,
     tmp_path: Path,
     monkeypatch,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from lambherd.archive import build_archive
+from lambherd.archive.extract import safe_extract
 from lambherd.errors import ArchiveError
-from lambherd.unzip import safe_extract
 
 
 def make_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> Path:

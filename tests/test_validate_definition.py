@@ -36,7 +36,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def report_for(folder: Path, config: dict[str, Any], url: dict[str, Any] | None = None):
-    defn = FunctionDefinition(path=folder / "function.json", config=config, url_config=url)
+    defn = FunctionDefinition(
+        path=folder / "function.json", config=config, sidecars={"url": url} if url else {}
+    )
     return validate_definition(defn, today=TODAY)
 
 

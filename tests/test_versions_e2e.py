@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from deploy_testkit import NAME, write_function
+
+pytestmark = pytest.mark.slow  # several deploys each
 
 
 def _numbers(boto) -> list[str]:

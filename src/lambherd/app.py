@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from lambherd.aws import AwsClients, AwsSettings
 
+__all__ = ["App", "AwsSettings", "RenderOptions"]
+
 if TYPE_CHECKING:
     from lambherd.project.config import ProjectConfig
 

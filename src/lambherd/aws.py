@@ -8,18 +8,12 @@ help never pays for it.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lambherd.defaults import (
-    DEFAULT_REGION,
-    SANDBOX_ACCESS_KEY,
-    SANDBOX_PORT,
-    SANDBOX_SECRET_KEY,
-)
+from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
 from lambherd.errors import AwsError
 
 
@@ -38,12 +32,6 @@ class AwsSettings:
     def with_overrides(self, **changes: Any) -> AwsSettings:
         """A copy with the given non-None fields replaced (used by project stages)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-
-def sandbox_endpoint(port: int | None = None) -> str:
-    """The sandbox's URL on the loopback interface."""
-    port = port or int(os.environ.get("LAMBHERD_SANDBOX_PORT", SANDBOX_PORT))
-    return f"http://127.0.0.1:{port}"
 
 
 class AwsClients:
@@ -115,7 +103,8 @@ class AwsClients:
     def _sandbox_endpoint(self) -> str:
         """The sandbox's URL, starting the sandbox in the background the first time it's needed."""
         if self._sandbox_url is None:
-            from lambherd.sandbox import ensure_running
+            # sandbox.process imports nothing from here: no import circle
+            from lambherd.sandbox.process import ensure_running
 
             self._sandbox_url = ensure_running()
         return self._sandbox_url

@@ -1,17 +1,104 @@
-"""One home for lambherd's defaults (values a user never sets, or gets when setting none).
+"""Every default in one table: what Lambda fills in when a field is left out (and what puts a
+field back), and lambherd's own defaults.
 
-Modules low in the tree (``sandbox/``, ``local/``) import from here instead of from ``aws.py``,
-so that neither imports the other's package.
+Read from everywhere (the CLI, the planners, the local emulator, the sandbox), so it imports
+nothing but the standard library. A value written here is written nowhere else.
 """
 
 from __future__ import annotations
 
-#: The region when neither the command line, the profile nor the environment names one.
+import copy
+from typing import Any
+
+# -- Lambda's defaults: what CreateFunction fills in ------------------------------------------
+MEMORY_SIZE = 128  # MB
+TIMEOUT = 3  # seconds
+PACKAGE_TYPE = "Zip"
+ARCHITECTURES = ("x86_64",)
+EPHEMERAL_STORAGE = {"Size": 512}  # MB of /tmp
+TRACING_CONFIG = {"Mode": "PassThrough"}
+SNAP_START = {"ApplyOn": "None"}
+LOG_FORMAT = "Text"
+#: ApplicationLogLevel and SystemLogLevel when LogFormat is JSON.
+JSON_LOG_LEVEL = "INFO"
+#: A function URL's AuthType and InvokeMode when function_url.json leaves them out.
+URL_AUTH_TYPE = "AWS_IAM"
+URL_INVOKE_MODE = "BUFFERED"
+#: Largest zip sent in the request itself (ZipFile); bigger ones go through S3.
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+
+#: The value that puts a configuration field back to Lambda's default in
+#: UpdateFunctionConfiguration (deploys are declarative: a field left out is reset).
+RESET_VALUES: dict[str, Any] = {
+    "Description": "",
+    "MemorySize": MEMORY_SIZE,
+    "Timeout": TIMEOUT,
+    "Environment": {"Variables": {}},
+    "Layers": [],
+    "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
+    "DeadLetterConfig": {"TargetArn": ""},
+    "KMSKeyArn": "",
+    "TracingConfig": TRACING_CONFIG,
+    "FileSystemConfigs": [],
+    "EphemeralStorage": EPHEMERAL_STORAGE,
+    "SnapStart": SNAP_START,
+    "ImageConfig": {},
+}
+
+
+def log_group(function_name: str) -> str:
+    """The log group Lambda writes a function's logs to unless LoggingConfig names another."""
+    return f"/aws/lambda/{function_name}"
+
+
+def lambda_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration values Lambda fills in when CreateFunction leaves them out.
+
+    LoggingConfig's depend on the definition: the log group is named after the function (not
+    for a function given by ARN), and LogFormat JSON adds the two log levels.
+    """
+    name = str(config.get("FunctionName", ""))
+    defaults: dict[str, Any] = {
+        "MemorySize": MEMORY_SIZE,
+        "Timeout": TIMEOUT,
+        "PackageType": PACKAGE_TYPE,
+        "Architectures": list(ARCHITECTURES),
+        "EphemeralStorage": copy.deepcopy(EPHEMERAL_STORAGE),
+        "TracingConfig": copy.deepcopy(TRACING_CONFIG),
+        "SnapStart": copy.deepcopy(SNAP_START),
+    }
+    logging = config.get("LoggingConfig") or {}
+    log_format = logging.get("LogFormat", LOG_FORMAT)
+    log_defaults: dict[str, Any] = {"LogFormat": log_format}
+    if name and ":" not in name:
+        log_defaults["LogGroup"] = log_group(name)
+    if log_format == "JSON":
+        log_defaults["ApplicationLogLevel"] = JSON_LOG_LEVEL
+        log_defaults["SystemLogLevel"] = JSON_LOG_LEVEL
+    defaults["LoggingConfig"] = log_defaults
+    return defaults
+
+
+# -- lambherd's own ---------------------------------------------------------------------------
+#: The alias a deploy moves (and rollback, status... act on) unless told otherwise.
+DEFAULT_ALIAS = "current"
+#: Whether a deploy publishes a version when something changed.
+DEFAULT_PUBLISH = True
+#: Project functions deployed at once (``deploy --parallel``).
+DEFAULT_PARALLEL = 4
+#: Project functions read from AWS at once while planning.
+DEFAULT_READ_WORKERS = 8
+#: Functions imported at once by ``import --all``.
+DEFAULT_IMPORT_WORKERS = 4
+#: A project's function folders when lambherd.toml names none.
+DEFAULT_FUNCTION_GLOBS = ("functions/*",)
+#: The region used when neither the command line, the environment nor the profile names one.
 DEFAULT_REGION = "us-east-1"
-#: The sandbox's port on 127.0.0.1 when ``$LAMBHERD_SANDBOX_PORT`` is not set.
+
+# -- the embedded sandbox ---------------------------------------------------------------------
 SANDBOX_PORT = 4566
+#: The sandbox's one account (moto's default account id).
+SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
-#: The one account the sandbox serves.
-SANDBOX_ACCOUNT_ID = "123456789012"

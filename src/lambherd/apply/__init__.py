@@ -1,1 +1,28 @@
-"""Executing a Plan against AWS; a display-only executor prints the same Plan for dry runs."""
+"""Executing a Plan against AWS; a display-only executor shows the same Plan for dry runs.
+
+``executor_for`` is the one place that picks which of the two runs a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lambherd.apply.display import DisplayExecutor
+from lambherd.apply.executor import ExecutionResult, Executor, StepResult
+from lambherd.retry import RetryPolicy
+
+__all__ = ["DisplayExecutor", "ExecutionResult", "Executor", "StepResult", "executor_for"]
+
+
+def executor_for(
+    clients: Any,
+    *,
+    dry_run: bool,
+    retry: RetryPolicy | None = None,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> Executor | DisplayExecutor:
+    """The executor of a run: the display-only one for a dry run (no AWS call at all)."""
+    if dry_run:
+        return DisplayExecutor()
+    return Executor(clients, retry=retry, on_step=on_step)

@@ -1,10 +1,10 @@
-"""A function's code package: the one recipe ``archive``, ``deploy``, ``diff`` and projects share.
+"""A function's code package: the one zip recipe behind ``pipeline.code.code_identity``, which
+``archive``, ``deploy``, ``plan`` and ``diff`` all use.
 
     package_options(defn, source) -> dict               build_archive options for the function
     zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
-    archive_function(defn, dest, ...) -> ArchiveResult  dependencies built, then the zip
 
 The zip holds the function's folder minus the default excludes (``.lambherd/`` among them),
 ``.lambdaignore`` and the definition file under whatever name it has, plus the dependency build
@@ -76,27 +76,3 @@ def build_function_zip(
 def function_code_sha256(defn: FunctionDefinition, source: Path | None = None) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
     return code_sha256(source or defn.source_dir, **package_options(defn, source))
-
-
-def archive_function(
-    defn: FunctionDefinition,
-    dest: BinaryIO | Path | str,
-    *,
-    ignore_file: str | Path | None = ".lambdaignore",
-    store_symlinks: bool = False,
-    max_zipped_bytes: int | None = ZIPPED_LIMIT,
-) -> ArchiveResult:
-    """``lambherd archive``: build the dependencies (cached, as deploy does), then the zip.
-
-    With the default options the zip is byte for byte the one ``deploy`` uploads.
-    """
-    from lambherd.build import build_function
-
-    build_function(defn.source_dir, defn.config)
-    return build_function_zip(
-        defn,
-        dest,
-        ignore_file=ignore_file,
-        store_symlinks=store_symlinks,
-        max_zipped_bytes=max_zipped_bytes,
-    )

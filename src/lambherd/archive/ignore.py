@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambherd.definition.sidecars import sidecar_names
 from lambherd.errors import ArchiveError
 
 #: Left out of every zip unless the ignore file re-includes them (lambroll does the same).
@@ -29,8 +30,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "/.lambdaignore",
     "/function.json",
     "/function.jsonnet",
-    "/function_url.json",
-    "/function_url.jsonnet",
+    *(f"/{name}" for name in sidecar_names()),
     "/function.zip",
     "/.git/",
     "/.terraform/",

@@ -33,25 +33,12 @@ def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | No
     import json
     import sys
 
-    from lambherd.archive import ZIPPED_LIMIT, human_size
-    from lambherd.archive.function_package import PACKAGE_FIELDS, archive_function
-    from lambherd.errors import UsageError
-    from lambherd.project.context import load_app_definition
+    from lambherd.services.archive import ArchiveRequest, archive, human_size
 
     app = app_of(ctx)
-    definition = load_app_definition(app, fields=PACKAGE_FIELDS)
-    source = definition.source_dir
-    if exclude_file is not None and not (source / exclude_file).is_file():
-        raise UsageError(f"--exclude-file {exclude_file}: no such file in {source}")
     to_stdout = dest == "-"
-    target = click.get_binary_stream("stdout") if to_stdout else source / dest
-    result = archive_function(
-        definition,
-        target,
-        ignore_file=exclude_file or ".lambdaignore",
-        store_symlinks=symlink,
-        max_zipped_bytes=ZIPPED_LIMIT,
-    )
+    target = click.get_binary_stream("stdout") if to_stdout else dest
+    result = archive(app, ArchiveRequest(target, store_symlinks=symlink, exclude_file=exclude_file))
     for message in result.warnings:
         warn(message)
     summary = {

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from lambherd.cli.output import app_of, emit_json
-
-if TYPE_CHECKING:
-    from lambherd.app import App
-    from lambherd.build import BuildResult
 
 
 @click.command("build")
@@ -24,19 +18,10 @@ def command(ctx: click.Context, only: tuple[str, ...], force: bool, installer: s
     In a project: every function, or the one whose folder you are in (--only to choose).
     AWS is not needed unless Runtime or Architectures come from AWS (ssm, caller_identity).
     """
-    from lambherd.project.service import build_project, project_scope
+    from lambherd.services.build import build
 
     app = app_of(ctx)
-    scope = project_scope(app, only)
-    if scope is None:
-        if only:
-            from lambherd.errors import UsageError
-
-            why = "--function names one" if app.project is not None else "no lambherd.toml here"
-            raise UsageError(f"--only: selects functions of a project; {why}")
-        results = [_build_single(app, force, installer)]
-    else:
-        results = build_project(app, scope.project, scope.only, force=force, installer=installer)
+    results = build(app, only, force=force, installer=installer)
     if app.json_output:
         emit_json(
             [
@@ -60,14 +45,3 @@ def command(ctx: click.Context, only: tuple[str, ...], force: bool, installer: s
             "installed": f"{where}: installed with {r.installer} ({r.detail})",
         }[r.status]
         click.echo(f"{text} [{r.seconds:.2f}s]")
-
-
-def _build_single(app: App, force: bool, installer: str | None) -> BuildResult:
-    """Build the one definition's dependencies (as its project defines it, if in one)."""
-    from lambherd.build import BUILD_FIELDS, build_function
-    from lambherd.build.installer import find_installer
-    from lambherd.project.context import load_app_definition
-
-    defn = load_app_definition(app, fields=BUILD_FIELDS)
-    tool = find_installer(installer)
-    return build_function(defn.source_dir, defn.config, force=force, installer=tool)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from lambherd.cli.output import app_of, confirm, emit_json
-from lambherd.errors import UsageError
 
 
 @click.command("delete")
@@ -13,15 +12,15 @@ from lambherd.errors import UsageError
 @click.pass_context
 def command(ctx: click.Context, dry_run: bool) -> None:
     """Delete the function with all its versions and aliases."""
-    from lambherd.delete import plan_delete, run_delete
+    from lambherd.services.delete import delete
 
     app = app_of(ctx)
-    plan = plan_delete(app)
-    if not dry_run and not confirm(app, f"Delete function {plan.function_name}?"):
-        raise UsageError(f"{plan.function_name}: not deleted (confirm, or pass --yes)")
-    result = run_delete(app, plan, dry_run=dry_run)
+    result = delete(
+        app, dry_run=dry_run, confirm=lambda name: confirm(app, f"Delete function {name}?")
+    )
     if app.json_output:
-        emit_json({"function": plan.function_name, "deleted": not dry_run, "dry_run": dry_run})
+        name = result.plan.function_name
+        emit_json({"function": name, "deleted": not dry_run, "dry_run": dry_run})
         return
     prefix = "[dry-run] " if dry_run else ""
     for r in result.results:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambherd.cli.output import app_of, emit_json, info, warn
+from lambherd import exit_codes
+from lambherd.cli.output import app_of, confirm, emit_json, info, warn
+from lambherd.cli.project_view import progress_for, report_builds, show_changeset
+from lambherd.errors import UsageError
+
+if TYPE_CHECKING:
+    from lambherd.app import App
+    from lambherd.pipeline.planning import Changeset
+    from lambherd.pipeline.runner import ProgressEvent
+    from lambherd.services.deploy import DeployReport, DeployResult
 
 #: Options that name one function's code or part: refused in a project (lambherd.toml).
 SINGLE_FUNCTION_ONLY = ("src", "skip_archive", "skip_function")
@@ -95,107 +106,104 @@ def command(
     In a project (lambherd.toml here or above) every function whose plan is not empty is
     deployed, or only the function folder run in (or named by --function).
     """
-    from lambherd.errors import UsageError
-    from lambherd.project.service import project_scope
+    from lambherd.services.deploy import DeployRequest, RunSettings, command_line, deploy
 
     app = app_of(ctx)
-    given = {"src": src, "skip_archive": skip_archive, "skip_function": skip_function}
-    scope = project_scope(app, only)
-    if scope is not None:
-        refused = [_flag(n) for n in SINGLE_FUNCTION_ONLY if given[n]]
-        if refused:
-            raise UsageError(
-                f"{', '.join(refused)}: a single-function option; this folder is in a project "
-                "(lambherd.toml), whose deploy does not take it",
-                hint="drop the option: a project deploys each function folder's own code",
-            )
-        from lambherd.cli.project_view import run_project_deploy
-        from lambherd.project.changeset import PlanOverrides
-        from lambherd.project.runner import DEFAULT_PARALLEL
-
-        return run_project_deploy(
-            app,
-            scope.project,
-            scope.only,
-            parallel=parallel or DEFAULT_PARALLEL,
-            fail_fast=fail_fast,
-            prune=prune,
-            dry_run=dry_run,
-            overrides=PlanOverrides(
-                alias=alias,
-                keep_versions=keep_versions,
-                publish=publish,
-                alias_to_latest=alias_to_latest,
-                force_code=force_code,
-                skip_configuration=skip_configuration,
-            ),
-        )
-    project_given = {"parallel": parallel, "only": only, "fail_fast": fail_fast, "prune": prune}
-    refused = [_flag(n) for n in PROJECT_ONLY if project_given[n]]
-    if refused:
-        raise UsageError(
-            f"{', '.join(refused)}: a project option; "
-            + ("--function names one definition" if app.function_path else "no lambherd.toml here")
-        )
-    return _deploy_one(
-        app,
-        dry_run=dry_run,
-        alias=alias,
-        alias_to_latest=alias_to_latest,
-        publish=publish,
-        keep_versions=keep_versions,
-        skip_archive=skip_archive,
-        skip_configuration=skip_configuration,
-        skip_function=skip_function,
-        force_code=force_code,
-        src=src,
+    request = DeployRequest(
+        settings=command_line(
+            alias=alias,
+            alias_to_latest=alias_to_latest,
+            publish=publish,
+            keep_versions=keep_versions,
+            force_code=force_code,
+            skip_configuration=skip_configuration,
+            skip_archive=skip_archive,
+            skip_function=skip_function,
+            src=app.resolve(src) if src else None,
+        ),
+        run=RunSettings(
+            dry_run=dry_run, parallel=parallel, only=only, fail_fast=fail_fast, prune=prune
+        ),
     )
+    report = deploy(app, request, on_planned=lambda cs, builds: _view(app, cs, builds, prune))
+    single = report.single
+    if single is not None:
+        return _show_single(app, single, dry_run)
+    return _show_project(app, report, prune, dry_run)
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+def _view(
+    app: App, changeset: Changeset, builds: list[Any], prune: bool
+) -> AbstractContextManager[Any]:
+    """Before the run: what is about to happen (and, for a prune, the question); the view
+    that shows the run's progress."""
+    if changeset.project is None:
+        return contextlib.nullcontext(_StepLines(app))
+    for message in changeset.warnings:
+        warn(message)
+    report_builds(builds)
+    if not app.json_output:  # the whole changeset is shown before any question
+        show_changeset(app, changeset, prune=prune)
+    doomed = [c.name for c in changeset.changes if c.operation == "delete"]
+    if prune and doomed:
+        question = f"delete {len(doomed)} function(s) of project {changeset.project}: "
+        if not confirm(app, question + ", ".join(doomed) + "?"):
+            raise UsageError("prune not confirmed; nothing deployed", hint="pass --yes to confirm")
+    return progress_for(app, changeset, prune)
 
 
-def _deploy_one(app: Any, *, dry_run: bool, src: Path | None, **switches: Any) -> int | None:
-    """Deploy a single function; in a project's function folder (``--function`` naming another
-    definition there) the project's alias / keep_versions / publish settings are the defaults."""
-    from lambherd.apply.display import plan_lines
-    from lambherd.deploy import DeployOptions, deploy
-    from lambherd.project.context import function_settings
+class _StepLines:
+    """A single function's progress: one stdout line per step, with its duration."""
 
-    settings = function_settings(app)
-    if settings is not None:
-        if switches["alias"] is None:
-            switches["alias"] = settings.alias
-        if switches["keep_versions"] is None:
-            switches["keep_versions"] = settings.keep_versions
-        if switches["publish"] is None and not switches["alias_to_latest"]:
-            switches["publish"] = settings.publish
-    if switches["alias"] is None:
-        switches["alias"] = "current"
-    switches["publish"] = True if switches["publish"] is None else switches["publish"]
-    options = DeployOptions(dry_run=dry_run, src=app.resolve(src) if src else None, **switches)
+    def __init__(self, app: App) -> None:
+        self.app = app
 
-    def progress(done) -> None:  # type: ignore[no-untyped-def]
-        if not app.json_output:
-            suffix = f": {done.detail}" if done.detail else ""
-            click.echo(f"{done.step.describe()} ({done.seconds:.2f}s){suffix}")
+    def __call__(self, event: ProgressEvent) -> None:
+        done = event.result
+        if done is None or self.app.json_output:
+            return
+        suffix = f": {done.detail}" if done.detail else ""
+        click.echo(f"{done.step.describe()} ({done.seconds:.2f}s){suffix}")
 
-    result = deploy(app, options, on_step=progress)
+
+def _show_single(app: App, result: DeployResult, dry_run: bool) -> int:
+    from lambherd.cli.project_view import plan_lines
+
     for message in result.warnings:
         warn(message)
     if app.json_output:
         emit_json(result.to_json())
-        return None
+        return exit_codes.SUCCESS
     if dry_run:
         for line in plan_lines(result.plan):
             click.echo(f"[dry-run] {line}")
-        return None
+        return exit_codes.SUCCESS
     if not result.changed:
         click.echo(f"{result.plan.function_name}: no changes")
-        return None
+        return exit_codes.SUCCESS
     done = f"{result.plan.function_name}: deployed"
     if result.version:
         done += f" version {result.version}"
     info(done + f", {result.execution.bytes_uploaded} bytes uploaded")
-    return None
+    return exit_codes.SUCCESS
+
+
+def _show_project(app: App, report: DeployReport, prune: bool, dry_run: bool) -> int:
+    changeset, result = report.changeset, report.run
+    if dry_run:
+        for message in changeset.warnings:
+            warn(message)
+        report_builds(report.builds)
+        if app.json_output:
+            emit_json(changeset.to_json())
+        else:
+            show_changeset(app, changeset, prune=prune)
+        return exit_codes.SUCCESS
+    if app.json_output:
+        emit_json({"plan": changeset.to_json(), "deploy": result.to_json()})
+    else:
+        for outcome in result.outcomes:
+            if outcome.error:
+                click.echo(f"error: {outcome.name}: {outcome.error}", err=True)
+        click.echo(f"Deploy: {result.summary()}, {result.bytes_uploaded} bytes uploaded.")
+    return exit_codes.SUCCESS if result.ok else exit_codes.FAILURE

@@ -30,7 +30,7 @@ def command(
     src: Path | None,
 ) -> int:
     """Show what a deploy would change, field by field."""
-    from lambherd.diffing import DiffOptions, diff_function
+    from lambherd.services.diff import DiffOptions, diff
 
     app = app_of(ctx)
     options = DiffOptions(
@@ -40,7 +40,7 @@ def command(
         ignore=ignore,
         src=app.resolve(src) if src else None,
     )
-    result = diff_function(app, options)
+    result = diff(app, options)
     if app.json_output:
         emit_json(
             {

@@ -9,7 +9,6 @@ import click
 
 from lambherd import exit_codes
 from lambherd.cli.output import app_of, emit_json, info, warn
-from lambherd.errors import UsageError
 
 
 @click.command("invoke")
@@ -39,49 +38,27 @@ def command(
 
     Every document is read and checked (JSON, size) before the first one is sent.
     """
-    from lambherd.ops.invoke import (
-        check_payload_size,
-        encode_payload,
-        invoke_function,
-        payload_limit,
-        resolve_target,
-    )
+    from lambherd.services.invoke import InvokeRequest, invoke
 
     app = app_of(ctx)
-    if payload is not None and payload_file is not None:
-        raise UsageError("give --payload or --payload-file, not both")
-    if is_async and dry_run:
-        raise UsageError("--async and --dry-run are different invocation types; pick one")
-    invocation_type = "Event" if is_async else "DryRun" if dry_run else "RequestResponse"
-    if log_tail and invocation_type != "RequestResponse":
-        warn("--log-tail has no effect with --async or --dry-run (Lambda returns no log then)")
-    if payload is not None:
-        document = encode_payload(payload, "--payload")
-        check_payload_size(document, invocation_type, source="--payload")
-        documents = [document]
-    elif payload_file is not None:
-        path = app.resolve(payload_file)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"--payload-file {payload_file}: {exc.strerror}") from None
-        documents = [encode_payload(raw, str(payload_file))]
-        check_payload_size(raw, invocation_type, source=str(payload_file))
-    else:
-        documents = _read_stdin_documents(payload_limit(invocation_type))
-
-    target = resolve_target(app, function_name)
-    client = app.clients.client("lambda")
+    from_stdin = payload is None and payload_file is None
+    if from_stdin and sys.stdin.isatty():
+        info("reading JSON documents from stdin (end with Ctrl-D; or pass --payload)")
+    request = InvokeRequest(
+        function_name=function_name,
+        payload=payload,
+        payload_file=payload_file,
+        stdin=sys.stdin if from_stdin else None,
+        qualifier=qualifier,
+        is_async=is_async,
+        dry_run=dry_run,
+        log_tail=log_tail,
+    )
+    invocations = invoke(app, request)
+    for message in invocations.warnings:
+        warn(message)
     code = exit_codes.SUCCESS
-    for document in documents:
-        outcome = invoke_function(
-            client,
-            target.name,
-            document,
-            qualifier=qualifier,
-            invocation_type=invocation_type,
-            log_tail=log_tail,
-        )
+    for outcome in invocations.outcomes:
         if outcome.log_tail:
             click.echo(outcome.log_tail.rstrip("\n"), err=True)
         if app.json_output:
@@ -98,28 +75,3 @@ def command(
         if outcome.failed:
             code = exit_codes.FAILURE
     return code
-
-
-def _read_stdin_documents(limit: int) -> list[bytes]:
-    """Every JSON document on stdin, all checked (JSON, UTF-8, size) before the first call."""
-    import io
-
-    from lambherd.ops.invoke import iter_json_documents
-
-    if sys.stdin.isatty():
-        info("reading JSON documents from stdin (end with Ctrl-D; or pass --payload)")
-    raw = getattr(sys.stdin, "buffer", None)
-    if raw is None:
-        documents = list(iter_json_documents(sys.stdin, max_bytes=limit))
-    else:
-        stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
-        try:
-            documents = list(iter_json_documents(stream, max_bytes=limit))
-        finally:
-            stream.detach()  # leave sys.stdin's buffer open
-    if not documents:
-        raise UsageError(
-            "stdin: no JSON document to send",
-            hint="pass --payload, --payload-file or JSON documents on stdin",
-        )
-    return documents

@@ -11,36 +11,10 @@ from typing import Any
 
 import click
 
-from lambherd.app import App
 from lambherd.cli.output import app_of, emit_json, info, warn
-from lambherd.errors import UsageError
+from lambherd.services.local import MEMORY_RANGE
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
-
-
-def _spec(app: App, *, env_vars: Path | None, layer_dirs: tuple[Path, ...], **overrides: Any):
-    """Load the definition in the working folder and turn it into a FunctionSpec."""
-    from lambherd.local.definition_spec import load_local_spec
-
-    return load_local_spec(app, env_vars=env_vars, layer_dirs=layer_dirs, **overrides)
-
-
-def _read_event(app: App, event: str | None) -> bytes:
-    if event is None:
-        return b"{}"
-    if event == "-":
-        stdin = getattr(sys.stdin, "buffer", None)
-        data = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "replace")
-    else:
-        try:
-            data = app.resolve(event).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"--event {event}: cannot read: {exc.strerror}") from exc
-    try:
-        json.loads(data or b"{}")
-    except ValueError as exc:
-        raise UsageError(f"--event {event}: not valid JSON: {exc}") from exc
-    return data or b"{}"
 
 
 @click.group(name="local")
@@ -57,7 +31,7 @@ def command() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="SAM-style JSON of variables.",
 )
-@click.option("--memory", type=click.IntRange(128, 10240), help="Override MemorySize (MB).")
+@click.option("--memory", type=click.IntRange(*MEMORY_RANGE), help="Override MemorySize (MB).")
 @click.option("--timeout", type=click.FloatRange(0.001, 900), help="Override Timeout (seconds).")
 @click.option(
     "--layer-dir", "layer_dirs", multiple=True, type=_DIR, help="A layer's folder (repeatable)."
@@ -72,16 +46,14 @@ def invoke_cmd(
     layer_dirs: tuple[Path, ...],
 ) -> int:
     """Invoke once: the response goes to stdout, the logs to stderr; exit 1 on a function error."""
-    from lambherd.local import LocalRuntime
+    from lambherd.services.local import LocalInvokeRequest, invoke_locally
 
     app = app_of(ctx)
-    payload = _read_event(app, event)
-    spec = _spec(app, env_vars=env_vars, layer_dirs=layer_dirs, memory_mb=memory, timeout_s=timeout)
-    with LocalRuntime() as runtime:
-        runtime.register(spec)
-        for message in runtime.warnings:
-            warn(message)
-        result = runtime.invoke(spec.name, payload)
+    request = LocalInvokeRequest(event, sys.stdin, env_vars, layer_dirs, memory, timeout)
+    invocation = invoke_locally(app, request)
+    for message in invocation.warnings:
+        warn(message)
+    result = invocation.result
     click.echo(result.log, err=True, nl=False)
     if app.json_output:
         try:
@@ -150,19 +122,14 @@ def start_cmd(
     layer_dirs: tuple[Path, ...],
 ) -> int:
     """Serve the Lambda Invoke API for the function (boto3 / aws --endpoint-url work)."""
-    from lambherd.local.invoke_api import start_local_api
+    from lambherd.services.local import LocalStartRequest, start_local
 
     app = app_of(ctx)
-    spec = _spec(
-        app,
-        env_vars=env_vars,
-        layer_dirs=layer_dirs,
-        reserved_concurrency=concurrency,
-        provisioned=provisioned,
+    request = LocalStartRequest(
+        host, port, warm, concurrency, provisioned, idle_timeout, env_vars, layer_dirs
     )
-    if concurrency is not None and provisioned > concurrency:
-        raise UsageError(f"--provisioned {provisioned} is above --concurrency {concurrency}")
-    server = start_local_api([spec], host=host, port=port, warm=warm, idle_timeout_s=idle_timeout)
+    serving = start_local(app, request)
+    server = serving.api
     # Each invocation's START / output / END / REPORT lines, as `local invoke` shows them.
     server.runtime.add_listener(lambda _spec, result: click.echo(result.log, err=True, nl=False))
     stop = threading.Event()
@@ -172,7 +139,7 @@ def start_cmd(
     try:
         for message in server.runtime.warnings + server.warm_failures:
             warn(message)
-        info(f"serving {spec.name} on {server.url} (Ctrl-C to stop)")
+        info(f"serving {serving.name} on {server.url} (Ctrl-C to stop)")
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

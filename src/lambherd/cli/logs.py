@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +10,7 @@ from lambherd.cli.output import app_of, console, emit_json, warn
 
 if TYPE_CHECKING:
     from lambherd.app import App
+    from lambherd.report import ReportStats
 
 
 @click.command("logs")
@@ -45,49 +45,27 @@ def command(
     stats: bool,
 ) -> None:
     """Print the function's log events (natively, no AWS CLI needed)."""
-    from datetime import UTC, datetime
-
-    from lambherd.errors import UsageError
-    from lambherd.ops.durations import parse_time, to_millis
-    from lambherd.ops.invoke import resolve_target
-    from lambherd.ops.logs import (
-        LogQuery,
-        fetch_events,
-        follow_events,
-        format_event,
-        resolve_log_group,
-    )
+    from lambherd.services.logs import LogsRequest, format_event, logs
 
     app = app_of(ctx)
-    now = datetime.now(UTC)
-    start = parse_time(since, now=now, option="--since")
-    end = parse_time(until, now=now, option="--until") if until else None
-    if end is not None and end <= start:
-        raise UsageError("--until must be later than --since")
-    if stats and follow:
-        raise UsageError("--stats summarises a window; it cannot be combined with --follow")
-    if poll_interval <= 0:
-        raise UsageError("--poll-interval must be positive")
-    target = resolve_target(app, function_name)
-    group = log_group or resolve_log_group(app.clients.client("lambda"), target.name, target.config)
-    query = LogQuery(
-        group, to_millis(start), to_millis(end) if end else None, filter_pattern or None
+    request = LogsRequest(
+        function_name=function_name,
+        log_group=log_group,
+        since=since,
+        until=until,
+        filter_pattern=filter_pattern,
+        follow=follow,
+        poll_interval=poll_interval,
+        stats=stats,
     )
-    client = app.clients.client("logs")
-    if stats:
-        _print_stats(app, fetch_events(client, query), group)
+    result = logs(
+        app, request, on_throttle=lambda delay: warn(f"throttled; next poll in {delay:.0f}s")
+    )
+    if result.stats is not None:
+        _print_stats(app, result.stats, result.log_group)
         return
-    if follow:
-        events = follow_events(
-            client,
-            query,
-            poll_interval=poll_interval,
-            on_throttle=lambda delay: warn(f"throttled; next poll in {delay:.0f}s"),
-        )
-    else:
-        events = fetch_events(client, query)
     try:
-        for event in events:
+        for event in result.events or ():
             click.echo(format_event(event, "json" if app.json_output else fmt))
     except KeyboardInterrupt:
         if not follow:
@@ -95,11 +73,7 @@ def command(
         # Ctrl-C is how --follow ends: a normal exit, not an error.
 
 
-def _print_stats(app: App, events: Iterable[dict[str, Any]], group: str) -> None:
-    from lambherd.ops.report import parse_report, summarise
-
-    records = [r for r in (parse_report(str(e.get("message", ""))) for e in events) if r]
-    summary = summarise(records)
+def _print_stats(app: App, summary: ReportStats, group: str) -> None:
     if app.json_output:
         emit_json({"log_group": group, **summary.as_dict()})
         return

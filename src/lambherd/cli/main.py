@@ -13,8 +13,7 @@ import click
 from click.core import ParameterSource
 
 from lambherd import __version__, exit_codes
-from lambherd.app import App, RenderOptions
-from lambherd.aws import AwsSettings
+from lambherd.app import App, AwsSettings, RenderOptions
 from lambherd.cli.registry import COMMANDS
 from lambherd.errors import LambherdError
 
@@ -197,13 +196,12 @@ def _help_requested(ctx: click.Context) -> bool:
 def _in_project(ctx: click.Context, app: App) -> App:
     """``app`` inside its project (if any): every command then uses the stage's region, profile
     and envfiles, and single-function commands the project's defaults and ownership tag."""
-    from lambherd.project.context import attach_project, outside_note
+    from lambherd.services.project import enter_project
 
     label = None
     if app.stage and ctx.get_parameter_source("stage") is ParameterSource.ENVIRONMENT:
         label = f"LAMBHERD_STAGE={app.stage}"
-    app = attach_project(app, stage_label=label)
-    note = outside_note(app)
+    app, note = enter_project(app, stage_label=label)
     if note:
         from lambherd.cli.output import warn
 

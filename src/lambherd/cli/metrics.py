@@ -10,7 +10,7 @@ from lambherd.cli.output import app_of, console, emit_json, warn
 
 if TYPE_CHECKING:
     from lambherd.app import App
-    from lambherd.ops.metrics import MetricsReport
+    from lambherd.services.metrics import MetricsReport
 
 
 @click.command("metrics")
@@ -38,35 +38,14 @@ def command(
     provisioned: bool | None,
 ) -> None:
     """Show the function's CloudWatch metrics over a window, with a per-period trend."""
-    from lambherd.ops.durations import parse_duration
-    from lambherd.ops.invoke import resolve_target
-    from lambherd.ops.metrics import (
-        auto_period,
-        collect_metrics,
-        function_exists,
-        has_provisioned_concurrency,
-    )
+    from lambherd.services.metrics import MetricsRequest, metrics
 
     app = app_of(ctx)
-    since_delta = parse_duration(since, option="--since")
-    period_delta = parse_duration(period, option="--period") if period else auto_period(since_delta)
-    target = resolve_target(app, function_name)
-    lambda_client = app.clients.client("lambda")
-    if function_exists(lambda_client, target.name, qualifier) is False:
-        # Metrics outlive a deleted function or alias, so this is a warning, not an error.
-        shown = f"{target.name}:{qualifier}" if qualifier else target.name
-        warn(f"function {shown} was not found; showing whatever metrics it left")
-        provisioned = bool(provisioned)
-    elif provisioned is None:
-        provisioned = has_provisioned_concurrency(lambda_client, target.name, qualifier)
-    report = collect_metrics(
-        app.clients.client("cloudwatch"),
-        target.name,
-        qualifier=qualifier,
-        since=since_delta,
-        period=period_delta,
-        provisioned=provisioned,
-    )
+    request = MetricsRequest(function_name, qualifier, since, period, provisioned)
+    result = metrics(app, request)
+    for message in result.warnings:
+        warn(message)
+    report = result.report
     if app.json_output:
         emit_json(report.as_dict())
         return
@@ -78,7 +57,7 @@ def command(
 def _print_table(app: App, report: MetricsReport) -> None:
     from rich.table import Table
 
-    from lambherd.ops.metrics import LABELS, format_value, sparkline
+    from lambherd.services.metrics import LABELS, format_value, sparkline
 
     name = (
         f"{report.function_name}:{report.qualifier}" if report.qualifier else report.function_name

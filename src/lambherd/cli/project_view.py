@@ -1,4 +1,4 @@
-"""How project changesets and project deploys are shown (shared by ``plan`` and ``deploy``)."""
+"""How plans, changesets and project deploys are shown (shared by ``plan`` and ``deploy``)."""
 
 from __future__ import annotations
 
@@ -103,66 +103,8 @@ def progress_for(app: App, changeset: Any, prune: bool) -> Callable[..., Any]:
     return DeployProgress(app, [c.name for c in changeset.changes if c.applied(prune)])
 
 
-def run_project_deploy(
-    app: App,
-    project: Any,
-    only: tuple[str, ...] = (),
-    *,
-    parallel: int,
-    fail_fast: bool,
-    prune: bool,
-    dry_run: bool = False,
-    overrides: Any = None,
-) -> int:
-    """``deploy`` for a project: build, plan, confirm a prune, deploy with live progress.
-
-    ``only`` limits the functions (``--only``, or the folder run in); ``overrides`` are the
-    ``deploy`` switches given on the command line (``PlanOverrides``), laid over every
-    function's lambherd.toml settings.
-    """
-    from lambherd import exit_codes
-    from lambherd.cli.output import confirm, emit_json, warn
-    from lambherd.project.changeset import PlanOverrides
-    from lambherd.project.service import DeploySession, ProjectDeployOptions
-
-    options = ProjectDeployOptions(
-        parallel=parallel,
-        only=only,
-        fail_fast=fail_fast,
-        prune=prune,
-        overrides=overrides or PlanOverrides(),
-    )
-    with DeploySession(app, project, options) as session:
-        changeset = session.changeset
-        assert changeset is not None
-        for message in changeset.warnings:
-            warn(message)
-        report_builds(session.builds)
-        if dry_run:
-            if app.json_output:
-                emit_json(changeset.to_json())
-            else:
-                show_changeset(app, changeset, prune=prune)
-            return exit_codes.SUCCESS
-        if not app.json_output:  # the whole changeset is shown before any question
-            show_changeset(app, changeset, prune=prune)
-        doomed = [c.name for c in changeset.changes if c.operation == "delete"]
-        if prune and doomed:
-            question = f"delete {len(doomed)} function(s) of project {project.name}: "
-            if not confirm(app, question + ", ".join(doomed) + "?"):
-                from lambherd.errors import UsageError
-
-                raise UsageError(
-                    "prune not confirmed; nothing deployed", hint="pass --yes to confirm"
-                )
-        progress = progress_for(app, changeset, prune)
-        with progress:  # type: ignore[attr-defined]
-            result = session.run(progress)
-    if app.json_output:
-        emit_json({"plan": changeset.to_json(), "deploy": result.to_json()})
-    else:
-        for outcome in result.outcomes:
-            if outcome.error:
-                click.echo(f"error: {outcome.name}: {outcome.error}", err=True)
-        click.echo(f"Deploy: {result.summary()}, {result.bytes_uploaded} bytes uploaded.")
-    return exit_codes.SUCCESS if result.ok else exit_codes.FAILURE
+def plan_lines(plan: Any) -> list[str]:
+    """One line per step, numbered; ``no changes`` for an empty plan."""
+    if plan.empty:
+        return [f"{plan.function_name}: no changes"]
+    return [f"{i}. {step.describe()}" for i, step in enumerate(plan.steps, 1)]

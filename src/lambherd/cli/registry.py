@@ -4,15 +4,15 @@ from __future__ import annotations
 
 #: name -> (module under lambherd.cli, summary). Each module defines ``command``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init_cmd", "Import an existing function as code, or scaffold a new one."),
-    "list": ("list_cmd", "List the functions in the account and region."),
+    "init": ("init", "Import an existing function as code, or scaffold a new one."),
+    "list": ("list", "List the functions in the account and region."),
     "render": ("render", "Print the evaluated definition."),
     "validate": ("validate", "Check definitions against the Lambda API model and limits."),
     "archive": ("archive", "Build the deterministic zip of the function's code."),
     "deploy": ("deploy", "Deploy the function: configuration, code, version, alias, URL, tags."),
     "plan": ("plan", "Show what a deploy would change: a changeset for a whole project."),
     "build": ("build", "Install Python dependencies for Lambda's platform (cached)."),
-    "import": ("import_cmd", "Import every function of the account into a project (--all)."),
+    "import": ("import_all", "Import every function of the account into a project (--all)."),
     "diff": ("diff", "Show the differences between the definition and the deployed function."),
     "rollback": ("rollback", "Move the alias back to an older version."),
     "versions": ("versions", "List published versions; delete old ones."),
@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("invoke", "Invoke the deployed function."),
     "logs": ("logs", "Print or follow the function's CloudWatch Logs."),
     "metrics": ("metrics", "Invocations, errors, throttles, durations and concurrency."),
-    "test": ("test_cmd", "Run tests.yaml cases against the deployed function."),
+    "test": ("test", "Run tests.yaml cases against the deployed function."),
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
     "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),
 }

@@ -6,8 +6,7 @@ import click
 
 from lambherd import exit_codes
 from lambherd.cli.output import app_of, emit_json, warn
-
-MASK_ALL = "\0all"
+from lambherd.services.render import MASK_ALL
 
 
 @click.command("render")
@@ -28,17 +27,11 @@ def command(ctx: click.Context, mask: tuple[str, ...]) -> int:
     In a project's function folder, as the project deploys it: its [defaults] (and the
     stage's) under the definition, its ownership tag on it.
     """
-    from lambherd.definition.masking import ENVIRONMENT_VARIABLES, mask_config, unmatched_paths
-    from lambherd.project.context import load_app_definition
+    from lambherd.services.render import render
 
     app = app_of(ctx)
-    definition = load_app_definition(app)
-    config = definition.config
-    if mask:
-        paths = [ENVIRONMENT_VARIABLES if m == MASK_ALL else m for m in mask]
-        explicit = [m for m in mask if m != MASK_ALL]
-        for missing in unmatched_paths(config, explicit):
-            warn(f"--mask {missing}: no such value in {definition.display_path}")
-        config = mask_config(config, paths)
-    emit_json(config)
+    result = render(app, mask)
+    for message in result.warnings:
+        warn(message)
+    emit_json(result.config)
     return exit_codes.SUCCESS

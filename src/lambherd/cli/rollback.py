@@ -21,7 +21,7 @@ def command(
     ctx: click.Context, alias: str | None, version: str | None, delete_version: bool, dry_run: bool
 ) -> None:
     """Point the alias at an older published version."""
-    from lambherd.rollback import RollbackOptions, rollback
+    from lambherd.services.rollback import RollbackOptions, rollback
 
     app = app_of(ctx)
     result = rollback(

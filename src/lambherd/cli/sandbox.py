@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from lambherd import exit_codes
-from lambherd.aws import sandbox_endpoint
 from lambherd.cli.output import app_of, confirm, emit_json, info
-from lambherd.errors import UsageError
 
 _STATE_DIR = click.option(
     "--state-dir",
@@ -52,34 +50,24 @@ def start(
     account_concurrency: int | None,
 ) -> int:
     """Start the sandbox (in the foreground unless --detach)."""
-    from lambherd import sandbox
+    from lambherd.services import sandbox
 
     app = app_of(ctx)
-    port = port or sandbox.default_port()
-    state_dir = (state_dir or sandbox.default_state_dir()).resolve()
-    if detach:
-        endpoint = sandbox.start_background(
-            port, state_dir, account_concurrency=account_concurrency
-        )
-        current = sandbox.status(port, state_dir)
-        if app.json_output:
-            emit_json(current.to_dict())
-        else:
-            click.echo(f"sandbox running at {endpoint} (state {current.state_dir})")
-        return exit_codes.SUCCESS
-    from lambherd.sandbox.process import check_can_start, prepare_state_dir
-    from lambherd.sandbox.server import serve
-
-    prepare_state_dir(state_dir)
-    running = check_can_start(port, state_dir)
-    if running:
-        raise UsageError(
-            f"the sandbox of {state_dir} already runs at {running}",
-            hint="stop it first with `lambherd sandbox stop`",
-        )
-    info(f"sandbox starting on {sandbox_endpoint(port)} (state {state_dir}); Ctrl-C stops it")
-    serve(port, state_dir, account_concurrency=account_concurrency)
-    info("sandbox stopped (its state is kept)")
+    started = sandbox.start(
+        port,
+        state_dir,
+        detach=detach,
+        account_concurrency=account_concurrency,
+        on_serving=lambda endpoint, folder: info(
+            f"sandbox starting on {endpoint} (state {folder}); Ctrl-C stops it"
+        ),
+    )
+    if started is None:
+        info("sandbox stopped (its state is kept)")
+    elif app.json_output:
+        emit_json(started.status.to_dict())
+    else:
+        click.echo(f"sandbox running at {started.endpoint} (state {started.status.state_dir})")
     return exit_codes.SUCCESS
 
 
@@ -94,7 +82,7 @@ def start(
 @click.pass_context
 def stop(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
     """Stop the background sandbox (its state is kept)."""
-    from lambherd import sandbox
+    from lambherd.services import sandbox
 
     stopped = sandbox.stop(state_dir, port=port)
     if app_of(ctx).json_output:
@@ -110,7 +98,7 @@ def stop(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
 @click.pass_context
 def status(ctx: click.Context, port: int | None, state_dir: Path | None) -> int:
     """Say whether the sandbox runs, where, and how many functions it holds."""
-    from lambherd import sandbox
+    from lambherd.services import sandbox
 
     current = sandbox.status(port, state_dir)
     if app_of(ctx).json_output:
@@ -137,12 +125,13 @@ def reset(ctx: click.Context, port: int | None, state_dir: Path | None, assume_y
 
     A running sandbox is emptied in place; a stopped one has its saved state deleted.
     """
-    from lambherd import sandbox
+    from lambherd.services import sandbox
 
     app = app_of(ctx)
-    if not assume_yes and not confirm(app, "Delete everything in the sandbox?"):
-        raise UsageError("sandbox: nothing deleted (confirm, or pass --yes)")
-    was_running = sandbox.reset(port, state_dir)
+    question = "Delete everything in the sandbox?"
+    was_running = sandbox.reset(
+        port, state_dir, confirm=lambda: assume_yes or confirm(app, question)
+    )
     if app.json_output:
         emit_json({"reset": True, "running": was_running})
     else:

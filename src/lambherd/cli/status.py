@@ -12,7 +12,7 @@ from lambherd.cli.output import app_of, emit_json
 @click.pass_context
 def command(ctx: click.Context, qualifier: str | None) -> None:
     """Show the deployed function's status."""
-    from lambherd.status import function_status
+    from lambherd.services.status import status as function_status
 
     app = app_of(ctx)
     status = function_status(app, qualifier)

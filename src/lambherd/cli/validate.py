@@ -16,19 +16,17 @@ def command(ctx: click.Context) -> int:
     Lists every problem with its JSON path; exits 1 when there is any. Deprecated runtimes
     are warnings. With --output json prints {"valid", "errors", "warnings"}.
     """
-    from lambherd.definition.validate import validate_definition
     from lambherd.errors import ValidationError
-    from lambherd.project.context import load_app_definition
+    from lambherd.services.validate import validate
 
     app = app_of(ctx)
-    defn = load_app_definition(app)  # in a project folder: with its [defaults]
-    report = validate_definition(defn)
+    display_path, report = validate(app)
     if app.json_output:
         emit_json({"valid": report.valid, "errors": report.errors, "warnings": report.warnings})
         return exit_codes.SUCCESS if report.valid else exit_codes.FAILURE
     for message in report.warnings:
         warn(message)
     if not report.valid:
-        raise ValidationError(report.errors, source=defn.display_path)
-    click.echo(f"{defn.display_path}: ok")
+        raise ValidationError(report.errors, source=display_path)
+    click.echo(f"{display_path}: ok")
     return exit_codes.SUCCESS

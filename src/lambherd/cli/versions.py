@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from lambherd.cli.output import app_of, console, emit_json
-from lambherd.errors import UsageError
 
 
 @click.command("versions")
@@ -15,12 +14,10 @@ from lambherd.errors import UsageError
 @click.pass_context
 def command(ctx: click.Context, delete: bool, keep_versions: int | None, dry_run: bool) -> None:
     """List published versions (aliases with their weights), or delete old ones."""
-    from lambherd.versions import list_versions, prune
+    from lambherd.services.versions import list_versions, prune
 
     app = app_of(ctx)
     if delete:
-        if keep_versions is None or keep_versions < 1:
-            raise UsageError("--delete needs --keep-versions N (N >= 1)")
         result = prune(app, keep_versions, dry_run=dry_run)
         if app.json_output:
             emit_json({"deleted": [r.step.version for r in result.results], "dry_run": dry_run})  # type: ignore[attr-defined]

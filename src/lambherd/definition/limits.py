@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from lambherd.defaults import MEMORY_SIZE
+
 #: (minimum, maximum) Lambda accepts, by JSON path in function.json.
 RANGES: dict[str, tuple[int, int]] = {
-    "MemorySize": (128, 10240),
+    "MemorySize": (MEMORY_SIZE, 10240),  # the default is the minimum
     "Timeout": (1, 900),
     "EphemeralStorage.Size": (512, 10240),
 }

@@ -1,4 +1,4 @@
-"""Find, render and load function.json / function.jsonnet and its sidecar function_url.json.
+"""Find, render and load function.json / function.jsonnet and its sidecar files.
 
 Rendering is lambroll's: ``--envfile`` files are loaded into the environment first; a
 ``.jsonnet`` file is evaluated with ``--ext-str``/``--ext-code`` and the native functions;
@@ -16,7 +16,6 @@ from lambherd.definition.model import FunctionDefinition
 from lambherd.errors import DefinitionError
 
 DEFINITION_NAMES = ("function.json", "function.jsonnet")
-URL_CONFIG_NAMES = ("function_url.json", "function_url.jsonnet")
 
 
 def find_definition(workdir: Path, explicit: str | None = None) -> Path:
@@ -58,14 +57,15 @@ def load_function(
     options = options or RenderOptions()
     load_envfiles(options.envfiles)
     functions = functions or DefinitionFunctions(options, clients, base_dir=path.parent)
+    from lambherd.definition.sidecars import SIDECARS
+
     config = render_document(path, options, functions)
-    url_config = None
-    for name in URL_CONFIG_NAMES:
-        sidecar = path.parent / name
-        if sidecar.is_file():
-            url_config = render_document(sidecar, options, functions)
-            break
-    return FunctionDefinition(path=path, config=config, url_config=url_config)
+    sidecars: dict[str, dict[str, Any]] = {}
+    for sidecar in SIDECARS:
+        found = next((path.parent / n for n in sidecar.names if (path.parent / n).is_file()), None)
+        if found is not None:
+            sidecars[sidecar.key] = render_document(found, options, functions)
+    return FunctionDefinition(path=path, config=config, sidecars=sidecars)
 
 
 def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,18 @@ class FunctionDefinition:
     """A rendered function definition and its sidecars.
 
     ``config`` is the CreateFunction input exactly as rendered (PascalCase keys, including
-    ``Tags`` and ``Code`` when present). ``url_config`` is the rendered function_url.json
-    (``{"Config": ..., "Permissions": [...]}``) or None when the file is absent.
+    ``Tags`` and ``Code`` when present). ``sidecars`` holds each rendered sidecar file present,
+    by its key in ``lambherd.definition.sidecars.SIDECARS`` (e.g. ``url``: function_url.json).
     """
 
     path: Path
     config: dict[str, Any]
-    url_config: dict[str, Any] | None = None
+    sidecars: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def url_config(self) -> dict[str, Any] | None:
+        """The rendered function_url.json (``{"Config": ..., "Permissions": [...]}``), or None."""
+        return self.sidecars.get("url")
 
     @property
     def source_dir(self) -> Path:

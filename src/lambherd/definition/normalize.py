@@ -10,14 +10,15 @@ Two directions meet here:
 * ``normalize_config`` is applied to *both* sides before comparing: defaults filled, empty values
   dropped, ID lists sorted, fields that are not configuration (Code, Tags, Publish) removed.
 
-``RESET_VALUES`` says what to send to put a field back to Lambda's default when the definition no
-longer has it (deploys are declarative).
+Lambda's defaults themselves (and the values that reset a field) live in ``lambherd.defaults``.
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+from lambherd.defaults import lambda_defaults
 
 #: Fields of the CreateFunction input that are not function *configuration*.
 NON_CONFIG_FIELDS = frozenset({"Code", "Tags", "Publish", "PublishTo", "FunctionName"})
@@ -49,47 +50,6 @@ KEY_ORDER = (
     "KMSKeyArn",
     "Tags",
 )
-
-#: Value that puts a configuration field back to Lambda's default in UpdateFunctionConfiguration.
-RESET_VALUES: dict[str, Any] = {
-    "Description": "",
-    "MemorySize": 128,
-    "Timeout": 3,
-    "Environment": {"Variables": {}},
-    "Layers": [],
-    "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
-    "DeadLetterConfig": {"TargetArn": ""},
-    "KMSKeyArn": "",
-    "TracingConfig": {"Mode": "PassThrough"},
-    "FileSystemConfigs": [],
-    "EphemeralStorage": {"Size": 512},
-    "SnapStart": {"ApplyOn": "None"},
-    "ImageConfig": {},
-}
-
-
-def lambda_defaults(config: dict[str, Any]) -> dict[str, Any]:
-    """The configuration values Lambda fills in when CreateFunction leaves them out."""
-    name = str(config.get("FunctionName", ""))
-    defaults: dict[str, Any] = {
-        "MemorySize": 128,
-        "Timeout": 3,
-        "PackageType": "Zip",
-        "Architectures": ["x86_64"],
-        "EphemeralStorage": {"Size": 512},
-        "TracingConfig": {"Mode": "PassThrough"},
-        "SnapStart": {"ApplyOn": "None"},
-    }
-    logging = config.get("LoggingConfig") or {}
-    log_format = logging.get("LogFormat", "Text")
-    log_defaults: dict[str, Any] = {"LogFormat": log_format}
-    if name and ":" not in name:
-        log_defaults["LogGroup"] = f"/aws/lambda/{name}"
-    if log_format == "JSON":
-        log_defaults["ApplicationLogLevel"] = "INFO"
-        log_defaults["SystemLogLevel"] = "INFO"
-    defaults["LoggingConfig"] = log_defaults
-    return defaults
 
 
 def normalize_config(config: dict[str, Any]) -> dict[str, Any]:

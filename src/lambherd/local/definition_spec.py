@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE
 from lambherd.errors import DefinitionError, LocalRuntimeError, UsageError
 from lambherd.local.spec import FunctionSpec
 
@@ -113,13 +114,13 @@ def spec_from_definition(
         handler=handler,
         runtime=runtime,
         code_dir=source_dir,
-        memory_mb=int(memory_mb or config.get("MemorySize") or 128),
+        memory_mb=int(memory_mb or config.get("MemorySize") or MEMORY_SIZE),
         timeout_s=float(timeout_s or config.get("Timeout") or 3),
         environment={str(k): str(v) for k, v in env.items()},
         layer_dirs=tuple(layer_dirs),
         reserved_concurrency=reserved_concurrency,
         provisioned=provisioned,
-        region=region or "us-east-1",
+        region=region or DEFAULT_REGION,
         log_group=logging_config.get("LogGroup"),
         architecture=str(architectures[0]),
     )

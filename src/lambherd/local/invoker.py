@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lambherd.invocation import InvokeOutcome, Invoker
 from lambherd.local.runtime import LocalRuntime
-from lambherd.ops.invoke import InvokeOutcome, Invoker
 
 
 def local_invoker(runtime: LocalRuntime, function_name: str) -> Invoker:

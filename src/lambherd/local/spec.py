@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
+from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE, SANDBOX_ACCOUNT_ID, TIMEOUT
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -25,8 +25,8 @@ class FunctionSpec:
     handler: str
     runtime: str = "python3.12"
     code_dir: Path = Path(".")
-    memory_mb: int = 128
-    timeout_s: float = 3.0
+    memory_mb: int = MEMORY_SIZE
+    timeout_s: float = float(TIMEOUT)
     environment: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     version: str = "$LATEST"
     layer_dirs: tuple[Path, ...] = ()

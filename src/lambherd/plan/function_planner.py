@@ -1,16 +1,18 @@
-"""Plan the function itself: create it, update the changed configuration fields, upload code."""
+"""The function concern: create it, update the changed configuration fields, upload code."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
+from lambherd.defaults import RESET_VALUES
 from lambherd.definition.normalize import (
     NON_CONFIG_FIELDS,
-    RESET_VALUES,
     definition_from_remote,
     normalize_config,
 )
+from lambherd.plan.concerns import Concern, PlanContext
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import CodeSource, CreateFunction, Step, UpdateConfiguration, UploadCode
 
@@ -46,7 +48,7 @@ def _leaf_differences(old: Any, new: Any, path: str) -> list[str]:
     return [] if old == new else [path.rstrip(".")]
 
 
-def plan_function(
+def plan_function_changes(
     desired: dict[str, Any],
     remote: RemoteState,
     code: CodeSource,
@@ -96,7 +98,7 @@ def _update_step(
         if name in normalised:
             params[name] = normalised[name]
         elif name in RESET_VALUES:
-            params[name] = RESET_VALUES[name]
+            params[name] = copy.deepcopy(RESET_VALUES[name])
         else:
             continue
         reset.append(name)
@@ -108,3 +110,20 @@ def _update_step(
 def _remote_image(remote: RemoteState) -> str | None:
     """The deployed image URI: GetFunction reports it under ``Code``, not ``Configuration``."""
     return remote.code.get("ImageUri") or (remote.configuration or {}).get("ImageUri")
+
+
+def _plan(ctx: PlanContext) -> tuple[Step, ...]:
+    if ctx.settings.skip_function:
+        return ()
+    changes = plan_function_changes(
+        ctx.desired.config,
+        ctx.remote,
+        ctx.desired.code,
+        skip_configuration=ctx.settings.skip_configuration,
+        force_code=ctx.settings.force_code,
+    )
+    ctx.decided["function"] = changes
+    return changes.steps
+
+
+CONCERN = Concern("function", _plan)

@@ -1,8 +1,15 @@
 """Typed plan steps: what a deploy (or rollback, prune, delete) will do, as frozen data.
 
 A ``Plan`` is an ordered tuple of steps. The planners build it from plain data; the executor in
-``lambherd.apply`` runs it; the display executor prints it. Versions that a plan publishes are not
-known until it runs, so a step may target ``PUBLISHED`` and the executor substitutes the number.
+``lambherd.apply`` runs it (one handler per step type, registered in ``lambherd.apply.registry``);
+the display executor prints it. Versions that a plan publishes are not known until it runs, so a
+step may target ``PUBLISHED`` and the executor substitutes the number.
+
+Each step says itself what the executor core and the changeset need to know about it, so a new
+step type (in its concern's own module) touches neither: ``describe`` (the dry-run line),
+``labels`` (the changeset's words for what it changes), ``guarded_by_revision`` (sent with
+$LATEST's RevisionId) and ``changes_revision_silently`` (may change that RevisionId without
+returning the new one).
 """
 
 from __future__ import annotations
@@ -34,6 +41,20 @@ class Step:
         """The step's type name (CreateFunction, UploadCode...)."""
         return type(self).__name__
 
+    def labels(self) -> tuple[str, ...]:
+        """What the step changes, in the changeset's words (``code``, ``alias current``...)."""
+        return (self.kind,)
+
+    @property
+    def guarded_by_revision(self) -> bool:
+        """True when the step is sent with $LATEST's RevisionId (the plan's, then chained)."""
+        return False
+
+    @property
+    def changes_revision_silently(self) -> bool:
+        """True when the step may change $LATEST's RevisionId without returning the new one."""
+        return False
+
 
 @dataclass(frozen=True)
 class CreateFunction(Step):
@@ -44,6 +65,9 @@ class CreateFunction(Step):
 
     def describe(self) -> str:
         return f"CreateFunction {self.params.get('FunctionName')} ({self.code.describe()})"
+
+    def labels(self) -> tuple[str, ...]:
+        return ("new function",)
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,13 @@ class UpdateConfiguration(Step):
             else:
                 parts.append(f"{name}={_short(self.params.get(name), 40)}")
         return "UpdateConfiguration " + ", ".join(parts)
+
+    def labels(self) -> tuple[str, ...]:
+        return self.changed
+
+    @property
+    def guarded_by_revision(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,13 @@ class UploadCode(Step):
         was = f" (was {self.remote_sha256[:12]})" if self.remote_sha256 else ""
         return f"UploadCode {self.code.describe()}{was}"
 
+    def labels(self) -> tuple[str, ...]:
+        return ("code",)
+
+    @property
+    def guarded_by_revision(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class PublishVersion(Step):
@@ -113,6 +151,17 @@ class PublishVersion(Step):
 
     def describe(self) -> str:
         return "PublishVersion"
+
+    def labels(self) -> tuple[str, ...]:
+        return ("version",)
+
+    @property
+    def guarded_by_revision(self) -> bool:
+        return True
+
+    @property
+    def changes_revision_silently(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -124,6 +173,9 @@ class CreateAlias(Step):
 
     def describe(self) -> str:
         return f"CreateAlias {self.name} -> {_version_text(self.version)}"
+
+    def labels(self) -> tuple[str, ...]:
+        return (f"alias {self.name}",)
 
 
 @dataclass(frozen=True)
@@ -139,6 +191,9 @@ class MoveAlias(Step):
     def describe(self) -> str:
         return f"MoveAlias {self.name}: {self.from_version} -> {_version_text(self.version)}"
 
+    def labels(self) -> tuple[str, ...]:
+        return (f"alias {self.name}",)
+
 
 @dataclass(frozen=True)
 class DeleteVersion(Step):
@@ -148,6 +203,9 @@ class DeleteVersion(Step):
 
     def describe(self) -> str:
         return f"DeleteVersion {self.version}"
+
+    def labels(self) -> tuple[str, ...]:
+        return ("old versions",)
 
 
 @dataclass(frozen=True)
@@ -162,39 +220,58 @@ class PutFunctionUrl(Step):
         verb = "CreateFunctionUrl" if self.create else "UpdateFunctionUrl"
         return f"{verb} {_short(self.config)}"
 
+    def labels(self) -> tuple[str, ...]:
+        return ("URL",)
+
+    @property
+    def changes_revision_silently(self) -> bool:
+        return self.qualifier in (None, LATEST)
+
 
 @dataclass(frozen=True)
-class AddPermission(Step):
-    """AddPermission of one statement lambherd owns (Sid prefixed ``lambherd-``).
+class _PermissionStep(Step):
+    """A change of one resource-policy statement lambherd owns (Sid prefixed ``lambherd-``).
 
     On the unqualified function it is guarded by the function's RevisionId (see
-    ``guarded_by_function``); on an alias or version qualifier it is sent unguarded.
+    ``guarded_by_function``) and changes it; on an alias or version qualifier it is sent
+    unguarded.
     """
 
     statement_id: str
-    params: dict[str, Any]
-    qualifier: str | None = None
 
     @property
     def guarded_by_function(self) -> bool:
         """True when the function's ($LATEST's) RevisionId guards this change."""
-        return self.qualifier in (None, LATEST)
+        return getattr(self, "qualifier", None) in (None, LATEST)
+
+    def labels(self) -> tuple[str, ...]:
+        return ("URL",)
+
+    @property
+    def guarded_by_revision(self) -> bool:
+        return self.guarded_by_function
+
+    @property
+    def changes_revision_silently(self) -> bool:
+        return self.guarded_by_function
+
+
+@dataclass(frozen=True)
+class AddPermission(_PermissionStep):
+    """AddPermission of one statement lambherd owns."""
+
+    params: dict[str, Any]
+    qualifier: str | None = None
 
     def describe(self) -> str:
         return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
 
 
 @dataclass(frozen=True)
-class RemovePermission(Step):
+class RemovePermission(_PermissionStep):
     """RemovePermission of one statement lambherd created earlier."""
 
-    statement_id: str
     qualifier: str | None = None
-
-    @property
-    def guarded_by_function(self) -> bool:
-        """True when the function's ($LATEST's) RevisionId guards this change."""
-        return self.qualifier in (None, LATEST)
 
     def describe(self) -> str:
         return f"RemovePermission {self.statement_id}"
@@ -209,6 +286,9 @@ class TagResource(Step):
     def describe(self) -> str:
         return "TagResource " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
 
+    def labels(self) -> tuple[str, ...]:
+        return ("tags",)
+
 
 @dataclass(frozen=True)
 class UntagResource(Step):
@@ -219,6 +299,9 @@ class UntagResource(Step):
     def describe(self) -> str:
         return "UntagResource " + ", ".join(self.keys)
 
+    def labels(self) -> tuple[str, ...]:
+        return ("tags",)
+
 
 @dataclass(frozen=True)
 class DeleteFunction(Step):
@@ -228,6 +311,9 @@ class DeleteFunction(Step):
 
     def describe(self) -> str:
         return f"DeleteFunction {self.name}"
+
+    def labels(self) -> tuple[str, ...]:
+        return ("function",)
 
 
 @dataclass(frozen=True)
@@ -250,6 +336,16 @@ class Plan:
     def of_type(self, kind: type[Step]) -> list[Step]:
         """The steps of one type, in order."""
         return [s for s in self.steps if isinstance(s, kind)]
+
+
+def describe_changes(steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """What a plan changes, in words (fields, code, version, alias, URL, tags), each once."""
+    out: list[str] = []
+    for step in steps:
+        for label in step.labels():
+            if label not in out:
+                out.append(label)
+    return tuple(out)
 
 
 def _version_text(version: str) -> str:

@@ -1,10 +1,11 @@
-"""Plan tags: ``Tags`` absent = unmanaged; ``{}`` removes all; ``aws:`` tags are ignored."""
+"""The tags concern: ``Tags`` absent = unmanaged; ``{}`` removes all; ``aws:`` tags are ignored."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lambherd.definition.normalize import comparable_tags
+from lambherd.plan.concerns import Concern, PlanContext
 from lambherd.plan.steps import Step, TagResource, UntagResource
 
 
@@ -22,3 +23,13 @@ def plan_tags(desired_tags: dict[str, Any] | None, remote_tags: dict[str, str]) 
     if changed:
         steps.append(TagResource(tags=changed))
     return tuple(steps)
+
+
+def _plan(ctx: PlanContext) -> tuple[Step, ...]:
+    if not ctx.remote.exists:  # CreateFunction carries the tags
+        return ()
+    tags = ctx.desired.config.get("Tags")
+    return plan_tags(tags if isinstance(tags, dict) else None, ctx.remote.tags)
+
+
+CONCERN = Concern("tags", _plan)

@@ -1,4 +1,7 @@
-"""Plan the function URL (function_url.json) and its resource-policy permissions.
+"""The URL concern: the function URL (function_url.json) and its resource-policy permissions.
+
+Its remote part is ``UrlRemote`` (read by ``lambherd.pipeline.remote_url`` only when the definition
+has a function_url.json); its steps run in ``lambherd.apply.handlers.url``.
 
 Permissions lambherd adds carry a Sid ``lambherd-<hash of the statement>``; reconciling removes
 only such statements, never anyone else's. A permission that changes gets a new Sid, so it is a
@@ -15,13 +18,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from lambherd.defaults import URL_AUTH_TYPE, URL_INVOKE_MODE
+from lambherd.plan.concerns import Concern, PlanContext
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import AddPermission, PutFunctionUrl, RemovePermission, Step
 
 SID_PREFIX = "lambherd-"
 _CONFIG_KEYS = ("AuthType", "Cors", "InvokeMode")
+#: The sidecar key of function_url.json (``lambherd.definition.sidecars``).
+SIDECAR = "url"
+
+
+@dataclass(frozen=True)
+class UrlRemote:
+    """The URL concern's remote part: GetFunctionUrlConfig (None: no URL) and GetPolicy's
+    statements, for the URL's qualifier."""
+
+    config: dict[str, Any] | None = None
+    policy_statements: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        """The function URL, if there is one."""
+        return (self.config or {}).get("FunctionUrl")
 
 
 def url_qualifier(url_config: dict[str, Any] | None) -> str | None:
@@ -35,8 +57,8 @@ def comparable_url_config(config: dict[str, Any] | None) -> dict[str, Any]:
     """AuthType, Cors and InvokeMode in one comparable shape (defaults filled, lists sorted)."""
     config = config or {}
     out: dict[str, Any] = {
-        "AuthType": config.get("AuthType", "AWS_IAM"),
-        "InvokeMode": str(config.get("InvokeMode") or "BUFFERED").upper(),
+        "AuthType": config.get("AuthType", URL_AUTH_TYPE),
+        "InvokeMode": str(config.get("InvokeMode") or URL_INVOKE_MODE).upper(),
     }
     cors = {}
     for key, value in (config.get("Cors") or {}).items():
@@ -51,7 +73,7 @@ def comparable_url_config(config: dict[str, Any] | None) -> dict[str, Any]:
 def desired_permissions(url_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Sid -> AddPermission parameters for every permission function_url.json asks for."""
     config = url_config.get("Config") or {}
-    auth = config.get("AuthType", "AWS_IAM")
+    auth = config.get("AuthType", URL_AUTH_TYPE)
     permissions = url_config.get("Permissions")
     if permissions is None:
         permissions = [{"Principal": "*"}] if auth == "NONE" else []
@@ -75,11 +97,12 @@ def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[St
     """Permission steps, then PutFunctionUrl; nothing when function_url.json is absent."""
     if url_config is None:
         return ()
+    part = remote.part(UrlRemote) or UrlRemote()
     config = url_config.get("Config") or {}
     qualifier = url_qualifier(url_config)
     steps: list[Step] = []
     wanted = desired_permissions(url_config)
-    existing = {str(s.get("Sid")) for s in remote.policy_statements}
+    existing = {str(s.get("Sid")) for s in part.policy_statements}
     ours = {sid for sid in existing if sid.startswith(SID_PREFIX)}
     for sid in sorted(ours - set(wanted)):
         steps.append(RemovePermission(statement_id=sid, qualifier=qualifier))
@@ -87,12 +110,18 @@ def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[St
         if sid not in existing:
             steps.append(AddPermission(statement_id=sid, params=params, qualifier=qualifier))
     want = comparable_url_config(config)
-    if remote.url_config is None or comparable_url_config(remote.url_config) != want:
+    have = part.config
+    if have is None or comparable_url_config(have) != want:
         params = {k: config[k] for k in _CONFIG_KEYS if k in config}
         params.setdefault("AuthType", want["AuthType"])
-        if remote.url_config is not None and "Cors" not in params and remote.url_config.get("Cors"):
+        if have is not None and "Cors" not in params and have.get("Cors"):
             params["Cors"] = {}
-        steps.append(
-            PutFunctionUrl(config=params, create=remote.url_config is None, qualifier=qualifier)
-        )
+        steps.append(PutFunctionUrl(config=params, create=have is None, qualifier=qualifier))
     return tuple(steps)
+
+
+def _plan(ctx: PlanContext) -> tuple[Step, ...]:
+    return plan_url(ctx.desired.sidecars.get(SIDECAR), ctx.remote)
+
+
+CONCERN = Concern("url", _plan)

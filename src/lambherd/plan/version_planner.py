@@ -1,11 +1,14 @@
-"""Plan versions and the alias: publish when something changed, move the alias, prune."""
+"""The versions concern: publish when something changed, move the alias, delete old versions.
+
+``prune_versions`` and ``point_alias`` are shared with ``versions --delete`` and ``rollback``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from lambherd.plan.function_planner import config_differences
+from lambherd.plan.concerns import Concern, PlanContext
+from lambherd.plan.function_planner import FunctionChanges, config_differences
 from lambherd.plan.remote import RemoteState, alias_weights, aliased_versions
 from lambherd.plan.steps import (
     LATEST,
@@ -13,19 +16,11 @@ from lambherd.plan.steps import (
     CreateAlias,
     DeleteVersion,
     MoveAlias,
+    Plan,
     PublishVersion,
     Step,
 )
-
-
-@dataclass(frozen=True)
-class VersionOptions:
-    """How a deploy treats versions and its alias."""
-
-    alias: str = "current"
-    publish: bool = True
-    alias_to_latest: bool = False
-    keep_versions: int | None = None
+from lambherd.settings import DeploySettings
 
 
 def alias_target_matches(
@@ -64,7 +59,7 @@ def matching_version(
 def plan_versions(
     desired: dict[str, Any],
     remote: RemoteState,
-    options: VersionOptions,
+    options: DeploySettings,
     *,
     function_changed: bool,
     code_sha256: str | None,
@@ -126,3 +121,29 @@ def prune_versions(
     keep_existing = keep - 1 if publishing else keep
     doomed = numbers[keep_existing:]
     return [DeleteVersion(version=str(n)) for n in sorted(doomed) if str(n) not in protected]
+
+
+def plan_prune(name: str, remote: RemoteState, keep: int) -> Plan:
+    """``versions --delete``: DeleteVersion steps keeping the newest ``keep`` and every aliased
+    version."""
+    steps = prune_versions(remote, keep, aliased_versions(remote.aliases))
+    return Plan(function_name=name, steps=tuple(steps), function_arn=remote.function_arn)
+
+
+def _plan(ctx: PlanContext) -> tuple[Step, ...]:
+    if ctx.settings.skip_function:
+        return ()
+    function: FunctionChanges = ctx.decided["function"]
+    code = ctx.desired.code
+    code_sha = code.sha256 or ctx.remote.code_sha256
+    return plan_versions(
+        ctx.desired.config,
+        ctx.remote,
+        ctx.settings,
+        function_changed=bool(function.steps),
+        code_sha256=None if function.code_changed and code.sha256 is None else code_sha,
+        compare_config=not ctx.settings.skip_configuration,
+    )
+
+
+CONCERN = Concern("versions", _plan)

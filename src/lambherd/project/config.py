@@ -23,46 +23,20 @@ defaults = { MemorySize = 1024 }
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambherd.defaults import DEFAULT_FUNCTION_GLOBS
 from lambherd.errors import DefinitionError, UsageError
+from lambherd.settings import FILE_KEYS, DeploySettings, SettingsLayer, file_layer, resolve_settings
 
 PROJECT_FILE = "lambherd.toml"
 #: The tag that marks a function as owned by a project (prune only deletes these).
 OWNER_TAG = "lambherd:project"
-#: ``[defaults]`` / ``[functions.X]`` keys that are deploy settings, not CreateFunction fields.
-SETTING_KEYS = ("alias", "keep_versions", "publish")
 _PROJECT_KEYS = {"name", "functions"}
 _STAGE_KEYS = {"region", "profile", "envfile", "defaults"}
 _TOP_KEYS = {"project", "defaults", "functions", "stages"}
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    """How one function's versions and alias are handled on deploy."""
-
-    alias: str = "current"
-    keep_versions: int | None = None
-    publish: bool = True
-
-    def merged(self, values: dict[str, Any], where: str) -> DeploySettings:
-        """A copy with the lower-case keys of ``values`` applied (checked)."""
-        changes: dict[str, Any] = {}
-        for key in SETTING_KEYS:
-            if key not in values:
-                continue
-            value = values[key]
-            expected = {"alias": str, "keep_versions": int, "publish": bool}[key]
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise DefinitionError(
-                    f"{where}: {key}: expected {expected.__name__}, got {value!r}"
-                )
-            if key == "keep_versions" and value < 1:
-                raise DefinitionError(f"{where}: keep_versions: must be at least 1, got {value}")
-            changes[key] = value
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -82,9 +56,11 @@ class ProjectConfig:
 
     path: Path
     name: str
-    function_globs: tuple[str, ...] = ("functions/*",)
+    function_globs: tuple[str, ...] = DEFAULT_FUNCTION_GLOBS
     defaults: dict[str, Any] = field(default_factory=dict)
-    settings: DeploySettings = field(default_factory=DeploySettings)
+    #: The deploy settings of [defaults] and of the stage's defaults (checked on load).
+    defaults_settings: SettingsLayer | None = None
+    stage_settings: SettingsLayer | None = None
     folder_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     stage: Stage | None = None
     stages: tuple[str, ...] = ()
@@ -94,11 +70,22 @@ class ProjectConfig:
         """The folder holding lambherd.toml (function globs are relative to it)."""
         return self.path.parent
 
-    def settings_for(self, folder_key: str) -> DeploySettings:
-        """Deploy settings of one function folder (``[functions."<path>"]`` or its basename)."""
+    @property
+    def settings(self) -> DeploySettings:
+        """The deploy settings of a function folder without settings of its own."""
+        return resolve_settings(self.stage_settings, self.defaults_settings)
+
+    def settings_layers(self, folder_key: str) -> tuple[SettingsLayer | None, ...]:
+        """The project's layers of deploy settings for one function folder, highest first:
+        ``[functions."<path>"]`` (or its folder name), the stage's defaults, ``[defaults]``."""
         base = folder_key.rsplit("/", 1)[-1]
         values = self.folder_settings.get(folder_key) or self.folder_settings.get(base) or {}
-        return self.settings.merged(values, f"{PROJECT_FILE}: functions.{folder_key}")
+        folder = file_layer(values, f"{PROJECT_FILE}: functions.{folder_key}")
+        return (folder, self.stage_settings, self.defaults_settings)
+
+    def settings_for(self, folder_key: str) -> DeploySettings:
+        """Deploy settings of one function folder (see ``lambherd.settings`` for precedence)."""
+        return resolve_settings(*self.settings_layers(folder_key))
 
 
 def find_project(start: Path) -> Path | None:
@@ -141,7 +128,7 @@ def load_project(path: Path, stage: str | None = None) -> ProjectConfig:
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
         raise DefinitionError(f"{PROJECT_FILE}: [project] name: required (a non-empty string)")
-    globs = project.get("functions", ["functions/*"])
+    globs = project.get("functions", list(DEFAULT_FUNCTION_GLOBS))
     if isinstance(globs, str):
         globs = [globs]
     if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
@@ -158,18 +145,21 @@ def load_project(path: Path, stage: str | None = None) -> ProjectConfig:
         where = f"{PROJECT_FILE}: [functions.{key}]"
         if not isinstance(values, dict):
             raise DefinitionError(f"{where}: expected a table")
-        _no_unknown(values, set(SETTING_KEYS), where)
+        _no_unknown(values, set(FILE_KEYS), where)
     stages = _table(data, "stages", PROJECT_FILE)
     chosen = _stage(stages, stage) if stage else None
+    defaults_settings = file_layer(defaults, f"{PROJECT_FILE}: [defaults]")
+    stage_settings = None
     if chosen is not None:
+        stage_settings = file_layer(chosen.defaults, f"{PROJECT_FILE}: [stages.{chosen.name}]")
         defaults = merge_definitions(defaults, chosen.defaults)
-    settings = DeploySettings().merged(defaults, f"{PROJECT_FILE}: [defaults]")
     return ProjectConfig(
         path=path,
         name=name.strip(),
         function_globs=tuple(globs),
-        defaults={k: v for k, v in defaults.items() if k not in SETTING_KEYS},
-        settings=settings,
+        defaults={k: v for k, v in defaults.items() if k not in FILE_KEYS},
+        defaults_settings=defaults_settings,
+        stage_settings=stage_settings,
         folder_settings={k: dict(v) for k, v in folder_settings.items()},
         stage=chosen,
         stages=tuple(sorted(stages)),

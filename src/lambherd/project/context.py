@@ -4,12 +4,14 @@ attach_project(app) -> App           the lambherd.toml around -C DIR (or --funct
                                      the stage's region, profile and envfiles applied to the App
 definition_folder(app) -> FunctionFolder | None
                                      the project function folder of the definition a command uses
-function_settings(app) -> DeploySettings | None
-                                     that folder's alias / keep_versions / publish settings
+function_settings(app, command_line) -> DeploySettings
+                                     its deploy settings (``lambherd.settings`` precedence)
 load_app_definition(app, fields=...) -> FunctionDefinition
                                      that definition as the project deploys it (defaults, owner
                                      tag); with ``fields``, rendered without AWS when it can be
-function_alias(app) -> str           the alias rollback & co. default to (project's, or current)
+defined_function_name(app) -> str    only its FunctionName (rollback, status, versions, delete)
+resolve_target(app, name) -> FunctionTarget
+                                     --function-name, or the definition (invoke, logs, metrics...)
 outside_note(app) -> str | None      why a definition in a project gets neither
 
 Precedence of AWS settings: a command-line flag > the stage's setting > environment variables
@@ -19,7 +21,7 @@ so a file given on the command line wins over them too.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +29,12 @@ from lambherd.errors import UsageError
 from lambherd.project.config import (
     OWNER_TAG,
     PROJECT_FILE,
-    DeploySettings,
     ProjectConfig,
     find_project,
     load_project,
     project_definition,
 )
+from lambherd.settings import DeploySettings, SettingsLayer, resolve_settings
 
 if TYPE_CHECKING:
     from lambherd.app import App, RenderOptions
@@ -116,13 +118,12 @@ def definition_folder(app: App) -> FunctionFolder | None:
     return folder_of(app.project, path) if path is not None else None
 
 
-def function_settings(app: App) -> DeploySettings | None:
-    """The project's deploy settings (alias, keep_versions, publish) for the definition ``app``
-    points at, or None outside a project's function folders."""
+def function_settings(app: App, command_line: SettingsLayer | None = None) -> DeploySettings:
+    """The deploy settings of the definition ``app`` points at: ``command_line`` over its
+    project folder's settings (when it is in one) over the defaults."""
     folder = definition_folder(app)
-    if folder is None or app.project is None:
-        return None
-    return app.project.settings_for(folder.key)
+    layers = app.project.settings_layers(folder.key) if folder and app.project else ()
+    return resolve_settings(command_line, *layers)
 
 
 def in_project(project: ProjectConfig | None, definition: FunctionDefinition) -> FunctionDefinition:
@@ -165,11 +166,38 @@ def load_app_definition(
     return in_project(app.project, definition)
 
 
-def function_alias(app: App) -> str:
-    """The alias single-function commands act on by default: the project's ``alias`` setting
-    for a definition in one of its function folders, else ``current``."""
-    settings = function_settings(app)
-    return (settings or DeploySettings()).alias
+def defined_function_name(app: App) -> str:
+    """The FunctionName of the definition named by the global options (only the name is
+    rendered for real: rollback, status, versions and delete need nothing else)."""
+    return load_app_definition(app, fields=("FunctionName",)).name
+
+
+@dataclass(frozen=True)
+class FunctionTarget:
+    """The deployed function a command acts on, and its local configuration when there is one."""
+
+    name: str
+    config: dict[str, Any] | None = None
+    definition_dir: Any = None
+
+
+#: The definition fields invoke, logs, metrics and test read.
+TARGET_FIELDS = ("FunctionName", "LoggingConfig")
+
+
+def resolve_target(app: App, function_name: str | None = None) -> FunctionTarget:
+    """``--function-name`` when given, else the definition in the working folder."""
+    if function_name:
+        return FunctionTarget(name=function_name, definition_dir=app.workdir)
+    # Only the fields operations read are rendered for real (a Role built from
+    # {{ caller_identity }} costs no STS call); in a project, with its defaults.
+    definition = load_app_definition(app, fields=TARGET_FIELDS)
+    if not definition.name:
+        raise UsageError(
+            f"{definition.display_path}: FunctionName is missing",
+            hint="set FunctionName or pass --function-name",
+        )
+    return FunctionTarget(definition.name, definition.config, definition.source_dir)
 
 
 def outside_note(app: App) -> str | None:

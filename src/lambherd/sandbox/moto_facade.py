@@ -1,8 +1,7 @@
 """The only module that touches moto: its backends, its models' fields, its WSGI app, its clock.
 
-Everything else asks here by ``FunctionKey`` (account, region, name) and gets plain data back;
-the sandbox's own per-function state (``FunctionState``) is kept here too. Every method takes the
-facade's lock; ``transaction()`` holds it across several calls (ask moto, then fix its answer).
+Others ask by ``FunctionKey`` (account, region, name) and get plain data; ``FunctionState`` lives
+here. Every method takes the lock; ``transaction()`` holds it across calls (ask, then fix).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from lambherd.defaults import MEMORY_SIZE, TIMEOUT
 from lambherd.sandbox.state import (
     FunctionKey,
     FunctionState,
@@ -173,8 +173,8 @@ class MotoFacade:
                 environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
                 handler=fn.handler or "index.handler",
                 runtime=fn.run_time or "python3.12",
-                memory_mb=int(fn.memory_size or 128),
-                timeout_s=float(fn.timeout or 3),
+                memory_mb=int(fn.memory_size or MEMORY_SIZE),
+                timeout_s=float(fn.timeout or TIMEOUT),
                 architecture=(fn.architectures or ["x86_64"])[0],
                 layer_arns=tuple(layers),
                 reserved=self.reserved(key),

@@ -1,0 +1,1 @@
+"""Step handlers, one module per concern (see ``lambherd.apply.registry``)."""

@@ -1,1 +1,0 @@
-"""Price tables, cost estimates and power tuning."""

@@ -1,1 +1,0 @@
-"""Operations on deployed functions: invoke, logs, metrics, test."""

@@ -1,0 +1,1 @@
+"""The one deploy engine: settings in, code identity, remote state, plans, a run."""

@@ -1,0 +1,183 @@
+"""The code identity: the ONE function turning a definition (and its deploy settings) into the
+``CodeSource`` a plan compares with Lambda's ``CodeSha256``. ``deploy``, ``plan``, ``diff
+--code`` and ``archive`` all take their code from here, so they cannot disagree.
+
+Where the code comes from, in order: nothing (``--skip-function``); a container image
+(``Code.ImageUri``, compared by URI); an existing S3 object as is (``--skip-archive``: read with
+HeadObject, its full-object SHA-256 checksum is the CodeSha256); the deterministic zip of
+``--src``; or the deterministic zip of the definition's folder plus its dependency build,
+written (deploy) or only hashed (plan, diff).
+
+The import baseline: after ``import --all`` the folder holds the *unzipped* code of a zip some
+other tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the
+same files. The import records both hashes in ``.lambherd/imported.json``; while the folder
+still zips to the recorded hash, the code counts as the deployed one (no upload, no difference).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from lambherd.defaults import DIRECT_UPLOAD_LIMIT
+from lambherd.errors import UsageError
+from lambherd.plan.steps import CodeSource
+from lambherd.settings import DeploySettings
+
+if TYPE_CHECKING:
+    from lambherd.archive import ArchiveResult
+    from lambherd.definition import FunctionDefinition
+
+#: Where the import records the imported code's two hashes.
+BASELINE_FILE = ".lambherd/imported.json"
+
+
+@dataclass(frozen=True)
+class CodeIdentity:
+    """A definition's code: the ``CodeSource`` plans compare and deploys send, the zip written
+    (None when only hashed, or when no zip is involved) and the packaging warnings."""
+
+    source: CodeSource
+    archive: ArchiveResult | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def code_identity(
+    definition: FunctionDefinition,
+    settings: DeploySettings | None = None,
+    *,
+    dest: Path | BinaryIO | None = None,
+    clients: Any = None,
+    max_zipped_bytes: int | None = DIRECT_UPLOAD_LIMIT,
+    ignore_file: str | Path | None = ".lambdaignore",
+    store_symlinks: bool = False,
+) -> CodeIdentity:
+    """The definition's code (see the module docstring).
+
+    ``dest`` gets the zip (a path or a stream); None only hashes it. A zip over
+    ``max_zipped_bytes`` is refused unless it goes through S3 (Code.S3Bucket). ``clients`` reads
+    the S3 object of ``--skip-archive`` (read-only; without them its SHA-256 stays unknown).
+    """
+    from lambherd.archive.function_package import build_function_zip, function_code_sha256
+
+    settings = settings or DeploySettings()
+    if settings.skip_function:
+        return CodeIdentity(CodeSource())
+    code_cfg = definition.config.get("Code") or {}
+    if code_cfg.get("ImageUri"):
+        return CodeIdentity(CodeSource(image_uri=code_cfg["ImageUri"]))
+    bucket, key = code_cfg.get("S3Bucket"), code_cfg.get("S3Key")
+    if settings.skip_archive:
+        if not (bucket and key):
+            raise UsageError("--skip-archive needs Code.S3Bucket and Code.S3Key in the definition")
+        code = CodeSource(
+            s3_bucket=bucket, s3_key=key, s3_object_version=code_cfg.get("S3ObjectVersion")
+        )
+        return CodeIdentity(identify_s3_object(clients, code) if clients is not None else code)
+    source = settings.src or definition.source_dir
+    if not source.is_dir():
+        raise UsageError(f"--src {source}: not a folder")
+    archive = None
+    if dest is None:
+        sha = function_code_sha256(definition, settings.src)
+    else:
+        archive = build_function_zip(
+            definition,
+            dest,
+            source=settings.src,
+            max_zipped_bytes=max_zipped_bytes,
+            ignore_file=ignore_file,
+            store_symlinks=store_symlinks,
+        )
+        sha = archive.sha256_b64
+    if settings.src is None or source.resolve() == definition.source_dir.resolve():
+        sha = _imported_sha(definition, sha)
+    code = CodeSource(
+        sha256=sha,
+        size=archive.size if archive is not None else 0,
+        zip_path=str(dest) if isinstance(dest, str | Path) else None,
+        s3_bucket=bucket,
+        s3_key=key,
+    )
+    return CodeIdentity(code, archive, tuple(archive.warnings) if archive is not None else ())
+
+
+def _imported_sha(definition: FunctionDefinition, built_sha: str) -> str:
+    """The CodeSha256 recorded at import while the folder is unchanged since, else ``built_sha``.
+
+    The import recorded the folder alone (its zip often vendors what the build adds), so the
+    folder is compared without its dependency build.
+    """
+    folder = definition.source_dir
+    if not (folder / BASELINE_FILE).is_file():
+        return built_sha
+    from lambherd.archive import code_sha256
+    from lambherd.archive.function_package import package_options
+
+    options = package_options(definition)
+    folder_sha = built_sha
+    if options["extra_trees"]:
+        folder_sha = code_sha256(folder, **{**options, "extra_trees": []})
+    try:
+        data = json.loads((folder / BASELINE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return built_sha
+    if (
+        isinstance(data, dict)
+        and data.get("local_sha256") == folder_sha
+        and data.get("code_sha256")
+    ):
+        return str(data["code_sha256"])
+    return built_sha
+
+
+def record_import_baseline(folder: Path, definition_name: str, remote_sha: str) -> None:
+    """Record the imported code's two hashes: the folder's zip (without any dependency build)
+    and the deployed CodeSha256 (see the module docstring)."""
+    from lambherd.archive import code_sha256
+    from lambherd.archive.function_package import package_options
+    from lambherd.definition import FunctionDefinition
+
+    defn = FunctionDefinition(path=folder / definition_name, config={})
+    source_only = {**package_options(defn), "extra_trees": []}
+    path = folder / BASELINE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"local_sha256": code_sha256(folder, **source_only), "code_sha256": remote_sha}
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def identify_s3_object(clients: Any, code: CodeSource) -> CodeSource:
+    """The existing S3 object ``--skip-archive`` deploys, read with HeadObject (read-only).
+
+    A missing object is refused before any mutating call. When the object carries a full-object
+    SHA-256 checksum (lambherd uploads with one) it is Lambda's ``CodeSha256`` of that zip, so an
+    unchanged object plans no UpdateFunctionCode; without one the code is always updated. An
+    unpinned object of a versioned bucket is pinned to the version read.
+    """
+    from botocore.exceptions import ClientError
+
+    from lambherd.errors import NotFoundError, describe_client_error
+
+    where = f"s3://{code.s3_bucket}/{code.s3_key}"
+    params: dict[str, Any] = {"Bucket": code.s3_bucket, "Key": code.s3_key}
+    if code.s3_object_version:
+        params["VersionId"] = code.s3_object_version
+    try:
+        head = clients.client("s3").head_object(**params, ChecksumMode="ENABLED")
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404 or exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+            raise NotFoundError(
+                f"{where}: no such object (--skip-archive deploys an existing S3 object)"
+            ) from exc
+        raise describe_client_error(exc, f"read {where}") from exc
+    checksum = head.get("ChecksumSHA256")
+    full_object = checksum and "-" not in checksum and head.get("ChecksumType") != "COMPOSITE"
+    version = code.s3_object_version or head.get("VersionId")
+    return replace(
+        code,
+        sha256=checksum if full_object else None,
+        s3_object_version=version if version and version != "null" else None,
+    )

@@ -1,0 +1,193 @@
+"""Planning: each target -> a ``PlannedFunction`` (code identity, remote state, Plan), and a
+``Changeset`` of them (+ Add, * Modify, no change) with the functions a project owns whose
+folder is gone (- Delete, applied only with ``--prune``).
+
+A single-function deploy is a one-target changeset: ``deploy``, ``plan``, ``deploy --dry-run``
+and a project's ``--prune`` all plan here, with one code identity (``pipeline.code``), one
+remote read (``pipeline.remote``) and one planner (``plan.planner``). Reading is parallel (one
+worker per function, bounded) and read-only: nothing here sends a mutating call.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambherd.defaults import DEFAULT_READ_WORKERS
+from lambherd.errors import DeployError
+from lambherd.pipeline.code import code_identity
+from lambherd.pipeline.remote import read_remote_state
+from lambherd.plan.delete_planner import plan_delete
+from lambherd.plan.planner import DesiredState, plan_deploy
+from lambherd.plan.remote import RemoteState
+from lambherd.plan.steps import CodeSource, CreateFunction, Plan, describe_changes
+
+if TYPE_CHECKING:
+    from lambherd.pipeline.targets import DeployTarget
+
+ADD, MODIFY, DELETE, NONE = "add", "modify", "delete", "none"
+
+
+@dataclass(frozen=True)
+class PlannedFunction:
+    """One function planned: what it is (``target``; None for a prune candidate), its code,
+    what AWS reports, the Plan, and the operation it amounts to (add, modify, delete, none)."""
+
+    name: str
+    operation: str
+    plan: Plan
+    target: DeployTarget | None = None
+    code: CodeSource | None = None
+    remote: RemoteState = field(default_factory=RemoteState)
+    warnings: tuple[str, ...] = ()
+    #: What the plan changes in words (a prune row says why it deletes).
+    changes: tuple[str, ...] = ()
+
+    @property
+    def folder(self) -> str | None:
+        """The project folder it comes from (None: a single function, or a folder gone)."""
+        folder = self.target.folder if self.target is not None else None
+        return folder.key if folder is not None else None
+
+    def applied(self, prune: bool) -> bool:
+        """True when a deploy runs this row's plan: a change, a delete only with ``prune``."""
+        return self.operation != NONE and (self.operation != DELETE or prune)
+
+    def to_json(self) -> dict[str, Any]:
+        """This row as a JSON document."""
+        return {
+            "function": self.name,
+            "operation": self.operation,
+            "folder": self.folder,
+            "changes": list(self.changes),
+            "steps": [s.describe() for s in self.plan.steps],
+        }
+
+
+@dataclass(frozen=True)
+class Changeset:
+    """Every function's change, ordered by function name."""
+
+    project: str | None
+    changes: tuple[PlannedFunction, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def count(self, operation: str) -> int:
+        """How many rows have ``operation``."""
+        return sum(1 for c in self.changes if c.operation == operation)
+
+    @property
+    def changed(self) -> bool:
+        """True when anything would be added, modified or deleted."""
+        return any(c.operation != NONE for c in self.changes)
+
+    def summary(self) -> str:
+        """``2 to add, 1 to modify, 0 to delete, 47 unchanged``."""
+        return (
+            f"{self.count(ADD)} to add, {self.count(MODIFY)} to modify, "
+            f"{self.count(DELETE)} to delete, {self.count(NONE)} unchanged"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``plan --output json`` document."""
+        return {
+            "project": self.project,
+            "changed": self.changed,
+            "summary": {op: self.count(op) for op in (ADD, MODIFY, DELETE, NONE)},
+            "functions": [c.to_json() for c in self.changes],
+            "warnings": list(self.warnings),
+        }
+
+
+def plan_function(
+    target: DeployTarget, clients: Any, *, zip_path: Path | None = None
+) -> PlannedFunction:
+    """Plan one target: its code identity (the zip written to ``zip_path``, or only hashed),
+    what AWS reports (one read), and the Plan. Read-only."""
+    defn, settings = target.definition, target.settings
+    code = code_identity(defn, settings, dest=zip_path, clients=clients)
+    remote = read_remote_state(clients, defn.name, alias=settings.alias, sidecars=defn.sidecars)
+    if settings.skip_function and not remote.exists:
+        raise DeployError(
+            f"{defn.name}: function does not exist; --skip-function only updates the URL",
+            hint="deploy once without --skip-function",
+        )
+    desired = DesiredState(config=defn.config, code=code.source, sidecars=defn.sidecars)
+    plan = plan_deploy(desired, remote, settings)
+    if plan.empty:
+        operation = NONE
+    elif plan.of_type(CreateFunction):
+        operation = ADD
+    else:
+        operation = MODIFY
+    return PlannedFunction(
+        name=defn.name,
+        operation=operation,
+        plan=plan,
+        target=target,
+        code=code.source,
+        remote=remote,
+        warnings=(*target.warnings, *code.warnings),
+        changes=describe_changes(plan.steps),
+    )
+
+
+def plan_targets(
+    clients: Any,
+    targets: list[DeployTarget],
+    *,
+    project: Any = None,
+    only: tuple[str, ...] = (),
+    zip_dir: Path | None = None,
+    workers: int = DEFAULT_READ_WORKERS,
+) -> Changeset:
+    """Plan every selected target (and, for a ``project``, find its prune candidates), reading
+    AWS in parallel. ``zip_dir`` None hashes code without writing zips (``plan``); a folder gets
+    one zip per function (``deploy``)."""
+    chosen = [t for t in targets if t.matches(only)]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [
+            pool.submit(
+                plan_function, t, clients, zip_path=zip_dir / f"{i}.zip" if zip_dir else None
+            )
+            for i, t in enumerate(chosen)
+        ]
+        orphans = None
+        if project is not None:
+            known = {t.name for t in targets}
+            orphans = pool.submit(_owned_orphans, clients, project.name, known, only)
+        rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
+    rows.sort(key=lambda c: c.name)
+    warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
+    if project is not None and not targets:
+        globs = ", ".join(project.function_globs)
+        warnings = (f"no function folder matches {globs} (each needs a function.json)", *warnings)
+    return Changeset(
+        project=project.name if project else None, changes=tuple(rows), warnings=warnings
+    )
+
+
+def _owned_orphans(
+    clients: Any, project: str, known: set[str], only: tuple[str, ...]
+) -> list[PlannedFunction]:
+    """Functions tagged as owned by ``project`` that no folder defines any more."""
+    from lambherd.pipeline.remote import functions_with_tags
+    from lambherd.project.config import OWNER_TAG
+    from lambherd.project.discovery import matches_any
+
+    # Tags are read in a pool of their own: the planning pool's workers may all be busy.
+    others = functions_with_tags(
+        clients, lambda name: name not in known and matches_any(only, name)
+    )
+    rows = []
+    for fn, tags in others:
+        if tags.get(OWNER_TAG) != project:
+            continue
+        name = fn["FunctionName"]
+        plan = plan_delete(
+            name, function_arn=fn.get("FunctionArn"), revision_id=fn.get("RevisionId")
+        )
+        rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
+    return rows

@@ -1,0 +1,211 @@
+"""Run a changeset: changed functions deployed ``parallel`` at a time, orphans pruned — for a
+project and for a single function (a one-row changeset) alike.
+
+Each function's plan runs through the executor ``executor_for`` picks (the real one: waits,
+RevisionId chain, throttling and conflicts retried with backoff; the display-only one for a dry
+run). One function failing does not stop the others unless ``fail_fast``; functions not yet
+started are then skipped. Progress is reported through ``on_event`` (called from worker
+threads); nothing here prints.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambherd.apply import ExecutionResult, StepResult, executor_for
+from lambherd.defaults import DEFAULT_PARALLEL
+from lambherd.errors import LambherdError
+from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction
+from lambherd.retry import RetryPolicy
+
+#: Outcome statuses.
+DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
+    "deployed",
+    "deleted",
+    "unchanged",
+    "failed",
+    "skipped",
+)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text; a step event
+    carries the step's ``result`` (its duration and what it returned)."""
+
+    function: str
+    kind: str
+    detail: str = ""
+    step_index: int = 0
+    step_count: int = 0
+    result: StepResult | None = None
+
+
+@dataclass(frozen=True)
+class FunctionOutcome:
+    """What happened to one function."""
+
+    name: str
+    operation: str
+    status: str
+    seconds: float = 0.0
+    version: str | None = None
+    bytes_uploaded: int = 0
+    error: str | None = None
+    #: What the executor did (None: not run); the exception that stopped it, if any.
+    execution: ExecutionResult | None = field(default=None, compare=False)
+    exception: Exception | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """This outcome as a JSON document."""
+        return {
+            "function": self.name,
+            "operation": self.operation,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "bytes_uploaded": self.bytes_uploaded,
+            "error": self.error,
+        }
+
+
+@dataclass
+class RunResult:
+    """Every function's outcome, in the changeset's order."""
+
+    outcomes: list[FunctionOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped because of a failure."""
+        return all(o.status not in (FAILED, SKIPPED) for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        """How many outcomes have ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def bytes_uploaded(self) -> int:
+        """Code bytes sent, all functions together."""
+        return sum(o.bytes_uploaded for o in self.outcomes)
+
+    def summary(self) -> str:
+        """``3 deployed, 1 deleted, 46 unchanged, 0 failed, 0 skipped``."""
+        parts = [f"{self.count(s)} {s}" for s in (DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED)]
+        return ", ".join(parts) + f" in {self.seconds:.1f}s"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``deploy --output json`` document for a project."""
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "bytes_uploaded": self.bytes_uploaded,
+            "functions": [o.to_json() for o in self.outcomes],
+        }
+
+
+def run_changeset(
+    clients: Any,
+    changeset: Changeset,
+    *,
+    parallel: int = DEFAULT_PARALLEL,
+    fail_fast: bool = False,
+    prune: bool = False,
+    dry_run: bool = False,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> RunResult:
+    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time;
+    with ``dry_run``, display them (no AWS call)."""
+    start = time.monotonic()
+    notify = on_event or (lambda _event: None)
+    stop = threading.Event()
+    outcomes: dict[str, FunctionOutcome] = {}
+    work: list[PlannedFunction] = []
+    for change in changeset.changes:
+        if change.applied(prune):
+            work.append(change)
+        else:
+            outcomes[change.name] = FunctionOutcome(change.name, change.operation, UNCHANGED)
+
+    def one(change: PlannedFunction) -> FunctionOutcome:
+        if stop.is_set():
+            notify(ProgressEvent(change.name, "skipped", "an earlier function failed"))
+            return FunctionOutcome(change.name, change.operation, SKIPPED)
+        outcome = _run_one(clients, change, notify, retry, dry_run)
+        if outcome.status == FAILED and fail_fast:
+            stop.set()
+        return outcome
+
+    if parallel == 1 or len(work) <= 1:
+        # in this thread: Ctrl-C stops the function being deployed where it is, as a single
+        # function's deploy always has (a pool would let it run to its end first)
+        for change in work:
+            outcome = one(change)
+            outcomes[outcome.name] = outcome
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
+                outcomes[outcome.name] = outcome
+    ordered = [outcomes[c.name] for c in changeset.changes]
+    return RunResult(ordered, time.monotonic() - start)
+
+
+def _run_one(
+    clients: Any,
+    change: PlannedFunction,
+    notify: Callable[[ProgressEvent], None],
+    retry: RetryPolicy | None,
+    dry_run: bool,
+) -> FunctionOutcome:
+    total = len(change.plan.steps)
+    done_steps = [0]
+    notify(ProgressEvent(change.name, "start", ", ".join(change.changes), 0, total))
+
+    def on_step(result: StepResult) -> None:
+        done_steps[0] += 1
+        notify(
+            ProgressEvent(change.name, "step", result.step.describe(), done_steps[0], total, result)
+        )
+
+    start = time.monotonic()
+    try:
+        executor = executor_for(clients, dry_run=dry_run, retry=retry, on_step=on_step)
+        execution = executor.run(change.plan)
+    except Exception as exc:  # one function's failure must not take the others down
+        message = exc.message if isinstance(exc, LambherdError) else _describe(exc)
+        notify(ProgressEvent(change.name, "failed", message, done_steps[0], total))
+        return FunctionOutcome(
+            change.name,
+            change.operation,
+            FAILED,
+            time.monotonic() - start,
+            error=message,
+            exception=exc,
+        )
+    status = DELETED if change.operation == DELETE else DEPLOYED
+    detail = f"version {execution.version}" if execution.version else status
+    notify(ProgressEvent(change.name, "done", detail, total, total))
+    return FunctionOutcome(
+        change.name,
+        change.operation,
+        status,
+        time.monotonic() - start,
+        execution.version,
+        execution.bytes_uploaded,
+        execution=execution,
+    )
+
+
+def _describe(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        err = response.get("Error", {})
+        return f"{err.get('Code')}: {err.get('Message')}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,74 @@
+"""The registry of concern planners the top-level planner composes, in the order they run.
+
+A *concern* is one kind of resource a deploy reconciles (the function's configuration and code;
+its versions and alias; tags; the function URL...). Each has one planner module that exposes
+``CONCERN = Concern(name, plan)``; ``plan(ctx)`` returns that concern's steps, reading the desired
+state, the remote state (its own remote part, if any) and the deploy settings from ``ctx``.
+Adding a concern is one new planner module plus one line in ``PLANNER_MODULES``.
+
+Planners run in ``PLANNER_MODULES`` order and may read what earlier ones decided from
+``ctx.decided`` (the versions planner reads the function planner's decision). They are pure:
+no AWS call, no import of boto3/botocore or of ``lambherd.apply``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambherd.plan.remote import RemoteState
+    from lambherd.plan.steps import CodeSource, Step
+    from lambherd.settings import DeploySettings
+
+#: Concern planner modules, in the order their steps run. One line per concern.
+PLANNER_MODULES: tuple[str, ...] = (
+    "lambherd.plan.function_planner",  # create / configuration / code
+    "lambherd.plan.version_planner",  # publish, alias, old versions
+    "lambherd.plan.tags_planner",  # tags (of an existing function)
+    "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
+)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The rendered definition, its sidecar files (by key, e.g. ``url``) and its code."""
+
+    config: dict[str, Any]
+    code: CodeSource
+    sidecars: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The function's name."""
+        return str(self.config.get("FunctionName", ""))
+
+
+@dataclass
+class PlanContext:
+    """What every concern planner reads, and where it leaves what others may need."""
+
+    desired: DesiredState
+    remote: RemoteState
+    settings: DeploySettings
+    #: The steps of the concerns planned so far, in order.
+    steps: list[Step] = field(default_factory=list)
+    #: What earlier concerns decided, by concern name (e.g. ``function``: FunctionChanges).
+    decided: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Concern:
+    """One concern's planner: ``plan(ctx)`` -> its steps (in the order they must run)."""
+
+    name: str
+    plan: Callable[[PlanContext], Iterable[Step]]
+
+
+@cache
+def concerns() -> tuple[Concern, ...]:
+    """The registered concerns, in order (each module's ``CONCERN``)."""
+    return tuple(importlib.import_module(name).CONCERN for name in PLANNER_MODULES)

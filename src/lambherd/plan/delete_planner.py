@@ -1,0 +1,18 @@
+"""Plan deleting a whole function (``delete``, and a project's ``--prune`` of a function whose
+folder is gone)."""
+
+from __future__ import annotations
+
+from lambherd.plan.steps import DeleteFunction, Plan
+
+
+def plan_delete(
+    name: str, *, function_arn: str | None = None, revision_id: str | None = None
+) -> Plan:
+    """DeleteFunction of ``name``: every version and alias with it."""
+    return Plan(
+        function_name=name,
+        steps=(DeleteFunction(name=name),),
+        function_arn=function_arn,
+        revision_id=revision_id,
+    )

@@ -1,0 +1,31 @@
+"""``delete``: plan and run DeleteFunction (the CLI asks for confirmation in between)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lambherd.apply import ExecutionResult, executor_for
+from lambherd.errors import NotFoundError, UsageError
+from lambherd.plan.delete_planner import plan_delete
+
+if TYPE_CHECKING:
+    from lambherd.app import App
+
+
+def delete(
+    app: App, *, dry_run: bool = False, confirm: Callable[[str], bool] = lambda _name: True
+) -> ExecutionResult:
+    """Delete the function of ``app.workdir`` (NotFoundError if it does not exist); unless a
+    dry run, ``confirm(name)`` is asked first and a no deletes nothing."""
+    from lambherd.pipeline.remote import read_remote_state
+    from lambherd.project.context import defined_function_name
+
+    name = defined_function_name(app)
+    remote = read_remote_state(app.clients, name, details=False)
+    if not remote.exists:
+        raise NotFoundError(f"{name}: function not found")
+    plan = plan_delete(name)
+    if not dry_run and not confirm(name):
+        raise UsageError(f"{name}: not deleted (confirm, or pass --yes)")
+    return executor_for(app.clients, dry_run=dry_run).run(plan)

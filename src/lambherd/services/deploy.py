@@ -1,0 +1,204 @@
+"""``deploy``: load -> validate -> build dependencies -> zip -> read AWS -> plan -> execute (or
+display, for ``--dry-run``). Nothing mutating is sent before every plan is complete.
+
+A single function is a one-row changeset: it is planned and run by the same pipeline as a
+project (``lambherd.pipeline``), one function at a time; its failure is raised as it happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambherd.apply import ExecutionResult
+from lambherd.errors import UsageError
+from lambherd.pipeline.planning import Changeset, PlannedFunction, plan_targets
+from lambherd.pipeline.runner import ProgressEvent, RunResult, run_changeset
+from lambherd.pipeline.targets import build_targets, project_targets, selected, single_target
+from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
+from lambherd.settings import RunSettings, SettingsLayer, command_line
+
+__all__ = ["DeployReport", "DeployRequest", "DeployResult", "RunSettings", "command_line", "deploy"]
+
+if TYPE_CHECKING:
+    from lambherd.app import App
+    from lambherd.project.config import ProjectConfig
+    from lambherd.retry import RetryPolicy
+
+#: Called with the changeset and the dependency builds once everything is planned (not for a
+#: dry run); returns the context the run happens in, whose value receives the progress events
+#: (e.g. a live progress view). Raising there stops the deploy before any mutating call.
+OnPlanned = Callable[
+    [Changeset, list[Any]], AbstractContextManager[Callable[[ProgressEvent], None] | None]
+]
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What ``deploy`` was asked: the command line's deploy switches and how to run."""
+
+    settings: SettingsLayer = field(default_factory=command_line)
+    run: RunSettings = field(default_factory=RunSettings)
+    #: Build dependencies first (as ``build`` does, cached).
+    build: bool = True
+
+
+@dataclass
+class DeployResult:
+    """What a single-function deploy planned and did."""
+
+    planned: PlannedFunction
+    execution: ExecutionResult
+
+    @property
+    def plan(self) -> Any:
+        """The function's Plan."""
+        return self.planned.plan
+
+    @property
+    def warnings(self) -> list[str]:
+        """What validation and packaging found worth saying."""
+        return list(self.planned.warnings)
+
+    @property
+    def previous_version(self) -> str | None:
+        """The version the alias pointed to before the deploy (None: no alias yet)."""
+        return (self.planned.remote.alias or {}).get("FunctionVersion")
+
+    @property
+    def version(self) -> str | None:
+        """The version the alias serves after the deploy: the one published, the one the
+        alias was moved to (e.g. back to a matching version after a rollback), or unchanged."""
+        for step in self.plan.steps:
+            if isinstance(step, CreateAlias | MoveAlias) and step.version != PUBLISHED:
+                return step.version
+        return self.execution.version or self.previous_version
+
+    @property
+    def changed(self) -> bool:
+        """True when the plan had steps."""
+        return not self.plan.empty
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--output json`` document."""
+        return {
+            "function": self.plan.function_name,
+            "dry_run": self.execution.dry_run,
+            "changed": self.changed,
+            "version": self.version,
+            "alias": self.plan.alias,
+            "changed_fields": list(self.plan.changed_fields),
+            "bytes_uploaded": self.execution.bytes_uploaded,
+            "steps": [
+                {
+                    "step": r.step.kind,
+                    "description": r.step.describe(),
+                    "seconds": round(r.seconds, 3),
+                    "detail": r.detail,
+                }
+                for r in self.execution.results
+            ],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class DeployReport:
+    """A deploy's changeset, the dependency builds made first, and what the run did.
+
+    ``project`` is None for a single function, whose result is ``single``.
+    """
+
+    changeset: Changeset
+    run: RunResult
+    builds: list[Any] = field(default_factory=list)
+    project: ProjectConfig | None = None
+    dry_run: bool = False
+
+    @property
+    def single(self) -> DeployResult | None:
+        """A single function's result (None for a project)."""
+        if self.project is not None or not self.changeset.changes:
+            return None
+        planned = self.changeset.changes[0]
+        outcome = self.run.outcomes[0] if self.run.outcomes else None
+        execution = outcome.execution if outcome is not None else None
+        if execution is None:
+            execution = ExecutionResult(plan=planned.plan, dry_run=self.dry_run)
+        return DeployResult(planned, execution)
+
+
+def deploy(
+    app: App,
+    request: DeployRequest,
+    *,
+    on_planned: OnPlanned | None = None,
+    retry: RetryPolicy | None = None,
+) -> DeployReport:
+    """Deploy the function of ``app.workdir`` — or, in a project, every function (``--only``,
+    or the function folder run in) whose plan is not empty, pruning with ``--prune``."""
+    from lambherd.project.scope import project_clients, project_scope
+
+    run = request.run
+    settings = request.settings
+    scope = project_scope(app, run.only)
+    if scope is None:
+        refused = run.project_options()
+        if refused:
+            where = (
+                "--function names one definition" if app.function_path else "no lambherd.toml here"
+            )
+            raise UsageError(f"{', '.join(refused)}: a project option; {where}")
+        target = single_target(app, settings)
+        targets, project, only, clients = [target], None, (), app.clients
+        chosen = targets
+    else:
+        refused = _single_function_options(settings)
+        if refused:
+            raise UsageError(
+                f"{', '.join(refused)}: a single-function option; this folder is in a project "
+                "(lambherd.toml), whose deploy does not take it",
+                hint="drop the option: a project deploys each function folder's own code",
+            )
+        project, only = scope.project, scope.only
+        clients = project_clients(app, project)
+        targets = project_targets(project, app.render, lambda: clients, command_line=settings)
+        chosen = selected(targets, only)
+        if run.prune and not targets:
+            globs = ", ".join(project.function_globs)
+            raise UsageError(
+                f"--prune: no function folder matches {globs} in {project.root}; "
+                f"refusing to delete every function of project {project.name}"
+            )
+    builds = build_targets(chosen) if request.build else []
+    with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
+        changeset = plan_targets(clients, targets, project=project, only=only, zip_dir=Path(tmp))
+        view: AbstractContextManager[Any] = contextlib.nullcontext(None)
+        if on_planned is not None and not run.dry_run:
+            view = on_planned(changeset, builds)
+        with view as on_event:
+            result = run_changeset(
+                clients,
+                changeset,
+                parallel=run.workers,
+                fail_fast=run.fail_fast,
+                prune=run.prune,
+                dry_run=run.dry_run,
+                on_event=on_event,
+                retry=retry,
+            )
+    if project is None:  # one function: its failure as it happened
+        failed = next((o.exception for o in result.outcomes if o.exception is not None), None)
+        if failed is not None:
+            raise failed
+    return DeployReport(changeset, result, builds, project, run.dry_run)
+
+
+def _single_function_options(settings: SettingsLayer) -> list[str]:
+    names = {"src": "--src", "skip_archive": "--skip-archive", "skip_function": "--skip-function"}
+    return [flag for key, flag in names.items() if settings.values.get(key)]

@@ -1,0 +1,227 @@
+"""``import --all``: every function of the account and region into a project, one folder each.
+
+Each function goes through the one-function importer (``services.init.import_function``:
+definition, URL config, tags, code downloaded and safely unzipped) into
+``<root>/functions/<name>/``; ``lambherd.toml`` is written when missing. A folder that already has
+a definition is skipped unless ``force``. Imported functions are *adopted*: tagged
+``lambherd:project=<name>`` (the only call here that changes anything, and only with ``adopt``),
+so that ``plan`` right after the import is empty and ``--prune`` may later delete them. A
+function another project owns is never re-tagged; without ``lambherd.toml`` or a name given, the
+project is named after the one project that already owns the imported functions, if any.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambherd.defaults import DEFAULT_ALIAS, DEFAULT_IMPORT_WORKERS
+from lambherd.errors import UsageError, describe_client_error
+from lambherd.project.config import OWNER_TAG, PROJECT_FILE, find_project, load_project
+
+FUNCTIONS_DIR = "functions"
+
+
+@dataclass(frozen=True)
+class ImportAllRequest:
+    """What ``import --all`` was asked to do."""
+
+    root: Path
+    project_name: str | None = None
+    prefix: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    force: bool = False
+    adopt: bool = True
+    alias: str = DEFAULT_ALIAS
+    workers: int = DEFAULT_IMPORT_WORKERS
+
+
+@dataclass
+class ImportAllResult:
+    """Which functions were imported, skipped or adopted, and the project file."""
+
+    project_name: str
+    project_file: Path
+    project_written: bool = False
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--output json`` document."""
+        return {
+            "project": self.project_name,
+            "project_file": str(self.project_file),
+            "project_written": self.project_written,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "adopted": self.adopted,
+            "notes": self.notes,
+        }
+
+
+def list_matching(
+    clients: Any, prefix: str | None, tags: dict[str, str]
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """(ListFunctions entry, tags) of every function matching the prefix and every ``k=v`` tag,
+    by name. Tags are read for all of them (the owner tag decides the project and adoption)."""
+    from lambherd.pipeline.remote import functions_with_tags
+
+    found = functions_with_tags(clients, lambda name: not prefix or name.startswith(prefix))
+    found = [(f, t) for f, t in found if all(t.get(k) == v for k, v in tags.items())]
+    return sorted(found, key=lambda pair: pair[0]["FunctionName"])
+
+
+def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
+    """Import every matching function into the project at ``request.root``."""
+    if not request.root.is_dir():
+        raise UsageError(f"import --all: {request.root} is not a directory")
+    existing = find_project(request.root)
+    if existing is not None and existing.parent != request.root.resolve():
+        raise UsageError(
+            f"import --all: {request.root} is inside the project {existing}; run it there"
+        )
+    matching = list_matching(clients, request.prefix, request.tags)
+    name = _project_name(request, existing, [t.get(OWNER_TAG) for _, t in matching])
+    functions = [f for f, _ in matching]
+    result = ImportAllResult(name, request.root / PROJECT_FILE)
+    if not functions:
+        result.notes.append("no function matched")
+    with ThreadPoolExecutor(max_workers=max(1, request.workers)) as pool:
+        outcomes = list(pool.map(lambda f: _import_one(clients, request, name, f), functions))
+    unpublished: list[str] = []
+    for (fn, tags), (status, has_alias) in zip(matching, outcomes, strict=True):
+        fname = fn["FunctionName"]
+        getattr(result, status).append(fname)
+        owner = tags.get(OWNER_TAG)
+        if status == "imported" and owner not in (None, name):
+            result.notes.append(
+                f"{fname} is owned by project {owner!r}: left tagged so; deploying it from "
+                f"here would take it over (plan shows its tags change)"
+            )
+        elif status == "imported" and request.adopt and owner is None:
+            result.adopted.append(fname)
+        if status == "imported" and not has_alias:
+            unpublished.append(fname)
+    if request.adopt:
+        _adopt(clients, functions, result.adopted, name)
+    result.project_written = _write_project_file(result.project_file, name, unpublished, existing)
+    return result
+
+
+def _project_name(
+    request: ImportAllRequest, existing: Path | None, owners: list[str | None]
+) -> str:
+    """lambherd.toml's name; else ``--project-name``; else the one project that already owns
+    every owned function being imported; else the folder's name."""
+    if existing is not None:
+        name = load_project(existing).name
+        if request.project_name and request.project_name != name:
+            raise UsageError(
+                f"import --all: {PROJECT_FILE} names the project {name!r}, not "
+                f"{request.project_name!r}"
+            )
+        return name
+    if request.project_name:
+        return request.project_name
+    named = {o for o in owners if o}
+    if len(named) == 1:
+        return named.pop()
+    return request.root.resolve().name
+
+
+def _import_one(
+    clients: Any, request: ImportAllRequest, project: str, fn: dict[str, Any]
+) -> tuple[str, bool]:
+    """Import one function; returns (imported|skipped, whether its alias exists)."""
+    from lambherd.definition.loader import DEFINITION_NAMES
+    from lambherd.services.init import InitRequest, import_function
+
+    fname = fn["FunctionName"]
+    folder = request.root / FUNCTIONS_DIR / fname
+    if not request.force and any((folder / n).is_file() for n in DEFINITION_NAMES):
+        return "skipped", True
+    folder.mkdir(parents=True, exist_ok=True)
+    init = InitRequest(
+        function_name=fname, target=folder, download=True, unzip=True, function_url=True
+    )
+    import_function(clients, init, lambda _paths: request.force)
+    _strip_owner_tag(folder / "function.json")
+    (folder / "function.zip").unlink(missing_ok=True)  # unzipped next to it; the zip is noise
+    _record_baseline(folder, fn)
+    return "imported", _alias_exists(clients, fname, request.alias)
+
+
+def _strip_owner_tag(path: Path) -> None:
+    """The owner tag comes from the project, not from each function.json."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    tags = doc.get("Tags")
+    if isinstance(tags, dict) and OWNER_TAG in tags:
+        del tags[OWNER_TAG]
+        if not tags:
+            del doc["Tags"]
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _record_baseline(folder: Path, fn: dict[str, Any]) -> None:
+    """Remember the folder's zip hash next to the deployed CodeSha256 (``pipeline.code``)."""
+    from lambherd.pipeline.code import record_import_baseline
+
+    remote_sha = fn.get("CodeSha256")
+    if not remote_sha or fn.get("PackageType") == "Image":
+        return
+    record_import_baseline(folder, "function.json", remote_sha)
+
+
+def _alias_exists(clients: Any, name: str, alias: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        clients.client("lambda").get_alias(FunctionName=name, Name=alias)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return False
+        raise describe_client_error(exc, f"read alias {alias} of {name}") from exc
+    return True
+
+
+def _adopt(clients: Any, functions: list[dict[str, Any]], names: list[str], project: str) -> None:
+    from botocore.exceptions import ClientError
+
+    arns = {f["FunctionName"]: f["FunctionArn"] for f in functions}
+    lam = clients.client("lambda")
+    for name in names:
+        try:
+            lam.tag_resource(Resource=arns[name], Tags={OWNER_TAG: project})
+        except ClientError as exc:
+            raise describe_client_error(exc, f"tag {name} as owned by {project}") from exc
+
+
+def _write_project_file(
+    path: Path, name: str, unpublished: list[str], existing: Path | None
+) -> bool:
+    """Write lambherd.toml, or append settings for newly imported functions; True if written."""
+    known = load_project(existing).folder_settings if existing is not None else {}
+    tables = "".join(
+        f'\n[functions."{FUNCTIONS_DIR}/{fn}"]\n'
+        "# imported without the deploy alias: deploys update $LATEST only\n"
+        "publish = false\n"
+        for fn in sorted(unpublished)
+        if f"{FUNCTIONS_DIR}/{fn}" not in known and fn not in known
+    )
+    if existing is None:
+        head = (
+            "# written by `lambherd import --all`\n"
+            f"[project]\nname = {json.dumps(name)}\n"
+            f'functions = ["{FUNCTIONS_DIR}/*"]\n'
+        )
+        path.write_text(head + tables, encoding="utf-8")
+        return True
+    if tables:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(tables)
+    return False

@@ -1,0 +1,128 @@
+"""``local invoke`` / ``local start``: run the function on this machine in the local Lambda
+emulator (awslambdaric child processes, no Docker), from its folder and its definition."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from lambherd.definition.limits import RANGES
+from lambherd.errors import UsageError
+
+#: The MemorySize ``local invoke --memory`` accepts (Lambda's range).
+MEMORY_RANGE = RANGES["MemorySize"]
+
+if TYPE_CHECKING:
+    from lambherd.app import App
+
+
+@dataclass(frozen=True)
+class LocalInvokeRequest:
+    """``local invoke``: the event (a file, ``-`` for ``stdin``, or None for ``{}``) and
+    overrides of the definition."""
+
+    event: str | None = None
+    stdin: IO[Any] | None = None
+    env_vars: Path | None = None
+    layer_dirs: tuple[Path, ...] = ()
+    memory_mb: int | None = None
+    timeout_s: float | None = None
+
+
+@dataclass
+class LocalInvocation:
+    """What the one local invocation returned, and what the emulator had to say first."""
+
+    result: Any
+    warnings: list[str] = field(default_factory=list)
+
+
+def invoke_locally(app: App, request: LocalInvokeRequest) -> LocalInvocation:
+    """Invoke the function once in the local emulator."""
+    from lambherd.local import LocalRuntime
+    from lambherd.local.definition_spec import load_local_spec
+
+    payload = _read_event(app, request.event, request.stdin)
+    spec = load_local_spec(
+        app,
+        env_vars=request.env_vars,
+        layer_dirs=request.layer_dirs,
+        memory_mb=request.memory_mb,
+        timeout_s=request.timeout_s,
+    )
+    with LocalRuntime() as runtime:
+        runtime.register(spec)
+        warnings = list(runtime.warnings)
+        return LocalInvocation(runtime.invoke(spec.name, payload), warnings)
+
+
+@dataclass(frozen=True)
+class LocalStartRequest:
+    """``local start``: where to serve the Lambda Invoke API and how to run the function."""
+
+    host: str = "127.0.0.1"
+    port: int = 3001
+    warm: str = "lazy"
+    concurrency: int | None = None
+    provisioned: int = 0
+    idle_timeout: float = 300.0
+    env_vars: Path | None = None
+    layer_dirs: tuple[Path, ...] = ()
+
+
+@dataclass
+class LocalServer:
+    """The function served (its name) and the running Invoke API (``api.url``; close it, then
+    ``api.runtime``, when done)."""
+
+    name: str
+    api: Any
+
+
+def start_local(app: App, request: LocalStartRequest) -> LocalServer:
+    """Start serving the function's Invoke API."""
+    from lambherd.local.definition_spec import load_local_spec
+    from lambherd.local.invoke_api import start_local_api
+
+    spec = load_local_spec(
+        app,
+        env_vars=request.env_vars,
+        layer_dirs=request.layer_dirs,
+        reserved_concurrency=request.concurrency,
+        provisioned=request.provisioned,
+    )
+    if request.concurrency is not None and request.provisioned > request.concurrency:
+        raise UsageError(
+            f"--provisioned {request.provisioned} is above --concurrency {request.concurrency}"
+        )
+    api = start_local_api(
+        [spec],
+        host=request.host,
+        port=request.port,
+        warm=request.warm,
+        idle_timeout_s=request.idle_timeout,
+    )
+    return LocalServer(spec.name, api)
+
+
+def _read_event(app: App, event: str | None, stdin: IO[Any] | None) -> bytes:
+    if event is None:
+        return b"{}"
+    if event == "-":
+        raw = getattr(stdin, "buffer", None)
+        if raw is not None:
+            data = raw.read()
+        else:
+            data = (stdin.read() if stdin is not None else "").encode("utf-8", "replace")
+    else:
+        try:
+            data = app.resolve(event).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--event {event}: cannot read: {exc.strerror}") from exc
+    try:
+        json.loads(data or b"{}")
+    except ValueError as exc:
+        raise UsageError(f"--event {event}: not valid JSON: {exc}") from exc
+    return data or b"{}"

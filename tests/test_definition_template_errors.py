@@ -1,0 +1,44 @@
+"""Template call errors in a definition: one plain line saying what is wrong and what to pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("{{ env }}", "env: expects at least 1 argument, got 0"),
+        ("{{ must_env `A` `B` }}", "must_env: expects 1 argument, got 2"),
+        ("{{ ssm }}", "ssm: expects 1 or 2 arguments, got 0"),
+        ("{{ caller_identity `x` }}", "caller_identity: expects no arguments, got 1"),
+        ("{{ json_escape }}", "json_escape: expects 1 argument, got 0"),
+    ],
+)
+def test_wrong_argument_count_is_one_plain_line(lh, tmp_path: Path, action, message) -> None:
+    (tmp_path / "function.json").write_text('{\n  "FunctionName": "' + action + '"\n}')
+    result = lh("-C", tmp_path, "render")
+    assert result.code != 0
+    assert f"error: function.json: line 2: {message}\n" in result.err
+    assert "positional" not in result.err and "Traceback" not in result.err
+
+
+def test_tfstate_without_flag_says_which_flag(lh, tmp_path: Path) -> None:
+    (tmp_path / "function.json").write_text('{"FunctionName": "{{ tfstate `aws_x.y.id` }}"}')
+    result = lh("-C", tmp_path, "render")
+    assert result.code != 0
+    assert 'function "tfstate" not defined' in result.err
+    assert "--tfstate" in result.err
+    (tmp_path / "function.json").write_text('{"FunctionName": "{{ net_tfstatef `a.%s` `b` }}"}')
+    prefixed = lh("-C", tmp_path, "render")
+    assert prefixed.code != 0
+    assert "--prefixed-tfstate net_=" in prefixed.err
+
+
+def test_unknown_function_lists_the_known_ones(lh, tmp_path: Path) -> None:
+    (tmp_path / "function.json").write_text('{"FunctionName": "{{ envv `X` }}"}')
+    result = lh("-C", tmp_path, "render")
+    assert result.code != 0 and 'function "envv" not defined' in result.err
+    assert "must_env" in result.err  # the hint names what exists
