@@ -85,7 +85,7 @@ def test_layer_arn_errors(eu, tmp_path: Path) -> None:
 
 
 def test_layer_arn_of_an_unknown_layer(eu, tmp_path: Path) -> None:
-    with pytest.raises((TemplateError, AwsError), match="error calling layer_arn: .*nope"):
+    with pytest.raises((TemplateError, AwsError), match=r"error calling layer_arn: .*nope"):
         _render(tmp_path, '{"Layers": ["{{ layer_arn `nope` `latest` }}"]}')
 
 

@@ -196,6 +196,6 @@ def test_a_refused_file_sets_nothing(tmp_path: Path, monkeypatch) -> None:
     good.write_text("EF_GOOD=1\n")
     bad = tmp_path / "bad.env"
     bad.write_text("no equals sign\n")
-    with pytest.raises(DefinitionError, match="bad.env: line 1: missing ="):
+    with pytest.raises(DefinitionError, match=r"bad\.env: line 1: missing ="):
         load_envfiles([good, bad])
     assert "EF_GOOD" not in os.environ
