@@ -8,6 +8,9 @@ from typing import Any
 
 NAME = "orders"
 
+#: The .lambdaignore ``lambherd init`` writes (lambroll leaves out only what it lists).
+LAMBDAIGNORE = "function.json\nfunction_url.json\n.lambdaignore\n*.zip\n"
+
 
 def write_function(
     folder: Path,
@@ -27,6 +30,7 @@ def write_function(
         **config,
     }
     (folder / "function.json").write_text(json.dumps(definition, indent=2))
+    (folder / ".lambdaignore").write_text(LAMBDAIGNORE)
     (folder / "app.py").write_text(body)
     if url is not None:
         (folder / "function_url.json").write_text(json.dumps(url))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from deploy_testkit import mutating, recording
+from deploy_testkit import LAMBDAIGNORE, mutating, recording
 from lambherd.project.config import OWNER_TAG
 
 BODY = "def handler(event, context):\n    return {'ok': True}\n"
@@ -37,6 +37,7 @@ def write_function(root: Path, name: str, body: str = BODY, **config: Any) -> Pa
     folder = root / "functions" / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "function.json").write_text(json.dumps({"FunctionName": f"shop-{name}", **config}))
+    (folder / ".lambdaignore").write_text(LAMBDAIGNORE)
     (folder / "app.py").write_text(body)
     return folder
 

@@ -411,8 +411,8 @@ class Executor:
             target = call
         try:
             return target(*argv)
-        except (TemplateExecError, _Break, _Continue):
-            raise
+        except (TemplateExecError, _Break, _Continue, AssertionError):
+            raise  # an AssertionError is a broken invariant (or a test's tripwire), not Go's panic
         except Exception as exc:
             self.node = node
             if hasattr(exc, "prefix_message"):
