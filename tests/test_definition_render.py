@@ -197,14 +197,15 @@ def test_tfstate_from_s3(boto, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "function.json",
-        '{"A": "{{ tfstate `output.vpc_id` }}",'
-        ' "B": "{{ n_tfstate `aws_subnet.private[\'az-b\'].id` }}"}',
+        '{"Description": "{{ tfstate `output.vpc_id` }}",'
+        ' "Handler": "{{ n_tfstate `aws_subnet.private[\'az-b\'].id` }}"}',
     )
     options = RenderOptions(
         tfstate="s3://states/net.tfstate", prefixed_tfstate={"n_": "s3://states/net.tfstate"}
     )
     clients = CountingClients()
-    assert load_function(path, options, clients).config == {"A": "vpc-net", "B": "subnet-net-b"}
+    config = load_function(path, options, clients).config
+    assert config == {"Description": "vpc-net", "Handler": "subnet-net-b"}
     assert clients.asked.count("s3") == 1
 
 

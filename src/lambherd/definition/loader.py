@@ -2,7 +2,9 @@
 
 Rendering is lambroll's: ``--envfile`` files are loaded into the environment first; a
 ``.jsonnet`` file is evaluated with ``--ext-str``/``--ext-code`` and the native functions;
-then ``{{ ... }}`` template actions are evaluated in the text, which is finally parsed as JSON.
+then ``{{ ... }}`` template actions are evaluated in the text, which is finally parsed as JSON
+and its field names read as Go reads them (``definition.fieldnames``: case ignored, unknown
+fields dropped, each noted on the definition).
 """
 
 from __future__ import annotations
@@ -58,14 +60,20 @@ def load_function(
     options = options or RenderOptions()
     load_envfiles(options.envfiles)
     functions = functions or DefinitionFunctions(options, clients, base_dir=path.parent)
-    config = render_document(path, options, functions)
+    from lambherd.definition.fieldnames import conform_function, conform_url
+
+    config, notes = conform_function(render_document(path, options, functions))
+    field_notes = [note.message(path.name) for note in notes]
     url_config = None
     for name in URL_CONFIG_NAMES:
         sidecar = path.parent / name
         if sidecar.is_file():
-            url_config = render_document(sidecar, options, functions)
+            url_config, notes = conform_url(render_document(sidecar, options, functions))
+            field_notes.extend(note.message(name) for note in notes)
             break
-    return FunctionDefinition(path=path, config=config, url_config=url_config)
+    return FunctionDefinition(
+        path=path, config=config, url_config=url_config, field_notes=tuple(field_notes)
+    )
 
 
 def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[str, Any]:

@@ -13,12 +13,15 @@ class FunctionDefinition:
 
     ``config`` is the CreateFunction input exactly as rendered (PascalCase keys, including
     ``Tags`` and ``Code`` when present). ``url_config`` is the rendered function_url.json
-    (``{"Config": ..., "Permissions": [...]}``) or None when the file is absent.
+    (``{"Config": ..., "Permissions": [...]}``) or None when the file is absent. Field names
+    are read as lambroll (Go) reads them: ``field_notes`` has one line per key that was renamed
+    (``memorysize`` -> ``MemorySize``) or dropped as unknown (see ``definition.fieldnames``).
     """
 
     path: Path
     config: dict[str, Any]
     url_config: dict[str, Any] | None = None
+    field_notes: tuple[str, ...] = ()
 
     @property
     def source_dir(self) -> Path:
