@@ -121,16 +121,6 @@ def plain_text() -> str:
     return re.sub(r"\{\{.*?\}\}(?:[^\"{]*?\{\{.*?\}\})*", "${V}", text)
 
 
-def go_env(*keys: str) -> str:
-    value = ""
-    for key in keys:
-        value = os.environ.get(key, "")
-        if value:
-            return value
-        value = key
-    return value
-
-
 def median_ms(func: Callable[[], object], runs: int) -> float:
     func()  # warm-up (imports, caches)
     times = []
@@ -184,6 +174,7 @@ def main() -> int:
     )
     from lambherd.definition.template import render_template
     from lambherd.definition.template_functions import DefinitionFunctions
+    from lambherd.definition.template_functions import env as go_env
 
     text = lambherd_text()
     actions = text.count("{{")

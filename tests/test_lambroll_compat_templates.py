@@ -225,6 +225,17 @@ def test_go_config_env_semantics(tmp_path: Path, monkeypatch, template: str, exp
 
 
 # --- fujiwara/tfstate-lookup ------------------------------------------------------------
+def assert_tfstate_renders(folder: Path, action: str, expected: str | None) -> None:
+    """``{"v": "{{ action }}"}`` with --tfstate tfstate_lookup.tfstate: ``expected``, or fails."""
+    options = RenderOptions(tfstate=str(DATA / "tfstate_lookup.tfstate"))
+    text = '{"v": "{{ ACTION }}"}'.replace("ACTION", action)
+    if expected is None:
+        with pytest.raises(LambherdError):
+            render(folder, text, options)
+    else:
+        assert render(folder, text, options) == {"v": expected}
+
+
 # source: tfstate-lookup tfstate/lookup_test.go TestSuitesOK, through the template function
 # (funcs.go: the value's String() — text as is, anything else as JSON; nil is an error)
 TFSTATE_LOOKUPS: list[tuple[str, str | None]] = [
@@ -282,13 +293,7 @@ TFSTATE_LOOKUPS: list[tuple[str, str | None]] = [
     ("address", "expected"), TFSTATE_LOOKUPS, ids=[a for a, _ in TFSTATE_LOOKUPS]
 )
 def test_tfstate_lookup(tmp_path: Path, address: str, expected: str | None) -> None:
-    options = RenderOptions(tfstate=str(DATA / "tfstate_lookup.tfstate"))
-    text = '{"v": "{{ tfstate `ADDRESS` | json_escape }}"}'.replace("ADDRESS", address)
-    if expected is None:
-        with pytest.raises(LambherdError):
-            render(tmp_path, text, options)
-    else:
-        assert render(tmp_path, text, options) == {"v": expected}
+    assert_tfstate_renders(tmp_path, f"tfstate `{address}` | json_escape", expected)
 
 
 # source: tfstate-lookup tfstate/funcs_test.go TestMustFuncMap / TestMustFuncMapF
@@ -322,13 +327,7 @@ def test_tfstate_lookup(tmp_path: Path, address: str, expected: str | None) -> N
     ],
 )
 def test_tfstate_funcs(tmp_path: Path, call: str, expected: str | None) -> None:
-    options = RenderOptions(tfstate=str(DATA / "tfstate_lookup.tfstate"))
-    text = '{"v": "{{ CALL }}"}'.replace("CALL", call)
-    if expected is None:
-        with pytest.raises(LambherdError):
-            render(tmp_path, text, options)
-    else:
-        assert render(tmp_path, text, options) == {"v": expected}
+    assert_tfstate_renders(tmp_path, call, expected)
 
 
 # --- Go text/template as lambroll users write it (the issue's failing examples) ----------

@@ -18,6 +18,7 @@ from lambherd.definition.gotemplate.values import (
     byte_len,
     from_bytes,
     is_true,
+    kind,
     to_bytes,
     type_name,
 )
@@ -112,31 +113,12 @@ def _slice(item: Any, *indexes: Any) -> Any:
 
 # --- comparison -------------------------------------------------------------------------
 def _basic_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, GoByte):
-        return "uint"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, complex):
-        return "complex"
-    if isinstance(value, str):
-        return "string"
-    return ""
+    """eq/lt's basicKind: the kind of a bool, number or string; "" for anything else."""
+    k = kind(value)
+    return k if k in _BASIC_KINDS else ""
 
 
-def _reflect_kind(value: Any) -> str:
-    if value is None:
-        return "invalid"
-    if isinstance(value, dict):
-        return "map"
-    if isinstance(value, list | tuple):
-        return "slice"
-    if callable(value):
-        return "func"
-    return "struct"
+_BASIC_KINDS = frozenset({"bool", "uint", "int", "float", "complex", "string"})
 
 
 def _eq(arg1: Any, *arg2: Any) -> bool:
@@ -158,7 +140,7 @@ def _eq(arg1: Any, *arg2: Any) -> bool:
         elif k1:
             truth_ = arg1 == arg
         else:
-            r1, r2 = _reflect_kind(arg1), _reflect_kind(arg)
+            r1, r2 = kind(arg1), kind(arg)
             if r1 != r2 and "invalid" not in (r1, r2):
                 raise GoError(
                     f"non-comparable types {gofmt.sprintf('%s', [arg1])}: {type_name(arg1)}, "

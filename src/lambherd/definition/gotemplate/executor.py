@@ -29,6 +29,15 @@ MAX_EXEC_DEPTH = 200
 _MISSING = object()  # no value piped in from a previous command
 
 
+#: evalArg's number cases: Go type -> (NumberNode flag, its value, the name in errors)
+_NUMBER_ARGS = {
+    "int": ("is_int", "int64", "integer"),
+    "float64": ("is_float", "float64", "float"),
+    "complex128": ("is_complex", "complex128", "complex"),
+    "uint8": ("is_uint", "uint64", "unsigned integer"),
+}
+
+
 class TemplateExecError(Exception):
     """The template failed while executing; the message is Go's."""
 
@@ -458,26 +467,17 @@ class Executor:
             if kind is N.StringNode:
                 return n.text  # type: ignore[attr-defined]
             self.errorf(f"expected string; found {n}")
-        if go_type == "int":
-            if kind is N.NumberNode and n.is_int:  # type: ignore[attr-defined]
-                return n.int64  # type: ignore[attr-defined]
-            self.errorf(f"expected integer; found {n}")
-        if go_type == "float64":
-            if kind is N.NumberNode and n.is_float:  # type: ignore[attr-defined]
-                return n.float64  # type: ignore[attr-defined]
-            self.errorf(f"expected float; found {n}")
         if go_type == "bool":
             if kind is N.BoolNode:
                 return n.true  # type: ignore[attr-defined]
             self.errorf(f"expected bool; found {n}")
-        if go_type == "complex128":
-            if kind is N.NumberNode and n.is_complex:  # type: ignore[attr-defined]
-                return n.complex128  # type: ignore[attr-defined]
-            self.errorf(f"expected complex; found {n}")
-        if go_type == "uint8":
-            if kind is N.NumberNode and n.is_uint:  # type: ignore[attr-defined]
-                return GoByte(n.uint64 & 0xFF)  # type: ignore[attr-defined]
-            self.errorf(f"expected unsigned integer; found {n}")
+        number = _NUMBER_ARGS.get(go_type)
+        if number is not None:
+            flag, field, what = number
+            if kind is N.NumberNode and getattr(n, flag):
+                value = getattr(n, field)
+                return GoByte(value & 0xFF) if go_type == "uint8" else value
+            self.errorf(f"expected {what}; found {n}")
         self.errorf(f"can't handle {n} for arg of type {go_type}")
         return None
 

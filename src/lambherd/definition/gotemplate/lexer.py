@@ -247,24 +247,13 @@ class _Lexer:
                 return pos
 
     def _quote(self, pos: int) -> int:
-        text, n = self.text, self.n
-        i = pos + 1
-        while True:
-            ch = text[i] if i < n else ""
-            if ch == "\\":
-                nxt = text[i + 1] if i + 1 < n else ""
-                if nxt and nxt != "\n":
-                    i += 2
-                    continue
-                return self._error(pos, "unterminated quoted string")
-            if ch == "" or ch == "\n":
-                return self._error(pos, "unterminated quoted string")
-            if ch == '"':
-                self.items.append((STRING, pos, text[pos : i + 1]))
-                return i + 1
-            i += 1
+        return self._quoted(pos, '"', STRING, "unterminated quoted string")
 
     def _char(self, pos: int) -> int:
+        return self._quoted(pos, "'", CHAR_CONSTANT, "unterminated character constant")
+
+    def _quoted(self, pos: int, quote: str, item: int, unterminated: str) -> int:
+        """lexQuote / lexChar: up to the closing ``quote``; a backslash escapes one character."""
         text, n = self.text, self.n
         i = pos + 1
         while True:
@@ -274,11 +263,11 @@ class _Lexer:
                 if nxt and nxt != "\n":
                     i += 2
                     continue
-                return self._error(pos, "unterminated character constant")
+                return self._error(pos, unterminated)
             if ch == "" or ch == "\n":
-                return self._error(pos, "unterminated character constant")
-            if ch == "'":
-                self.items.append((CHAR_CONSTANT, pos, text[pos : i + 1]))
+                return self._error(pos, unterminated)
+            if ch == quote:
+                self.items.append((item, pos, text[pos : i + 1]))
                 return i + 1
             i += 1
 

@@ -142,6 +142,10 @@ class _Parser:
             self.unexpected(item, context)
         name = self._unquote(item[2])
         self.expect(L.RIGHT_DELIM, context)
+        self._sub_template(name, context)
+
+    def _sub_template(self, name: str, context: str) -> None:
+        """The body of a define or block up to its end, added as the template ``name``."""
         saved = self._sub_tree()
         root, end = self.item_list()
         if not isinstance(end, N.EndNode):
@@ -252,12 +256,7 @@ class _Parser:
         item = self.next_non_space()
         name = self._template_name(item, context)
         pipe = self.pipeline(context, L.RIGHT_DELIM)
-        saved = self._sub_tree()
-        root, end = self.item_list()
-        if not isinstance(end, N.EndNode):
-            self.errorf(f"unexpected {end} in {context}")
-        self._add(name, root)
-        self.vars, self.range_depth = saved
+        self._sub_template(name, context)
         return N.TemplateNode(item[1], self.line_of(item[1]), name, pipe)
 
     def _template(self) -> N.Node:

@@ -97,26 +97,25 @@ class GoFunc:
         return f"func({', '.join(parts)}) interface {{}}"
 
 
+#: reflect's Type.String() of the values a Kind stands for here
+_TYPE_OF_KIND = {
+    "invalid": "<nil>",
+    "bool": "bool",
+    "uint": "uint8",
+    "int": "int",
+    "float": "float64",
+    "complex": "complex128",
+    "string": "string",
+    "map": "map[string]interface {}",
+    "slice": "[]interface {}",
+}
+
+
 def type_name(value: Any) -> str:
     """The Go type name of ``value`` as reflect's ``Type.String()`` spells it."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, GoByte):
-        return "uint8"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, complex):
-        return "complex128"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list | tuple):
-        return "[]interface {}"
+    name = _TYPE_OF_KIND.get(kind(value))
+    if name is not None:
+        return name
     if isinstance(value, GoFunc):
         return value.type_name()
     if callable(value):
