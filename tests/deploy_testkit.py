@@ -10,6 +10,9 @@ NAME = "orders"
 #: A role ARN the sandbox accepts (it creates the role on first use).
 ROLE = "arn:aws:iam::123456789012:role/lambherd-audit"
 
+#: The .lambdaignore ``lambherd init`` writes (lambroll leaves out only what it lists).
+LAMBDAIGNORE = "function.json\nfunction_url.json\n.lambdaignore\n*.zip\n"
+
 
 def write_function(
     folder: Path,
@@ -29,6 +32,7 @@ def write_function(
         **config,
     }
     (folder / "function.json").write_text(json.dumps(definition, indent=2))
+    (folder / ".lambdaignore").write_text(LAMBDAIGNORE)
     (folder / "app.py").write_text(body)
     if url is not None:
         (folder / "function_url.json").write_text(json.dumps(url))

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from deploy_testkit import LAMBDAIGNORE
+
 BODY = "def handler(event, context):\n    return {'ok': True}\n"
 
 
@@ -32,6 +34,7 @@ def write_function(root: Path, name: str, body: str = BODY, **config: Any) -> Pa
     folder = root / "functions" / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "function.json").write_text(json.dumps({"FunctionName": f"shop-{name}", **config}))
+    (folder / ".lambdaignore").write_text(LAMBDAIGNORE)
     (folder / "app.py").write_text(body)
     return folder
 

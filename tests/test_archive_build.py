@@ -14,8 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from lambherd.archive import DEFAULT_EXCLUDES, build_archive, code_sha256
-from lambherd.archive.ignore import load_rules
+from lambherd.archive import (
+    GITIGNORE_DEFAULT_EXCLUDES,
+    LAMBROLL_DEFAULT_EXCLUDES,
+    build_archive,
+    code_sha256,
+)
+from lambherd.archive.ignore import load_rules, wildcard_match
 from lambherd.archive.tree import SourceEntry
 from lambherd.archive.zipwriter import DeterministicZip, PackedEntry, active_codec, pack_entry
 
@@ -144,30 +149,49 @@ def test_zip_inside_source_never_includes_itself(tmp_path: Path) -> None:
     build_archive(src, src / "out" / "custom.zip") if (src / "out").mkdir() is None else None
     second = build_archive(src, src / "out" / "custom.zip")
     listed = names(src / "out" / "custom.zip")
-    assert "out/custom.zip" not in listed and "function.zip" not in listed
-    assert second.file_count == len(SAMPLE)
+    # the zip being written never; an older zip in the folder, as lambroll does, unless listed
+    assert "out/custom.zip" not in listed and "function.zip" in listed
+    assert any("function.zip" in w for w in second.warnings)
+    assert second.file_count == len(SAMPLE) + 1
     assert not [p for p in (src / "out").iterdir() if p.name.endswith(".tmp")]
 
 
-def test_default_excludes_like_lambroll(tmp_path: Path) -> None:
-    src = make_tree(
-        tmp_path / "s",
-        {
-            "function.json": "{}",
-            "function_url.json": "{}",
-            ".lambdaignore": "",
-            ".git/HEAD": "ref",
-            ".terraform/x": "",
-            "terraform.tfstate": "{}",
-            "app.py": "x",
-            "sub/function.json": "{} nested is kept",
-        },
-    )
-    assert "/function.json" in DEFAULT_EXCLUDES
-    assert names((tmp_path / "o.zip") if build_archive(src, tmp_path / "o.zip") else b"") == [
-        "app.py",
-        "sub/function.json",
-    ]
+DEFAULT_FILES = {
+    "function.json": "{}",
+    "function_url.json": "{}",
+    ".git/HEAD": "ref",
+    ".terraform/x": "",
+    "terraform.tfstate": "{}",
+    "app.py": "x",
+    "sub/function.json": "{} nested is kept",
+}
+
+
+def test_lambroll_style_leaves_out_only_what_the_file_lists(tmp_path: Path) -> None:
+    # lambroll's createZipArchive applies no DefaultExcludes: only `lambroll init` writes them
+    src = make_tree(tmp_path / "s", DEFAULT_FILES)
+    result = build_archive(src, tmp_path / "o.zip")
+    assert set(names(tmp_path / "o.zip")) == set(DEFAULT_FILES)
+    assert any("function.json" in w and "no .lambdaignore" in w for w in result.warnings)
+    (src / ".lambdaignore").write_text("\n".join(LAMBROLL_DEFAULT_EXCLUDES) + "\n")
+    result = build_archive(src, tmp_path / "o.zip")
+    assert names(tmp_path / "o.zip") == ["app.py", "sub/function.json"]
+    assert result.warnings == ()
+
+
+def test_gitignore_style_keeps_lambherd_defaults(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "s", {**DEFAULT_FILES, ".lambdaignore": ""})
+    assert "/function.json" in GITIGNORE_DEFAULT_EXCLUDES
+    build_archive(src, tmp_path / "o.zip", ignore_style="gitignore")
+    assert names(tmp_path / "o.zip") == ["app.py", "sub/function.json"]
+
+
+def test_unknown_ignore_style_is_refused(tmp_path: Path) -> None:
+    from lambherd.errors import ArchiveError
+
+    make_tree(tmp_path / "s", {"app.py": ""})
+    with pytest.raises(ArchiveError, match="ignore style 'git'"):
+        build_archive(tmp_path / "s", tmp_path / "o.zip", ignore_style="git")
 
 
 IGNORE_FILES = {
@@ -212,17 +236,105 @@ IGNORE_FILES = {
         "double-star",
     ],
 )
-def test_ignore_rules(tmp_path: Path, patterns: str, expected_missing: set[str]) -> None:
+def test_gitignore_rules(tmp_path: Path, patterns: str, expected_missing: set[str]) -> None:
     src = make_tree(tmp_path / "s", {**IGNORE_FILES, ".lambdaignore": patterns})
     out = tmp_path / "o.zip"
-    build_archive(src, out)
+    build_archive(src, out, ignore_style="gitignore")
     assert set(names(out)) == set(IGNORE_FILES) - expected_missing
+
+
+@pytest.mark.parametrize(
+    ("patterns", "expected_missing"),
+    [
+        ("*.pyc\n", {"app.pyc", "pkg/mod.pyc", "pkg/__pycache__/mod.cpython-311.pyc"}),
+        ("__pycache__/\n", set()),  # a trailing / matches no file path
+        ("*__pycache__/*\n", {"pkg/__pycache__/mod.cpython-311.pyc"}),
+        ("build/*\n", {"build/out.txt"}),  # whole path: src/build/ is not build/
+        ("build\n", set()),  # a folder's name alone leaves nothing out
+        ("*build/*\n", {"build/out.txt", "src/build/inner.txt"}),
+        ("tests/*\n", {"tests/test_a.py", "tests/keep/data.txt"}),
+        ("docs/*.md\n", {"docs/readme.md", "docs/keep.md"}),
+        ("*.md\n!docs/keep.md\n", {"docs/readme.md", "docs/keep.md", "README.md", "notes.md"}),
+        ("README.md\n", {"README.md"}),  # only the root's file
+        ("*/keep/*\n", {"tests/keep/data.txt"}),
+        ("n?tes.md\n", {"notes.md"}),
+        ("  # comment\n\n  notes.md  \n", {"notes.md"}),  # trimmed, comments skipped
+        ("*\n", set(IGNORE_FILES)),
+    ],
+)
+def test_lambroll_rules(tmp_path: Path, patterns: str, expected_missing: set[str]) -> None:
+    src = make_tree(tmp_path / "s", {**IGNORE_FILES, ".lambdaignore": patterns})
+    out = tmp_path / "o.zip"
+    result = build_archive(src, out, allow_empty=True)
+    assert set(names(out)) == set(IGNORE_FILES) - expected_missing | {".lambdaignore"} - (
+        {".lambdaignore"} if patterns == "*\n" else set()
+    )
+    gitignore_like = any(c in patterns for c in "!") or "/\n" in patterns
+    assert any("gitignore syntax" in w for w in result.warnings) == gitignore_like
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("*", "", True),
+        ("", "", True),
+        ("", "a", False),
+        ("a*", "a/b/c", True),
+        ("*c", "a/b/c", True),
+        ("a?c", "abc", True),
+        ("a?c", "ac", False),
+        ("a?", "a", False),
+        ("a*b*c", "aXbYc", True),
+        ("[ab]", "a", False),
+        ("[ab]", "[ab]", True),
+        ("a\\*", "a\\xyz", True),  # no escapes: \ is itself, * still a wildcard
+        ("é?", "éü", True),  # runes, not bytes
+    ],
+)
+def test_wildcard_match_as_minio(pattern: str, name: str, matches: bool) -> None:
+    assert wildcard_match(pattern, name) is matches
+
+
+def test_skipped_folders_agree_with_file_matching(tmp_path: Path) -> None:
+    # the walk prunes a folder only when every path under it matches; check against brute force
+    from lambherd.archive.ignore import WildcardRules
+
+    rules = WildcardRules(("a*/x/*", "b/*", "?c*", "d", "*e/", "f/*/g*"))
+    for folder in ["a", "ab/x", "b", "b/c", "cc", "xcy", "d", "e", "xe", "f/q", "f"]:
+        if rules.ignores_dir(folder):
+            for tail in ["z", "q/r", "g", "x/y"]:
+                assert rules.ignores_file(f"{folder}/{tail}"), (folder, tail)
+    assert rules.ignores_dir("b") and rules.ignores_dir("ab/x") and rules.ignores_dir("xc")
+    assert not rules.ignores_dir("d") and not rules.ignores_dir("xe") and not rules.ignores_dir("f")
+
+
+def test_custom_ignore_file_and_extra_ignores_lambroll(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "s", {**IGNORE_FILES, ".myignore": "*.md\n"})
+    out = tmp_path / "o.zip"
+    build_archive(src, out, ignore_file=".myignore", extra_ignores=["*.pyc"])
+    got = set(names(out))
+    assert ".myignore" in got and "README.md" not in got  # lambroll zips its exclude file
+    assert "app.pyc" not in got
+
+
+def test_ignore_file_read_from_base_dir(tmp_path: Path) -> None:
+    # lambroll reads .lambdaignore where it runs, also when --src names another folder
+    src = make_tree(tmp_path / "other", {"a.txt": "", "b.md": "", ".lambdaignore": "*.txt\n"})
+    base = make_tree(tmp_path / "fn", {".lambdaignore": "*.md\n"})
+    build_archive(src, tmp_path / "o.zip", ignore_base=base)
+    assert names(tmp_path / "o.zip") == [".lambdaignore", "a.txt"]
 
 
 def test_custom_ignore_file_and_extra_ignores(tmp_path: Path) -> None:
     src = make_tree(tmp_path / "s", {**IGNORE_FILES, ".myignore": "*.md\n"})
     out = tmp_path / "o.zip"
-    build_archive(src, out, ignore_file=".myignore", extra_ignores=["*.pyc", "!app.pyc"])
+    build_archive(
+        src,
+        out,
+        ignore_file=".myignore",
+        extra_ignores=["*.pyc", "!app.pyc"],
+        ignore_style="gitignore",
+    )
     got = set(names(out))
     assert ".myignore" not in got and "README.md" not in got
     assert "app.pyc" in got and "pkg/mod.pyc" not in got
@@ -232,7 +344,7 @@ def test_bad_ignore_pattern_is_one_clear_error(tmp_path: Path) -> None:
     from lambherd.errors import ArchiveError
 
     with pytest.raises(ArchiveError, match="ignore pattern"):
-        load_rules(tmp_path, None, ["foo\\"])
+        load_rules(tmp_path, None, ["foo\\"], style="gitignore")
 
 
 def test_extra_trees_merge_at_root_source_wins(tmp_path: Path) -> None:
@@ -243,7 +355,7 @@ def test_extra_trees_merge_at_root_source_wins(tmp_path: Path) -> None:
     out = tmp_path / "o.zip"
     result = build_archive(src, out, extra_trees=[deps])
     with zipfile.ZipFile(out) as zf:
-        assert zf.namelist() == ["app.py", "requests/__init__.py"]
+        assert zf.namelist() == [".lambdaignore", "app.py", "requests/__init__.py"]
         assert zf.read("app.py") == b"mine"
     assert any("shadowed" in w for w in result.warnings)
 

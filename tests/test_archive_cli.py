@@ -26,7 +26,7 @@ def fn_dir(tmp_path: Path) -> Path:
     )
     (d / "app.py").write_text("def handler(event, context):\n    return 'hi'\n")
     (d / "notes.md").write_text("internal\n")
-    (d / ".lambdaignore").write_text("*.md\n")
+    (d / ".lambdaignore").write_text("*.md\nfunction.json\n.lambdaignore\n*.zip\n")
     return d
 
 
@@ -128,7 +128,12 @@ def test_hash_equals_lambda_code_sha256(aws, boto, lambda_role, fn_dir: Path) ->
     assert build_archive(fn_dir, io.BytesIO()).sha256_b64 == created["CodeSha256"]
 
 
-def test_custom_definition_name_is_left_out(lh, fn_dir: Path) -> None:
+def test_custom_definition_name_goes_in_unless_listed(lh, fn_dir: Path) -> None:
+    # lambroll leaves out only what .lambdaignore lists, whatever --function names
     (fn_dir / "function.json").rename(fn_dir / "prod.json")
+    assert lh("-C", fn_dir, "--function", "prod.json", "archive").code == 0
+    assert zipfile.ZipFile(fn_dir / "function.zip").namelist() == ["app.py", "prod.json"]
+    with (fn_dir / ".lambdaignore").open("a") as f:
+        f.write("prod.json\n")
     assert lh("-C", fn_dir, "--function", "prod.json", "archive").code == 0
     assert zipfile.ZipFile(fn_dir / "function.zip").namelist() == ["app.py"]

@@ -28,6 +28,7 @@ def write_function(folder: Path, *, code: bool = True) -> Path:
             }
         )
     )
+    (folder / ".lambdaignore").write_text("function.json\n.lambdaignore\n")  # as init writes
     if code:
         (folder / "app.py").write_text("def handler(event, context):\n    return event\n")
     return folder
@@ -51,7 +52,7 @@ def test_archive_of_empty_folder_is_refused(tmp_path: Path, lh) -> None:
 
 def test_archive_everything_ignored_is_refused(tmp_path: Path) -> None:
     folder = write_function(tmp_path / "fn")
-    (folder / ".lambdaignore").write_text("*.py\n")
+    (folder / ".lambdaignore").write_text("*.py\nfunction.json\n.lambdaignore\n")
     with pytest.raises(ArchiveError, match=r"left out by \.lambdaignore"):
         build_archive(folder, tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
@@ -78,7 +79,7 @@ def test_archive_explicit_exclude_file_is_used(tmp_path: Path, lh) -> None:
 
     folder = write_function(tmp_path / "fn")
     (folder / "notes.txt").write_text("x")
-    (folder / "my.ignore").write_text("*.txt\n")
+    (folder / "my.ignore").write_text("*.txt\nfunction.json\n")
     assert lh("-C", folder, "archive", "--exclude-file", "my.ignore").code == 0
     names = zipfile.ZipFile(folder / "function.zip").namelist()
-    assert names == ["app.py"]
+    assert names == [".lambdaignore", "app.py", "my.ignore"]  # lambroll zips unlisted ones

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import free_port
 from lambherd.app import RenderOptions
+from lambherd.archive import LAMBROLL_DEFAULT_EXCLUDES
 from lambherd.archive.function_package import PACKAGE_FIELDS
 from lambherd.definition.loader import load_function_for
 from lambherd.definition.template_functions import AWS_PLACEHOLDER
@@ -60,6 +61,7 @@ def test_archive_hash_equals_deployed_code_sha256_with_dependency_build(
         "Role": lambda_role,
     }
     (folder / "function.json").write_text(json.dumps(config))
+    (folder / ".lambdaignore").write_text("\n".join(LAMBROLL_DEFAULT_EXCLUDES))
     (folder / "app.py").write_text(APP)
     (folder / "requirements.txt").write_text("six==1.17.0\n")
     built = lh("-C", folder, "build")
@@ -82,14 +84,14 @@ def test_archive_hash_equals_deployed_code_sha256_with_dependency_build(
     assert json.loads(again.out)["code_sha256"] == local_sha  # the deploy's build changed nothing
 
 
-def test_lambherd_folder_is_a_default_exclude(tmp_path: Path) -> None:
-    from lambherd.archive import DEFAULT_EXCLUDES, build_archive
+@pytest.mark.parametrize("style", ["lambroll", "gitignore"])
+def test_lambherd_folder_is_always_left_out(tmp_path: Path, style: str) -> None:
+    from lambherd.archive import build_archive
 
-    assert "/.lambherd/" in DEFAULT_EXCLUDES
     (tmp_path / "app.py").write_text("x = 1\n")
     (tmp_path / ".lambherd").mkdir()
     (tmp_path / ".lambherd" / "imported.json").write_text("{}")
-    build_archive(tmp_path, tmp_path / "out.zip")
+    build_archive(tmp_path, tmp_path / "out.zip", ignore_style=style)
     with zipfile.ZipFile(tmp_path / "out.zip") as zf:
         assert zf.namelist() == ["app.py"]
 

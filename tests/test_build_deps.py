@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy_testkit import LAMBDAIGNORE
 from lambherd.build import build_function, find_dependencies
 from lambherd.build.cache import BUILD_DIR
 from lambherd.build.installer import Installer, find_installer, install_command
@@ -34,6 +35,7 @@ def shared_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def function_folder(root: Path, requirements: str | None = "six==1.17.0\n", **config) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "function.json").write_text(json.dumps({**CONFIG, **config}))
+    (root / ".lambdaignore").write_text(LAMBDAIGNORE)
     (root / "app.py").write_text("import six\n\ndef handler(event, context):\n    return 1\n")
     if requirements is not None:
         (root / "requirements.txt").write_text(requirements)

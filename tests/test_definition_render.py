@@ -99,10 +99,10 @@ def test_ssm_secure_string_and_string_list(boto, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("action", "message"),
     [
-        ("{{ ssm `/missing` }}", "function.json: line 1: ssm: parameter /missing not found"),
-        ("{{ ssm `/list` }}", "ssm: /list is a StringList: give an index"),
-        ("{{ ssm `/list` 5 }}", "ssm: index 5 is out of range for /list (2 items)"),
-        ("{{ ssm `/str` 0 }}", "ssm: an index is only for StringList parameters; /str is a String"),
+        ("{{ ssm `/missing` }}", "parameter /missing not found"),
+        ("{{ ssm `/list` }}", "/list is a StringList: give an index, e.g. {{ ssm `/list` 0 }}"),
+        ("{{ ssm `/list` 5 }}", "index 5 is out of range for /list (2 items)"),
+        ("{{ ssm `/str` 0 }}", "an index is only for StringList parameters; /str is a String"),
     ],
 )
 def test_ssm_errors(boto, tmp_path: Path, action: str, message: str) -> None:
@@ -111,7 +111,8 @@ def test_ssm_errors(boto, tmp_path: Path, action: str, message: str) -> None:
     path = write(tmp_path, "function.json", '{"Description": "' + action + '"}')
     with pytest.raises(TemplateError) as info:
         load_function(path, RenderOptions(), AwsClients())
-    assert message in str(info.value)
+    where = f'template: function.json:1:20: executing "function.json" at <{action[3:-3]}>'
+    assert str(info.value) == f"{where}: error calling ssm: {message}"
 
 
 def test_caller_identity_fields(aws, tmp_path: Path) -> None:
@@ -176,14 +177,16 @@ def test_tfstate_missing_address_names_address_state_and_file(tmp_path: Path) ->
     with pytest.raises(TemplateError) as info:
         load_function(path, RenderOptions(tfstate=state))
     assert str(info.value) == (
-        f"function.json: line 2: aws_iam_role.nope.arn is not found in Terraform state {state}"
+        'template: function.json:2:12: executing "function.json" at '
+        "<tfstate `aws_iam_role.nope.arn`>: error calling tfstate: "
+        f"aws_iam_role.nope.arn is not found in Terraform state {state}"
     )
 
 
 def test_tfstate_without_option_is_an_unknown_function(tmp_path: Path) -> None:
     path = write(tmp_path, "function.json", '{"Role": "{{ tfstate `aws_iam_role.x.arn` }}"}')
     with pytest.raises(
-        TemplateError, match=r'function\.json: line 1: function "tfstate" not defined'
+        TemplateError, match=r'^template: function\.json:1: function "tfstate" not defined$'
     ):
         load_function(path, RenderOptions())
 
@@ -195,14 +198,15 @@ def test_tfstate_from_s3(boto, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "function.json",
-        '{"A": "{{ tfstate `output.vpc_id` }}",'
-        ' "B": "{{ n_tfstate `aws_subnet.private[\'az-b\'].id` }}"}',
+        '{"Description": "{{ tfstate `output.vpc_id` }}",'
+        ' "Handler": "{{ n_tfstate `aws_subnet.private[\'az-b\'].id` }}"}',
     )
     options = RenderOptions(
         tfstate="s3://states/net.tfstate", prefixed_tfstate={"n_": "s3://states/net.tfstate"}
     )
     clients = CountingClients()
-    assert load_function(path, options, clients).config == {"A": "vpc-net", "B": "subnet-net-b"}
+    config = load_function(path, options, clients).config
+    assert config == {"Description": "vpc-net", "Handler": "subnet-net-b"}
     assert clients.asked.count("s3") == 1
 
 
@@ -291,9 +295,7 @@ def test_jsonnet_must_env_error_names_file_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(TemplateError) as info:
         load_function(path, RenderOptions())
-    assert str(info.value) == (
-        "function.jsonnet: line 3: must_env: environment variable NOPE_NOT_SET is not defined"
-    )
+    assert str(info.value) == ("function.jsonnet: line 3: must_env: NOPE_NOT_SET is not set")
 
 
 @pytest.mark.parametrize(

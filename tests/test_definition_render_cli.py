@@ -130,12 +130,13 @@ def test_render_jsonnet_with_ext_options(lh, tmp_path: Path) -> None:
     [
         (
             '{\n  "FunctionName": "{{ must_env `NOT_DEFINED_VAR` }}"\n}',
-            "error: function.json: line 2: must_env: environment variable NOT_DEFINED_VAR "
-            "is not defined",
+            'error: template: function.json:2:22: executing "function.json" at '
+            "<must_env `NOT_DEFINED_VAR`>: error calling must_env: environment variable "
+            "NOT_DEFINED_VAR is not defined",
         ),
         (
             '{"FunctionName": "{{ nope_fn `x` }}"}',
-            'error: function.json: line 1: function "nope_fn" not defined',
+            'error: template: function.json:1: function "nope_fn" not defined',
         ),
         (
             '{"Description": "{{ env `HAS_QUOTES` }}"}',
@@ -162,6 +163,7 @@ def test_render_missing_tfstate_address_via_cli(lh, tmp_path: Path) -> None:
     result = lh("-C", tmp_path, "--tfstate", state, "render")
     assert result.code == 1
     assert result.err == (
-        f"error: function.json: line 1: aws_iam_role.gone.arn is not found in Terraform state "
-        f"{state}\n"
+        'error: template: function.json:1:13: executing "function.json" at '
+        "<tfstate `aws_iam_role.gone.arn`>: error calling tfstate: "
+        f"aws_iam_role.gone.arn is not found in Terraform state {state}\n"
     )

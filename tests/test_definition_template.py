@@ -1,4 +1,9 @@
-"""The template language itself: lexing, parsing, pipelines, errors (no AWS involved)."""
+"""Definition templates: Go's text/template over the raw file, with lambroll's functions.
+
+The language itself is tested against Go's own cases in test_gotemplate_*.py; this file checks
+what a definition file sees: go-config's env/must_env/json_escape, errors naming file, line and
+column, and lambherd's error classes surviving the template engine.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ import json
 
 import pytest
 
-from lambherd.definition.template import format_value, render_template
-from lambherd.definition.template_functions import DefinitionFunctions, go_sprintf, json_escape
+from lambherd.definition.gojson import marshal
+from lambherd.definition.template import render_template
+from lambherd.definition.template_functions import DefinitionFunctions, json_escape
 from lambherd.errors import AwsError, TemplateError
 
 
@@ -15,11 +21,11 @@ from lambherd.errors import AwsError, TemplateError
 def funcs(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("GREETING", "hello")
     monkeypatch.setenv("EMPTY", "")
-    monkeypatch.setenv("QUOTED", 'say "hi"\\now\n')
+    monkeypatch.setenv("QUOTED", 'say "hi"\\now\n<&>')
     monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    monkeypatch.delenv("ALSO_NOT_SET", raising=False)
     table = DefinitionFunctions(clients=_NoClients()).template_functions()
     table["ident"] = {"Account": "123", "Nested": {"Deep": "x"}}.copy
-    table["join"] = lambda *parts: "-".join(str(p) for p in parts)
     return table
 
 
@@ -34,61 +40,60 @@ def render(text: str, funcs) -> str:
     return render_template(text, funcs, "function.json")
 
 
-def test_env_with_default_double_and_back_quotes(funcs) -> None:
+def test_env_follows_go_config(funcs, monkeypatch) -> None:
     assert render('{{ env "GREETING" "d" }}', funcs) == "hello"
     assert render("{{ env `GREETING` }}", funcs) == "hello"
     assert render('{{ env "NOT_SET_ANYWHERE" "fallback" }}', funcs) == "fallback"
-    assert render("{{ env `NOT_SET_ANYWHERE` }}", funcs) == ""
-    # like lambroll: an empty variable counts as unset for env, not for must_env
+    # go-config: an unset variable with no default renders its own name
+    assert render("{{ env `NOT_SET_ANYWHERE` }}", funcs) == "NOT_SET_ANYWHERE"
+    # the default is looked up as a variable name first
+    assert render('{{ env "NOT_SET_ANYWHERE" "GREETING" }}', funcs) == "hello"
+    assert render('{{ env "NOT_SET_ANYWHERE" "ALSO_NOT_SET" "last" }}', funcs) == "last"
+    assert render("[{{ env }}]", funcs) == "[]"
+    # an empty variable counts as unset for env, not for must_env
     assert render('{{ env "EMPTY" "d" }}', funcs) == "d"
     assert render('[{{ must_env "EMPTY" }}]', funcs) == "[]"
 
 
-def test_must_env_missing_names_the_variable_file_and_line(funcs) -> None:
+def test_must_env_missing_names_the_variable_and_where(funcs) -> None:
     text = '{\n  "A": "x",\n  "B": "{{ must_env `NOT_SET_ANYWHERE` }}"\n}'
     with pytest.raises(TemplateError) as info:
         render(text, funcs)
     assert str(info.value) == (
-        "function.json: line 3: must_env: environment variable NOT_SET_ANYWHERE is not defined"
+        'template: function.json:3:11: executing "function.json" at '
+        "<must_env `NOT_SET_ANYWHERE`>: error calling must_env: "
+        "environment variable NOT_SET_ANYWHERE is not defined"
     )
+    assert "--envfile" in (info.value.hint or "")
 
 
-def test_json_escape_pipeline_keeps_json_valid(funcs) -> None:
+def test_json_escape_is_go_json_marshal(funcs) -> None:
     out = render('{"v": "{{ env `QUOTED` | json_escape }}"}', funcs)
-    assert json.loads(out)["v"] == 'say "hi"\\now\n'
-    assert json_escape('a"b') == 'a\\"b'
+    assert out == '{"v": "say \\"hi\\"\\\\now\\n\\u003c\\u0026\\u003e"}'
+    assert json.loads(out)["v"] == 'say "hi"\\now\n<&>'
+    assert json_escape("\u2028\b\f\x01\x7f") == "\\u2028\\b\\f\\u0001\x7f"
+    with pytest.raises(TemplateError, match="expected string; found 1"):
+        render("{{ json_escape 1 }}", funcs)
 
 
-def test_pipelines_chain_and_pass_the_value_last(funcs) -> None:
-    assert render('{{ "b" | join "a" }}', funcs) == "a-b"
-    assert render('{{ env "GREETING" | join "x" | json_escape }}', funcs) == "x-hello"
+def test_go_template_language_in_a_definition(funcs) -> None:
+    assert render('{{ printf "%s-x" (env "GREETING") }}', funcs) == "hello-x"
+    assert render('{{ len "abc" }}', funcs) == "3"
+    assert render('{{ if eq (env "GREETING") "hello" }}y{{ else }}n{{ end }}', funcs) == "y"
+    text = '{{ $n := env "GREETING" }}{{ range $i, $c := slice $n 0 2 | printf "%s" | print }}'
+    with pytest.raises(TemplateError, match="range can't iterate over he"):
+        render(text + "{{ end }}", funcs)
+    assert render("{{ ident.Account }}/{{ ident.Nested.Deep }}/{{ (ident).Account }}", funcs) == (
+        "123/x/123"
+    )
+    assert render("{{ ident.Nope }}", funcs) == "<no value>"
 
 
-def test_parenthesised_sub_calls_and_numbers(funcs) -> None:
-    assert render('{{ join (env "GREETING") 1 2.5 (join "p" "q") }}', funcs) == "hello-1-2.5-p-q"
-    assert render("{{ join -3 }}", funcs) == "-3"
-
-
-def test_field_access_on_call_results(funcs) -> None:
-    assert render("{{ ident.Account }}/{{ ident.Nested.Deep }}", funcs) == "123/x"
-    assert render("{{ (ident).Account }}", funcs) == "123"
-    with pytest.raises(TemplateError, match=r"line 1: no field 'Nope'"):
-        render("{{ ident.Nope }}", funcs)
-
-
-def test_string_escapes(funcs) -> None:
-    assert render(r'{{ "a\tb\"c\\d\u00e9\x41" }}', funcs) == 'a\tb"c\\déA'
-    assert render(r"{{ `raw\n` }}", funcs) == r"raw\n"
-
-
-def test_closing_braces_inside_strings_do_not_end_the_action(funcs) -> None:
-    assert render('{{ join "}}" "{{" }}', funcs) == "}}-{{"
-
-
-def test_comments_and_trim_markers(funcs) -> None:
+def test_comments_trim_markers_and_closing_braces_in_strings(funcs) -> None:
     assert render("a {{/* gone */}} b", funcs) == "a  b"
     assert render('a   {{- "x" -}}   b', funcs) == "axb"
     assert render("a {{- /* c */ -}} b", funcs) == "ab"
+    assert render('{{ printf "%s%s" "}}" "{{" }}', funcs) == "}}{{"
 
 
 def test_text_without_actions_is_untouched(funcs) -> None:
@@ -96,56 +101,65 @@ def test_text_without_actions_is_untouched(funcs) -> None:
     assert render(text, funcs) == text
 
 
-def test_non_string_values_are_written_like_lambroll(funcs) -> None:
-    assert format_value(128) == "128"
-    assert format_value(3.0) == "3"
-    assert format_value(True) == "true"
-    assert format_value({"b": 1, "a": [1, "x"]}) == '{"a":[1,"x"],"b":1}'
+def test_unknown_function_fails_the_whole_file_with_a_hint(funcs) -> None:
+    # Go checks functions when parsing: even a branch that never runs fails.
+    with pytest.raises(TemplateError) as info:
+        render('{\n"a": "{{ if false }}{{ nope 1 }}{{ end }}"}', funcs)
+    assert str(info.value) == 'template: function.json:2: function "nope" not defined'
+    assert "must_env" in (info.value.hint or "")
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{{ nope 1 }}", 'line 1: function "nope" not defined'),
-        ("x\n{{ env `A`", "line 2: unclosed action"),
-        ('{{ env "A }}', "unterminated quoted string"),
-        ("{{ }}", "empty action"),
-        ('{{ if env "A" }}', "'if' actions are not supported"),
-        ("{{ $x }}", "variables ($x) are not supported"),
-        ('{{ join ("a" }}', "missing )"),
-        ('{{ "a" "b" }}', "only a function can be given arguments"),
-        ("{{ env | }}", "missing command"),
-        ("{{ must_env }}", "must_env: expects 1 argument, got 0"),
-        ('{{ must_env "A" "B" }}', "must_env: expects 1 argument, got 2"),
-        ("{{ must_env 3 }}", "must_env: expected a string argument"),
-        ("{{ .Foo }}", "the data value (.Foo) is not supported"),
-        ("{{ . }}", "the data value (.) is not supported"),
-        (r'{{ "\q" }}', r"unknown escape sequence \q"),
+        ("x\n{{ env `A`", "template: function.json:2: unclosed action"),
+        ('{{ env "A }}', "template: function.json:1: unterminated quoted string"),
+        ("{{ }}", "template: function.json:1: missing value for command"),
+        ("{{ $x }}", 'template: function.json:1: undefined variable "$x"'),
+        ('{{ printf ("a" }}', "template: function.json:1: unclosed left paren"),
+        (
+            '{{ "a" "b" }}',
+            'template: function.json:1:3: executing "function.json" at <"a">: '
+            'can\'t give argument to non-function "a"',
+        ),
+        (
+            "{{ must_env }}",
+            'template: function.json:1:3: executing "function.json" at <must_env>: '
+            "wrong number of args for must_env: want 1 got 0",
+        ),
+        (
+            "{{ must_env 3 }}",
+            'template: function.json:1:12: executing "function.json" at <3>: '
+            "expected string; found 3",
+        ),
+        (r'{{ "\q" }}', "template: function.json:1: invalid syntax"),
     ],
 )
-def test_bad_templates_fail_with_one_clear_line(funcs, text: str, message: str) -> None:
+def test_bad_templates_fail_with_one_line_naming_where(funcs, text: str, message: str) -> None:
     with pytest.raises(TemplateError) as info:
         render(text, funcs)
-    assert str(info.value).startswith("function.json: line ")
-    assert message in str(info.value)
-    assert "\n" not in str(info.value)
+    assert str(info.value) == message
 
 
 def test_errors_from_functions_keep_their_class_and_get_the_location(funcs) -> None:
     def boom() -> str:
-        raise AwsError("ssm: get parameter /x: AccessDenied: no", code="AccessDenied")
+        raise AwsError("get parameter /x: AccessDenied: no", code="AccessDenied")
 
     funcs["boom"] = boom
     with pytest.raises(AwsError) as info:
         render('{\n"a": "{{ boom }}"}', funcs)
-    assert str(info.value) == "function.json: line 2: ssm: get parameter /x: AccessDenied: no"
+    assert str(info.value) == (
+        'template: function.json:2:9: executing "function.json" at <boom>: '
+        "error calling boom: get parameter /x: AccessDenied: no"
+    )
     assert info.value.code == "AccessDenied"
 
 
-def test_go_sprintf_verbs() -> None:
-    assert go_sprintf("aws_x.y['%s'].id", ["a"]) == "aws_x.y['a'].id"
-    assert go_sprintf("s[%d].%v %q 100%%", [2, "id", "k"]) == 's[2].id "k" 100%'
-    with pytest.raises(TemplateError, match="needs more arguments"):
-        go_sprintf("%s %s", ["a"])
-    with pytest.raises(TemplateError, match="too many arguments"):
-        go_sprintf("%s", ["a", "b"])
+def test_go_json_marshal_of_state_values() -> None:
+    assert marshal({"b": 1, "a": [1, "x", None, True]}) == '{"a":[1,"x",null,true],"b":1}'
+    assert marshal(128) == "128"
+    assert marshal(1e21) == "1e+21"
+    assert marshal(1e-7) == "1e-7"
+    assert marshal(0.5) == "0.5"
+    assert marshal(100000000000000000000.0) == "100000000000000000000"
+    assert marshal("<a>") == '"\\u003ca\\u003e"'

@@ -10,18 +10,19 @@ import pytest
 @pytest.mark.parametrize(
     ("action", "message"),
     [
-        ("{{ env }}", "env: expects at least 1 argument, got 0"),
-        ("{{ must_env `A` `B` }}", "must_env: expects 1 argument, got 2"),
-        ("{{ ssm }}", "ssm: expects 1 or 2 arguments, got 0"),
-        ("{{ caller_identity `x` }}", "caller_identity: expects no arguments, got 1"),
-        ("{{ json_escape }}", "json_escape: expects 1 argument, got 0"),
+        ("{{ must_env `A` `B` }}", "wrong number of args for must_env: want 1 got 2"),
+        ("{{ ssm }}", "wrong number of args for ssm: want at least 1 got 0"),
+        ("{{ caller_identity `x` }}", "wrong number of args for caller_identity: want 0 got 1"),
+        ("{{ json_escape }}", "wrong number of args for json_escape: want 1 got 0"),
     ],
 )
 def test_wrong_argument_count_is_one_plain_line(lh, tmp_path: Path, action, message) -> None:
     (tmp_path / "function.json").write_text('{\n  "FunctionName": "' + action + '"\n}')
     result = lh("-C", tmp_path, "render")
     assert result.code != 0
-    assert f"error: function.json: line 2: {message}\n" in result.err
+    name = action.split()[1]
+    where = f'template: function.json:2:22: executing "function.json" at <{name}>'
+    assert f"error: {where}: {message}\n" in result.err
     assert "positional" not in result.err and "Traceback" not in result.err
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from aws_testkit import clients, create_function
-from lambherd.archive import DEFAULT_EXCLUDES
+from lambherd.archive import GITIGNORE_DEFAULT_EXCLUDES
 from lambherd.definition import load_function
 from lambherd.definition.sidecars import SIDECARS, sidecar_names
 from lambherd.pipeline.remote import read_remote_state, remote_parts
@@ -54,4 +54,4 @@ def test_sidecars_load_through_the_registry_and_stay_out_of_the_zip(tmp_path: Pa
     assert defn.sidecars == {"url": {"Config": {"AuthType": "NONE"}}}
     assert defn.url_config == defn.sidecars["url"]
     assert set(sidecar_names()) >= {"function_url.json", "function_url.jsonnet"}
-    assert all(f"/{name}" in DEFAULT_EXCLUDES for name in sidecar_names())
+    assert all(f"/{name}" in GITIGNORE_DEFAULT_EXCLUDES for name in sidecar_names())

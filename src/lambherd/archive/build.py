@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from lambherd.archive.ignore import load_rules
+from lambherd.archive.ignore import Rules, WildcardRules, load_rules, unlisted_defaults
 from lambherd.archive.limits import UNZIPPED_LIMIT, ZIPPED_LIMIT, check_unzipped, zipped_limit_error
 from lambherd.archive.tree import SourceTree, collect_tree
 from lambherd.archive.zipwriter import DeterministicZip, ZipLimitExceeded, active_codec, pack_all
@@ -28,6 +28,7 @@ class ArchiveResult:
     file_count: int
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+    skipped_links: tuple[str, ...] = ()
 
 
 class _HashSink:
@@ -46,6 +47,8 @@ def build_archive(
     *,
     ignore_file: str | Path | None = ".lambdaignore",
     extra_ignores: Iterable[str] = (),
+    ignore_style: str = "lambroll",
+    ignore_base: Path | None = None,
     follow_symlinks: bool = True,
     store_symlinks: bool = False,
     extra_trees: Iterable[Path] = (),
@@ -60,11 +63,17 @@ def build_archive(
     its own content) or a binary stream. ``max_zipped_bytes=None`` when the zip goes through
     S3; the unzipped limit is checked before anything is compressed. A package with no file
     is an error (Lambda refuses an empty zip) unless ``allow_empty``.
+
+    ``ignore_style`` is ``"lambroll"`` (lambroll's wildcard, no implicit excludes) or
+    ``"gitignore"`` (see ``archive.ignore``); a relative ``ignore_file`` is read from
+    ``ignore_base`` (default ``source_dir``).
     """
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise ArchiveError(f"{source_dir}: source folder not found")
-    rules = load_rules(source_dir, ignore_file, extra_ignores)
+    rules = load_rules(
+        source_dir, ignore_file, extra_ignores, style=ignore_style, base_dir=ignore_base
+    )
     dest_path = Path(dest) if isinstance(dest, str | os.PathLike) else None
     tree = collect_tree(
         [source_dir, *extra_trees],
@@ -80,6 +89,7 @@ def build_archive(
             "Lambda refuses an empty package",
             hint="add the function's code here (or `lambherd init --download --unzip`)",
         )
+    tree.warnings[:0] = [*rules.warnings, *_missing_ignore_warning(rules, tree, ignore_style)]
     check_unzipped(tree.entries, max_unzipped_bytes)
     if dest_path is None:
         return _write(tree, dest, max_zipped_bytes, workers, None)  # type: ignore[arg-type]
@@ -95,6 +105,19 @@ def code_sha256(source_dir: Path, **options: object) -> str:
     options.setdefault("max_unzipped_bytes", None)
     options.setdefault("allow_empty", True)
     return build_archive(source_dir, _HashSink(), **options).sha256_b64  # type: ignore[arg-type]
+
+
+def _missing_ignore_warning(rules: Rules, tree: SourceTree, style: str) -> list[str]:
+    """lambroll packages function.json & co. when no ignore file lists them: say so."""
+    if style != "lambroll" or not isinstance(rules, WildcardRules) or rules.has_file:
+        return []
+    kept = unlisted_defaults(rules, (e.arcname for e in tree.entries if "/" not in e.arcname))
+    if not kept:
+        return []
+    return [
+        f"{', '.join(kept)} go(es) into the zip: there is no {rules.source}, so nothing is left "
+        "out, as lambroll does (`lambherd init` writes one with lambroll's defaults)"
+    ]
 
 
 def _write_file(
@@ -153,4 +176,5 @@ def _write(
         file_count=writer.count,
         path=dest,
         warnings=tuple(tree.warnings),
+        skipped_links=tuple(tree.skipped_links),
     )

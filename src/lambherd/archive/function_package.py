@@ -6,9 +6,11 @@
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
 
-The zip holds the function's folder minus the default excludes (``.lambherd/`` among them),
-``.lambdaignore`` and the definition file under whatever name it has, plus the dependency build
-(``.lambherd/build``, made by ``lambherd build`` or a deploy) merged at the zip's root. Because
+The zip holds the function's folder minus what its ``.lambdaignore`` lists (lambroll's
+wildcard; nothing else but ``.lambherd/``, see ``archive.ignore``; in the opt-in ``gitignore``
+style also the default excludes and the definition file under whatever name it has), plus the
+dependency build (``.lambherd/build``, made by ``lambherd build`` or a deploy) merged at the
+zip's root. Because
 every command builds it here, ``lambherd archive`` prints the CodeSha256 a deploy produces.
 """
 
@@ -28,20 +30,30 @@ if TYPE_CHECKING:
 PACKAGE_FIELDS = ("Code", "Runtime", "Architectures")
 
 
-def package_options(defn: FunctionDefinition, source: Path | None = None) -> dict[str, Any]:
-    """``build_archive`` options: the ignores and the dependency build as an extra tree.
+def package_options(
+    defn: FunctionDefinition, source: Path | None = None, ignore_style: str = "lambroll"
+) -> dict[str, Any]:
+    """``build_archive`` options: the ignore rules and the dependency build as an extra tree.
 
     ``source`` (``deploy --src``) replaces the definition's folder; a different folder gets no
-    dependency build (the build belongs to the definition's folder).
+    dependency build (the build belongs to the definition's folder). The ignore file is read
+    from the definition's folder either way (lambroll reads it from where it runs, next to
+    function.json, also with ``--src``). In the ``gitignore`` style the definition file is left
+    out under whatever name it has; lambroll's style leaves out only what .lambdaignore lists.
     """
     from lambherd.build.cache import build_dir
 
     folder = defn.source_dir
     source = source or folder
     same = source.resolve() == folder.resolve()
-    ignores = ["/.lambherd/", f"/{defn.path.name}"] if same else ["/.lambherd/"]
+    ignores = [f"/{defn.path.name}"] if same and ignore_style == "gitignore" else []
     build = build_dir(folder)
-    return {"extra_ignores": ignores, "extra_trees": [build] if same and build.is_dir() else []}
+    return {
+        "extra_ignores": ignores,
+        "ignore_style": ignore_style,
+        "ignore_base": folder,
+        "extra_trees": [build] if same and build.is_dir() else [],
+    }
 
 
 def zipped_limit(config: dict[str, Any], limit: int | None = ZIPPED_LIMIT) -> int | None:
@@ -58,6 +70,7 @@ def build_function_zip(
     max_zipped_bytes: int | None = ZIPPED_LIMIT,
     ignore_file: str | Path | None = ".lambdaignore",
     store_symlinks: bool = False,
+    ignore_style: str = "lambroll",
 ) -> ArchiveResult:
     """Write the function's zip (see the module docstring) to ``dest`` (a path or a stream).
 
@@ -69,10 +82,12 @@ def build_function_zip(
         ignore_file=ignore_file,
         store_symlinks=store_symlinks,
         max_zipped_bytes=zipped_limit(defn.config, max_zipped_bytes),
-        **package_options(defn, source),
+        **package_options(defn, source, ignore_style),
     )
 
 
-def function_code_sha256(defn: FunctionDefinition, source: Path | None = None) -> str:
+def function_code_sha256(
+    defn: FunctionDefinition, source: Path | None = None, ignore_style: str = "lambroll"
+) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
-    return code_sha256(source or defn.source_dir, **package_options(defn, source))
+    return code_sha256(source or defn.source_dir, **package_options(defn, source, ignore_style))

@@ -1,12 +1,16 @@
 """Walk the source folder (and extra trees) into the sorted list of zip entries.
 
-Symlinks: with ``follow_symlinks`` a link to a file or folder inside its tree is followed (the
-content is stored under the link's name); a link whose resolved target lies outside the tree,
-a broken link and a folder link back to one of its own ancestors (a loop) are skipped with a
-warning. With ``store_symlinks`` every link is stored as a link (its target as data) unless its
-target, read relative to the link, leaves the tree (skipped with a warning). Sockets, FIFOs
-and devices are skipped with a warning. Empty folders are not stored (the zip has no directory
-entries).
+Symlinks as lambroll (archive.go) treats them. By default (``follow_symlinks``) a link to a
+file is stored with the file's content under the link's name, wherever the file lives: a link
+out of the source (``app.py -> ../shared/app.py``) is packaged. The target is read as lambroll
+reads it, ``filepath.Join(folder of the link, target)``: ``..`` lexically, and an absolute
+target under the link's folder (so it is usually not found). A link to a folder (never entered:
+lambroll walks with WalkDir), a broken link or one to a non-file is skipped with a warning and
+listed in ``SourceTree.skipped_links``. With ``store_symlinks`` (``--symlink``) every link is
+stored as a link, its target as data; one that leads out of the package is kept too, with a
+warning (it dangles in Lambda). ``follow_symlinks=False`` skips every link. Sockets, FIFOs and
+devices are skipped with a warning (lambroll would try to read them). Empty folders are not
+stored (the zip has no directory entries).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambherd.archive.ignore import IgnoreRules
+from lambherd.archive.ignore import Rules
 from lambherd.errors import ArchiveError
 
 
@@ -39,11 +43,12 @@ class SourceTree:
 
     entries: list[SourceEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)
 
 
 def collect_tree(
     roots: Iterable[Path],
-    rules: IgnoreRules,
+    rules: Rules,
     *,
     follow_symlinks: bool = True,
     store_symlinks: bool = False,
@@ -61,7 +66,8 @@ def collect_tree(
         if not root.is_dir():
             raise ArchiveError(f"{root}: not a folder")
         walker.walk_root(root)
-    tree = SourceTree(sorted(walker.found.values(), key=lambda e: e.arcname), walker.warnings)
+    entries = sorted(walker.found.values(), key=lambda e: e.arcname)
+    tree = SourceTree(entries, walker.warnings, sorted(walker.skipped_links))
     if walker.shadowed:
         tree.warnings.append(
             f"{walker.shadowed} path(s) of later trees shadowed by earlier ones "
@@ -71,19 +77,19 @@ def collect_tree(
 
 
 class _Walker:
-    def __init__(self, rules: IgnoreRules, *, follow: bool, store: bool, skip: set[str]) -> None:
+    def __init__(self, rules: Rules, *, follow: bool, store: bool, skip: set[str]) -> None:
         self.rules = rules
         self.follow = follow
         self.store = store
         self.skip = skip
         self.found: dict[str, SourceEntry] = {}
         self.warnings: list[str] = []
+        self.skipped_links: list[str] = []
         self.shadowed = 0
         self.first_shadowed = ""
 
     def walk_root(self, root: Path) -> None:
-        root_real = os.path.realpath(root)
-        self._walk(str(root), root_real, "", root_real, frozenset({root_real}))
+        self._walk(str(root), "", os.path.realpath(root))
 
     def _add(self, entry: SourceEntry) -> None:
         if entry.arcname in self.found:
@@ -92,9 +98,8 @@ class _Walker:
             return
         self.found[entry.arcname] = entry
 
-    def _walk(
-        self, path: str, root_real: str, prefix: str, real: str, ancestors: frozenset[str]
-    ) -> None:
+    def _walk(self, path: str, prefix: str, real: str) -> None:
+        """Folders are entered only when they are folders, never through a link (WalkDir)."""
         try:
             with os.scandir(path) as it:
                 items = list(it)
@@ -104,11 +109,10 @@ class _Walker:
             rel = prefix + item.name
             try:
                 if item.is_symlink():
-                    self._link(item, rel, root_real, ancestors)
+                    self._link(item, rel)
                 elif item.is_dir(follow_symlinks=False):
                     if not self.rules.ignores_dir(rel):
-                        sub_real = os.path.join(real, item.name)
-                        self._walk(item.path, root_real, rel + "/", sub_real, ancestors)
+                        self._walk(item.path, rel + "/", os.path.join(real, item.name))
                 elif item.is_file(follow_symlinks=False):
                     if not self.rules.ignores_file(rel):
                         if os.path.join(real, item.name) in self.skip:
@@ -122,51 +126,57 @@ class _Walker:
     def _file(self, rel: str, path: str, st: os.stat_result) -> None:
         self._add(SourceEntry(rel, path, st.st_size, bool(st.st_mode & 0o111)))
 
-    def _link(
-        self, item: os.DirEntry[str], rel: str, root_real: str, ancestors: frozenset[str]
-    ) -> None:
+    def _link(self, item: os.DirEntry[str], rel: str) -> None:
+        """lambroll's rule: without --symlink a link to a file is packaged with the file's
+        content wherever the file lives (a link out of the folder included); a link to a
+        folder, a broken link and (as lambroll joins it under the link's folder) most absolute
+        links are skipped with a warning. With --symlink every link is stored as a link."""
+        if self.rules.ignores_file(rel):
+            return
         if self.store:
-            self._stored_link(item, rel, root_real)
+            self._stored_link(item, rel)
             return
         if not self.follow:
-            if not self.rules.ignores_file(rel):
-                self.warnings.append(f"{rel}: symlink skipped (not following links)")
+            self._skip_link(rel, "symlink skipped (not following links)")
             return
-        target = os.path.realpath(item.path)
-        if not within(target, root_real):
-            if not self.rules.ignores_file(rel):
-                self.warnings.append(
-                    f"{rel}: symlink to {os.readlink(item.path)} leaves the source, skipped"
-                )
-            return
+        link = os.readlink(item.path)
+        target = go_join(os.path.dirname(item.path), link)
         try:
             st = os.stat(target)
-        except OSError:
-            if not self.rules.ignores_file(rel):
-                self.warnings.append(f"{rel}: broken symlink, skipped")
+        except OSError as exc:
+            why = exc.strerror
+            if os.path.isabs(link):
+                why += " (as lambroll does, an absolute target is read under the link's folder)"
+            self._skip_link(rel, f"symlink to {link} skipped: {why}")
             return
         if stat.S_ISDIR(st.st_mode):
-            if self.rules.ignores_dir(rel):
-                return
-            if target in ancestors:
-                self.warnings.append(f"{rel}: symlink loop (points to its own parent), skipped")
-                return
-            self._walk(item.path, root_real, rel + "/", target, ancestors | {target})
+            self._skip_link(
+                rel, f"symlink to the folder {link} skipped, as lambroll does (--symlink keeps it)"
+            )
         elif stat.S_ISREG(st.st_mode):
-            if not self.rules.ignores_file(rel) and target not in self.skip:
+            if os.path.realpath(target) not in self.skip:
                 self._file(rel, target, st)
-        elif not self.rules.ignores_file(rel):
-            self.warnings.append(f"{rel}: symlink to a non-regular file, skipped")
+        else:
+            self._skip_link(rel, f"symlink to {link}, not a regular file, skipped")
 
-    def _stored_link(self, item: os.DirEntry[str], rel: str, root_real: str) -> None:
-        if self.rules.ignores_file(rel) or self.rules.ignores_dir(rel):
-            return
+    def _skip_link(self, rel: str, message: str) -> None:
+        self.skipped_links.append(rel)
+        self.warnings.append(f"{rel}: {message}")
+
+    def _stored_link(self, item: os.DirEntry[str], rel: str) -> None:
         target = os.readlink(item.path)
         if link_leaves(rel, target):
-            self.warnings.append(f"{rel}: symlink to {target} leaves the source, skipped")
-            return
+            self.warnings.append(
+                f"{rel}: stored as a link to {target}, outside the package (it dangles in Lambda)"
+            )
         data = os.fsencode(target)
         self._add(SourceEntry(rel, item.path, len(data), link_target=target))
+
+
+def go_join(folder: str, link: str) -> str:
+    """Go's ``filepath.Join(folder, link)``: joined as text and cleaned, so ``..`` is read
+    lexically and an absolute ``link`` lands under ``folder`` (as lambroll follows links)."""
+    return posixpath.normpath(folder + "/" + link) if folder else posixpath.normpath(link)
 
 
 def within(path: str, root: str) -> bool:

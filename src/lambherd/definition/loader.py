@@ -2,7 +2,9 @@
 
 Rendering is lambroll's: ``--envfile`` files are loaded into the environment first; a
 ``.jsonnet`` file is evaluated with ``--ext-str``/``--ext-code`` and the native functions;
-then ``{{ ... }}`` template actions are evaluated in the text, which is finally parsed as JSON.
+then ``{{ ... }}`` template actions are evaluated in the text, which is finally parsed as JSON
+and its field names read as Go reads them (``definition.fieldnames``: case ignored, unknown
+fields dropped, each noted on the definition).
 """
 
 from __future__ import annotations
@@ -57,15 +59,27 @@ def load_function(
     options = options or RenderOptions()
     load_envfiles(options.envfiles)
     functions = functions or DefinitionFunctions(options, clients, base_dir=path.parent)
+    from lambherd.definition.fieldnames import conform_function, conform_url
     from lambherd.definition.sidecars import SIDECARS
 
-    config = render_document(path, options, functions)
+    config, notes = conform_function(render_document(path, options, functions))
+    field_notes = [note.message(path.name) for note in notes]
+    # lambroll's own sidecar is read as its Go struct reads it (field names folded, unknown dropped)
+    conformers = {"url": conform_url}
     sidecars: dict[str, dict[str, Any]] = {}
     for sidecar in SIDECARS:
         found = next((path.parent / n for n in sidecar.names if (path.parent / n).is_file()), None)
-        if found is not None:
-            sidecars[sidecar.key] = render_document(found, options, functions)
-    return FunctionDefinition(path=path, config=config, sidecars=sidecars)
+        if found is None:
+            continue
+        document = render_document(found, options, functions)
+        conform = conformers.get(sidecar.key)
+        if conform is not None:
+            document, notes = conform(document)
+            field_notes.extend(note.message(found.name) for note in notes)
+        sidecars[sidecar.key] = document
+    return FunctionDefinition(
+        path=path, config=config, sidecars=sidecars, field_notes=tuple(field_notes)
+    )
 
 
 def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[str, Any]:

@@ -15,11 +15,14 @@ class FunctionDefinition:
     ``config`` is the CreateFunction input exactly as rendered (PascalCase keys, including
     ``Tags`` and ``Code`` when present). ``sidecars`` holds each rendered sidecar file present,
     by its key in ``lambherd.definition.sidecars.SIDECARS`` (e.g. ``url``: function_url.json).
+    Field names are read as lambroll (Go) reads them: ``field_notes`` has one line per key that
+    was renamed (``memorysize`` -> ``MemorySize``) or dropped as unknown (definition.fieldnames).
     """
 
     path: Path
     config: dict[str, Any]
     sidecars: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    field_notes: tuple[str, ...] = ()
 
     @property
     def url_config(self) -> dict[str, Any] | None:

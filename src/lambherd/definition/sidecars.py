@@ -4,7 +4,11 @@ A sidecar is a JSON (or Jsonnet) document a concern reads: ``function_url.json``
 ``concurrency.json``, ``event_sources.json``, ``event_invoke.json``, ``permissions.json``,
 ``schedules.json`` as their concerns arrive. Every sidecar is found, rendered (the same
 templates and Jsonnet as function.json) and loaded by ``lambherd.definition.loader`` into
-``FunctionDefinition.sidecars[key]``, and is left out of the zip. Adding one is one line here.
+``FunctionDefinition.sidecars[key]``. Adding one is one line here.
+
+In the zip: lambroll's own sidecar (``function_url.json``) follows lambroll's rule — packaged
+unless ``.lambdaignore`` lists it (``lambroll init`` lists it). lambherd's own sidecars, which a
+lambroll folder never has, are always left out (``lambherd_sidecar_names``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,21 @@ class Sidecar:
 
     key: str
     names: tuple[str, ...]
+    #: True for a file lambroll reads too (it then follows lambroll's packaging rule).
+    lambroll: bool = False
 
 
 #: Every sidecar, by concern. One line per sidecar.
-SIDECARS: tuple[Sidecar, ...] = (Sidecar("url", ("function_url.json", "function_url.jsonnet")),)
+SIDECARS: tuple[Sidecar, ...] = (
+    Sidecar("url", ("function_url.json", "function_url.jsonnet"), lambroll=True),
+)
 
 
 def sidecar_names() -> tuple[str, ...]:
-    """Every sidecar file name (the archive leaves them all out of the zip)."""
+    """Every sidecar file name (the ``gitignore`` style leaves them all out of the zip)."""
     return tuple(name for sidecar in SIDECARS for name in sidecar.names)
+
+
+def lambherd_sidecar_names() -> tuple[str, ...]:
+    """The sidecar file names only lambherd reads (never packaged, in either style)."""
+    return tuple(name for sidecar in SIDECARS if not sidecar.lambroll for name in sidecar.names)

@@ -37,9 +37,16 @@ class ValidationReport:
         return not self.errors
 
 
-def validate_definition(defn: FunctionDefinition, *, today: date | None = None) -> ValidationReport:
-    """Every problem of ``defn`` (function.json and function_url.json), as one-line messages."""
+def validate_definition(
+    defn: FunctionDefinition, *, today: date | None = None, field_notes: str = "errors"
+) -> ValidationReport:
+    """Every problem of ``defn`` (function.json and function_url.json), as one-line messages.
+
+    Keys lambroll reads differently (a wrongly-cased or unknown field: renamed or dropped when
+    loading, as Go does) are ``errors`` for ``validate`` and ``warnings`` for a deploy.
+    """
     report = ValidationReport()
+    (report.errors if field_notes == "errors" else report.warnings).extend(defn.field_notes)
     source = defn.display_path
     config = defn.config
     model = lambda_model()
@@ -63,7 +70,7 @@ def validate_definition(defn: FunctionDefinition, *, today: date | None = None) 
 
 def check_definition(defn: FunctionDefinition) -> list[str]:
     """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings."""
-    report = validate_definition(defn)
+    report = validate_definition(defn, field_notes="warnings")
     if report.errors:
         raise ValidationError(report.errors, source=defn.display_path)
     return report.warnings

@@ -14,21 +14,25 @@ ROLE_ENV = "LAMBDA_ROLE_ARN"
 
 #: Files that never belong in the deployment package.
 LAMBDAIGNORE = """\
-# files left out of the deployment package (gitignore syntax)
+# files left out of the deployment package, matched as lambroll does: each line against the
+# whole path from this folder; * matches any characters, / included (so *.pyc is any depth)
+.lambdaignore
 function.json
 function.jsonnet
 function_url.json
 function_url.jsonnet
+function.zip
+.git/*
+.terraform/*
+terraform.tfstate
 tests.json
 tests.yaml
 tests.yml
-.lambdaignore
 *.zip
-__pycache__/
+*__pycache__/*
 *.pyc
-.pytest_cache/
-.venv/
-.git/
+.pytest_cache/*
+.venv/*
 """
 
 _APP_PY = '''\
