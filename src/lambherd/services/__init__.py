@@ -1,0 +1,1 @@
+"""What each command does, one module per command; services return data and never print."""
