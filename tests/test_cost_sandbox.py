@@ -5,6 +5,7 @@ their REPORT lines, as a plain boto3 client reads them from the same CloudWatch.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -127,6 +128,35 @@ def test_cost_reads_invocations_and_billed_durations_from_cloudwatch(
     assert any("scaled x720 to a 30-day month" in n for n in doc["notes"])
     assert any("no AWS/Logs IncomingBytes metric" in n for n in doc["notes"])
 
+    # an endpoint with the IncomingBytes metric (as AWS has): the bytes come from it, and the
+    # REPORT lines from Logs Insights, which the sandbox accepts but answers without the
+    # statistics: auto falls back to FilterLogEvents and says so; insights alone is an error
+    _client(sandbox, "cloudwatch").put_metric_data(
+        Namespace="AWS/Logs",
+        MetricData=[
+            {
+                "MetricName": "IncomingBytes",
+                "Dimensions": [{"Name": "LogGroupName", "Value": "/aws/lambda/pricey"}],
+                "Value": 5000.0,
+                "Unit": "Bytes",
+            }
+        ],
+    )
+    auto = json.loads(run("--output", "json", "cost", "--since", "1h").out)
+    seen = auto["functions"][0]["observed"]
+    assert (seen["log_bytes"], seen["log_bytes_from"]) == (5000, "IncomingBytes")
+    assert seen["report_lines"]["method"] == "FilterLogEvents"
+    assert seen["report_lines"]["count"] == N
+    assert any(
+        "Logs Insights: the endpoint answered without the statistics" in n for n in auto["notes"]
+    )
+    insights = run("cost", "--since", "1h", "--report-source", "insights")
+    assert insights.code == 1
+    assert insights.err.strip() == (
+        "error: Logs Insights on /aws/lambda/pricey: the endpoint answered without the "
+        "statistics the query asks for"
+    )
+
     # what-ifs beside today's figure, and the text view
     wif = json.loads(
         run("--output", "json", "cost", "--since", "1h", "--memory", "1024", "--arch", "arm64").out
@@ -137,3 +167,23 @@ def test_cost_reads_invocations_and_billed_durations_from_cloudwatch(
     assert text.code == 0, text.err
     assert "what-if (provisioned 2)" in text.out
     assert "provisioned concurrency is cheaper than on-demand above" in text.out
+
+    # a project of two functions: both read, a table sorted by cost, one free tier
+    project = tmp_path / "shop"
+    (project / "functions").mkdir(parents=True)
+    (project / "lambherd.toml").write_text('[project]\nname = "shop"\n')
+    shutil.copytree(fn, project / "functions" / "pricey")
+    idle = project / "functions" / "idle"
+    idle.mkdir()
+    (idle / "function.json").write_text(
+        json.dumps({"FunctionName": "idle", "Runtime": "python3.12", "MemorySize": 128})
+    )
+    both = lh("-C", project, "--region", REGION, "--output", "json", "cost", "--since", "1h")
+    assert both.code == 0, both.err
+    doc = json.loads(both.out)
+    assert doc["project"] == "shop"
+    assert [f["function"] for f in doc["functions"]] == ["pricey", "idle"]
+    idle_doc = doc["functions"][1]
+    assert idle_doc["configuration"]["source"] == "definition"  # never deployed
+    assert idle_doc["observed"]["invocations"] is None
+    assert any("function idle was not found" in n for n in doc["notes"])

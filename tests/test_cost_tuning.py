@@ -85,7 +85,7 @@ def test_cpu_bound_handler_cost_strategy_and_speed_strategy() -> None:
     # faster for more money. The ten sample invocations' +i ms make the small sizes a hair
     # cheaper; all within 0.5 % of each other, so the tie goes to the fastest: 1,769 MB.
     assert cost.best.memory_mb == 1769
-    assert cost.why.startswith("1769 MB costs within 0.5% of the cheapest (128 MB, $")
+    assert cost.why.startswith("1769 MB is within 0.5% of the cheapest (128 MB, $")
 
 
 def test_sleep_bound_handler_cost_picks_the_smallest_size() -> None:

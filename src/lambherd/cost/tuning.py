@@ -278,36 +278,8 @@ def choose(
         raise UsageError(f"--weight: {weight} must be between 0 and 1")
     if not results:
         raise UsageError("no memory size was measured")
-    by_cost = sorted(results, key=lambda r: (r.cost_per_invocation, r.total_billed_ms))
-    by_speed = sorted(results, key=lambda r: (r.total_billed_ms, r.cost_per_invocation))
-    if strategy == "cost":
-        best = _tie_break(by_cost, lambda r: r.cost_per_invocation, lambda r: r.total_billed_ms)
-        cheapest = by_cost[0]
-        if best.memory_mb == cheapest.memory_mb:
-            why = f"{best.memory_mb} MB is the cheapest: {_figures(best)}"
-        else:
-            why = (
-                f"{best.memory_mb} MB costs within {TIE:.1%} of the cheapest "
-                f"({cheapest.memory_mb} MB, {_figures(cheapest)}) and is faster: {_figures(best)}"
-            )
-        fastest = by_speed[0]
-        if fastest.memory_mb != best.memory_mb:
-            why += f"; the fastest is {fastest.memory_mb} MB: {_figures(fastest)}"
-        return Choice(best, strategy, why)
-    if strategy == "speed":
-        best = _tie_break(by_speed, lambda r: r.total_billed_ms, lambda r: r.cost_per_invocation)
-        fastest = by_speed[0]
-        if best.memory_mb == fastest.memory_mb:
-            why = f"{best.memory_mb} MB is the fastest: {_figures(best)}"
-        else:
-            why = (
-                f"{best.memory_mb} MB is within {TIE:.1%} of the fastest "
-                f"({fastest.memory_mb} MB, {_figures(fastest)}) and cheaper: {_figures(best)}"
-            )
-        cheapest = by_cost[0]
-        if cheapest.memory_mb != best.memory_mb:
-            why += f"; the cheapest is {cheapest.memory_mb} MB: {_figures(cheapest)}"
-        return Choice(best, strategy, why)
+    if strategy in _ONE_AIM:
+        return _pick(results, strategy)
     if weight in (0, 1):  # the ends of the scale are the other two strategies, ties and all
         return choose(results, "cost" if weight == 1 else "speed")
     scores = _balanced_scores(results, weight)
@@ -316,6 +288,41 @@ def choose(
         f"{best.memory_mb} MB has the best balance (weight {weight} on cost, "
         f"{1 - weight} on speed; score {scores[best.memory_mb]:.3f} of 0-1): {_figures(best)}"
     )
+    return Choice(best, strategy, why)
+
+
+def _cost(r: SizeResult) -> Decimal:
+    return r.cost_per_invocation
+
+
+def _time(r: SizeResult) -> Decimal:
+    return r.total_billed_ms
+
+
+#: strategy -> (what it minimises, the other figure, its superlative, the other's superlative,
+#: the comparative of the other)
+_ONE_AIM: dict[str, tuple[Any, Any, str, str, str]] = {
+    "cost": (_cost, _time, "cheapest", "fastest", "faster"),
+    "speed": (_time, _cost, "fastest", "cheapest", "cheaper"),
+}
+
+
+def _pick(results: Sequence[SizeResult], strategy: str) -> Choice:
+    """``cost`` or ``speed``: the best on one figure, the other deciding a tie (``TIE``)."""
+    aim, other, best_word, other_word, comparative = _ONE_AIM[strategy]
+    ordered = sorted(results, key=lambda r: (aim(r), other(r)))
+    best = _tie_break(ordered, aim, other)
+    top = ordered[0]
+    if best.memory_mb == top.memory_mb:
+        why = f"{best.memory_mb} MB is the {best_word}: {_figures(best)}"
+    else:
+        why = (
+            f"{best.memory_mb} MB is within {TIE:.1%} of the {best_word} "
+            f"({top.memory_mb} MB, {_figures(top)}) and {comparative}: {_figures(best)}"
+        )
+    rival = min(results, key=lambda r: (other(r), aim(r)))
+    if rival.memory_mb != best.memory_mb:
+        why += f"; the {other_word} is {rival.memory_mb} MB: {_figures(rival)}"
     return Choice(best, strategy, why)
 
 
