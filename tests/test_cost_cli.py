@@ -197,6 +197,11 @@ def test_provisioned_and_schedule_describe_the_usage(
             "error: --invocations and --duration go together (the usage of a month)",
         ),
         (
+            ("cost", *INPUTS, "--init-duration", "300ms"),
+            "error: --init-duration and --cold-start-rate go together (how long an INIT takes "
+            "and how many invocations pay one)",
+        ),
+        (
             ("cost", "--since", "1h", *INPUTS),
             "error: --since reads the usage from CloudWatch; --invocations/--duration give it: "
             "use one or the other",
@@ -204,6 +209,10 @@ def test_provisioned_and_schedule_describe_the_usage(
         (
             ("cost", "--function-name", "x", "--memory", "20000"),
             "error: --memory: 20000 MB is outside Lambda's MemorySize range 128-10240 MB",
+        ),
+        (
+            ("cost", "--function-name", "x", "--schedule"),
+            "error: --schedule: no concurrency.json in the working folder for x",
         ),
         (
             ("cost", "--function-name", "x", "--log-bytes", "1KB"),

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 )
 @click.option("--invocations", metavar="N", help="Usage instead: invocations a month (10M, 250k).")
 @click.option("--duration", metavar="TIME", help="With --invocations: each one's duration (120ms).")
-@click.option("--init-duration", metavar="TIME", help="With --invocations: an INIT's duration.")
 @click.option(
-    "--cold-start-rate", metavar="SHARE", help="With --init-duration: share of cold starts (0.02)."
+    "--init-duration", metavar="TIME", help="With --invocations: an INIT's duration (300ms)."
+)
+@click.option(
+    "--cold-start-rate", metavar="SHARE", help="With --init-duration: share of cold starts (2%)."
 )
 @click.option("--log-bytes", metavar="SIZE", help="With --invocations: log bytes per invocation.")
 @click.option(

@@ -320,6 +320,9 @@ def estimate_cost(app: App, request: CostRequest) -> CostReport:
     region = app.clients.region
     table.require_region(region)
     targets, project = _targets(app, request)
+    if request.schedule:  # concurrency.json read and checked before anything is sent
+        for target in targets:
+            _by_day_from(target, request)
     if request.from_inputs:
         functions = [_from_inputs(t, request, inputs, region) for t in targets]
         window = None
@@ -391,8 +394,11 @@ def _check(request: CostRequest) -> _Inputs:
             )
         if request.invocations is None or request.duration is None:
             raise UsageError("--invocations and --duration go together (the usage of a month)")
-        if request.cold_start_rate is not None and request.init_duration is None:
-            raise UsageError("--cold-start-rate needs --init-duration (how long an INIT takes)")
+        if (request.cold_start_rate is None) != (request.init_duration is None):
+            raise UsageError(
+                "--init-duration and --cold-start-rate go together (how long an INIT takes and "
+                "how many invocations pay one)"
+            )
         invocations = units.parse_count(request.invocations, option="--invocations")
         duration = units.parse_milliseconds(request.duration, option="--duration")
         init = (
@@ -403,7 +409,7 @@ def _check(request: CostRequest) -> _Inputs:
         rate = (
             units.parse_fraction(request.cold_start_rate, option="--cold-start-rate")
             if request.cold_start_rate is not None
-            else (Decimal(0) if not init else Decimal("0.01"))
+            else Decimal(0)
         )
         log = (
             units.parse_bytes(request.log_bytes, option="--log-bytes")
