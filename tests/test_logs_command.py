@@ -19,7 +19,7 @@ import pytest
 from aws_testkit import OPS_GROUP, OPS_NAME
 from aws_testkit import clients as _clients
 from aws_testkit import put_log_events as _put
-from lambherd.services.logs import LogQuery, fetch_events, follow_events
+from lambherd.cloudwatch.logs import LogQuery, fetch_events, follow_events
 
 NAME, GROUP = OPS_NAME, OPS_GROUP
 

@@ -14,25 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lambherd.cloudwatch.metrics import (
+    MetricSpec,
+    dimensions,
+    get_metric_data,
+    metric_query,
+)
 from lambherd.errors import UsageError, describe_client_error
 
 if TYPE_CHECKING:
     from lambherd.app import App
 
-NAMESPACE = "AWS/Lambda"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 MAX_PERIODS = 1440
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """One figure: a CloudWatch metric and statistic, its label and unit."""
-
-    key: str
-    metric: str
-    stat: str
-    label: str
-    unit: str  # "count", "ms", "percent"
 
 
 BASE_METRICS = (
@@ -116,14 +110,6 @@ class MetricsReport:
         }
 
 
-def dimensions(function_name: str, qualifier: str | None) -> list[dict[str, str]]:
-    """The function's dimensions; an alias or version adds ``Resource = name:qualifier``."""
-    dims = [{"Name": "FunctionName", "Value": function_name}]
-    if qualifier:
-        dims.append({"Name": "Resource", "Value": f"{function_name}:{qualifier}"})
-    return dims
-
-
 #: Periods ``auto_period`` chooses from (CloudWatch keeps 1-minute data for 15 days).
 AUTO_PERIODS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 1440))
 TREND_POINTS = 24
@@ -190,42 +176,6 @@ def has_provisioned_concurrency(lambda_client: Any, name: str, qualifier: str | 
     return False
 
 
-def _query(spec: MetricSpec, dims: list[dict[str, str]], period: int, prefix: str) -> dict:
-    return {
-        "Id": f"{prefix}_{spec.key}",
-        "MetricStat": {
-            "Metric": {"Namespace": NAMESPACE, "MetricName": spec.metric, "Dimensions": dims},
-            "Period": period,
-            "Stat": spec.stat,
-        },
-        "ReturnData": True,
-    }
-
-
-def _get_metric_data(
-    client: Any, queries: list[dict], start: datetime, end: datetime
-) -> dict[str, list[tuple[datetime, float]]]:
-    """Id -> [(timestamp, value)], following NextToken."""
-    out: dict[str, list[tuple[datetime, float]]] = {q["Id"]: [] for q in queries}
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "MetricDataQueries": queries,
-            "StartTime": start,
-            "EndTime": end,
-            "ScanBy": "TimestampAscending",
-        }
-        if token:
-            kwargs["NextToken"] = token
-        resp = client.get_metric_data(**kwargs)
-        for result in resp.get("MetricDataResults", []):
-            pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-            out.setdefault(result["Id"], []).extend(pairs)
-        token = resp.get("NextToken")
-        if not token:
-            return out
-
-
 class _PercentilesUnavailable(Exception):
     """The endpoint failed on percentile statistics; retrying will not help."""
 
@@ -242,7 +192,7 @@ def _percentiles(client: Any, queries: list[dict], start: datetime, end: datetim
     uid = "lambherd-percentiles"
     client.meta.events.register_first(event, refuse_retry, unique_id=uid)
     try:
-        return _get_metric_data(client, queries, start, end)
+        return get_metric_data(client, queries, start, end)
     except (_PercentilesUnavailable, ClientError, BotoCoreError):
         return None
     finally:
@@ -267,7 +217,7 @@ def collect_metrics(
     specs = list(BASE_METRICS) + (list(PROVISIONED_METRICS) if provisioned else [])
     target = f"{function_name}:{qualifier}" if qualifier else function_name
     try:
-        data = _get_metric_data(cloudwatch, _queries(specs, dims, seconds, count), start, end)
+        data = get_metric_data(cloudwatch, _queries(specs, dims, seconds, count), start, end)
     except ClientError as exc:
         raise describe_client_error(exc, f"reading metrics of {target}") from exc
 
@@ -295,8 +245,8 @@ def _queries(
     specs: Sequence[MetricSpec], dims: list[dict[str, str]], seconds: int, count: int
 ) -> list[dict]:
     """Each figure per period (Id ``s_<key>``) and over the whole window (Id ``t_<key>``)."""
-    per_period = [_query(s, dims, seconds, "s") for s in specs]
-    return per_period + [_query(s, dims, seconds * count, "t") for s in specs]
+    per_period = [metric_query(s, dims, seconds, "s") for s in specs]
+    return per_period + [metric_query(s, dims, seconds * count, "t") for s in specs]
 
 
 def _fill(

@@ -1,0 +1,3 @@
+"""Reading CloudWatch for lambherd's commands: ``metrics`` (GetMetricData queries of Lambda's
+metrics) and ``logs`` (FilterLogEvents windows and follows).
+"""
