@@ -58,6 +58,9 @@ _MADE_BY_CALL = {
     ("axios", "create"): HTTP_CLIENT,
     ("@aws-sdk/lib-dynamodb", "from"): AWS_CLIENT,
 }
+#: Classes of the SDK packages that are not clients (commands, errors, v2 helpers).
+_NOT_CLIENTS = ("Command", "Exception", "Error")
+_V2_HELPERS = {"Config", "Credentials", "Endpoint", "SharedIniFileCredentials", "EnvironmentCredentials"}
 _HEAVY_PREFIXES = ("aws-sdk", "@aws-sdk/", "@prisma/client", "mongoose", "typeorm", "sequelize")
 _CONSOLE = {"log", "info", "debug", "warn", "error", "trace"}
 
@@ -349,11 +352,10 @@ class _JsWalker:
         origin = self._origin(node.child_by_field_name("constructor"))
         if origin is None:
             return
-        module = origin[0]
+        module, export = origin
         kind = _MADE_BY_NEW.get(origin)
-        if kind is None and (module.startswith("@aws-sdk/client-") or module == "aws-sdk"):
-            kind = AWS_CLIENT
-        if kind is None and module.startswith("aws-sdk/clients/"):
+        sdk = module.startswith(("@aws-sdk/client-", "aws-sdk/clients/")) or module == "aws-sdk"
+        if kind is None and sdk and not export.endswith(_NOT_CLIENTS) and export not in _V2_HELPERS:
             kind = AWS_CLIENT
         if kind is not None and not self._kept(node):
             self._add(kind, node, via)

@@ -57,8 +57,7 @@ def measure_init(
                     failure = env.init_failure
                     if failure is None:
                         return Measurement(None, "--measure: init failed")
-                    detail = failure.message or (failure.body or b"").decode("utf-8", "replace")
-                    reason = f"{failure.error_type}: {detail[:200]}"
+                    reason = f"{failure.error_type}: {_describe(failure)}"
                     return Measurement(None, f"--measure: init failed ({reason})")
                 if env.init_duration_ms is not None:
                     durations.append(env.init_duration_ms)
@@ -68,3 +67,18 @@ def measure_init(
     if not durations:
         return Measurement(None, "--measure: no Init Duration was reported")
     return Measurement(statistics.median(durations))
+
+
+def _describe(failure: object) -> str:
+    """The runtime's errorMessage from an /init/error document, or lambherd's own message."""
+    import json
+
+    message = getattr(failure, "message", None)
+    if message:
+        return str(message)
+    body = getattr(failure, "body", None) or b"{}"
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:200]
+    return str(doc.get("errorMessage", ""))[:200] if isinstance(doc, dict) else ""
