@@ -91,7 +91,9 @@ def test_sdk_v2_shipped_in_node_modules_without_keep_alive(tmp_path: Path) -> No
 
 
 def test_sdk_v3_needs_no_keep_alive_setting(tmp_path: Path) -> None:
-    source = "import { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => 1;\n"
+    source = (
+        "import { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => 1;\n"
+    )
     files = {"index.mjs": source}
     assert findings(_lint(tmp_path, files), "LH107") == []
 

@@ -60,7 +60,13 @@ _MADE_BY_CALL = {
 }
 #: Classes of the SDK packages that are not clients (commands, errors, v2 helpers).
 _NOT_CLIENTS = ("Command", "Exception", "Error")
-_V2_HELPERS = {"Config", "Credentials", "Endpoint", "SharedIniFileCredentials", "EnvironmentCredentials"}
+_V2_HELPERS = {
+    "Config",
+    "Credentials",
+    "Endpoint",
+    "SharedIniFileCredentials",
+    "EnvironmentCredentials",
+}
 _HEAVY_PREFIXES = ("aws-sdk", "@aws-sdk/", "@prisma/client", "mongoose", "typeorm", "sequelize")
 _CONSOLE = {"log", "info", "debug", "warn", "error", "trace"}
 
