@@ -26,7 +26,16 @@ from lambherd.lint.registry import check
 )
 def definition_does_not_load(ctx: FunctionContext) -> Iterator[Hit]:
     for path, problem in ctx.load_problems:
-        yield Hit(f"{path.name}: {problem}", path=path, line=1)
+        message = problem if problem.startswith(path.name) else f"{path.name}: {problem}"
+        yield Hit(message, path=path, line=_line_in(message))
+
+
+def _line_in(message: str) -> int:
+    """The line a loader message names (``line 8:`` or ``file:8:3:``), else 1."""
+    import re
+
+    match = re.search(r"(?:line |\.json(?:net)?:)(\d+)", message)
+    return int(match.group(1)) if match else 1
 
 
 @check(
