@@ -101,7 +101,7 @@ def write_project(root: Path, count: int) -> None:
             "Handler": "app.handler",
             "Role": "arn:aws:iam::123456789012:role/bench",
             "Timeout": 10,
-            "Environment": {"Variables": {"TABLE": '{{ env `TABLE` `orders` }}', "TOPIC": "t"}},
+            "Environment": {"Variables": {"TABLE": "{{ env `TABLE` `orders` }}", "TOPIC": "t"}},
         }
         (folder / "function.json").write_text(json.dumps(definition, indent=2))
         (folder / "app.py").write_text(HANDLER.format(i=i))
@@ -172,7 +172,9 @@ def main() -> int:
     if "ruff check (same files)" in medians:
         print(f"lambherd lint / ruff check: {ours / medians['ruff check (same files)']:.1f}x")
     ok = ours < TARGET_SECONDS
-    print(f"lambherd lint: {ours:.3f} s (target < {TARGET_SECONDS:.0f} s: {'ok' if ok else 'MISSED'})")
+    print(
+        f"lambherd lint: {ours:.3f} s (target < {TARGET_SECONDS:.0f} s: {'ok' if ok else 'MISSED'})"
+    )
     return 0 if ok else 1
 
 

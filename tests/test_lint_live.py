@@ -66,8 +66,9 @@ def _deploy(lh: Any, folder: Path) -> None:
 
 
 def _lint(lh: Any, folder: Path, *extra: str) -> dict[str, Any]:
-    result = lh("-C", folder, "--sandbox", "--region", REGION, "--output", "json", "lint",
-                "--live", *extra)
+    result = lh(
+        "-C", folder, "--sandbox", "--region", REGION, "--output", "json", "lint", "--live", *extra
+    )
     assert result.code in (0, 1), result.err
     return json.loads(result.out)
 
@@ -102,8 +103,9 @@ def test_memory_far_below_memory_size_is_seen_in_report_lines(
     aws: Any, lh: Any, tmp_path: Path
 ) -> None:
     idle = write_function(tmp_path / "lint-idle", {"app.py": SMALL}, MemorySize=1024, Timeout=10)
-    hungry = write_function(tmp_path / "lint-hungry", {"app.py": HUNGRY}, MemorySize=256,
-                            Timeout=20)
+    hungry = write_function(
+        tmp_path / "lint-hungry", {"app.py": HUNGRY}, MemorySize=256, Timeout=20
+    )
     for folder in (idle, hungry):
         _deploy(lh, folder)
         _invoke(aws, folder.name, times=3)
@@ -143,13 +145,18 @@ def test_timeout_against_sqs_visibility_timeouts(aws: Any, lh: Any, tmp_path: Pa
     sqs = aws("sqs")
     arns = {}
     for queue, visibility in (("short", 30), ("tight", 120), ("roomy", 400)):
-        url = sqs.create_queue(QueueName=f"lint-{queue}",
-                               Attributes={"VisibilityTimeout": str(visibility)})["QueueUrl"]
+        url = sqs.create_queue(
+            QueueName=f"lint-{queue}", Attributes={"VisibilityTimeout": str(visibility)}
+        )["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         arns[queue] = attrs["Attributes"]["QueueArn"]
     sources = [{"EventSourceArn": arns["tight"]}, {"EventSourceArn": arns["roomy"]}]
-    folder = write_function(tmp_path / "lint-worker", {"app.py": SMALL}, Timeout=60,
-                            sidecars={"event_sources.json": sources})
+    folder = write_function(
+        tmp_path / "lint-worker",
+        {"app.py": SMALL},
+        Timeout=60,
+        sidecars={"event_sources.json": sources},
+    )
     _deploy(lh, folder)
     # a mapping made by hand earlier (lambherd does not manage mappings yet): found by --live
     aws("lambda").create_event_source_mapping(
@@ -169,12 +176,20 @@ def test_api_gateway_permission_in_the_resource_policy(aws: Any, lh: Any, tmp_pa
     folder = write_function(tmp_path / "lint-api", {"app.py": SMALL}, Timeout=60)
     _deploy(lh, folder)
     lam = aws("lambda")
-    lam.add_permission(FunctionName=folder.name, StatementId="s3", Action="lambda:InvokeFunction",
-                       Principal="s3.amazonaws.com")
+    lam.add_permission(
+        FunctionName=folder.name,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+    )
     assert _found(_lint(lh, folder), "LH301") == []
-    lam.add_permission(FunctionName=folder.name, StatementId="api",
-                       Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                       SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc/*")
+    lam.add_permission(
+        FunctionName=folder.name,
+        StatementId="api",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc/*",
+    )
     (finding,) = _found(_lint(lh, folder), "LH301")
     assert "resource policy lets apigateway.amazonaws.com invoke it" in finding["message"]
 
@@ -185,8 +200,9 @@ def test_provisioned_concurrency_left_on_an_old_version_and_idle(
     folder = write_function(tmp_path / "lint-warm", {"app.py": SMALL}, Timeout=10)
     _deploy(lh, folder)  # version 1, current -> 1
     lam, name = aws("lambda"), folder.name
-    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1",
-                                           ProvisionedConcurrentExecutions=2)
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2
+    )
     assert _found(_lint(lh, folder), "LH310") == []  # current still serves version 1
     (folder / "app.py").write_text(SMALL + "\n# v2\n")
     _deploy(lh, folder)  # version 2, current -> 2; the allocation stays on 1
@@ -194,16 +210,19 @@ def test_provisioned_concurrency_left_on_an_old_version_and_idle(
     assert stale["message"] == "version 1 has 2 provisioned environments but no alias serves it"
 
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
-    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="current",
-                                           ProvisionedConcurrentExecutions=2)
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="current", ProvisionedConcurrentExecutions=2
+    )
     now = datetime.now(UTC)
     aws("cloudwatch").put_metric_data(
         Namespace="AWS/Lambda",
         MetricData=[
             {
                 "MetricName": "ProvisionedConcurrencyUtilization",
-                "Dimensions": [{"Name": "FunctionName", "Value": name},
-                               {"Name": "Resource", "Value": f"{name}:current"}],
+                "Dimensions": [
+                    {"Name": "FunctionName", "Value": name},
+                    {"Name": "Resource", "Value": f"{name}:current"},
+                ],
                 "Timestamp": now - timedelta(minutes=m),
                 "Value": value,
             }
@@ -214,6 +233,17 @@ def test_provisioned_concurrency_left_on_an_old_version_and_idle(
     (idle,) = _found(doc, "LH402")
     assert "on current (2 environments) peaked at 20% utilisation" in idle["message"]
     assert _found(doc, "LH310") == []
+    busy = {
+        "MetricName": "ProvisionedConcurrencyUtilization",
+        "Dimensions": [
+            {"Name": "FunctionName", "Value": name},
+            {"Name": "Resource", "Value": f"{name}:current"},
+        ],
+        "Timestamp": now - timedelta(minutes=30),
+        "Value": 0.9,
+    }
+    aws("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[busy])
+    assert _found(_lint(lh, folder), "LH402") == []  # it peaked at 90 %: in use
 
 
 def test_init_duration_near_the_limit_and_the_notes(aws: Any, lh: Any, tmp_path: Path) -> None:
@@ -228,10 +258,15 @@ def test_init_duration_near_the_limit_and_the_notes(aws: Any, lh: Any, tmp_path:
     logs = aws("logs")
     group = f"/aws/lambda/{folder.name}"
     logs.create_log_stream(logGroupName=group, logStreamName="2026/12/01/[1]cold")
-    report = ("REPORT RequestId: 0f\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: "
-              "128 MB\tMax Memory Used: 60 MB\tInit Duration: 9120.55 ms\t")
-    logs.put_log_events(logGroupName=group, logStreamName="2026/12/01/[1]cold",
-                        logEvents=[{"timestamp": int(time.time() * 1000), "message": report}])
+    report = (
+        "REPORT RequestId: 0f\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: "
+        "128 MB\tMax Memory Used: 60 MB\tInit Duration: 9120.55 ms\t"
+    )
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="2026/12/01/[1]cold",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": report}],
+    )
     (finding,) = _found(_lint(lh, folder), "LH404")
     assert "Init Duration reached 9,121 ms" in finding["message"]
 
@@ -248,8 +283,9 @@ def _context(tmp_path: Path, live: LiveFacts) -> FunctionContext:
     from lambherd.definition import load_function
 
     folder = write_function(tmp_path / "fn", {"app.py": SMALL})
-    return FunctionContext(load_function(folder / "function.json"), ".", folder,
-                           FunctionSettings(), live=live)
+    return FunctionContext(
+        load_function(folder / "function.json"), ".", folder, FunctionSettings(), live=live
+    )
 
 
 def test_live_recursion_setting(tmp_path: Path) -> None:

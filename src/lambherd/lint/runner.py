@@ -165,6 +165,9 @@ def _check(
                     hit.column,
                 )
             )
+    package = ctx.__dict__.get("package")  # only when a check listed the package
+    if package is not None:
+        report.notes.extend(f"package: {w}" for w in package.warnings)
     report.findings.sort(key=lambda f: (f.file, f.line or 0, f.column or 0, f.check))
     return report
 
@@ -179,7 +182,8 @@ def _hits(
         return list(function(ctx))
     except LambherdError as exc:
         report.notes.append(f"{check_id} could not run: {exc.message}")
-    except (OSError, ValueError, UnicodeError) as exc:
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        # a file of an unexpected shape (validate's job to reject): say so, lint the rest
         report.notes.append(f"{check_id} could not run: {type(exc).__name__}: {exc}")
     return []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lambherd.lint.code_model import (
     AWS_CLIENT,
@@ -11,6 +11,7 @@ from lambherd.lint.code_model import (
     HTTP_CLIENT,
     HTTP_NO_REUSE,
     LOG_EVENT,
+    CodeEvent,
 )
 from lambherd.lint.context import FunctionContext
 from lambherd.lint.model import Hit, Severity
@@ -25,17 +26,24 @@ _INIT_REUSE = """
 """
 
 
-def _creations(ctx: FunctionContext, kind: str, noun: str) -> Iterator[Hit]:
+def _event_hits(
+    ctx: FunctionContext,
+    kind: str,
+    describe: Callable[[CodeEvent], str],
+    severity: Severity | None = None,
+) -> Iterator[Hit]:
+    """One hit per code event of ``kind``, at its line and column, worded by ``describe``."""
     code = ctx.code
     if code is None:
         return
     for event in code.of_kind(kind):
-        yield Hit(
-            f"{event.what} creates {noun} {event.where()}, on every invocation",
-            path=code.path,
-            line=event.line,
-            column=event.column,
-        )
+        yield Hit(describe(event), code.path, event.line, event.column, severity=severity)
+
+
+def _creations(ctx: FunctionContext, kind: str, noun: str) -> Iterator[Hit]:
+    return _event_hits(
+        ctx, kind, lambda e: f"{e.what} creates {noun} {e.where()}, on every invocation"
+    )
 
 
 @check(
@@ -128,19 +136,14 @@ def db_connection_in_handler(ctx: FunctionContext) -> Iterator[Hit]:
     source="Python import semantics; Lambda developer guide (execution environment lifecycle)",
 )
 def heavy_import_in_handler(ctx: FunctionContext) -> Iterator[Hit]:
-    code = ctx.code
-    if code is None:
-        return
     prewarmed = _prewarmed(ctx)
-    for event in code.of_kind(HEAVY_IMPORT):
-        note = " (runs after provisioned concurrency / SnapStart initialised)" if prewarmed else ""
-        yield Hit(
-            f"{event.what} {event.where()}: its first invocation pays the import{note}",
-            path=code.path,
-            line=event.line,
-            column=event.column,
-            severity=Severity.WARNING if prewarmed else None,
-        )
+    note = " (runs after provisioned concurrency / SnapStart initialised)" if prewarmed else ""
+    return _event_hits(
+        ctx,
+        HEAVY_IMPORT,
+        lambda e: f"{e.what} {e.where()}: its first invocation pays the import{note}",
+        Severity.WARNING if prewarmed else None,
+    )
 
 
 def _prewarmed(ctx: FunctionContext) -> bool:
@@ -174,16 +177,7 @@ def _prewarmed(ctx: FunctionContext) -> bool:
     source="Amazon CloudWatch pricing (Logs ingestion); Lambda developer guide (logging)",
 )
 def logs_whole_event(ctx: FunctionContext) -> Iterator[Hit]:
-    code = ctx.code
-    if code is None:
-        return
-    for event in code.of_kind(LOG_EVENT):
-        yield Hit(
-            f"{event.what} logs the whole event {event.where()}",
-            path=code.path,
-            line=event.line,
-            column=event.column,
-        )
+    return _event_hits(ctx, LOG_EVENT, lambda e: f"{e.what} logs the whole event {e.where()}")
 
 
 @check(
@@ -208,16 +202,9 @@ def logs_whole_event(ctx: FunctionContext) -> Iterator[Hit]:
     "Lambda developer guide, best practices (keep-alive)",
 )
 def http_without_reuse(ctx: FunctionContext) -> Iterator[Hit]:
-    code = ctx.code
-    if code is None:
-        return
-    for event in code.of_kind(HTTP_NO_REUSE):
-        yield Hit(
-            f"{event.what} {event.where()} opens a new connection each call",
-            path=code.path,
-            line=event.line,
-            column=event.column,
-        )
+    return _event_hits(
+        ctx, HTTP_NO_REUSE, lambda e: f"{e.what} {e.where()} opens a new connection each call"
+    )
 
 
 #: The environment variable that turns keep-alive on in the AWS SDK for JavaScript v2.
