@@ -75,11 +75,12 @@ def gather_live(
     try:
         deployed = lam.get_function_configuration(FunctionName=name)
     except ClientError as exc:
+        facts.deployed = False
         if _code(exc) == "ResourceNotFoundException":
-            facts.deployed = False
             facts.notes.append(f"--live: function {name} is not deployed; live checks skipped")
-            return facts
-        raise
+        else:
+            facts.notes.append(f"--live: cannot read function {name}: {_code(exc)}; skipped")
+        return facts
     facts.memory_size = deployed.get("MemorySize")
     now = now or datetime.now(UTC)
     readers = (
