@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lambherd.lint.checks.package import INIT_LIMIT_MS
 from lambherd.lint.context import FunctionContext
 from lambherd.lint.model import Hit, Severity
 from lambherd.lint.registry import check
@@ -12,8 +13,7 @@ from lambherd.lint.registry import check
 MEMORY_USED_RATIO = 0.5
 #: Provisioned concurrency used at most this share of the time counts as idle.
 PROVISIONED_UTILISATION = 0.30
-#: Lambda's limit on an on-demand init, and the share of it that counts as "near".
-INIT_LIMIT_MS = 10_000.0
+#: The share of Lambda's init limit that counts as "near" it.
 INIT_NEAR = 0.8
 _STEPS = (128, 256, 512, 768, 1024, 1536, 1769, 2048, 3008, 4096, 6144, 8192, 10240)
 

@@ -10,9 +10,10 @@ from lambherd.lint.context import FunctionContext
 from lambherd.lint.model import Hit, Severity
 from lambherd.lint.package import PackageFacts
 from lambherd.lint.registry import check
+from lambherd.local.environment import INIT_TIMEOUT_S
 
-#: Lambda's limit on the init phase of an on-demand execution environment.
-INIT_LIMIT_MS = 10_000.0
+#: Lambda's limit on the init phase of an on-demand environment (the emulator's, too).
+INIT_LIMIT_MS = INIT_TIMEOUT_S * 1000
 _SMALL_PACKAGE = """
     The field notes: "This will reduce the amount of time that it takes for your deployment
     package to be downloaded and unpacked ahead of invocation" (packageを小さくすると起動が早い).
@@ -189,10 +190,11 @@ def _own_prefixes(ctx: FunctionContext) -> Callable[[str], bool]:
     explanation="""
     Lambda's Python runtimes include boto3 and botocore, and the nodejs18.x and later runtimes
     include the AWS SDK for JavaScript v3. Bundled, botocore alone adds about 26 MB unzipped
-    (version 1.44; mostly its service models) to every cold start's download and unpack. AWS's own advice cuts both
-    ways: the runtime's SDK is updated by AWS on its schedule, so a function that must not see
-    a new SDK version should pin and bundle its own. That is why this is information: keep the
-    bundle if you pin on purpose (and disable LH204 for the function), drop it otherwise.
+    (version 1.44; mostly its service models) to every cold start's download and unpack. AWS's
+    own advice cuts both ways: the runtime's SDK is updated by AWS on its schedule, so a
+    function that must not see a new SDK version should pin and bundle its own. That is why this
+    is information: keep the bundle if you pin on purpose (and disable LH204 for the function),
+    drop it otherwise.
     """,
     source="Lambda developer guide, 'Building Lambda functions with Python' and '... with "
     "Node.js' (runtime-included SDK versions)",
