@@ -26,6 +26,8 @@ URL_AUTH_TYPE = "AWS_IAM"
 URL_INVOKE_MODE = "BUFFERED"
 #: Largest zip sent in the request itself (ZipFile); bigger ones go through S3.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+#: Lambda's limit on a function's INIT phase (the local emulator enforces it; lint warns near it).
+INIT_TIMEOUT_S = 10.0
 
 #: The value that puts a configuration field back to Lambda's default in
 #: UpdateFunctionConfiguration (deploys are declarative: a field left out is reset).

@@ -41,6 +41,35 @@ class _HashSink:
         pass
 
 
+def collect_package(
+    source_dir: Path,
+    *,
+    ignore_file: str | Path | None = ".lambdaignore",
+    extra_ignores: Iterable[str] = (),
+    ignore_style: str = "lambroll",
+    ignore_base: Path | None = None,
+    follow_symlinks: bool = True,
+    store_symlinks: bool = False,
+    extra_trees: Iterable[Path] = (),
+    skip_paths: Iterable[Path] = (),
+) -> tuple[Rules, SourceTree]:
+    """The ignore rules and the files the zip of ``source_dir`` holds (nothing read or
+    compressed): what ``build_archive`` packages, for it and for ``lint``'s package checks."""
+    if not source_dir.is_dir():
+        raise ArchiveError(f"{source_dir}: source folder not found")
+    rules = load_rules(
+        source_dir, ignore_file, extra_ignores, style=ignore_style, base_dir=ignore_base
+    )
+    tree = collect_tree(
+        [source_dir, *extra_trees],
+        rules,
+        follow_symlinks=follow_symlinks,
+        store_symlinks=store_symlinks,
+        skip_paths=skip_paths,
+    )
+    return rules, tree
+
+
 def build_archive(
     source_dir: Path,
     dest: BinaryIO | Path | str,
@@ -69,17 +98,16 @@ def build_archive(
     ``ignore_base`` (default ``source_dir``).
     """
     source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise ArchiveError(f"{source_dir}: source folder not found")
-    rules = load_rules(
-        source_dir, ignore_file, extra_ignores, style=ignore_style, base_dir=ignore_base
-    )
     dest_path = Path(dest) if isinstance(dest, str | os.PathLike) else None
-    tree = collect_tree(
-        [source_dir, *extra_trees],
-        rules,
+    rules, tree = collect_package(
+        source_dir,
+        ignore_file=ignore_file,
+        extra_ignores=extra_ignores,
+        ignore_style=ignore_style,
+        ignore_base=ignore_base,
         follow_symlinks=follow_symlinks,
         store_symlinks=store_symlinks,
+        extra_trees=extra_trees,
         skip_paths=[dest_path] if dest_path else [],
     )
     if not tree.entries and not allow_empty:

@@ -8,6 +8,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("list", "List the functions in the account and region."),
     "render": ("render", "Print the evaluated definition."),
     "validate": ("validate", "Check definitions against the Lambda API model and limits."),
+    "lint": ("lint", "Check functions against the field notes: init reuse, package, timeouts."),
     "archive": ("archive", "Build the deterministic zip of the function's code."),
     "deploy": ("deploy", "Deploy the function: configuration, code, version, alias, URL, tags."),
     "plan": ("plan", "Show what a deploy would change: a changeset for a whole project."),

@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+from lambherd.defaults import INIT_TIMEOUT_S
 from lambherd.local import memory
 from lambherd.local.interpreters import Interpreter
 from lambherd.local.logs import log_stream_name
@@ -29,7 +30,6 @@ from lambherd.local.spec import FunctionSpec, InitFailure, Invocation
 #: errorType of an invocation cut off because the emulator stopped its environment on purpose.
 SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
 #: Lambda gives the init phase 10 seconds.
-INIT_TIMEOUT_S = 10.0
 #: How often a running invocation's memory is checked (off the hot path: the wait returns at once
 #: when the response arrives).
 MEMORY_POLL_S = 0.01

@@ -36,7 +36,7 @@ PROJECT_FILE = "lambherd.toml"
 OWNER_TAG = "lambherd:project"
 _PROJECT_KEYS = {"name", "functions"}
 _STAGE_KEYS = {"region", "profile", "envfile", "defaults"}
-_TOP_KEYS = {"project", "defaults", "functions", "stages"}
+_TOP_KEYS = {"project", "defaults", "functions", "stages", "lint"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class ProjectConfig:
     folder_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     stage: Stage | None = None
     stages: tuple[str, ...] = ()
+    #: the ``[lint]`` table as written (checked by ``lambherd.lint.settings`` when lint runs)
+    lint: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -163,6 +165,7 @@ def load_project(path: Path, stage: str | None = None) -> ProjectConfig:
         folder_settings={k: dict(v) for k, v in folder_settings.items()},
         stage=chosen,
         stages=tuple(sorted(stages)),
+        lint=_table(data, "lint", PROJECT_FILE),
     )
 
 
