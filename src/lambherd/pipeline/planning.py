@@ -19,6 +19,7 @@ from lambherd.defaults import DEFAULT_READ_WORKERS
 from lambherd.errors import DeployError
 from lambherd.pipeline.code import code_identity
 from lambherd.pipeline.remote import read_remote_state
+from lambherd.pipeline.rollout_checks import prepare_rollout
 from lambherd.plan.delete_planner import plan_delete
 from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import RemoteState
@@ -115,7 +116,7 @@ def plan_function(
             hint="deploy once without --skip-function",
         )
     desired = DesiredState(config=defn.config, code=code.source, sidecars=defn.sidecars)
-    plan = plan_deploy(desired, remote, settings)
+    plan = prepare_rollout(plan_deploy(desired, remote, settings), defn.source_dir, clients)
     if plan.empty:
         operation = NONE
     elif plan.of_type(CreateFunction):
