@@ -9,8 +9,8 @@ the marker never disagree. One line, within Lambda's 256 characters::
                         "u":1718000060,"by":"build-7:4242","d":"the alias's own description"}
 
 ``s`` strategy, ``f``/``t`` from/to versions, ``st`` running | interrupted | rolled-back,
-``a`` started and ``u`` last changed (epoch seconds), ``by`` host:pid of the runner, ``r`` why it
-rolled back, ``d`` the Description the alias had before (given back when the rollout ends).
+``a`` started and ``u`` the last shift (epoch seconds), ``by`` host:pid of the runner, ``r`` why
+it rolled back, ``d`` the Description the alias had before (given back when the rollout ends).
 What does not fit is shortened: the reason first, then the description, then ``by``.
 """
 

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
@@ -76,6 +77,7 @@ class SandboxApp:
         )
         self._write_lock = threading.RLock()
         self.replayed = 0
+        self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
@@ -169,7 +171,11 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
+                self.alarms.evaluate(region)  # the state the metrics give now
             resp = self.call_moto(environ, body)
+            if action == "PutMetricAlarm" and resp.status_code < 400:
+                self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
             elif service == "logs" and resp.status_code < 400:
@@ -197,6 +203,14 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         status, _headers, data = _run_wsgi(self, record.environ(replay=False))
         return status, data
+
+    def call_api(
+        self, service: str, region: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``submit``, answered as botocore parses it (an ``Error`` key when it failed)."""
+        record = self._recorder.record(service, region, operation, **params)
+        status, headers, data = _run_wsgi(self, record.environ(replay=False))
+        return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""

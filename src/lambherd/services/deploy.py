@@ -104,6 +104,7 @@ class DeployResult:
                 for r in self.execution.results
             ],
             "warnings": self.warnings,
+            **({"timeline": self.execution.timeline} if self.execution.timeline else {}),
         }
 
 

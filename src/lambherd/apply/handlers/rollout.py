@@ -58,12 +58,13 @@ def runner_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
-def _stamp(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+def _stamp(seconds: float, timespec: str = "seconds") -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec=timespec)
 
 
 def _event(run: StepRun, event: str, **data: Any) -> dict[str, Any]:
-    entry = {"at": _stamp(run.now()), "function": run.name, "event": event, **data}
+    at = _stamp(run.now(), "milliseconds")
+    entry = {"at": at, "function": run.name, "event": event, **data}
     run.timeline.append(entry)
     return entry
 
@@ -150,7 +151,7 @@ def _failed(run: StepRun, live: _Live, reason: str, *, gate: str = "") -> Rollou
 def _interrupted(run: StepRun, live: _Live) -> RolloutInterrupted:
     """Mark the alias interrupted (weights untouched); the exception for the command."""
     run.on_interrupt = None
-    marker = live.marker.moved(state=INTERRUPTED, updated=int(run.now()))
+    marker = live.marker.moved(state=INTERRUPTED)  # ``updated`` stays the last shift's time
     note = ""
     try:
         _update_alias(
@@ -292,7 +293,7 @@ def shift(run: StepRun, step: ShiftTraffic) -> tuple[str, int]:
     live.weight, live.shifted_at = step.weight, now
     weights = _weights(live, step.weight)
     _event(run, "shift", weights=weights, step=f"{step.number}/{step.count}")
-    run.progress(step, _weights_text(weights), weight=step.weight, gates="-")
+    run.progress(step, _weights_text(weights), weight=step.weight, gates="shifted")
     return f"{_stamp(now)} {_weights_text(weights)}", 0
 
 
