@@ -292,7 +292,7 @@ def test_resume_and_abort_plan_from_the_marker() -> None:
 
 def test_resume_and_abort_refuse_when_there_is_no_rollout_of_ours() -> None:
     plain = remote("A", {"1": "A"}, alias("1"))
-    with pytest.raises(UsageError, match="no rollout in progress on alias current .* version 1"):
+    with pytest.raises(UsageError, match=r"no rollout in progress on alias current .* version 1"):
         plan_abort("orders", plain, "current", "x")
     foreign = remote("A", {"1": "A", "2": "B"}, alias("1", {"2": 0.1}))
     with pytest.raises(UsageError, match="is split, but not by a lambherd rollout"):
@@ -300,3 +300,18 @@ def test_resume_and_abort_refuse_when_there_is_no_rollout_of_ours() -> None:
     rolled = remote("A", {"1": "A", "2": "B"}, alias("1", None, ours("rolled-back")))
     with pytest.raises(UsageError, match="nothing to resume"):
         plan_resume("orders", rolled, "current", DeploySettings(), "/g")
+
+
+def test_every_rollout_step_type_has_a_handler() -> None:
+    from lambherd.apply import registry as handlers
+    from lambherd.plan import rollout_planner
+
+    kinds_ = [
+        value
+        for value in vars(rollout_planner).values()
+        if isinstance(value, type)
+        and issubclass(value, Step)
+        and value.__module__ == rollout_planner.__name__
+    ]
+    assert len(kinds_) == 6
+    assert [k.__name__ for k in kinds_ if handlers.handler_for(k) is None] == []

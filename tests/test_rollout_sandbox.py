@@ -236,7 +236,7 @@ def test_ctrl_c_then_status_then_resume(cloud, lh, tmp_path: Path) -> None:
         try:
             wait_until(lambda: weights(alias_of(cloud, name)).get("2", 0) >= 0.4, 90, "40 %")
             proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=60)
+            _, err = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
                 proc.kill()
