@@ -30,6 +30,14 @@ def handler(event, context):
     return {{"v": {tag!r}}}
 """
 
+#: Answers after ``delay`` seconds (a version slower than the one before it).
+SLOW = """
+import time
+def handler(event, context):
+    time.sleep({delay})
+    return {{"v": {tag!r}}}
+"""
+
 
 def write_function(
     folder: Path,
@@ -37,6 +45,7 @@ def write_function(
     tag: str,
     *,
     failing: bool = False,
+    delay: float | None = None,
     tests: list[dict[str, Any]] | None = None,
 ) -> Path:
     """A function folder: function.json, app.py answering ``{"v": tag}`` (or failing 30 %)."""
@@ -50,7 +59,8 @@ def write_function(
     }
     (folder / "function.json").write_text(json.dumps(definition, indent=2))
     (folder / ".lambdaignore").write_text(LAMBDAIGNORE)
-    (folder / "app.py").write_text((FAILING if failing else HEALTHY).format(tag=tag))
+    source = SLOW if delay is not None else FAILING if failing else HEALTHY
+    (folder / "app.py").write_text(source.format(tag=tag, delay=delay))
     if tests is not None:
         (folder / "tests.yaml").write_text(json.dumps(tests))
     return folder

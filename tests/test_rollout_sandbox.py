@@ -172,6 +172,72 @@ def test_a_failing_pre_traffic_test_stops_it_before_any_traffic_moves(
     assert traffic.versions() == {"1"} and traffic.broken() == []
 
 
+def test_a_failing_post_traffic_test_rolls_back_from_100(cloud, lh, tmp_path: Path) -> None:
+    name = "ro-posttest"
+    case = [{"name": "answers one", "payload": {}, "expect": {"contains": {"v": "one"}}}]
+    fn = write_function(tmp_path / "fn", name, "one", tests=case)
+    deployed(lh, fn, "deploy")
+    write_function(fn, name, "two", tests=case)
+    with TrafficGenerator(cloud, name) as traffic:
+        traffic.wait_for(5)
+        result = lh("-C", fn, "deploy", "--strategy", "canary:50:1s", "--post-traffic")
+    assert result.code == 1
+    assert "rollout of version 2 stopped at 100%: post-traffic test 'answers one' failed" in (
+        result.err
+    )
+    assert "alias current is back on version 1 (version 2 kept)" in result.err
+    after = alias_of(cloud, name)
+    assert after["FunctionVersion"] == "1" and weights(after) == {}
+    assert traffic.broken() == []
+
+
+def test_a_slower_version_fails_the_p99_gate(cloud, lh, tmp_path: Path) -> None:
+    name = "ro-slower"
+    root = tmp_path / "p99shop"
+    fn = write_function(root / "functions" / "api", name, "one")
+    (root / "lambherd.toml").write_text(
+        '[project]\nname = "p99shop"\n\n[defaults]\nstrategy = "canary:50:10s"\n\n'
+        "[defaults.rollout]\nmax_p99_ratio = 3\nmin_invocations = 5\n"
+    )
+    deployed(lh, fn, "deploy")
+    write_function(fn, name, "two", delay=1.5)
+    with TrafficGenerator(cloud, name) as traffic:
+        traffic.wait_for(10)
+        result = lh("-C", fn, "deploy")
+    assert result.code == 1
+    assert "stopped at 50%: p99 duration" in result.err
+    assert "of the new version is above 3 x the old version's" in result.err
+    assert alias_of(cloud, name)["FunctionVersion"] == "1"
+    assert traffic.broken() == []
+
+
+def test_the_logs_and_the_metrics_of_a_step_agree_in_the_sandbox(cloud, lh, tmp_path: Path) -> None:
+    """What a step waits for on AWS (metrics catching up with the logs) holds at once here."""
+    from lambherd.aws import AwsClients, AwsSettings
+    from lambherd.rollout.evidence import EvidenceReader
+    from lambherd.rollout.gates import GateSettings
+
+    name = "ro-evidence"
+    fn = write_function(tmp_path / "fn", name, "one")
+    deployed(lh, fn, "deploy")
+    write_function(fn, name, "two")
+    start = time.time()
+    with TrafficGenerator(cloud, name) as traffic:
+        traffic.wait_for(5)
+        deployed(lh, fn, "deploy", "--strategy", "canary:50:2s")
+    lam = cloud("lambda")
+    lam.invoke(FunctionName=name, Qualifier="2", Payload=b"{}")  # by its number, not the alias
+    clients = AwsClients(AwsSettings(region=ROLLOUT_REGION))
+    reader = EvidenceReader(
+        clients, name, "current", "2", "1", GateSettings(), f"/aws/lambda/{name}"
+    )
+    figures = reader.read(start, time.time(), settle=True)
+    served = sum(1 for r in traffic.records if r.version == "2")
+    assert figures.invocations >= served - 3  # calls in flight when the generator stopped
+    assert figures.logged == figures.invocations + 1 and figures.complete
+    assert figures.errors == 0 and figures.throttles == 0
+
+
 def test_an_alarm_gate_evaluated_by_the_sandbox_rolls_back(cloud, lh, tmp_path: Path) -> None:
     name = "ro-alarmed"
     root = tmp_path / "shop"

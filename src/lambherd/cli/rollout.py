@@ -61,11 +61,11 @@ def status(
     from lambherd.services.rollout import status as read_status
 
     app = app_of(ctx)
-    found = read_status(app, _request(function_name, alias, only))
+    report = read_status(app, _request(function_name, alias, only))
     if app.json_output:
-        emit_json([s.to_json() for s in found] if len(found) != 1 else found[0].to_json())
+        emit_json(report.to_json())
         return exit_codes.SUCCESS
-    for s in found:
+    for s in report.aliases:
         for line in _status_lines(s):
             click.echo(line)
     return exit_codes.SUCCESS

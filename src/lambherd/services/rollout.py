@@ -155,11 +155,24 @@ def _group(name: str, config: dict[str, Any] | None) -> str:
 
 
 # -- status -----------------------------------------------------------------------------------
-def status(app: App, request: RolloutRequest) -> list[RolloutStatus]:
+@dataclass(frozen=True)
+class StatusReport:
+    """``rollout status``: each alias read (one for a single function)."""
+
+    aliases: list[RolloutStatus]
+    project: bool = False
+
+    def to_json(self) -> Any:
+        """A list for a project, the one alias's document for a single function."""
+        docs = [s.to_json() for s in self.aliases]
+        return docs if self.project else docs[0]
+
+
+def status(app: App, request: RolloutRequest) -> StatusReport:
     """Each function's alias: its weights and the rollout its marker records (read-only)."""
-    targets, clients, _ = _targets(app, request)
+    targets, clients, project = _targets(app, request)
     with ThreadPoolExecutor(max_workers=DEFAULT_READ_WORKERS) as pool:
-        return list(pool.map(lambda t: _status_of(clients, t), targets))
+        return StatusReport(list(pool.map(lambda t: _status_of(clients, t), targets)), project)
 
 
 def _status_of(clients: Any, target: _Target, now: float | None = None) -> RolloutStatus:
