@@ -307,21 +307,25 @@ def test_ctrl_c_then_status_then_resume(cloud, lh, tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
         assert proc.returncode == 130, err
-        assert "interrupted at 40% (version 1 60%, version 2 40%)" in err
-        assert "left split" in err
         split = alias_of(cloud, name)
-        assert split["FunctionVersion"] == "1" and weights(split) == {"2": 0.4}
+        assert split["FunctionVersion"] == "1"
+        share = round(weights(split)["2"] * 100)  # 40 %, or more on a slow machine
+        assert share in (40, 60, 80)
+        assert f"interrupted at {share}% (version 1 {100 - share}%, version 2 {share}%)" in err
+        assert "left split" in err
         status = lh("-C", fn, "rollout", "status")
         assert status.code == 0, status.err
-        assert "version 1 60%, version 2 40%" in status.out
-        assert "rollout linear:20:4s: version 1 -> 2, interrupted, step 2/5" in status.out
+        assert f"version 1 {100 - share}%, version 2 {share}%" in status.out
+        assert (
+            f"rollout linear:20:4s: version 1 -> 2, interrupted, step {share // 20}/5" in status.out
+        )
         doc = json.loads(lh("-C", fn, "--output", "json", "rollout", "status").out)
-        assert doc["state"] == "interrupted" and doc["weights"] == {"1": 60, "2": 40}
-        assert doc["rollout"]["from_version"] == "1" and doc["next_weight"] == 60
+        assert doc["state"] == "interrupted" and doc["weights"] == {"1": 100 - share, "2": share}
+        assert doc["rollout"]["from_version"] == "1" and doc["next_weight"] == share + 20
         resumed = lh("-C", fn, "rollout", "resume")
         traffic.wait_for(len(traffic.records) + 10)
     assert resumed.code == 0, resumed.err
-    assert "ResumeRollout current: 1 -> 2 at 40% (linear:20:4s)" in resumed.out
+    assert f"ResumeRollout current: 1 -> 2 at {share}% (linear:20:4s)" in resumed.out
     assert "ShiftTraffic current: 100% to version 2 (5/5)" in resumed.out
     done = alias_of(cloud, name)
     assert done["FunctionVersion"] == "2" and weights(done) == {}
