@@ -359,6 +359,39 @@ def test_ctrl_c_rolls_back_by_default_without_a_terminal(cloud, lh, tmp_path: Pa
     assert after["FunctionVersion"] == "1" and weights(after) == {}
 
 
+def test_ctrl_c_on_a_terminal_asks_and_no_leaves_the_split(cloud, lh, tmp_path: Path) -> None:
+    import pty
+
+    name = "ro-asked"
+    fn = write_function(tmp_path / "fn", name, "one")
+    deployed(lh, fn, "deploy")
+    write_function(fn, name, "two")
+    terminal, tty = pty.openpty()
+    proc = subprocess.Popen(
+        _cli("-C", str(fn), "deploy", "--strategy", "canary:10:30s"),
+        stdin=tty,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    os.close(tty)
+    try:
+        wait_until(lambda: weights(alias_of(cloud, name)), 90, "the first shift")
+        proc.send_signal(signal.SIGINT)
+        os.write(terminal, b"n\n")  # the answer to the question, read once it is asked
+        _, err = proc.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "roll back ro-asked to the old version? (no: leave the split as it is)" in err, repr(err)
+    assert "ro-asked: left split" in err
+    assert weights(alias_of(cloud, name)) == {"2": 0.1}
+    assert lh("-C", fn, "rollout", "abort").code == 0
+
+
 def test_a_deploy_during_our_split_converges_and_never_stacks_a_third_version(
     cloud, lh, tmp_path: Path
 ) -> None:

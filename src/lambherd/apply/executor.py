@@ -75,7 +75,7 @@ class StepRun:
         self.state: dict[str, Any] = {}
         self.timeline: list[dict[str, Any]] = []
         #: While set, a Ctrl-C is raised as the exception this returns (see the module docstring).
-        self.on_interrupt: Callable[[], Exception] | None = None
+        self.on_interrupt: Callable[[], BaseException] | None = None
         self._executor = executor
 
     @property

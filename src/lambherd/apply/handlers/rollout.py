@@ -148,9 +148,26 @@ def _failed(run: StepRun, live: _Live, reason: str, *, gate: str = "") -> Rollou
     )
 
 
-def _interrupted(run: StepRun, live: _Live) -> RolloutInterrupted:
-    """Mark the alias interrupted (weights untouched); the exception for the command."""
+def _interrupted(run: StepRun, live: _Live) -> BaseException:
+    """Mark the alias interrupted (weights untouched); the exception for the command.
+
+    The alias is read first: a Ctrl-C during a shift may have come before or after AWS applied
+    it. Not split (the first shift never applied, or the last one did): a plain Ctrl-C."""
     run.on_interrupt = None
+    try:
+        doc = run.call(
+            f"read alias {live.alias}", "get_alias", FunctionName=run.name, Name=live.alias
+        )
+    except AwsError:
+        doc = None
+    if doc is not None:
+        routing = (doc.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        share = float(routing.get(live.to_version, 0.0))
+        if str(doc.get("FunctionVersion")) != live.from_version or share <= 0:
+            return KeyboardInterrupt()  # nothing split: a deploy again converges
+        live.weight = round(share * 100, 6)
+        if live.revision_id:
+            live.revision_id = doc.get("RevisionId") or live.revision_id
     marker = live.marker.moved(state=INTERRUPTED)  # ``updated`` stays the last shift's time
     note = ""
     try:
@@ -263,6 +280,9 @@ def shift(run: StepRun, step: ShiftTraffic) -> tuple[str, int]:
         live = _Live(step.alias, step.from_version, to, marker, step.revision_id)
         run.state[STATE_KEY] = live
     first = live.weight == 0
+    if step.from_version and step.from_version != to:
+        # a Ctrl-C from here on, even inside the call below, is answered from the alias itself
+        run.on_interrupt = lambda: _interrupted(run, live)
     try:
         if step.weight >= 100:
             _update_alias(run, live, to, None, live.marker.description, f"move alias {step.alias}")
@@ -273,7 +293,6 @@ def shift(run: StepRun, step: ShiftTraffic) -> tuple[str, int]:
                 run, live, live.from_version, step.weight, marker.encode(), f"shift {step.alias}"
             )
             live.marker = marker
-            run.on_interrupt = lambda: _interrupted(run, live)
     except ConflictError as exc:
         if first:
             raise
