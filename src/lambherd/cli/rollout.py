@@ -9,7 +9,7 @@ import click
 
 from lambherd import exit_codes
 from lambherd.cli.output import app_of, emit_json, info
-from lambherd.cli.rollout_view import GateLines, answer_interrupt, gate_options, gate_table
+from lambherd.cli.rollout_view import GateLines, answer_interrupt, gate_table, resume_gate_options
 from lambherd.cli.rollout_view import show_stopped as show_stopped_rollout
 from lambherd.errors import RolloutError, RolloutInterrupted
 
@@ -135,7 +135,7 @@ def abort(
 @_FUNCTION
 @_ALIAS
 @_ONLY
-@gate_options
+@resume_gate_options
 @click.option("--parallel", type=click.IntRange(min=1), help="Rollouts run at once [default: 4].")
 @click.option("--fail-fast", is_flag=True, help="A failure rolls the other rollouts back.")
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
@@ -147,7 +147,6 @@ def resume(
     only: tuple[str, ...],
     alarms: tuple[str, ...],
     require_traffic: bool,
-    pre_traffic: bool,
     post_traffic: bool,
     on_interrupt: str | None,
     parallel: int | None,
@@ -158,7 +157,7 @@ def resume(
     from lambherd.services.rollout import resume as run_resume
 
     app = app_of(ctx)
-    gates = gate_table(alarms, require_traffic, pre_traffic, post_traffic)
+    gates = gate_table(alarms, require_traffic, False, post_traffic)
     request = _request(
         function_name,
         alias,

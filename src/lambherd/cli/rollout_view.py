@@ -19,6 +19,15 @@ ROLLBACK, LEAVE = "rollback", "leave"
 
 def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The gate options of a rollout (over the ``rollout`` settings of lambherd.toml)."""
+    return _gate_options(command, pre_traffic=True)
+
+
+def resume_gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The gate options of a resumed rollout (its traffic has moved: no pre-traffic tests)."""
+    return _gate_options(command, pre_traffic=False)
+
+
+def _gate_options(command: Callable[..., Any], *, pre_traffic: bool) -> Callable[..., Any]:
     options = [
         click.option(
             "--alarm",
@@ -32,11 +41,16 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="A rollout step whose new version served too few invocations fails.",
         ),
-        click.option(
-            "--pre-traffic",
-            is_flag=True,
-            help="Run the tests.* cases against the new version before any traffic moves.",
-        ),
+    ]
+    if pre_traffic:
+        options.append(
+            click.option(
+                "--pre-traffic",
+                is_flag=True,
+                help="Run the tests.* cases against the new version before any traffic moves.",
+            )
+        )
+    options += [
         click.option(
             "--post-traffic",
             is_flag=True,
