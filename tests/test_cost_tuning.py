@@ -16,7 +16,6 @@ from lambherd.cost.prices import shipped_table
 from lambherd.cost.tuning import (
     UnitPrices,
     choose,
-    cpu_quota,
     measure,
     parse_sizes,
     recommend,
@@ -26,6 +25,7 @@ from lambherd.cost.tuning import (
     trimmed,
 )
 from lambherd.errors import UsageError
+from lambherd.local.cpu import cpu_quota
 from lambherd.report import ReportRecord
 
 PRICES = UnitPrices.from_table(shipped_table(), "us-east-1", "x86_64")
