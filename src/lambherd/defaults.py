@@ -104,3 +104,11 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+
+# -- tune (power tuning) ----------------------------------------------------------------------
+#: The memory sizes tuned unless --memory names others (a preset of lambherd.cost.tuning).
+TUNE_PRESET = "quick"
+#: Invocations per memory size, and how many run at once.
+TUNE_INVOCATIONS = 50
+TUNE_PARALLEL = 5
+TUNE_MAX_PARALLEL = 100

@@ -177,3 +177,28 @@ def read_cache(path: Path | None = None) -> PriceTable:
     target = path or default_cache_path()
     doc = json.loads(target.read_text(encoding="utf-8"))
     return parse_table(doc, "Price List cache")
+
+
+def current_table(path: Path | None = None) -> tuple[PriceTable, str | None]:
+    """The shipped table with the Price List cache laid over it when there is one.
+
+    Returns the table and a note saying which cache was used (its date, when it was fetched)
+    or why an unreadable one was not; None when there is no cache.
+    """
+    from lambherd.cost.prices import shipped_table
+
+    target = path or default_cache_path()
+    shipped = shipped_table()
+    if not target.is_file():
+        return shipped, None
+    try:
+        doc = json.loads(target.read_text(encoding="utf-8"))
+        cache = parse_table(doc, "Price List cache")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return shipped, f"prices: the Price List cache {target} was not used: {exc}"
+    fetched = doc.get("fetched_at") or cache.date
+    regions = ", ".join(sorted(doc.get("regions") or {})) or "no region"
+    return shipped.overlay(cache), (
+        f"prices: Price List API cache of {cache.date} (fetched {fetched}, {regions}) over "
+        f"the shipped table ({shipped.date}); {target}"
+    )

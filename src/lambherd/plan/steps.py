@@ -147,10 +147,13 @@ class UploadCode(Step):
 
 @dataclass(frozen=True)
 class PublishVersion(Step):
-    """PublishVersion of $LATEST (guarded by CodeSha256 and RevisionId)."""
+    """PublishVersion of $LATEST (guarded by CodeSha256 and RevisionId), with the version's
+    ``description`` when given."""
+
+    description: str | None = None
 
     def describe(self) -> str:
-        return "PublishVersion"
+        return f"PublishVersion {self.description!r}" if self.description else "PublishVersion"
 
     def labels(self) -> tuple[str, ...]:
         return ("version",)

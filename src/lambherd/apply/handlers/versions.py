@@ -1,4 +1,5 @@
-"""Handlers of the versions concern: PublishVersion, CreateAlias, MoveAlias, DeleteVersion."""
+"""Handlers of the versions concern: PublishVersion, CreateAlias, MoveAlias, DeleteAlias,
+DeleteVersion."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from lambherd.apply.executor import StepRun
 from lambherd.apply.registry import handles
 from lambherd.plan.steps import LATEST, CreateAlias, DeleteVersion, MoveAlias, PublishVersion
+from lambherd.plan.version_planner import DeleteAlias
 
 
 @handles(PublishVersion)
@@ -14,6 +16,8 @@ def publish(run: StepRun, step: PublishVersion) -> tuple[str, int]:
     params: dict[str, Any] = {"FunctionName": run.name, **run.revision()}
     if run.code_sha256:
         params["CodeSha256"] = run.code_sha256
+    if step.description:
+        params["Description"] = step.description
     resp = run.call(f"publish a version of {run.name}", "publish_version", **params)
     run.version = str(resp["Version"])
     run.wait_version(run.version)
@@ -47,6 +51,12 @@ def move_alias(run: StepRun, step: MoveAlias) -> tuple[str, int]:
         params["RoutingConfig"] = {"AdditionalVersionWeights": {}}
     run.call(f"move alias {step.name}", "update_alias", **params)
     return f"now {target}", 0
+
+
+@handles(DeleteAlias)
+def delete_alias(run: StepRun, step: DeleteAlias) -> tuple[str, int]:
+    run.call(f"delete alias {step.name}", "delete_alias", FunctionName=run.name, Name=step.name)
+    return "deleted", 0
 
 
 @handles(DeleteVersion)
