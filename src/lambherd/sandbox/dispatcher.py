@@ -20,6 +20,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
@@ -141,6 +142,8 @@ class SandboxApp:
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
         body = _decompressed(environ, body, service)
+        if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
+            return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
