@@ -113,6 +113,8 @@ class TuneResult:
     invocations: int = 0
     wall_seconds: float = 0.0
     invoke_seconds: float = 0.0
+    #: the sum of every invocation's own Duration (its REPORT line), trimmed ones included
+    function_ms: float = 0.0
     parallel: int = 1
     setup_plan: Plan | None = None
     dry_run: bool = False
@@ -150,6 +152,7 @@ class TuneResult:
         doc["parallel"] = self.parallel
         doc["wall_seconds"] = round(self.wall_seconds, 3)
         doc["invoke_seconds"] = round(self.invoke_seconds, 3)
+        doc["function_duration_ms_total"] = round(self.function_ms, 3)
         doc["cleaned_up"] = self.cleaned
         doc["notes"] = self.notes
         return doc
@@ -423,6 +426,7 @@ def _invoke_all(
     records: dict[int, list[ReportRecord]] = {size: [] for size in by_size}
     for (size, _), job in zip(order, jobs, strict=True):
         records[size].append(job.result())
+    result.function_ms = sum(r.duration_ms or 0 for rs in records.values() for r in rs)
     return records
 
 
