@@ -29,6 +29,8 @@ CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
+Price List
+  pricing.py        the Price List Query API (GetProducts, DescribeServices) from the shipped table
 """
 
 from __future__ import annotations
