@@ -4,6 +4,7 @@ cgroup-shaped folders, and on this machine a CPU-bound handler whose duration fo
 from __future__ import annotations
 
 import os
+import statistics
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from lambherd.local import cpu
 from local_testkit import PY
 
-#: A handler doing a fixed amount of CPU work (about 0.1 s of one CPU here).
+#: A handler doing a fixed amount of CPU work (``loops`` 3,000,000: 0.12 s of one CPU here).
 CPU_HANDLER = """
 def handler(event, context):
     total = 0
@@ -118,9 +119,10 @@ def test_cpu_bound_duration_follows_memory_in_the_local_runtime(tmp_path: Path) 
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text(CPU_HANDLER)
-    best: dict[int, float] = {}
+    runs: dict[int, list[float]] = {512: [], 1769: []}
+    groups = []
     with LocalRuntime() as runtime:
-        for memory in (512, 1769):
+        for memory in runs:
             spec = FunctionSpec(
                 name=f"cpu{memory}", handler="app.handler", runtime=PY, code_dir=code,
                 memory_mb=memory, timeout_s=30,
@@ -131,10 +133,15 @@ def test_cpu_bound_duration_follows_memory_in_the_local_runtime(tmp_path: Path) 
             group = cpu.group_of(pid)
             assert group is not None and group.parent == control.base
             assert f"{group.parent.name}/{group.name}" in Path(f"/proc/{pid}/cgroup").read_text()
-            runs = [runtime.invoke(spec.name, b'{"loops": 1500000}') for _ in range(5)]
-            assert all(r.function_error is None for r in runs)
-            best[memory] = min(r.duration_ms for r in runs)
+            groups.append((pid, group))
+        for _ in range(5):  # the sizes take turns: the machine's other load weighs on both
+            for memory in runs:
+                result = runtime.invoke(f"cpu{memory}", b'{"loops": 3000000}')
+                assert result.function_error is None
+                runs[memory].append(result.duration_ms)
         assert not runtime.warnings
+    best = {memory: statistics.median(durations) for memory, durations in runs.items()}
     ratio = best[512] / best[1769]
     assert 3.0 <= ratio <= 3.9, f"512 MB / 1769 MB = {ratio:.2f} ({best})"
-    assert cpu.group_of(pid) is None and not group.exists()  # removed with its environment
+    for pid, group in groups:  # removed with their environments
+        assert cpu.group_of(pid) is None and not group.exists()
