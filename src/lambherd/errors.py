@@ -60,6 +60,9 @@ class ValidationError(DefinitionError):
         self.problems = list(problems)
         self.source = source
         count = len(self.problems)
+        if count == 1:  # one problem: one line (each problem names its file and field)
+            super().__init__(self.problems[0])
+            return
         head = f"{source}: {count} problem{'s' if count != 1 else ''} found"
         super().__init__(head + "".join(f"\n  {p}" for p in self.problems))
 
