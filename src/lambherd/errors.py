@@ -9,6 +9,7 @@
     ├── AwsError                     an AWS call failed after retries
     │   ├── NotFoundError            the function / alias / version does not exist
     │   └── ConflictError            the function changed since it was read (stale RevisionId)
+    │       └── AlreadyExistsError   a create found it already there (the deploy re-plans once)
     ├── DeployError                  a deploy step failed (e.g. LastUpdateStatus Failed)
     ├── LocalRuntimeError            the local emulator could not run the function
     │   └── ThrottledError           no free execution environment within the concurrency limit
@@ -87,6 +88,11 @@ class ConflictError(AwsError):
     """The function changed since lambherd read it; nothing was overwritten."""
 
 
+class AlreadyExistsError(ConflictError):
+    """A create found the function (alias, statement, URL) already there: made by another
+    deploy, or by our own request whose answer was lost. The deploy re-plans once."""
+
+
 class DeployError(LambherdError):
     """A deploy step could not complete."""
 
@@ -114,4 +120,8 @@ def describe_client_error(exc: Exception, action: str) -> AwsError:
         return NotFoundError(text, code=code)
     if code == "PreconditionFailedException":
         return ConflictError(f"{action}: function changed since it was read; run again", code=code)
+    from lambherd.retry import already_exists
+
+    if already_exists(exc):
+        return AlreadyExistsError(text, code=code)
     return AwsError(text, code=code)
