@@ -93,6 +93,38 @@ def check_definition(defn: FunctionDefinition, settings: DeploySettings | None =
     return report.warnings
 
 
+def project_defaults_problems(project: Any) -> list[str]:
+    """Every problem of lambherd.toml's ``[defaults]`` (and the chosen stage's ``defaults``),
+    each named at lambherd.toml with its key, checked as CreateFunction fields (none required).
+
+    Reported once, before the functions that merge them, so that a bad default is not blamed
+    on each function's file.
+    """
+    defaults = dict(project.defaults or {})
+    if not defaults:
+        return []
+    staged = set((project.stage.defaults if project.stage is not None else {}) or {})
+    members = lambda_model().operation_model("CreateFunction").input_shape.members
+    problems: list[str] = []
+    for key, value in defaults.items():
+        label = f"[stages.{project.stage.name}] defaults" if key in staged else "[defaults]"
+        path = f"{label} {key}"
+        ranges = {f"{label} {k}": v for k, v in limits.RANGES.items()}
+        checker = _ShapeChecker("lambherd.toml", problems, ranges=ranges)
+        if key not in members:
+            checker.fail(path, f"unknown field{did_you_mean(key, list(members))}")
+        elif key != "Code":  # the code is each function's own folder
+            checker.check(value, members[key], path)
+    return problems
+
+
+def check_project_defaults(project: Any) -> None:
+    """Raise ``ValidationError`` at lambherd.toml when its defaults have a problem."""
+    problems = project_defaults_problems(project)
+    if problems:
+        raise ValidationError(problems, source="lambherd.toml")
+
+
 @cache
 def lambda_model() -> Any:
     """botocore's model of the Lambda API (loaded once; shared by validation, init, normalize)."""

@@ -88,6 +88,10 @@ def project_targets(
             "(each needs a function.json or function.jsonnet)",
             hint="fix the glob, or remove it from lambherd.toml",
         )
+    if fields is None:
+        from lambherd.definition.validate import check_project_defaults
+
+        check_project_defaults(project)  # at lambherd.toml, once, not at each function's file
     loaded: list[DeployTarget] = []
     problems: list[str] = []
     owners: dict[str, str] = {}
