@@ -104,6 +104,10 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+#: How long a Code.Location the sandbox gives stays valid (Lambda's presigned S3 URL: 10 min).
+SANDBOX_CODE_URL_SECONDS = 600
+#: How far a SigV4 request's X-Amz-Date may be from now (AWS refuses older signatures).
+SIGV4_MAX_SKEW_SECONDS = 15 * 60
 
 # -- tune (power tuning) ----------------------------------------------------------------------
 #: The memory sizes tuned unless --memory names others (a preset of lambherd.cost.tuning).

@@ -228,6 +228,9 @@ def _setup_logging(level: str) -> None:
         level, logging.ERROR
     )
     logging.basicConfig(level=numeric, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    from lambherd.services.logging_setup import redact_credentials
+
+    redact_credentials()  # no credential in any record (botocore's debug log shows them)
     if numeric > logging.DEBUG:
         for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

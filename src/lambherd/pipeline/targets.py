@@ -51,8 +51,8 @@ def single_target(app: App, command_line: SettingsLayer | None = None) -> Deploy
 
     resolve_settings(command_line)  # a bad switch is refused before anything is read
     definition = load_app_definition(app)
-    warnings = check_definition(definition)
     settings = function_settings(app, command_line)
+    warnings = check_definition(definition, settings)
     return DeployTarget(definition, settings, None, tuple(warnings))
 
 
@@ -73,12 +73,25 @@ def project_targets(
     from lambherd.definition import load_function
     from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
-    from lambherd.project.config import project_definition
+    from lambherd.project.config import PROJECT_FILE, project_definition
     from lambherd.project.context import stage_render
-    from lambherd.project.discovery import discover_functions
+    from lambherd.project.discovery import discover_functions, unmatched_globs
 
     render = stage_render(render, project)  # a no-op for the CLI's, which has the envfiles
     resolve_settings(command_line)  # a bad switch is refused before any folder is read
+    unmatched = unmatched_globs(project)
+    if unmatched:  # a typo must not deploy nothing (nor let --prune delete those functions)
+        globs = ", ".join(repr(g) for g in unmatched)
+        raise DefinitionError(
+            f"{PROJECT_FILE}: [project] functions: {globs} "
+            f"match{'es' if len(unmatched) == 1 else ''} no function folder "
+            "(each needs a function.json or function.jsonnet)",
+            hint="fix the glob, or remove it from lambherd.toml",
+        )
+    if fields is None:
+        from lambherd.definition.validate import check_project_defaults
+
+        check_project_defaults(project)  # at lambherd.toml, once, not at each function's file
     loaded: list[DeployTarget] = []
     problems: list[str] = []
     owners: dict[str, str] = {}
@@ -91,8 +104,8 @@ def project_targets(
                 named = ("FunctionName", *fields)
                 raw = load_function_for(folder.definition, named, render, clients)
             defn = replace(raw, config=project_definition(project, raw.config))
-            warnings = check_definition(defn) if fields is None else []
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
+            warnings = check_definition(defn, settings) if fields is None else []
         except ValidationError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)
             continue

@@ -15,7 +15,7 @@ returning the new one).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Placeholder for "the version the PublishVersion step of this plan returns".
@@ -330,6 +330,9 @@ class Plan:
     code_sha256: str | None = None
     changed_fields: tuple[str, ...] = ()
     alias: str | None = None
+    #: The configuration the plan brings $LATEST to (None: not compared, e.g.
+    #: ``--skip-configuration``): what a write refused after a lost answer is checked against.
+    desired_config: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def empty(self) -> bool:

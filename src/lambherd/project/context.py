@@ -163,7 +163,12 @@ def load_app_definition(
         definition = load_function(path, app.render, aws)
     else:
         definition = load_function_for(path, fields, app.render, aws)
-    return in_project(app.project, definition)
+    placed = in_project(app.project, definition)
+    if fields is None and placed is not definition and app.project is not None:
+        from lambherd.definition.validate import check_project_defaults
+
+        check_project_defaults(app.project)  # a bad default is lambherd.toml's, not the file's
+    return placed
 
 
 def defined_function_name(app: App) -> str:
