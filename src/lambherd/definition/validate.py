@@ -38,12 +38,19 @@ class ValidationReport:
 
 
 def validate_definition(
-    defn: FunctionDefinition, *, today: date | None = None, field_notes: str = "errors"
+    defn: FunctionDefinition,
+    *,
+    today: date | None = None,
+    field_notes: str = "errors",
+    code_from: Path | None = None,
+    check_code: bool = True,
 ) -> ValidationReport:
     """Every problem of ``defn`` (function.json and function_url.json), as one-line messages.
 
     Keys lambroll reads differently (a wrongly-cased or unknown field: renamed or dropped when
-    loading, as Go does) are ``errors`` for ``validate`` and ``warnings`` for a deploy.
+    loading, as Go does) are ``errors`` for ``validate`` and ``warnings`` for a deploy. A
+    Python handler is looked for where the code comes from: ``code_from`` (``--src``: a folder
+    or a zip) or the definition's folder; not at all without ``check_code`` (no code sent).
     """
     report = ValidationReport()
     (report.errors if field_notes == "errors" else report.warnings).extend(defn.field_notes)
@@ -62,15 +69,21 @@ def validate_definition(
     _check_environment(config, source, report)
     _check_layers(config, source, report)
     _check_runtime(config, source, report, today or date.today())
-    _check_handler(defn, report)
+    if check_code:
+        _check_handler(defn, report, code_from)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
     return report
 
 
-def check_definition(defn: FunctionDefinition) -> list[str]:
-    """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings."""
-    report = validate_definition(defn, field_notes="warnings")
+def check_definition(
+    defn: FunctionDefinition, *, code_from: Path | None = None, check_code: bool = True
+) -> list[str]:
+    """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings.
+    ``code_from`` / ``check_code``: see ``validate_definition``."""
+    report = validate_definition(
+        defn, field_notes="warnings", code_from=code_from, check_code=check_code
+    )
     if report.errors:
         raise ValidationError(report.errors, source=defn.display_path)
     return report.warnings
@@ -328,7 +341,9 @@ def _check_runtime(
         )
 
 
-def _check_handler(defn: FunctionDefinition, report: ValidationReport) -> None:
+def _check_handler(
+    defn: FunctionDefinition, report: ValidationReport, code_from: Path | None = None
+) -> None:
     config = defn.config
     runtime, handler = config.get("Runtime"), config.get("Handler")
     if not (isinstance(runtime, str) and runtime.startswith("python")):
@@ -347,16 +362,35 @@ def _check_handler(defn: FunctionDefinition, report: ValidationReport) -> None:
         )
         return
     rel = "/".join(parts)
-    if _module_exists(defn.source_dir, rel):
+    root = code_from or defn.source_dir
+    if root.is_file():
+        if _module_in_zip(root, rel):
+            return
+    elif _module_exists(root, rel):
         return
     message = (
-        f"{source}: Handler: module {module} not found in {defn.source_dir} "
+        f"{source}: Handler: module {module} not found in {root} "
         f"(expected {rel}.py or {rel}/__init__.py)"
     )
     if config.get("Layers"):
         report.warnings.append(message + "; it may come from a layer")
     else:
         report.errors.append(message)
+
+
+def _module_in_zip(archive: Path, rel: str) -> bool:
+    """True when the zip (``--src x.zip``) holds the module (an unreadable zip is the code
+    identity's to refuse, with its own message)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = set(zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return True
+    if f"{rel}.py" in names or f"{rel}/__init__.py" in names:
+        return True
+    return any(n.startswith(rel) and n.endswith(".so") for n in names)
 
 
 def _module_exists(root: Path, rel: str) -> bool:
@@ -387,14 +421,19 @@ def _check_url_config(url_config: dict[str, Any], report: ValidationReport) -> N
             f"{source}: Permissions: expected a list, got {_describe(permissions)}"
         )
         return
-    shape = model.operation_model("AddPermission").input_shape
+    # lambroll's FunctionURLPermission: four strings, Principal required (the loader already
+    # dropped and noted other keys); each entry grants both of a URL's statements
+    from lambherd.plan.url_planner import PERMISSION_KEYS, url_rule_problems
+
+    checker = _ShapeChecker(source, report.errors)
     for i, entry in enumerate(permissions):
         path = f"Permissions[{i}]"
-        checker = _ShapeChecker(
-            source,
-            report.errors,
-            managed={f"{path}.FunctionName"},
-            # lambherd fills these in when it adds the permission for the function URL
-            optional={f"{path}.StatementId", f"{path}.Action"},
-        )
-        checker.check(entry, shape, path)
+        if not isinstance(entry, dict):
+            checker.fail(path, f"expected an object, got {_describe(entry)}")
+            continue
+        for key in PERMISSION_KEYS:
+            if key in entry and not isinstance(entry[key], str):
+                checker.fail(f"{path}.{key}", f"expected a string, got {_describe(entry[key])}")
+        if "Principal" not in entry:
+            checker.fail(f"{path}.Principal", "required field is missing")
+    report.errors.extend(url_rule_problems(url_config))

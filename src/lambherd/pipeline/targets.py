@@ -51,9 +51,18 @@ def single_target(app: App, command_line: SettingsLayer | None = None) -> Deploy
 
     resolve_settings(command_line)  # a bad switch is refused before anything is read
     definition = load_app_definition(app)
-    warnings = check_definition(definition)
     settings = function_settings(app, command_line)
+    warnings = check_definition(definition, **code_checks(settings))
     return DeployTarget(definition, settings, None, tuple(warnings))
+
+
+def code_checks(settings: DeploySettings) -> dict[str, Any]:
+    """Where validation looks for the handler: ``--src`` (a folder or a zip) or the
+    definition's folder; nowhere when no code is sent (``--skip-function``, ``--skip-archive``)."""
+    return {
+        "code_from": settings.src,
+        "check_code": not (settings.skip_function or settings.skip_archive),
+    }
 
 
 def project_targets(
@@ -91,8 +100,8 @@ def project_targets(
                 named = ("FunctionName", *fields)
                 raw = load_function_for(folder.definition, named, render, clients)
             defn = replace(raw, config=project_definition(project, raw.config))
-            warnings = check_definition(defn) if fields is None else []
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
+            warnings = check_definition(defn, **code_checks(settings)) if fields is None else []
         except ValidationError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)
             continue

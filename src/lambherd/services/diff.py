@@ -13,12 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambherd.definition.normalize import comparable_tags, normalize_config
 from lambherd.plan.remote import RemoteState
-from lambherd.plan.url_planner import (
-    SID_PREFIX,
-    UrlRemote,
-    comparable_url_config,
-    desired_permissions,
-)
+from lambherd.plan.url_planner import UrlRemote, comparable_url_config, compare_url_grants
 
 if TYPE_CHECKING:
     from lambherd.app import App
@@ -96,9 +91,10 @@ def local_document(
     if isinstance(config.get("Tags"), dict):
         doc["Tags"] = comparable_tags({k: str(v) for k, v in config["Tags"].items()})
     if url_config is not None:
+        grants = compare_url_grants(url_config, _statements(remote))
         doc["FunctionUrl"] = {
             **comparable_url_config(url_config.get("Config")),
-            "Permissions": sorted(desired_permissions(url_config)),
+            "Permissions": list(grants.wanted),
         }
     return doc
 
@@ -120,13 +116,17 @@ def remote_document(
         doc["Tags"] = comparable_tags(remote.tags)
     url = remote.part(UrlRemote)
     if url_config is not None and url is not None and url.config is not None:
-        sids = sorted(
-            str(s.get("Sid"))
-            for s in url.policy_statements
-            if str(s.get("Sid", "")).startswith(SID_PREFIX)
-        )
-        doc["FunctionUrl"] = {**comparable_url_config(url.config), "Permissions": sids}
+        grants = compare_url_grants(url_config, url.policy_statements)
+        doc["FunctionUrl"] = {
+            **comparable_url_config(url.config),
+            "Permissions": list(grants.present),
+        }
     return doc
+
+
+def _statements(remote: RemoteState) -> tuple[dict[str, Any], ...]:
+    url = remote.part(UrlRemote)
+    return url.policy_statements if url is not None else ()
 
 
 def drop_path(doc: dict[str, Any], path: str) -> None:
