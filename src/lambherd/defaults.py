@@ -104,3 +104,9 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+
+# -- packaging and the command line (lambroll's habits) ---------------------------------------
+#: The ignore file a zip is built with (lambroll's ``--exclude-file`` default).
+IGNORE_FILE = ".lambdaignore"
+#: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
+IGNORE_STYLE = "lambroll"
