@@ -182,7 +182,7 @@ def _show_lint(app: App, result: Any) -> None:
     if app.json_output:
         click.echo(json.dumps(render(result, "json"), indent=2), err=True)
     else:
-        click.echo(render(result, "text"), err=True)
+        click.echo(render(result, "text", lambda text, _severity: text), err=True)
 
 
 def _view(
