@@ -1,5 +1,5 @@
-"""diff, render, versions, list and invoke with lambroll's flags and output shapes, against
-moto's server (the ``fn_dir`` function)."""
+"""diff, render, versions, list, invoke, status, archive and delete with lambroll's flags and
+output shapes, against moto's server (the ``fn_dir`` function)."""
 
 from __future__ import annotations
 
@@ -130,3 +130,27 @@ def test_several_json_documents_in_payload(fn: Path, lh: Any) -> None:
     assert r.code == 0, r.err
     assert [json.loads(line) for line in r.out.splitlines()] == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert_one_error(lh("-C", fn, "invoke", "--payload", '{"n": 1} nope'), "--payload")
+
+
+def test_status_output_table_and_json_after_the_command(fn: Path, lh: Any) -> None:
+    table = lh("-C", fn, "status", "--output", "table")  # lambroll's status --output
+    assert table.code == 0 and OPS_NAME in table.out
+    doc = json.loads(lh("-C", fn, "status", "--output", "json").out)
+    assert OPS_NAME in json.dumps(doc)
+
+
+def test_archive_src_zips_another_folder(fn: Path, lh: Any, tmp_path: Path) -> None:
+    import zipfile
+
+    other = tmp_path / "code"
+    other.mkdir()
+    (other / "main.py").write_text("x = 1\n")
+    r = lh("-C", fn, "archive", "--src", other, "--dest", tmp_path / "o.zip")
+    assert r.code == 0, r.err
+    assert zipfile.ZipFile(tmp_path / "o.zip").namelist() == ["main.py"]
+
+
+def test_delete_force_asks_nothing(fn: Path, lh: Any, boto: Any) -> None:
+    assert lh("-C", fn, "delete", "--force").code == 0
+    with pytest.raises(boto("lambda").exceptions.ResourceNotFoundException):
+        boto("lambda").get_function(FunctionName=OPS_NAME)

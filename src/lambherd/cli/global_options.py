@@ -50,7 +50,7 @@ LAMBROLL_ENV_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("log_level",): ("LAMBHERD_LOGLEVEL",),
     ("ext_str",): ("LAMBHERD_EXTSTR",),
     ("ext_code",): ("LAMBHERD_EXTCODE",),
-    ("endpoint_url",): ("LAMBHERD_ENDPOINT", "AWS_LAMBDA_ENDPOINT"),
+    ("endpoint_url",): ("LAMBHERD_ENDPOINT",),
     ("deploy", "function_url"): ("LAMBHERD_FUNCTION_URL",),
     ("diff", "function_url"): ("LAMBHERD_FUNCTION_URL",),
     ("diff", "external"): ("LAMBHERD_DIFF_COMMAND",),

@@ -90,7 +90,13 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     metavar="PREFIX=PATH",
     help="Extra tfstate with its own function prefix, e.g. net_=s3://b/net.tfstate.",
 )
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json", "table"]),
+    default="text",
+    show_default=True,
+    help="table is text (lambroll's spelling).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["trace", "debug", "info", "warn", "error"]),
@@ -159,7 +165,7 @@ def cli(
             endpoint_url=_endpoint_override(ctx, endpoint_url, sandbox),
             sandbox=sandbox,
         ),
-        output=output,
+        output="text" if output == "table" else output,
         log_level="debug" if log_level == "trace" else log_level,
         color=color,
         assume_yes=assume_yes,

@@ -6,6 +6,7 @@ deploying command uses (``pipeline.code``). AWS is needed only when Code or Runt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from lambherd.archive.limits import human_size
@@ -27,6 +28,8 @@ class ArchiveRequest:
     #: The ignore file, relative to the working folder as lambroll reads it (default:
     #: .lambdaignore there, if present)
     exclude_file: str | None = None
+    #: A folder to zip instead of the definition's (``--src``).
+    src: Path | None = None
 
 
 def archive(app: App, request: ArchiveRequest) -> ArchiveResult:
@@ -44,9 +47,10 @@ def archive(app: App, request: ArchiveRequest) -> ArchiveResult:
     if exclude is not None and not exclude.is_file():
         raise UsageError(f"--exclude-file {request.exclude_file}: no such file in {app.workdir}")
     settings = function_settings(
-        app, command_line(exclude_file=exclude, symlink=request.store_symlinks)
+        app, command_line(exclude_file=exclude, symlink=request.store_symlinks, src=request.src)
     )
-    build_function(source, definition.config)
+    if request.src is None:  # another folder gets no dependency build (package_options)
+        build_function(source, definition.config)
     dest = source / request.dest if isinstance(request.dest, str) else request.dest
     code = code_identity(
         definition, settings, dest=dest, max_zipped_bytes=archive_package.ZIPPED_LIMIT
