@@ -140,6 +140,9 @@ def cli(
 
     The definition file (function.json) is the Lambda CreateFunction input itself, so any
     existing function can be imported with `lambherd init --download`.
+
+    The options below may come before or after the command; every option can also be set with
+    LAMBHERD_<OPTION> (a command's with LAMBHERD_<COMMAND>_<OPTION>) or in an --option file.
     """
     if color is None and os.environ.get("NO_COLOR"):
         color = False
