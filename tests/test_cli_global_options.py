@@ -132,3 +132,10 @@ def test_an_unknown_option_is_still_refused_with_a_hint_that_works(lh: Any) -> N
     result = lh("deploy", "--prun")
     assert result.code == 2
     assert "No such option '--prun'" in result.err and "'--prune'" in result.err
+
+
+def test_an_option_file_cannot_call_aws(lh: Any, tmp_path: Path) -> None:
+    (tmp_path / "opts.json").write_text('{"region": "{{ ssm `/region` }}"}')
+    result = lh("--option", tmp_path / "opts.json", "render")
+    assert result.code != 0 and "Traceback" not in result.err
+    assert "cannot be used in an option file" in result.err.splitlines()[0]

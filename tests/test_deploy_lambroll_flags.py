@@ -160,3 +160,18 @@ def test_publish_false_and_environment_variables(
     rec = recording(monkeypatch)
     r = lh("-C", fn, "deploy")
     assert r.code == 0 and "[dry-run]" in r.out and mutating(rec.names) == []
+
+
+def test_symlink_keeps_links_in_the_deployed_zip(
+    aws: str, boto: Any, lambda_role: str, lh: Any, tmp_path: Path
+) -> None:
+    fn = write_function(tmp_path / "fn", lambda_role)
+    (fn / "current.py").symlink_to("app.py")
+    assert lh("-C", fn, "deploy", "--symlink").code == 0
+    archived = lh("-C", fn, "--output", "json", "archive", "--symlink")
+    deployed = boto("lambda").get_function(FunctionName=NAME)["Configuration"]["CodeSha256"]
+    assert json.loads(archived.out)["code_sha256"] == deployed
+    info = zipfile.ZipFile(fn / "function.zip").getinfo("current.py")
+    assert (info.external_attr >> 16) & 0o170000 == 0o120000  # stored as a link
+    assert lh("-C", fn, "diff", "--code", "--symlink", "--exit-code").code == 0
+    assert lh("-C", fn, "diff", "--code", "--exit-code").code == 2  # without: the file's content
