@@ -139,3 +139,13 @@ def test_an_option_file_cannot_call_aws(lh: Any, tmp_path: Path) -> None:
     result = lh("--option", tmp_path / "opts.json", "render")
     assert result.code != 0 and "Traceback" not in result.err
     assert "cannot be used in an option file" in result.err.splitlines()[0]
+
+
+def test_help_reads_no_option_file(
+    lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken.json").write_text('{"region": ')
+    monkeypatch.setenv("LAMBHERD_OPTION", str(tmp_path / "broken.json"))
+    assert lh("deploy", "--help").code == 0
+    broken = lh("-C", tmp_path, "render")
+    assert broken.code == 1 and broken.err.startswith("error: --option: broken.json:1:")

@@ -206,7 +206,8 @@ def normalise_argv(
     head = _with_bools(root_options, head)
     file_root: list[str] = []
     file_leaf: list[str] = []
-    source = _option_file(root_options, [*head, *hoisted], environ)
+    wants_help = any(t in ("-h", "--help") for t in kept)  # help reads no option file
+    source = None if wants_help else _option_file(root_options, [*head, *hoisted], environ)
     if source is not None:
         typed = {f for t in kept if (f := leaf_options.find(t)[0]) is not None}
         file_root, file_leaf = option_file_tokens(root, path, commands, source, typed)
