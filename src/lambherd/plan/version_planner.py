@@ -32,6 +32,19 @@ from lambherd.plan.steps import (
 from lambherd.settings import DeploySettings
 
 
+@dataclass(frozen=True)
+class DeleteAlias(Step):
+    """DeleteAlias of one alias (tune's temporary ones; the versions it served stay)."""
+
+    name: str
+
+    def describe(self) -> str:
+        return f"DeleteAlias {self.name}"
+
+    def labels(self) -> tuple[str, ...]:
+        return (f"alias {self.name}",)
+
+
 def alias_target_matches(
     desired: dict[str, Any] | None, code_sha256: str | None, remote: RemoteState
 ) -> bool:

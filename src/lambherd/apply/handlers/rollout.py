@@ -100,9 +100,30 @@ def _update_alias(
     }
     if live.revision_id:
         params["RevisionId"] = live.revision_id
-    resp = run.call(action, "update_alias", **params)
+    resp = run.call(
+        action, "update_alias", applied=lambda: _alias_as(run, live.alias, params), **params
+    )
     if live.revision_id:
         live.revision_id = resp.get("RevisionId") or None
+
+
+def _alias_as(run: StepRun, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The alias, when it is already as ``params`` set it (our UpdateAlias whose answer was
+    lost: its resend is refused for the RevisionId the first one changed)."""
+    from lambherd.errors import NotFoundError
+
+    try:
+        alias = run.call(f"read alias {name}", "get_alias", FunctionName=run.name, Name=name)
+    except NotFoundError:
+        return None
+    weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    wanted = params["RoutingConfig"]["AdditionalVersionWeights"]
+    same = (
+        str(alias.get("FunctionVersion")) == params["FunctionVersion"]
+        and {k: round(float(v), 6) for k, v in weights.items()} == wanted
+        and alias.get("Description", "") == params["Description"]
+    )
+    return alias if same else None
 
 
 def _roll_back(run: StepRun, live: _Live, reason: str) -> None:
