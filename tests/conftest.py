@@ -30,6 +30,7 @@ from aws_testkit import (
     tiny_zip,
 )
 from lambherd.cli.main import main as cli_main
+from local_testkit import KINDS as local_kinds_params
 
 
 def free_port() -> int:
@@ -41,8 +42,11 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session", autouse=True)
 def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache of prepared runtime environments (e.g. python3.12) for the whole session."""
-    folder = tmp_path_factory.mktemp("runtimes")
+    """One cache of prepared runtime environments (e.g. python3.12, Node's ric) for the whole
+    session; ``LAMBHERD_TEST_RUNTIME_CACHE`` names a folder kept between sessions instead (the
+    Node runtime interface client compiles for minutes: build it once, not per session)."""
+    kept = os.environ.get("LAMBHERD_TEST_RUNTIME_CACHE")
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("runtimes")
     before = os.environ.get("LAMBHERD_RUNTIME_CACHE")
     os.environ["LAMBHERD_RUNTIME_CACHE"] = str(folder)  # inherited by sandbox server processes
     yield folder
@@ -248,3 +252,9 @@ def price_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("LAMBHERD_PRICE_CACHE", None)
     else:
         os.environ["LAMBHERD_PRICE_CACHE"] = before
+
+
+@pytest.fixture(params=local_kinds_params)
+def runtime_kind(request: pytest.FixtureRequest) -> Any:
+    """Each runtime kind of the local emulator (python, node): a case using it runs for both."""
+    return request.param

@@ -30,10 +30,11 @@ from lambherd.errors import (
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
-from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
 from lambherd.local.results import CLOSED_REASON
+from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
+from lambherd.local.streaming import ResponseStream
 
 __all__ = ["CLOSED_REASON", "REMOVED_REASON", "FunctionSpec", "InvokeResult", "LocalRuntime"]
 
@@ -53,6 +54,14 @@ Listener = Callable[[FunctionSpec, InvokeResult], None]
 def _trace_id() -> str:
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def _error_type(body: bytes) -> str:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return "Unhandled"
+    return str(doc.get("errorType") or "Unhandled") if isinstance(doc, dict) else "Unhandled"
 
 
 def decode_client_context(value: str | None) -> str | None:
@@ -95,7 +104,7 @@ class LocalRuntime:
 
     def register(self, spec: FunctionSpec) -> None:
         """Add or replace a function version; replaced code drains the old environments."""
-        interpreter = resolve_interpreter(spec.runtime, notify=self._notify)
+        interpreter = resolve_runtime(spec.runtime, notify=self._notify)
         if interpreter.warning and interpreter.warning not in self.warnings:
             self.warnings.append(interpreter.warning)
             log.debug(interpreter.warning)
@@ -191,8 +200,12 @@ class LocalRuntime:
         version: str = "$LATEST",
         client_context: str | None = None,
         invocation_type: str = "RequestResponse",
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
-        """Invoke a registered function version (see the module docstring)."""
+        """Invoke a registered function version (see the module docstring).
+
+        With ``stream``, what a streaming function writes goes there as it writes it (the
+        result's payload is then empty unless the function did not stream)."""
         pool = self._pool(name, version)
         if invocation_type not in INVOCATION_TYPES:
             raise LocalRuntimeError(
@@ -224,7 +237,7 @@ class LocalRuntime:
                 "the function's concurrency are busy"
             )
         try:
-            return self._execute(pool, request_id, payload, context)
+            return self._execute(pool, request_id, payload, context, stream)
         finally:
             limit_.release()
 
@@ -245,7 +258,12 @@ class LocalRuntime:
                 self._background.discard(threading.current_thread())
 
     def _execute(
-        self, pool: FunctionPool, request_id: str, payload: bytes, context: str | None
+        self,
+        pool: FunctionPool,
+        request_id: str,
+        payload: bytes,
+        context: str | None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         if self._closed.is_set():
             raise LocalRuntimeError("the local runtime is closed")
@@ -255,7 +273,7 @@ class LocalRuntime:
             pool.checkin(env)
             result = results.init_failed(spec, env, request_id)
         else:
-            result = self._run(spec, env, request_id, payload or b"{}", context)
+            result = self._run(spec, env, request_id, payload or b"{}", context, stream)
             pool.checkin(env)
         for listener in list(self._listeners):
             try:
@@ -271,6 +289,7 @@ class LocalRuntime:
         request_id: str,
         payload: bytes,
         context: str | None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         arn = spec.arn if spec.version == "$LATEST" else f"{spec.arn}:{spec.version}"
         inv = Invocation(
@@ -280,6 +299,7 @@ class LocalRuntime:
             invoked_arn=arn,
             trace_id=_trace_id(),
             client_context=context,
+            stream=stream,
         )
         started = time.perf_counter()
         peak = env.run(inv, spec.timeout_s, spec.memory_mb)
@@ -289,6 +309,9 @@ class LocalRuntime:
             env.init_reported = True
             init_ms = env.init_duration_ms
         body, function_error, platform = results.outcome(spec, inv)
+        if inv.stream is not None and not inv.stream.closed.is_set():
+            # timed out, out of memory, exited, stopped: the reader's stream ends with it
+            inv.stream.close(inv.error_type or _error_type(body), body)
         text = results.text(env.init_log) if init_ms is not None else ""
         if init_ms is not None:
             env.init_log.clear()
