@@ -139,6 +139,7 @@ class Environment:
             and self._proc is not None
             and self._exit_status is None
             and self._proc.poll() is None
+            and not memory.exited(self._proc.pid)
         )
 
     def start(self, init_timeout_s: float = INIT_TIMEOUT_S) -> bool:

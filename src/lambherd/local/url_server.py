@@ -36,7 +36,9 @@ class LocalUrl:
     def uid(self) -> str:
         """The URL's id (derived as the sandbox derives it)."""
         qualifier = self.config.get("Qualifier")
-        return function_urls.url_id(self.spec.account_id, self.spec.region, self.spec.name, qualifier)
+        return function_urls.url_id(
+            self.spec.account_id, self.spec.region, self.spec.name, qualifier
+        )
 
     @property
     def invoke_mode(self) -> str:
