@@ -150,3 +150,30 @@ def load_local_spec(
         source=definition.display_path,
         **overrides,
     )
+
+
+def load_local_function(
+    app: App,
+    *,
+    env_vars: Path | None = None,
+    layer_dirs: tuple[Path, ...] = (),
+    **overrides: Any,
+) -> tuple[FunctionSpec, dict[str, Any] | None]:
+    """``load_local_spec`` plus the function URL's ``Config`` when the folder has a
+    ``function_url.json`` (``local start`` serves it)."""
+    from lambherd.local.url_server import url_config
+    from lambherd.project.context import load_app_definition
+
+    definition = load_app_definition(app, fields=LOCAL_FIELDS)
+    env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
+    spec = spec_from_definition(
+        definition.config,
+        definition.source_dir,
+        env_overrides=env,
+        layer_dirs=tuple(app.resolve(d) for d in layer_dirs),
+        region=app.aws.region,
+        source=definition.display_path,
+        **overrides,
+    )
+    sidecar = definition.sidecars.get("url")
+    return spec, (None if sidecar is None else url_config(sidecar))

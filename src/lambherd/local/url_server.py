@@ -160,11 +160,11 @@ class FunctionUrls:
 
 def _write(handler: Any, resp: Any) -> None:
     """Send a werkzeug Response on ``handler``'s connection (chunked when it has no length)."""
-    headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
+    skip = {"content-type", "content-length", "set-cookie"}
+    headers = {k: v for k, v in resp.headers.items() if k.lower() not in skip}
     cookies = resp.headers.getlist("Set-Cookie")
     content_type = resp.headers.get("Content-Type", "application/json")
     if resp.is_streamed:
-        headers.pop("Content-Length", None)
         handler.start_chunked(resp.status_code, headers, content_type, cookies)
         try:
             for chunk in resp.response:
@@ -177,6 +177,4 @@ def _write(handler: Any, resp: Any) -> None:
         finally:
             resp.close()
         return
-    headers.pop("Content-Length", None)
-    headers.pop("Set-Cookie", None)
     handler.reply(resp.status_code, resp.get_data(), headers, content_type, cookies)

@@ -6,7 +6,10 @@ import { existsSync } from "node:fs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+export const handler = awslambda.streamifyResponse(async (request, responseStream, context) => {
+  // behind a function URL, the same switches come as query parameters
+  const query = request.queryStringParameters;
+  const event = query ? { ...query, parts: query.parts && Number(query.parts) } : request;
   let out = responseStream;
   if (event.http) {
     out = awslambda.HttpResponseStream.from(responseStream, {

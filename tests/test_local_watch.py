@@ -1,0 +1,101 @@
+"""``local start --watch``: a saved edit is running code at the next invocation, with a cold
+start's Init Duration; files .lambdaignore lists do not reload; the server answers throughout.
+Driven as a user drives it: the command in its own process, boto3 against its port."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+from lambherd.local.watch import classify
+from local_testkit import RuntimeKind, hello_function
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class _Lines:
+    """The lines a process writes to stderr, waited for one by one."""
+
+    def __init__(self, stream) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no line with {text!r}"
+            line = self._queue.get(timeout=left)
+            if text in line:
+                return line
+
+
+@pytest.mark.slow
+def test_an_edit_runs_at_the_next_invocation(tmp_path: Path, runtime_kind: RuntimeKind) -> None:
+    import boto3
+
+    folder = hello_function(tmp_path, runtime_kind)
+    (folder / ".lambdaignore").write_text("notes.txt\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lambherd", "-C", str(folder), "local", "start"]
+        + ["--port", str(port), "--watch"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        lines = _Lines(proc.stderr)
+        lines.wait_for("watching hello's files")
+        client = boto3.client(
+            "lambda",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="ap-northeast-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        first = client.invoke(FunctionName="hello", Payload=b"{}")
+        assert json.loads(first["Payload"].read())["count"] == 1
+        (folder / "notes.txt").write_text("not packaged: no reload")
+        (folder / runtime_kind.module).write_text(runtime_kind.returning("v2"))
+        line = lines.wait_for("reloaded hello")
+        assert f": {runtime_kind.module} changed" in line and "notes.txt" not in line
+        resp = client.invoke(FunctionName="hello", Payload=b"{}", LogType="Tail")
+        assert json.loads(resp["Payload"].read()) == "v2"
+        assert "Init Duration:" in base64.b64decode(resp["LogResult"]).decode()
+        proc.terminate()
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_what_counts_as_a_change(tmp_path: Path) -> None:
+    folder = tmp_path / "fn"
+    (folder / "lib").mkdir(parents=True)
+    (folder / ".lambdaignore").write_text("*.md\ntests/*\n")
+    paths = ["app.py", "lib/x.py", "README.md", "tests/t.py", ".lambherd/build/y.py"]
+    change = classify(folder, [folder / p for p in paths])
+    assert change is not None and change.paths == ("app.py", "lib/x.py")
+    assert change.definition is False
+    change = classify(folder, [folder / "function.json", folder / "app.py"])
+    assert change is not None and change.definition is True
+    assert classify(folder, [folder / ".lambherd" / "build.json"]).paths == (
+        ".lambherd/build.json",
+    )
+    assert classify(folder, [folder / "README.md", tmp_path / "elsewhere.py"]) is None
