@@ -51,9 +51,9 @@ def test_an_edit_runs_at_the_next_invocation(tmp_path: Path, runtime_kind: Runti
     folder = hello_function(tmp_path, runtime_kind)
     (folder / ".lambdaignore").write_text("notes.txt\n")
     port = free_port()
+    argv = [sys.executable, "-m", "lambherd", "-C", str(folder), "local", "start", "--watch"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lambherd", "-C", str(folder), "local", "start"]
-        + ["--port", str(port), "--watch"],
+        [*argv, "--port", str(port)],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},
