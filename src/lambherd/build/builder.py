@@ -45,6 +45,10 @@ def build_function(
     installer: Installer | None = None,
 ) -> BuildResult:
     """Make ``folder/.lambherd/build`` match the dependencies and platform of ``config``."""
+    from lambherd.build.node import build_node_function, node_major
+
+    if node_major(config.get("Runtime")) is not None:  # package.json + lockfile (build.node)
+        return build_node_function(folder, config, force=force)
     start = time.monotonic()
     spec = find_dependencies(folder)
     if spec is None:
