@@ -59,7 +59,7 @@ def test_the_lockfile_names_the_package_manager(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "package.json").write_text('{"dependencies": {"x": "1"}}')
     assert find_node_dependencies(folder).manager == "npm"  # no lockfile: npm install
-    for lockfile, manager in (("yarn.lock", "yarn"), ("pnpm-lock.yaml", "pnpm")):
+    for lockfile in ("yarn.lock", "pnpm-lock.yaml"):
         (folder / lockfile).write_text("")
     assert find_node_dependencies(folder).manager == "pnpm"  # pnpm's is looked for first
     (folder / "package-lock.json").write_text("{}")
