@@ -7,41 +7,17 @@ from __future__ import annotations
 import base64
 import json
 import os
-import queue
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import free_port
 from lambherd.local.watch import classify
-from local_testkit import RuntimeKind, hello_function
+from local_testkit import RuntimeKind, StderrLines, hello_function
 
 pytestmark = pytest.mark.timeout(120)
-
-
-class _Lines:
-    """The lines a process writes to stderr, waited for one by one."""
-
-    def __init__(self, stream) -> None:
-        self._queue: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream) -> None:
-        for line in stream:
-            self._queue.put(line)
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no line with {text!r}"
-            line = self._queue.get(timeout=left)
-            if text in line:
-                return line
 
 
 @pytest.mark.slow
@@ -59,7 +35,7 @@ def test_an_edit_runs_at_the_next_invocation(tmp_path: Path, runtime_kind: Runti
         env={**os.environ, "NO_COLOR": "1"},
     )
     try:
-        lines = _Lines(proc.stderr)
+        lines = StderrLines(proc.stderr)
         lines.wait_for("watching hello's files")
         client = boto3.client(
             "lambda",
