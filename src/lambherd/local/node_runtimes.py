@@ -21,6 +21,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -247,3 +248,37 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
         useful = [ln for ln in lines if not ln.startswith("npm error A complete log")]
         reason = (useful or lines or [f"exit status {done.returncode}"])[-1]
         raise LocalRuntimeError(f"{what} failed: {reason}")
+
+
+def prepare_for_machine(
+    root: Path | None = None, notify: Callable[[str], None] | None = None
+) -> str:
+    """Prepare the ric for the ``node`` on PATH (CI does this once before its tests); a line
+    saying what was done, or why nothing was."""
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        return "Node.js runtimes: no node on PATH; nothing prepared"
+    version = subprocess.run(
+        [node, "-p", "process.versions.node"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    started = time.monotonic()
+    cached = cached_node_runtime(int(version.split(".")[0]), root) is not None
+    prepared = prepare_node_runtime(node, version, root=root, notify=notify)
+    took = "cached" if cached else f"built in {time.monotonic() - started:.0f} s"
+    installed = prepared.stamp.get("installed", {})
+    ric = installed.get("aws-lambda-ric") if isinstance(installed, dict) else None
+    return f"Node.js {version}: aws-lambda-ric {ric} ready in {prepared.folder} ({took})"
+
+
+def main() -> None:
+    """``python3 -c 'from lambherd.local.node_runtimes import main; main()'``: prepare the ric
+    for this machine's node into the runtime cache and say so (one line; exit 1 on failure)."""
+    import sys
+
+    try:
+        print(prepare_for_machine(notify=lambda line: print(line, flush=True)), flush=True)
+    except LocalRuntimeError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        raise SystemExit(1) from None
