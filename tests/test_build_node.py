@@ -113,18 +113,22 @@ def test_npm_ci_builds_once_then_from_cache_and_ships_at_the_zip_root(
     assert not [n for n in names if n.startswith("node_modules/is-odd")]
 
 
-def test_the_local_emulator_finds_the_build(tmp_path: Path) -> None:
+def test_the_local_emulator_finds_the_build_from_commonjs_and_es_modules(tmp_path: Path) -> None:
     from lambherd.local import FunctionSpec, LocalRuntime
 
     folder = node_folder(tmp_path / "run")
+    (folder / "esm.mjs").write_text(
+        'import isNumber from "is-number";\nexport const handler = async () => isNumber("x");\n'
+    )
     build_function(folder, CONFIG)
+    assert not (folder / "node_modules").exists()  # only the build has the package
     with LocalRuntime() as rt:
-        rt.register(
-            FunctionSpec(name="run", handler="index.handler", runtime=NODE, code_dir=folder)
-        )
-        result = rt.invoke("run", b"{}")
-    assert result.function_error is None, result.payload
-    assert result.payload == b"true"
+        for handler in ("index.handler", "esm.handler"):
+            name = handler.split(".")[0]
+            rt.register(FunctionSpec(name=name, handler=handler, runtime=NODE, code_dir=folder))
+        cjs, esm = rt.invoke("index", b"{}"), rt.invoke("esm", b"{}")
+    assert (cjs.function_error, cjs.payload) == (None, b"true"), cjs.payload
+    assert (esm.function_error, esm.payload) == (None, b"false"), esm.payload
 
 
 def test_cli_build_of_a_node_function(lh, tmp_path: Path) -> None:

@@ -33,7 +33,6 @@ def measure_init(
     from lambherd.errors import LambherdError
     from lambherd.local import LocalRuntime
     from lambherd.local.definition_spec import spec_from_definition
-
     from lambherd.local.node import is_node_runtime
 
     runtime = defn.config.get("Runtime")

@@ -42,6 +42,15 @@ NODE_RUNTIMES = ("nodejs20.x", "nodejs22.x", "nodejs24.x")
 _PYTHON_ONLY = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
 
 
+def _has_module_hooks(version: str) -> bool:
+    """``module.register`` and ``--import``: Node 20.6 and later."""
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (20, 6)
+
+
 def is_node_runtime(runtime: str | None) -> bool:
     """True for ``nodejsNN.x``."""
     return bool(_NODE_RUNTIME.match(runtime or ""))
@@ -52,19 +61,22 @@ class NodeInterpreter(Interpreter):
     """A ``node`` executable with its prepared runtime interface client."""
 
     entry: str = ""  # the ric's command script
+    full_version: str = ""  # "20.20.2"
 
     def command(self, handler: str, memory_mb: int = 128) -> list[str]:
-        """``node <Lambda's flags> <ric> <handler>`` (the flags of Lambda's Node bootstrap)."""
+        """``node <Lambda's flags> <ric> <handler>`` (the flags of Lambda's Node bootstrap),
+        with lambherd's ESM fallback to ``NODE_PATH`` preloaded where Node has module hooks."""
         new_space = max(1, memory_mb // 10)
-        return [
+        argv = [
             self.executable,
             "--expose-gc",
             "--max-http-header-size=81920",
             f"--max-semi-space-size={max(1, new_space // 2)}",
             f"--max-old-space-size={memory_mb - new_space}",
-            self.entry,
-            handler,
         ]
+        if _has_module_hooks(self.full_version):
+            argv += ["--import", Path(__file__).with_name("node_preload.mjs").as_uri()]
+        return [*argv, self.entry, handler]
 
     def adapt_environment(self, env: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
         """Lambda's Node variables instead of the Python ones."""
@@ -199,4 +211,10 @@ def _resolve(
     prepared = node_runtimes.prepare_node_runtime(
         node.executable, node.version, root=Path(cache), notify=notify
     )
-    return NodeInterpreter(node.executable, node.major, warning=warning, entry=str(prepared.entry))
+    return NodeInterpreter(
+        node.executable,
+        node.major,
+        warning=warning,
+        entry=str(prepared.entry),
+        full_version=node.version,
+    )
