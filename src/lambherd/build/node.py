@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.build import cache
+from lambherd.build.result import BuildResult
 from lambherd.errors import ArchiveError
 
 #: (lockfile, package manager), in the order they are looked for.
@@ -118,8 +119,6 @@ def install_command(deps: NodeDependencies, cpu: str) -> list[str]:
 
 def build_node_function(folder: Path, config: dict[str, Any], *, force: bool = False) -> Any:
     """Make ``folder/.lambherd/build/node_modules`` match the dependencies and platform."""
-    from lambherd.build.builder import BuildResult
-
     start = time.monotonic()
     deps = find_node_dependencies(folder)
     if deps is None:

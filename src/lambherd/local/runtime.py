@@ -34,7 +34,7 @@ from lambherd.local.pool import ConcurrencyLimit, FunctionPool
 from lambherd.local.results import CLOSED_REASON
 from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
-from lambherd.local.streaming import ResponseStream
+from lambherd.local.streaming import ResponseStream, error_type_of
 
 __all__ = ["CLOSED_REASON", "REMOVED_REASON", "FunctionSpec", "InvokeResult", "LocalRuntime"]
 
@@ -54,14 +54,6 @@ Listener = Callable[[FunctionSpec, InvokeResult], None]
 def _trace_id() -> str:
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-
-
-def _error_type(body: bytes) -> str:
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return "Unhandled"
-    return str(doc.get("errorType") or "Unhandled") if isinstance(doc, dict) else "Unhandled"
 
 
 def decode_client_context(value: str | None) -> str | None:
@@ -202,10 +194,7 @@ class LocalRuntime:
         invocation_type: str = "RequestResponse",
         stream: ResponseStream | None = None,
     ) -> InvokeResult:
-        """Invoke a registered function version (see the module docstring).
-
-        With ``stream``, what a streaming function writes goes there as it writes it (the
-        result's payload is then empty unless the function did not stream)."""
+        """Invoke a function version; a streaming one's writes go to ``stream`` if given."""
         pool = self._pool(name, version)
         if invocation_type not in INVOCATION_TYPES:
             raise LocalRuntimeError(
@@ -309,9 +298,8 @@ class LocalRuntime:
             env.init_reported = True
             init_ms = env.init_duration_ms
         body, function_error, platform = results.outcome(spec, inv)
-        if inv.stream is not None and not inv.stream.closed.is_set():
-            # timed out, out of memory, exited, stopped: the reader's stream ends with it
-            inv.stream.close(inv.error_type or _error_type(body), body)
+        if inv.stream is not None:  # timed out, out of memory, exited: its reader's stream ends
+            inv.stream.close(inv.error_type or error_type_of(body), body)
         text = results.text(env.init_log) if init_ms is not None else ""
         if init_ms is not None:
             env.init_log.clear()

@@ -38,6 +38,15 @@ _QUEUE_CHUNKS = 64
 _OFF = {"0", "false", "no", "off"}
 
 
+def error_type_of(body: bytes) -> str:
+    """The ``errorType`` of an error document (``Unhandled`` when it names none)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return "Unhandled"
+    return str(doc.get("errorType") or "Unhandled") if isinstance(doc, dict) else "Unhandled"
+
+
 def bandwidth_cap_enabled() -> bool:
     """``LAMBHERD_STREAM_BANDWIDTH_CAP=0`` turns the 2 MB/s cap off (on by default)."""
     return os.environ.get("LAMBHERD_STREAM_BANDWIDTH_CAP", "1").strip().lower() not in _OFF
