@@ -6,9 +6,11 @@ execution environment the same share, so that a CPU-bound handler really runs fa
 memory and ``lambherd tune`` finds a real optimum without an AWS account.
 
 How: each environment's process is put in a cgroup of its own with a CPU bandwidth limit of
-``cpu_quota(memory)`` (at most the host's CPUs). ``place(pid, memory_mb)`` is called right after
-the child is spawned, before its runtime has loaded (the window is the interpreter's first
-milliseconds, before the handler's module is imported); ``release(pid)`` removes the cgroup
+``cpu_quota(memory)`` (at most the host's CPUs). ``place(pid, memory_mb)`` is called once the
+environment's INIT has finished, so the limit holds for invocations, not for INIT: on Lambda a
+trivial Python function at 128 MB reports an Init Duration of the order of 100-200 ms, which
+a 1/14-vCPU share could not give (the runtime's own start alone needs tens of ms of one CPU),
+so INIT is not held to the memory's share there either. ``release(pid)`` removes the cgroup
 when the process has been reaped. Which kernel interface, in this order:
 
 - cgroup v2 ``cpu.max`` ("quota period"), where the unified hierarchy has the ``cpu``

@@ -131,25 +131,17 @@ def load_local_spec(
     *,
     env_vars: Path | None = None,
     layer_dirs: tuple[Path, ...] = (),
+    warnings: list[str] | None = None,
     **overrides: Any,
 ) -> FunctionSpec:
     """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
-    project's function folder, with the project's defaults (Runtime, Handler, Environment...)."""
-    from lambherd.project.context import load_app_definition
+    project's function folder, with the project's defaults (Runtime, Handler, Environment...).
 
-    # Only what the emulator uses is rendered for real: a Role ARN built from
-    # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
-    definition = load_app_definition(app, fields=LOCAL_FIELDS)
-    env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
-    return spec_from_definition(
-        definition.config,
-        definition.source_dir,
-        env_overrides=env,
-        layer_dirs=tuple(app.resolve(d) for d in layer_dirs),
-        region=app.aws.region,
-        source=definition.display_path,
-        **overrides,
-    )
+    A Handler whose module is not in the package deploy would upload is refused, as deploy
+    refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
+    ``--layer-dir``) it is a warning, appended to ``warnings``.
+    """
+    return _load(app, env_vars, layer_dirs, warnings, overrides)[1]
 
 
 def load_local_function(
@@ -157,13 +149,30 @@ def load_local_function(
     *,
     env_vars: Path | None = None,
     layer_dirs: tuple[Path, ...] = (),
+    warnings: list[str] | None = None,
     **overrides: Any,
 ) -> tuple[FunctionSpec, dict[str, Any] | None]:
     """``load_local_spec`` plus the function URL's ``Config`` when the folder has a
     ``function_url.json`` (``local start`` serves it)."""
     from lambherd.local.url_server import url_config
+
+    definition, spec = _load(app, env_vars, layer_dirs, warnings, overrides)
+    sidecar = definition.sidecars.get("url")
+    return spec, (None if sidecar is None else url_config(sidecar))
+
+
+def _load(
+    app: App,
+    env_vars: Path | None,
+    layer_dirs: tuple[Path, ...],
+    warnings: list[str] | None,
+    overrides: dict[str, Any],
+) -> tuple[Any, FunctionSpec]:
+    from lambherd.archive.handler import check_handler_in_package
     from lambherd.project.context import load_app_definition
 
+    # Only what the emulator uses is rendered for real: a Role ARN built from
+    # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
     definition = load_app_definition(app, fields=LOCAL_FIELDS)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
     spec = spec_from_definition(
@@ -175,5 +184,12 @@ def load_local_function(
         source=definition.display_path,
         **overrides,
     )
-    sidecar = definition.sidecars.get("url")
-    return spec, (None if sidecar is None else url_config(sidecar))
+    # Only for runtimes the emulator runs (Python, Node.js): another runtime gets the
+    # emulator's own "not supported locally" refusal first.
+    if spec.runtime.startswith(("python", "nodejs")):
+        problem = check_handler_in_package(definition, layer_dirs=layer_dirs)
+        if problem is not None and problem.error:
+            raise DefinitionError(problem.message)
+        if problem is not None and warnings is not None:
+            warnings.append(problem.message)
+    return definition, spec

@@ -161,7 +161,6 @@ class Environment:
             start_new_session=True,
             bufsize=0,
         )
-        cpu.place(self._proc.pid, self.spec.memory_mb)  # Lambda's CPU share of the memory size
         assert self._proc.stdout is not None
         self._fd = self._proc.stdout.fileno()
         os.set_blocking(self._fd, False)
@@ -194,6 +193,7 @@ class Environment:
             self.stop()
             return False
         self.peak_mb = memory.peak_rss_mb(self._proc.pid) or 0
+        cpu.place(self._proc.pid, self.spec.memory_mb)  # Lambda's CPU share, from the first invoke
         return True
 
     def stop(self, reason: str | None = None) -> None:

@@ -11,6 +11,9 @@ Process and state
   scheduler.py      jobs run when sandbox time passes their time (background, or at a clock move)
 HTTP
   dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
+  guard.py          refuses foreign Hosts, browsers on control endpoints and APIs, unsigned API
+                    calls; presigned Code.Location URLs
+  sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   function_url.py   function URLs served on the sandbox's port (payload format 2.0; the
                     translation is local/function_urls.py, shared with `local start`)

@@ -93,7 +93,7 @@ class DeployWatch:
 
     def push(self, kind: str, names: tuple[str, ...] = (), trigger: str = "") -> Push:
         """One deploy through the pipeline: code-only, or full (``initial``/``full``)."""
-        from lambherd.services.deploy import DeployRequest, deploy
+        from lambherd.services.deploy import deploy
 
         settings = self.request.settings
         if kind == "code":
@@ -104,9 +104,8 @@ class DeployWatch:
         started = time.perf_counter()
         try:
             with self._lock:  # one push at a time
-                report = deploy(
-                    self.app, DeployRequest(settings=settings, run=run, build=self.request.build)
-                )
+                # every other switch as given (--function-url, --lint...)
+                report = deploy(self.app, replace(self.request, settings=settings, run=run))
         except LambherdError as exc:
             took = time.perf_counter() - started
             return Push(kind, names, took, trigger=trigger, error=exc.message)

@@ -46,16 +46,18 @@ def invoke_locally(app: App, request: LocalInvokeRequest) -> LocalInvocation:
     from lambherd.local.definition_spec import load_local_spec
 
     payload = _read_event(app, request.event, request.stdin)
+    warnings: list[str] = []
     spec = load_local_spec(
         app,
         env_vars=request.env_vars,
         layer_dirs=request.layer_dirs,
+        warnings=warnings,
         memory_mb=request.memory_mb,
         timeout_s=request.timeout_s,
     )
     with LocalRuntime() as runtime:
         runtime.register(spec)
-        warnings = list(runtime.warnings)
+        warnings.extend(runtime.warnings)
         return LocalInvocation(runtime.invoke(spec.name, payload), warnings)
 
 
@@ -85,6 +87,7 @@ class LocalServer:
     api: Any
     url: str | None = None
     watcher: Any = None
+    warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop watching, serving and every environment."""
@@ -100,16 +103,19 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
     from lambherd.local.invoke_api import start_local_api
     from lambherd.local.url_server import FunctionUrls
 
-    def load() -> tuple[Any, dict[str, Any] | None]:
+    warnings: list[str] = []
+
+    def load(found: list[str]) -> tuple[Any, dict[str, Any] | None]:
         return load_local_function(
             app,
             env_vars=request.env_vars,
             layer_dirs=request.layer_dirs,
+            warnings=found,
             reserved_concurrency=request.concurrency,
             provisioned=request.provisioned,
         )
 
-    spec, url_config = load()
+    spec, url_config = load(warnings)
     if request.concurrency is not None and request.provisioned > request.concurrency:
         raise UsageError(
             f"--provisioned {request.provisioned} is above --concurrency {request.concurrency}"
@@ -123,7 +129,7 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
     )
     urls = FunctionUrls(api.runtime)
     api.server.function_urls = urls  # answered on the Invoke API's port
-    served = LocalServer(spec.name, api)
+    served = LocalServer(spec.name, api, warnings=warnings)
     if url_config is not None:
         served.url = f"{api.url}/_lambda_url/{urls.add(spec, url_config).uid}/"
     if request.watch:
@@ -138,12 +144,15 @@ def _watch(app: App, spec: Any, load: Any, served: LocalServer, urls: Any, notif
 
     def reload(changes: list[Any]) -> None:
         what = "; ".join(c.describe() for c in changes)
+        found: list[str] = []
         try:
-            new_spec, url_config = load()
+            new_spec, url_config = load(found)
             served.api.runtime.register(new_spec)  # old environments drained
         except LambherdError as exc:
             notify(f"{spec.name}: not reloaded ({what} changed): {exc.message}")
             return
+        for message in found:
+            notify(f"{new_spec.name}: {message}")
         if url_config is not None:
             urls.add(new_spec, url_config)
         notify(f"reloaded {new_spec.name}: {what} changed (the next invocation starts cold)")
