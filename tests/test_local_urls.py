@@ -106,3 +106,23 @@ def test_response_stream_url_streams_while_the_function_runs(tmp_path: Path) -> 
         conn.close()
     finally:
         served.close()
+
+
+@needs_node
+def test_the_hello_node_example_streams_its_greeting(tmp_path: Path) -> None:
+    """examples/hello-node as README shows it: `local start`, then its URL with curl."""
+    folder = tmp_path / "hello-node"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "hello-node", folder)
+    served = start_local(attach_project(App(workdir=folder)), LocalStartRequest(port=0))
+    try:
+        assert served.url
+        conn, resp = _request(served.url, path="?name=Ada", Origin="https://any.example")
+        assert resp.status == 200
+        assert resp.getheader("Content-Type") == "text/plain; charset=utf-8"
+        assert resp.getheader("Transfer-Encoding") == "chunked"
+        assert resp.getheader("Access-Control-Allow-Origin") == "*"
+        assert resp.read1(1024) == b"Hello\n"  # one chunk per write
+        assert resp.read() == b"from\nLambda,\nAda!\n"
+        conn.close()
+    finally:
+        served.close()
