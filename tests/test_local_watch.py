@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port
-from lambherd.local.watch import classify
+from lambherd.local.watch import classify, saved_paths
 from local_testkit import RuntimeKind, StderrLines, hello_function
 
 pytestmark = pytest.mark.timeout(120)
@@ -75,3 +75,19 @@ def test_what_counts_as_a_change(tmp_path: Path) -> None:
         ".lambherd/build.json",
     )
     assert classify(folder, [folder / "README.md", tmp_path / "elsewhere.py"]) is None
+
+
+def test_a_file_created_and_gone_within_a_save_is_no_change(tmp_path: Path) -> None:
+    from watchfiles import Change
+
+    kept, gone, removed = tmp_path / "index.mjs", tmp_path / "sedG1a57y", tmp_path / "old.js"
+    kept.write_text("new")
+    batch = {
+        (Change.added, str(gone)),  # sed -i: a temporary file, renamed over index.mjs
+        (Change.modified, str(gone)),
+        (Change.deleted, str(gone)),
+        (Change.added, str(kept)),
+        (Change.deleted, str(kept)),
+        (Change.deleted, str(removed)),  # deleted for good: the package changed
+    }
+    assert sorted(saved_paths(batch)) == sorted([str(kept), str(removed)])

@@ -86,6 +86,30 @@ def _ignored(rules: object, rel: str) -> bool:
     return bool(rules.ignores_file(rel))  # type: ignore[attr-defined]
 
 
+def saved_paths(batch: Iterable[tuple[object, str]]) -> list[str]:
+    """The paths of a watchfiles batch that a save left changed: a file created and gone again
+    within the batch (an editor's or ``sed -i``'s temporary file) is not a change; a file
+    deleted for good is."""
+    from watchfiles import Change
+
+    kinds: dict[str, set[object]] = {}
+    for kind, path in batch:
+        kinds.setdefault(path, set()).add(kind)
+    return [
+        path
+        for path, seen in kinds.items()
+        if not (Change.added in seen and Change.deleted in seen and not Path(path).exists())
+    ]
+
+
+def _quiet_watchfiles() -> None:
+    """watchfiles logs each batch at INFO ("3 changes detected"): a line per save that says
+    less than ours; shown again with ``--log-level debug``."""
+    quiet = logging.getLogger("watchfiles")
+    if quiet.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
+        quiet.setLevel(logging.WARNING)
+
+
 class FolderWatcher:
     """Calls ``on_change(changes)`` (in its own thread) after each batch of saved changes."""
 
@@ -138,6 +162,7 @@ class FolderWatcher:
     def _loop(self) -> None:
         from watchfiles import watch
 
+        _quiet_watchfiles()
         roots = sorted({*map(str, self.folders), *(str(f.parent) for f in self.extra_files)})
         try:
             for batch in watch(
@@ -153,7 +178,7 @@ class FolderWatcher:
                 self._ready.set()
                 if not batch:
                     continue
-                changes = self.batch(path for _kind, path in batch)
+                changes = self.batch(saved_paths(batch))
                 if changes:
                     try:
                         self.on_change(changes)
