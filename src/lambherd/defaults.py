@@ -122,3 +122,12 @@ TUNE_MAX_PARALLEL = 100
 IGNORE_FILE = ".lambdaignore"
 #: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
 IGNORE_STYLE = "lambroll"
+
+# -- watch modes (issue 19) ------------------------------------------------------------------
+#: ``local start --watch``: a batch of saves is taken after this quiet time (ms), at most
+#: ``LOCAL_WATCH_DEBOUNCE_MS`` after its first change.
+LOCAL_WATCH_STEP_MS = 50
+LOCAL_WATCH_DEBOUNCE_MS = 1600
+#: ``deploy --watch``: the same, longer (each push is a deploy).
+DEPLOY_WATCH_STEP_MS = 200
+DEPLOY_WATCH_DEBOUNCE_MS = 2000

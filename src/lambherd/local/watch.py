@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambherd.defaults import LOCAL_WATCH_DEBOUNCE_MS, LOCAL_WATCH_STEP_MS
+
 log = logging.getLogger("lambherd.watch")
 
 #: Files whose change is a change of the function's definition, not only of its code.
@@ -118,8 +120,8 @@ class FolderWatcher:
         folders: Iterable[Path],
         on_change: Callable[[list[FolderChange]], None],
         *,
-        step_ms: int = 50,
-        debounce_ms: int = 1600,
+        step_ms: int = LOCAL_WATCH_STEP_MS,
+        debounce_ms: int = LOCAL_WATCH_DEBOUNCE_MS,
         ignore_style: str = "lambroll",
         extra_files: Iterable[Path] = (),
     ) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambherd.defaults import DEPLOY_WATCH_DEBOUNCE_MS, DEPLOY_WATCH_STEP_MS
 from lambherd.errors import LambherdError, UsageError
 from lambherd.settings import SettingsLayer
 
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
 #: The settings a code-only push lays over the command line's.
 CODE_ONLY = {"publish": False, "skip_configuration": True, "alias_to_latest": False}
 #: A save is taken once the folder has been quiet this long (at most ``DEBOUNCE_MS``).
-STEP_MS = 200
-DEBOUNCE_MS = 2000
+STEP_MS, DEBOUNCE_MS = DEPLOY_WATCH_STEP_MS, DEPLOY_WATCH_DEBOUNCE_MS
 
 
 @dataclass(frozen=True)
