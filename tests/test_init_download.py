@@ -70,6 +70,7 @@ def test_download_only_keeps_the_zip(lh, deploy_zip, tmp_path: Path) -> None:
         ".lambdaignore",
         "function.json",
         "function.zip",
+        "lambherd-import.json",
     ]
 
 

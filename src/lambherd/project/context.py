@@ -120,10 +120,15 @@ def definition_folder(app: App) -> FunctionFolder | None:
 
 def function_settings(app: App, command_line: SettingsLayer | None = None) -> DeploySettings:
     """The deploy settings of the definition ``app`` points at: ``command_line`` over its
-    project folder's settings (when it is in one) over the defaults."""
+    project folder's settings (when it is in one) over its import record's over the defaults."""
+    from lambherd.importing.record import settings_layer
+
     folder = definition_folder(app)
-    layers = app.project.settings_layers(folder.key) if folder and app.project else ()
-    return resolve_settings(command_line, *layers)
+    if folder and app.project:
+        return resolve_settings(command_line, *app.project.settings_layers(folder.key))
+    path = definition_path(app)
+    imported = settings_layer(path.parent) if path is not None else None
+    return resolve_settings(command_line, imported)
 
 
 def in_project(project: ProjectConfig | None, definition: FunctionDefinition) -> FunctionDefinition:
