@@ -25,6 +25,7 @@ WRITER_MODULES: tuple[str, ...] = (
     "lambherd.importing.definition_writer",  # function.json / function.jsonnet
     "lambherd.importing.url_writer",  # function_url.json (with --function-url)
     "lambherd.importing.record",  # lambherd-import.json: code baseline, alias, versions
+    "lambherd.importing.layers",  # no file: the layer versions cached for local runs
 )
 
 #: A file's text, or a function giving it once the plain texts are written and the code unzipped.

@@ -296,6 +296,9 @@ class LocalRuntime:
         text += results.text(inv.log) + platform
         text += logs.end_line(request_id)
         text += logs.report_line(request_id, duration, billed, spec.memory_mb, peak, init_ms)
+        text = results.as_on_lambda(text, spec)
+        if function_error:  # a traceback names /var/task, as on Lambda
+            body = results.as_on_lambda(body.decode("utf-8", "replace"), spec).encode("utf-8")
         return InvokeResult(
             request_id=request_id,
             payload=body,
