@@ -22,7 +22,14 @@ from werkzeug.wrappers import Request, Response
 
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
-from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox import (
+    cloudwatch_ext,
+    compaction,
+    function_url,
+    logs_ext,
+    moto_cloudwatch,
+    persistence,
+)
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
@@ -169,6 +176,8 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
+                moto_cloudwatch.match_dimensions_exactly(self.account, region)
             resp = self.call_moto(environ, body)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)

@@ -8,7 +8,11 @@ forms that work from this machine:
 
 An HTTP request becomes the function-URL event (payload format 2.0) and the function's result
 becomes the HTTP response, as Lambda does. AuthType AWS_IAM requires a SigV4-signed request
-(the signature is not verified).
+(the signature is not verified). CORS comes from the URL's ``Cors`` (``url_cors``). With
+``InvokeMode: RESPONSE_STREAM`` the response is streamed (chunked): a Python function cannot
+stream on Lambda's managed runtime (no streaming API in it), so Lambda sends its buffered
+result as the stream's content — the returned document itself, status 200, not read as
+``statusCode``/``headers``/``body`` — and so does the sandbox.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Response
 
+from lambherd.sandbox import url_cors
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.url_configs import UrlConfigs
 
@@ -212,6 +217,10 @@ def serve(
             "Forbidden: this function URL has AuthType AWS_IAM; sign the request with SigV4 "
             "(the sandbox accepts any signature)",
         )
+    config = urls.config(target)
+    cors = config.get("Cors") or None
+    if url_cors.is_preflight(cors, environ):
+        return url_cors.preflight(cors or {}, environ, str(uuid.uuid4()))
     event = build_event(environ, body, uid, raw_path, target.key, now)
     payload = json.dumps(event).encode()
     try:
@@ -220,4 +229,22 @@ def serve(
         return message(429, "Rate Exceeded.")
     except LambherdError as exc:
         return message(502, f"Internal Server Error: {exc.message}")
-    return http_response(result.payload, result.function_error, result.request_id)
+    if str(config.get("InvokeMode", "")).upper() == "RESPONSE_STREAM":
+        resp = streamed_response(result.payload, result.function_error, result.request_id)
+    else:
+        resp = http_response(result.payload, result.function_error, result.request_id)
+    return url_cors.decorate(cors, environ, resp)
+
+
+def streamed_response(payload: bytes, function_error: str | None, request_id: str) -> Response:
+    """RESPONSE_STREAM of a function that does not stream: its result, chunked, as is."""
+    if function_error:
+        return message(502, "Internal Server Error", request_id)
+
+    def chunks() -> Any:
+        for start in range(0, len(payload), 64 * 1024):
+            yield payload[start : start + 64 * 1024]
+
+    resp = Response(chunks(), status=200, content_type="application/octet-stream")
+    resp.headers["x-amzn-RequestId"] = request_id
+    return resp

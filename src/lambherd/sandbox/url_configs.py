@@ -64,6 +64,10 @@ class UrlConfigs:
         """The AuthType of the URL's config (None when it has none any more)."""
         return self._facade.url_auth_type(target.key)
 
+    def config(self, target: UrlTarget) -> dict[str, Any]:
+        """The URL's config as moto keeps it (Cors, InvokeMode...); {} when it has none."""
+        return self._facade.url_config(target.key) or {}
+
     def remember(self, key: FunctionKey, qualifier: str | None) -> None:
         """A URL config was created or updated."""
         with self._facade.transaction():

@@ -126,7 +126,7 @@ def auto_period(since: timedelta) -> timedelta:
 def window(
     since: timedelta, period: timedelta, now: datetime | None = None
 ) -> tuple[datetime, datetime, int, int]:
-    """(start aligned to the period, end, period seconds, number of periods)."""
+    """(start aligned to the period, end (now), period seconds, number of periods)."""
     seconds = int(period.total_seconds())
     if seconds < 60 or seconds % 60:
         raise UsageError(f"--period: {seconds}s must be a whole number of minutes (at least 1m)")
@@ -141,7 +141,8 @@ def window(
             f"--since/--period: {count} periods is too many (at most {MAX_PERIODS}); "
             "use a longer --period"
         )
-    return start, start + timedelta(seconds=count * seconds), seconds, count
+    # the last period is the one under way: the window ends now, never in the future
+    return start, min(start + timedelta(seconds=count * seconds), now), seconds, count
 
 
 def function_exists(lambda_client: Any, name: str, qualifier: str | None) -> bool | None:

@@ -1,0 +1,3 @@
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event)}
