@@ -26,6 +26,7 @@ from lambherd.sandbox import (
     cloudwatch_ext,
     compaction,
     function_url,
+    layer_content,
     logs_ext,
     moto_cloudwatch,
     persistence,
@@ -178,9 +179,12 @@ class SandboxApp:
                 cloudwatch_ext.install(self.facade, self.account, region)
             elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
                 moto_cloudwatch.match_dimensions_exactly(self.account, region)
+            if service == "lambda":
+                environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
+                resp = layer_content.fix_location(environ, resp, region, self.endpoint)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
                 logs_ext.stamp_write(
@@ -227,6 +231,14 @@ class SandboxApp:
             return ok({"reset": True})
         if path == "/_lambherd/clock":
             return self._clock_endpoint(request)
+        layer = layer_content.LAYER_PATH.match(path)
+        if layer and request.method in {"GET", "HEAD"}:
+            region = request.args.get("region", DEFAULT_REGION)
+            arn = f"arn:aws:lambda:{region}:{self.account}:layer:{layer[1]}:{layer[2]}"
+            zipped = self.facade.layer_zip(self.account, region, arn)
+            if zipped is None:
+                return Response("no such layer version", status=404)
+            return Response(zipped, status=200, content_type="application/zip")
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)
