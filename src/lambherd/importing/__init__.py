@@ -1,6 +1,6 @@
 """The one import path behind ``init --download [--unzip]`` and ``import --all``.
 
-``importing.core.import_function`` reads a deployed function once (``importing.remote``:
+``services.init.import_function`` reads a deployed function once (``importing.remote``:
 GetFunction, tags, URL config and policy, aliases, versions), downloads and safely unzips its
 code, then asks every registered *writer* (``importing.writers.WRITER_MODULES``, one module per
 concern) for the files it contributes, and writes them all atomically after one overwrite
@@ -16,6 +16,7 @@ Modules:
   record.py          lambherd-import.json: the committed import record (the code baseline and
                      the deploy alias the team used, with its versions and routing weights)
   layers.py          the layer versions a function uses, downloaded into a cache for local runs
+  unmanaged.py       notes on what a definition cannot hold (concurrency, code signing...)
   download.py        the code package streamed to disk (size-capped, checked against CodeSha256)
   function_files.py  the text of the files (JSON, template-safe), URL grants as AddPermission
   scaffold.py        the starting files of a function that does not exist yet

@@ -6,7 +6,8 @@ contributes, by name relative to the function's folder. A text may be given as a
 called after every plain text is written and the code is unzipped (the import record hashes the
 folder as deploy will zip it). Writers may add notes (``ctx.notes``) and read more from AWS
 through ``ctx.clients``. Adding one is one module and one line in ``WRITER_MODULES``; the core
-(``importing.core``) never names a writer.
+(``services.init.import_function``, behind both ``init`` and ``import --all``) never names a
+writer.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ WRITER_MODULES: tuple[str, ...] = (
     "lambherd.importing.url_writer",  # function_url.json (with --function-url)
     "lambherd.importing.record",  # lambherd-import.json: code baseline, alias, versions
     "lambherd.importing.layers",  # no file: the layer versions cached for local runs
+    "lambherd.importing.unmanaged",  # no file: notes on what deploys leave alone
 )
 
 #: A file's text, or a function giving it once the plain texts are written and the code unzipped.

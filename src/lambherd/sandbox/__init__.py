@@ -13,8 +13,11 @@ HTTP
   dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   function_url.py   function URLs served on the sandbox's port (payload format 2.0)
+  url_cors.py       CORS of function URLs from their Cors configuration (preflight, headers)
+  layer_content.py  layer versions' Content.Location served, GetLayerVersionByArn
 moto (nothing else imports it)
   moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
+  moto_cloudwatch.py  moto's metric series read and listed by exact dimension set
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   revisions.py      RevisionIds: deterministic, enforced, changed by every change

@@ -132,7 +132,9 @@ def window(
         raise UsageError(f"--period: {seconds}s must be a whole number of minutes (at least 1m)")
     if since < period:
         raise UsageError("--since must cover at least one --period")
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    exact = now or datetime.now(UTC)
+    now = exact.replace(microsecond=0)
+    until = now if exact == now else now + timedelta(seconds=1)  # this second's data included
     start_epoch = math.floor((now - since).timestamp() / seconds) * seconds
     start = datetime.fromtimestamp(start_epoch, tz=UTC)
     count = math.ceil((now - start).total_seconds() / seconds)
@@ -142,7 +144,7 @@ def window(
             "use a longer --period"
         )
     # the last period is the one under way: the window ends now, never in the future
-    return start, min(start + timedelta(seconds=count * seconds), now), seconds, count
+    return start, min(start + timedelta(seconds=count * seconds), until), seconds, count
 
 
 def function_exists(lambda_client: Any, name: str, qualifier: str | None) -> bool | None:
