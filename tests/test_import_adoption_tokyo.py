@@ -91,6 +91,8 @@ def _scenario(tmp_path: Path) -> dict[str, Any]:
         "--routing-config",
         json.dumps({"AdditionalVersionWeights": {"1": 0.1}}),
     )
+    aws("lambda", "put-provisioned-concurrency-config", "--function-name", "tokyo-api",
+        "--qualifier", "prod", "--provisioned-concurrent-executions", "1")  # fmt: skip
     for name in ("tokyo-worker", "tokyo-web"):
         code = {"app.py": "def handler(event, context):\n    return {'statusCode': 200}\n"}
         aws("lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
@@ -159,6 +161,10 @@ def test_cli_made_functions_import_plan_empty_and_deploy_one_change(
     assert worker["deploy"] == {"publish": False}
     # the layer is in the cache: a local run needs no --layer-dir (and no AWS)
     assert "cached for local runs" in imported.err, imported.err
+    assert (
+        "tokyo-api: left as it is, not managed by deploys: reserved concurrency 5, "
+        "provisioned concurrency 1 on prod"
+    ) in imported.err
 
     # plan and diff are empty (the web function's URL grant: see the test below)
     rows = _plan_rows(lh, proj)
@@ -207,6 +213,9 @@ def test_cli_made_functions_import_plan_empty_and_deploy_one_change(
     assert [v["Version"] for v in versions["Versions"]] == ["$LATEST", "1", "2", "3"]
     concurrency = aws("lambda", "get-function-concurrency", "--function-name", "tokyo-api")
     assert concurrency == {"ReservedConcurrentExecutions": 5}  # unmanaged: never reset
+    provisioned = aws("lambda", "get-provisioned-concurrency-config",
+                      "--function-name", "tokyo-api", "--qualifier", "prod")  # fmt: skip
+    assert provisioned["RequestedProvisionedConcurrentExecutions"] == 1
     tags = aws("lambda", "list-tags", "--resource", seen["FunctionArn"])["Tags"]
     assert tags == {"cost": "42", "team": "orders", "lambherd:project": "tokyo"}
     assert lh("-C", clone, "plan", "--exit-code", "--only", "tokyo-api").code == 0
@@ -260,3 +269,38 @@ def test_console_url_grant_imports_to_an_empty_plan(
     assert url["Permissions"][0]["StatementId"] == "FunctionURLAllowPublicAccess"
     rows = _plan_rows(lh, proj)
     assert rows["tokyo-web"]["operation"] == "none", rows["tokyo-web"]
+
+
+def test_one_name_in_two_regions_stays_apart(
+    lh: Any, tokyo: dict[str, Any], tmp_path: Path
+) -> None:
+    """Round one's region keys, seen by a user: the same name in us-east-1 is another function
+    (its own RevisionId, its own code at its Code.Location), init downloads each region's code,
+    and the sandbox counts the functions of every region."""
+    import os
+    import urllib.request
+
+    other = "us-east-1"
+    aws("lambda", "delete-function", "--function-name", "tokyo-api", region=other, check=False)
+    code = {"app.py": "def handler(event, context):\n    return 'virginia'\n"}
+    aws("lambda", "create-function", "--function-name", "tokyo-api", "--runtime", "python3.11",
+        "--role", ROLE, "--handler", "app.handler",
+        "--zip-file", f"fileb://{zip_file(tmp_path / 'east.zip', code)}", region=other)  # fmt: skip
+    east = aws("lambda", "get-function", "--function-name", "tokyo-api", region=other)
+    west = aws("lambda", "get-function", "--function-name", "tokyo-api")
+    assert east["Configuration"]["RevisionId"] != west["Configuration"]["RevisionId"]
+    assert f":{other}:" in east["Configuration"]["FunctionArn"]
+    for doc, expected in ((east, b"virginia"), (west, b"shared_util")):
+        with urllib.request.urlopen(doc["Code"]["Location"]) as resp:
+            assert expected in resp.read()
+    folder = tmp_path / "east"
+    folder.mkdir()
+    init = lh("-C", folder, "--region", other, "init", "--function-name", "tokyo-api",
+              "--download", "--unzip")  # fmt: skip
+    assert init.code == 0, init.err
+    assert "virginia" in (folder / "app.py").read_text()
+    health_url = os.environ["AWS_ENDPOINT_URL"] + "/_lambherd/health"
+    with urllib.request.urlopen(health_url) as resp:
+        functions = json.loads(resp.read())["functions"]
+    assert functions >= 4  # three in ap-northeast-1, one in us-east-1 (`sandbox status`)
+    aws("lambda", "delete-function", "--function-name", "tokyo-api", region=other)
