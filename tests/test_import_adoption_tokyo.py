@@ -277,8 +277,10 @@ def test_one_name_in_two_regions_stays_apart(
     """Round one's region keys, seen by a user: the same name in us-east-1 is another function
     (its own RevisionId, its own code at its Code.Location), init downloads each region's code,
     and the sandbox counts the functions of every region."""
+    import io
     import os
     import urllib.request
+    import zipfile
 
     other = "us-east-1"
     aws("lambda", "delete-function", "--function-name", "tokyo-api", region=other, check=False)
@@ -290,9 +292,10 @@ def test_one_name_in_two_regions_stays_apart(
     west = aws("lambda", "get-function", "--function-name", "tokyo-api")
     assert east["Configuration"]["RevisionId"] != west["Configuration"]["RevisionId"]
     assert f":{other}:" in east["Configuration"]["FunctionArn"]
-    for doc, expected in ((east, b"virginia"), (west, b"shared_util")):
+    for doc, expected in ((east, "virginia"), (west, "shared_util")):
         with urllib.request.urlopen(doc["Code"]["Location"]) as resp:
-            assert expected in resp.read()
+            package = zipfile.ZipFile(io.BytesIO(resp.read()))
+        assert expected in package.read("app.py").decode()
     folder = tmp_path / "east"
     folder.mkdir()
     init = lh("-C", folder, "--region", other, "init", "--function-name", "tokyo-api",
