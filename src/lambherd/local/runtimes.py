@@ -36,7 +36,7 @@ from lambherd.errors import LocalRuntimeError
 
 STAMP = "lambherd-runtime.json"
 #: Bumped when the layout of a prepared environment changes (old ones are rebuilt).
-STAMP_FORMAT = 2  # 2: boto3/botocore pinned to the runtime's (RUNTIME_SDK)
+STAMP_FORMAT = 3  # 2: boto3/botocore pinned to the runtime's (RUNTIME_SDK); 3: bytecode compiled
 #: How long one process waits for another one's build of the same environment.
 LOCK_WAIT_S = 600.0
 INSTALL_TIMEOUT_S = 600.0
@@ -207,6 +207,7 @@ def _build(temp: Path, version: str, base_python: str) -> dict[str, object]:
                 "pip",
                 "install",
                 "--quiet",
+                "--compile-bytecode",  # children run with PYTHONDONTWRITEBYTECODE (cold starts)
                 "--python",
                 str(_venv_python(temp)),
                 *requirements(version),
