@@ -207,9 +207,15 @@ def settings_layer(folder: Path, where: str | None = None) -> SettingsLayer | No
     return file_layer(deploy, f"{label}: deploy")
 
 
-def imported_sha(definition: FunctionDefinition, source: Path, built_sha: str) -> str:
+def imported_sha(
+    definition: FunctionDefinition,
+    source: Path,
+    built_sha: str,
+    packaging: dict[str, Any] | None = None,
+) -> str:
     """The deployed CodeSha256 while ``source`` still zips as it did at import, else
-    ``built_sha`` (see the module docstring)."""
+    ``built_sha`` (see the module docstring). ``packaging``: the deploy settings' zip options
+    (ignore file and style, ``--symlink``), the ones ``built_sha`` was made with."""
     folder = definition.source_dir
     doc = read_record(folder)
     code = (doc or {}).get("code")
@@ -218,10 +224,14 @@ def imported_sha(definition: FunctionDefinition, source: Path, built_sha: str) -
     recorded_source = (folder / str(code.get("Source") or ".")).resolve()
     if source.resolve() != recorded_source:
         return built_sha
+    from lambherd.archive import code_sha256
     from lambherd.archive.function_package import package_options
 
-    with_build = bool(package_options(definition, source)["extra_trees"])
-    local = folder_sha256(source, folder) if with_build else built_sha
+    options = package_options(definition, source, **(packaging or {}))
+    local = built_sha
+    if options["extra_trees"]:
+        # the import recorded the folder alone (the deployed zip vendors what the build adds)
+        local = code_sha256(source, **{**options, "extra_trees": []})
     if local == code["LocalSha256"]:
         return str(code["CodeSha256"])
     return built_sha

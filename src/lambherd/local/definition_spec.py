@@ -131,12 +131,19 @@ def load_local_spec(
     *,
     env_vars: Path | None = None,
     layer_dirs: tuple[Path, ...] = (),
+    warnings: list[str] | None = None,
     **overrides: Any,
 ) -> FunctionSpec:
     """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
     project's function folder, with the project's defaults (Runtime, Handler, Environment...).
     Without ``layer_dirs``, the definition's Layers come from the layer cache (downloaded from
-    the account the first time: ``importing.layers``)."""
+    the account the first time: ``importing.layers``).
+
+    A Handler whose module is not in the package deploy would upload is refused, as deploy
+    refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
+    ``--layer-dir``) it is a warning, appended to ``warnings``.
+    """
+    from lambherd.archive.handler import check_handler_in_package
     from lambherd.project.context import load_app_definition
 
     # Only what the emulator uses is rendered for real: a Role ARN built from
@@ -149,7 +156,7 @@ def load_local_spec(
 
         arns = [str(a) for a in definition.config.get("Layers") or []]
         layer_dirs = account_layers(lambda: app.clients, arns)
-    return spec_from_definition(
+    spec = spec_from_definition(
         definition.config,
         definition.source_dir,
         env_overrides=env,
@@ -158,3 +165,12 @@ def load_local_spec(
         source=definition.display_path,
         **overrides,
     )
+    # Only for runtimes the emulator runs (Python): another runtime gets the emulator's own
+    # "not supported locally" refusal first.
+    if spec.runtime.startswith("python"):
+        problem = check_handler_in_package(definition, layer_dirs=layer_dirs)
+        if problem is not None and problem.error:
+            raise DefinitionError(problem.message)
+        if problem is not None and warnings is not None:
+            warnings.append(problem.message)
+    return spec
