@@ -100,20 +100,13 @@ def _scenario(tmp_path: Path) -> dict[str, Any]:
             "--zip-file", f"fileb://{zip_file(work / f'{name}.zip', code)}")  # fmt: skip
     aws("lambda", "create-function-url-config", "--function-name", "tokyo-web",
         "--auth-type", "NONE")  # fmt: skip
-    aws(  # what the console adds when a URL is made public
-        "lambda",
-        "add-permission",
-        "--function-name",
-        "tokyo-web",
-        "--statement-id",
-        "FunctionURLAllowPublicAccess",
-        "--action",
-        "lambda:InvokeFunctionUrl",
-        "--principal",
-        "*",
-        "--function-url-auth-type",
-        "NONE",
-    )
+    # what the console adds when a URL is made public (since October 2025 both statements)
+    aws("lambda", "add-permission", "--function-name", "tokyo-web",
+        "--statement-id", "FunctionURLAllowPublicAccess", "--action", "lambda:InvokeFunctionUrl",
+        "--principal", "*", "--function-url-auth-type", "NONE")  # fmt: skip
+    aws("lambda", "add-permission", "--function-name", "tokyo-web",
+        "--statement-id", "FunctionURLAllowInvokeAction", "--action", "lambda:InvokeFunction",
+        "--principal", "*", "--invoked-via-function-url")  # fmt: skip
     return {"layer": layer}
 
 
@@ -166,10 +159,11 @@ def test_cli_made_functions_import_plan_empty_and_deploy_one_change(
         "provisioned concurrency 1 on prod"
     ) in imported.err
 
-    # plan and diff are empty (the web function's URL grant: see the test below)
+    # plan and diff are empty (the web function's console grants too: see the test below)
     rows = _plan_rows(lh, proj)
     assert rows["tokyo-api"]["operation"] == "none", rows["tokyo-api"]
     assert rows["tokyo-worker"]["operation"] == "none", rows["tokyo-worker"]
+    assert rows["tokyo-web"]["operation"] == "none", rows["tokyo-web"]
     diff = lh("-C", api, "diff", "--code", "--exit-code")
     assert diff.code == 0, diff.out + diff.err
 
@@ -254,21 +248,30 @@ def test_init_download_unzip_then_deploy_uploads_nothing(
     assert lh("-C", clone, "diff", "--code", "--exit-code").code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the compat branch (wt/compat): URL grants matched by what they allow, keeping "
-    "the console's StatementId FunctionURLAllowPublicAccess (issue 11, URL permissions bullet)",
-)
+def _sids(name: str) -> dict[str, Any]:
+    policy = json.loads(aws("lambda", "get-policy", "--function-name", name)["Policy"])
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
 def test_console_url_grant_imports_to_an_empty_plan(
-    lh: Any, tokyo: dict[str, Any], tmp_path: Path
+    lh: Any, tokyo: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    before = _sids("tokyo-web")
+    assert set(before) == {"FunctionURLAllowPublicAccess", "FunctionURLAllowInvokeAction"}
     proj = tmp_path / "proj"
     proj.mkdir()
     assert lh("-C", proj, "--yes", "import", "--all", "--prefix", "tokyo-web").code == 0
-    url = json.loads((proj / "functions" / "tokyo-web" / "function_url.json").read_text())
-    assert url["Permissions"][0]["StatementId"] == "FunctionURLAllowPublicAccess"
+    web = proj / "functions" / "tokyo-web"
+    url = json.loads((web / "function_url.json").read_text())
+    assert url["Permissions"] == [{"Principal": "*"}]  # lambroll's shape: both statements
     rows = _plan_rows(lh, proj)
     assert rows["tokyo-web"]["operation"] == "none", rows["tokyo-web"]
+    assert lh("-C", web, "diff", "--exit-code").code == 0
+    calls = recording(monkeypatch)
+    deployed = lh("-C", proj, "deploy")
+    assert deployed.code == 0, deployed.out + deployed.err
+    assert mutating(calls.names) == []  # no second public grant beside the console's
+    assert _sids("tokyo-web") == before  # the console's statement ids kept
 
 
 def test_one_name_in_two_regions_stays_apart(

@@ -158,6 +158,14 @@ def _write(ctx: ImportContext) -> dict[str, FileText]:
                 f"{remote.name}: deploys move alias {alias['Name']}; {', '.join(others)} left alone"
             )
 
+    if ctx.code_dir is not None and ctx.code_dir.resolve() != ctx.target.resolve():
+        # lambroll's rule: the code is where --src says, at deploy time too
+        where = _relative(ctx.code_dir, ctx.target)
+        ctx.notes.append(
+            f"{remote.name}: the code is in {where}: run deploy, diff and plan with --src {where} "
+            "(the definition's folder holds no code)"
+        )
+
     def text() -> str:
         sha = folder_sha256(ctx.code_dir, ctx.target) if ctx.code_dir is not None else None
         return json.dumps(record_document(ctx, sha), indent=2, ensure_ascii=False) + "\n"
