@@ -60,7 +60,7 @@ def test_unzip_into_src_folder(lh, deploy_zip, tmp_path: Path) -> None:
     assert not (tmp_path / "app.py").exists()
     assert (tmp_path / "function.zip").is_file()
     # the code is where --src says, at deploy time too (lambroll's rule), and it is unchanged
-    assert "run deploy, diff and plan with --src src" in result.err, result.err
+    assert "run deploy and diff with --src src" in result.err, result.err
     diff = lh("-C", tmp_path, "diff", "--code", "--src", "src", "--exit-code")
     assert diff.code == 0, diff.out + diff.err
     planned = lh("-C", tmp_path, "--output", "json", "deploy", "--src", "src", "--dry-run")

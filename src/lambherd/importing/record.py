@@ -162,7 +162,7 @@ def _write(ctx: ImportContext) -> dict[str, FileText]:
         # lambroll's rule: the code is where --src says, at deploy time too
         where = _relative(ctx.code_dir, ctx.target)
         ctx.notes.append(
-            f"{remote.name}: the code is in {where}: run deploy, diff and plan with --src {where} "
+            f"{remote.name}: the code is in {where}: run deploy and diff with --src {where} "
             "(the definition's folder holds no code)"
         )
 
