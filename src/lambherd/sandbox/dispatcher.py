@@ -32,6 +32,7 @@ from lambherd.sandbox import (
     moto_cloudwatch,
     persistence,
 )
+from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
@@ -87,6 +88,7 @@ class SandboxApp:
         self._write_lock = threading.RLock()
         self.replayed = 0
         self.guard = RequestGuard(endpoint)
+        self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
@@ -187,9 +189,13 @@ class SandboxApp:
                 cloudwatch_ext.install(self.facade, self.account, region)
             elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
                 moto_cloudwatch.match_dimensions_exactly(self.account, region)
+            if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
+                self.alarms.evaluate(region)  # the state the metrics give now
             if service == "lambda":
                 environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
+            if action == "PutMetricAlarm" and resp.status_code < 400:
+                self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
                 resp = layer_content.fix_location(environ, resp, region, self.endpoint)
@@ -220,6 +226,16 @@ class SandboxApp:
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
         status, _headers, data = _run_wsgi(self, environ)
         return status, data
+
+    def call_api(
+        self, service: str, region: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``submit``, answered as botocore parses it (an ``Error`` key when it failed)."""
+        record = self._recorder.record(service, region, operation, **params)
+        environ = record.environ(replay=False)
+        environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
+        status, headers, data = _run_wsgi(self, environ)
+        return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""
