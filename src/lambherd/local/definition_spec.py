@@ -136,6 +136,8 @@ def load_local_spec(
 ) -> FunctionSpec:
     """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
     project's function folder, with the project's defaults (Runtime, Handler, Environment...).
+    Without ``layer_dirs``, the definition's Layers come from the layer cache (downloaded from
+    the account the first time: ``importing.layers``).
 
     A Handler whose module is not in the package deploy would upload is refused, as deploy
     refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
@@ -175,6 +177,12 @@ def _load(
     # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
     definition = load_app_definition(app, fields=LOCAL_FIELDS)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
+    if not layer_dirs and definition.config.get("Layers"):
+        # the account's layer versions, from the layer cache (downloaded once when missing)
+        from lambherd.importing.layers import account_layers
+
+        arns = [str(a) for a in definition.config.get("Layers") or []]
+        layer_dirs = account_layers(lambda: app.clients, arns)
     spec = spec_from_definition(
         definition.config,
         definition.source_dir,

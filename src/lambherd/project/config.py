@@ -82,15 +82,28 @@ class ProjectConfig:
 
     def settings_layers(self, folder_key: str) -> tuple[SettingsLayer | None, ...]:
         """The project's layers of deploy settings for one function folder, highest first:
-        ``[functions."<path>"]`` (or its folder name), the stage's defaults, ``[defaults]``."""
+        ``[functions."<path>"]`` (or its folder name), the stage's defaults, ``[defaults]``,
+        then the folder's import record (``lambherd-import.json``: the alias it was run with)."""
         base = folder_key.rsplit("/", 1)[-1]
         values = self.folder_settings.get(folder_key) or self.folder_settings.get(base) or {}
         folder = file_layer(values, f"{PROJECT_FILE}: functions.{folder_key}")
-        return (folder, self.stage_settings, self.defaults_settings)
+        return (
+            folder,
+            self.stage_settings,
+            self.defaults_settings,
+            imported_layer(self.root, folder_key),
+        )
 
     def settings_for(self, folder_key: str) -> DeploySettings:
         """Deploy settings of one function folder (see ``lambherd.settings`` for precedence)."""
         return resolve_settings(*self.settings_layers(folder_key))
+
+
+def imported_layer(root: Path, folder_key: str) -> SettingsLayer | None:
+    """The deploy settings the import recorded in a function folder (None without a record)."""
+    from lambherd.importing.record import RECORD_FILE, settings_layer
+
+    return settings_layer(root / folder_key, f"{folder_key}/{RECORD_FILE}")
 
 
 def find_project(start: Path) -> Path | None:

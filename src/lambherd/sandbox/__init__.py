@@ -19,8 +19,10 @@ HTTP
                     translation is local/function_urls.py, shared with `local start`)
   url_cors.py       CORS of function URLs (preflights answered, headers from the config)
   stream_invoke.py  InvokeWithResponseStream: the function's writes as an event stream
+  layer_content.py  layer versions' Content.Location served, GetLayerVersionByArn
 moto (nothing else imports it)
   moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
+  moto_cloudwatch.py  moto's metric series read and listed by exact dimension set
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   revisions.py      RevisionIds: deterministic, enforced, changed by every change

@@ -23,7 +23,15 @@ from werkzeug.wrappers import Request, Response
 import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
-from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox import (
+    cloudwatch_ext,
+    compaction,
+    function_url,
+    layer_content,
+    logs_ext,
+    moto_cloudwatch,
+    persistence,
+)
 from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
@@ -186,13 +194,18 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
+                moto_cloudwatch.match_dimensions_exactly(self.account, region)
             if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
                 self.alarms.evaluate(region)  # the state the metrics give now
+            if service == "lambda":
+                environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
             if action == "PutMetricAlarm" and resp.status_code < 400:
                 self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
+                resp = layer_content.fix_location(environ, resp, region, self.endpoint)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
                 logs_ext.stamp_write(
@@ -253,6 +266,14 @@ class SandboxApp:
             return ok({"reset": True})
         if path == "/_lambherd/clock":
             return self._clock_endpoint(request)
+        layer = layer_content.LAYER_PATH.match(path)
+        if layer and request.method in {"GET", "HEAD"}:
+            region = request.args.get("region", DEFAULT_REGION)
+            arn = f"arn:aws:lambda:{region}:{self.account}:layer:{layer[1]}:{layer[2]}"
+            zipped = self.facade.layer_zip(self.account, region, arn)
+            if zipped is None:
+                return Response("no such layer version", status=404)
+            return Response(zipped, status=200, content_type="application/zip")
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)

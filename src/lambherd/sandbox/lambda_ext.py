@@ -159,6 +159,9 @@ class LambdaLayer:
             return self.concurrency.provisioned(route, key, doc, request_time(environ))
         if sub == "urls" and method == "GET":  # ListFunctionUrlConfigs: moto lacks it
             return self.urls.list(route, environ, key)
+        if (sub, method) == ("versions", "GET") and self.facade.function_arn(key) is None:
+            arn = f"arn:aws:lambda:{region}:{account}:function:{name}"  # moto lists nothing
+            return error(404, "ResourceNotFoundException", f"Function not found: {arn}")
         stale = self.revisions.stale(route, key, doc)
         if stale is not None:
             return stale

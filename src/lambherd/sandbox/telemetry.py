@@ -118,8 +118,9 @@ class Telemetry:
         throttled: bool,
     ) -> None:
         # Lambda's dimension sets: FunctionName; for an alias or version also
-        # FunctionName+Resource and FunctionName+Resource+ExecutedVersion. CloudWatch matches a
-        # query's dimensions exactly, so each set is its own series.
+        # FunctionName+Resource and FunctionName+Resource+ExecutedVersion; and none ("across all
+        # functions" of the region, not for ConcurrentExecutions: that one is per function
+        # here). CloudWatch matches a query's dimensions exactly, so each set is its own series.
         dims = [[{"Name": "FunctionName", "Value": name}]]
         if resource:
             dims.append([*dims[0], {"Name": "Resource", "Value": resource}])
@@ -143,6 +144,6 @@ class Telemetry:
                 "Unit": unit,
             }
             for metric, value, unit in values
-            for d in dims
+            for d in ([*dims, []] if metric != "ConcurrentExecutions" else dims)
         ]
         self._call("cloudwatch", region, "put_metric_data", Namespace="AWS/Lambda", MetricData=data)
