@@ -4,7 +4,8 @@ resolution of them.
 Precedence, highest first — decided here and nowhere else:
 
   1. the command line (``--alias``, ``--no-publish``, ``--keep-versions``, ``--alias-to-latest``,
-     ``--force-code``, ``--skip-configuration``, ``--skip-archive``, ``--skip-function``, ``--src``)
+     ``--force-code``, ``--skip-configuration``, ``--skip-archive``, ``--skip-function``, ``--src``,
+     ``--no-wait``)
   2. lambherd.toml ``[functions."<folder>"]`` (the folder's path, or its name)
   3. the stage's defaults (``[stages.NAME] defaults = {...}`` with ``--stage NAME``)
   4. lambherd.toml ``[defaults]``
@@ -50,6 +51,8 @@ class DeploySettings:
     skip_function: bool = False
     #: The folder to zip instead of the definition's (``--src``).
     src: Path | None = None
+    #: Do not wait for provisioned concurrency to be READY (``--no-wait``).
+    no_wait: bool = False
 
     @property
     def builds_code(self) -> bool:
@@ -143,6 +146,7 @@ _TYPES: dict[str, type] = {
     "skip_archive": bool,
     "skip_function": bool,
     "src": Path,
+    "no_wait": bool,
 }
 
 

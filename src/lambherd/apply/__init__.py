@@ -21,8 +21,10 @@ def executor_for(
     dry_run: bool,
     retry: RetryPolicy | None = None,
     on_step: Callable[[StepResult], None] | None = None,
+    on_progress: Callable[[Any, str], None] | None = None,
 ) -> Executor | DisplayExecutor:
-    """The executor of a run: the display-only one for a dry run (no AWS call at all)."""
+    """The executor of a run: the display-only one for a dry run (no AWS call at all).
+    ``on_progress(step, text)`` hears how a long step is going (an allocation...)."""
     if dry_run:
         return DisplayExecutor()
-    return Executor(clients, retry=retry, on_step=on_step)
+    return Executor(clients, retry=retry, on_step=on_step, on_progress=on_progress)

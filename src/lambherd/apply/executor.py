@@ -62,6 +62,8 @@ class StepRun:
         self.code_sha256 = plan.code_sha256
         self.function_arn = plan.function_arn
         self.version: str | None = None
+        #: The step being run (``progress`` says it is this one's).
+        self.step: Step | None = None
         self._executor = executor
 
     def call(
@@ -104,6 +106,16 @@ class StepRun:
             timeout=self._executor.wait_timeout,
             sleep=self._executor.sleep,
         )
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """How the run waits between polls (the executor's, so tests can hurry it)."""
+        return self._executor.sleep
+
+    def progress(self, text: str) -> None:
+        """Say how a long step is going (an allocation...): the run's progress events."""
+        if self._executor.on_progress is not None:
+            self._executor.on_progress(self.step, text)
 
     def revision(self) -> dict[str, Any]:
         """``{"RevisionId": ...}`` to guard a change of $LATEST, or {} when none is known."""
@@ -149,12 +161,14 @@ class Executor:
         wait_timeout: float = 900.0,
         sleep: Callable[[float], None] = time.sleep,
         on_step: Callable[[StepResult], None] | None = None,
+        on_progress: Callable[[Step | None, str], None] | None = None,
     ) -> None:
         self.clients = clients
         self.retry = retry or RetryPolicy(sleep=sleep)
         self.wait_timeout = wait_timeout
         self.sleep = sleep
         self.on_step = on_step
+        self.on_progress = on_progress
 
     def run(self, plan: Plan) -> ExecutionResult:
         """Run every step in order; the first failure stops the run (re-running converges)."""
@@ -165,6 +179,7 @@ class Executor:
             if handler is None:
                 raise LambherdError(f"no executor for step {step.kind}")
             start = time.monotonic()
+            run.step = step
             detail, sent = handler(run, step)
             if step.changes_revision_silently and any(
                 later.guarded_by_revision for later in plan.steps[i + 1 :]

@@ -71,6 +71,9 @@ class DeployCommand(click.Command):
 @click.option("--skip-archive", is_flag=True, help="Deploy the S3 object as is (no zip built).")
 @click.option("--skip-function", is_flag=True, help="Only the function URL (function_url.json).")
 @click.option(
+    "--no-wait", is_flag=True, help="Do not wait for provisioned concurrency to be READY."
+)
+@click.option(
     "--src",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to zip (default: the definition's folder).",
@@ -95,6 +98,7 @@ def command(
     skip_configuration: bool,
     skip_archive: bool,
     skip_function: bool,
+    no_wait: bool,
     src: Path | None,
     parallel: int | None,
     only: tuple[str, ...],
@@ -119,6 +123,7 @@ def command(
             skip_configuration=skip_configuration,
             skip_archive=skip_archive,
             skip_function=skip_function,
+            no_wait=no_wait,
             src=app.resolve(src) if src else None,
         ),
         run=RunSettings(
@@ -160,6 +165,8 @@ class _StepLines:
 
     def __call__(self, event: ProgressEvent) -> None:
         done = event.result
+        if event.kind == "progress" and not self.app.json_output:
+            click.echo(f"  ... {event.detail}", err=True)
         if done is None or self.app.json_output:
             return
         suffix = f": {done.detail}" if done.detail else ""

@@ -2,7 +2,7 @@
 
 The concern follows CONTRIBUTING's recipe (one line in each of the four registries):
 
-  definition/sidecars.py      ``Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet"))``
+  definition/sidecars.py      ``Sidecar("concurrency", ("concurrency.json", ...jsonnet))``
   plan/concurrency_planner.py its remote part's shape, its step types and ``CONCERN``
   pipeline/remote_concurrency.py
                               ``PART``: reserved, provisioned configs, scalable targets, scheduled

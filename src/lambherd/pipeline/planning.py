@@ -160,6 +160,9 @@ def plan_targets(
             orphans = pool.submit(_owned_orphans, clients, project.name, known, only)
         rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
     rows.sort(key=lambda c: c.name)
+    from lambherd.pipeline.concurrency_checks import check_concurrency
+
+    check_concurrency(clients, rows)  # the account's rules, before anything is sent
     warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
     if project is not None and not targets:
         globs = ", ".join(project.function_globs)

@@ -35,8 +35,9 @@ DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text; a step event
-    carries the step's ``result`` (its duration and what it returned)."""
+    """``kind`` is start, step, progress (a long step's news), done, failed or skipped;
+    ``detail`` a short text; a step event carries the step's ``result`` (its duration and what
+    it returned)."""
 
     function: str
     kind: str
@@ -174,9 +175,14 @@ def _run_one(
             ProgressEvent(change.name, "step", result.step.describe(), done_steps[0], total, result)
         )
 
+    def on_progress(step: Any, text: str) -> None:
+        notify(ProgressEvent(change.name, "progress", text, done_steps[0] + 1, total))
+
     start = time.monotonic()
     try:
-        executor = executor_for(clients, dry_run=dry_run, retry=retry, on_step=on_step)
+        executor = executor_for(
+            clients, dry_run=dry_run, retry=retry, on_step=on_step, on_progress=on_progress
+        )
         execution = executor.run(change.plan)
     except Exception as exc:  # one function's failure must not take the others down
         message = exc.message if isinstance(exc, LambherdError) else _describe(exc)
