@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import logging
 import os
@@ -142,9 +143,15 @@ class LocalRuntime:
             pool.close(reason)
 
     def set_concurrency(
-        self, name: str, reserved: int | None, provisioned: dict[str, int] | None = None
+        self,
+        name: str,
+        reserved: int | None,
+        provisioned: dict[str, int] | None = None,
+        *,
+        on_started: Callable[[str], None] | None = None,
     ) -> None:
-        """Change reserved concurrency (None = default) and provisioned environments per version."""
+        """Change reserved concurrency (None = default) and provisioned environments per version.
+        ``on_started(version)`` is called as each new provisioned environment is ready."""
         with self._lock:
             limit = self._limits.get(name)
             if limit is None:
@@ -152,7 +159,9 @@ class LocalRuntime:
             limit.set(self._concurrency(reserved))
             pools = {v: self._pool(name, v) for v in (provisioned or {})}
         for version, count in (provisioned or {}).items():
-            self._raise_on_failures(pools[version].spec, pools[version].set_provisioned(count))
+            started = (lambda v=version: on_started(v)) if on_started is not None else None
+            failures = pools[version].set_provisioned(count, started)
+            self._raise_on_failures(pools[version].spec, failures)
 
     def warm(self, name: str, count: int = 1, *, version: str = "$LATEST") -> list[str]:
         """Start ``count`` on-demand environments ahead of time; returns init failure messages."""
@@ -248,12 +257,17 @@ class LocalRuntime:
             raise LocalRuntimeError("the local runtime is closed")
         spec = pool.spec
         env, cold = pool.checkout()
+        busy, total = pool.provisioned_use()
         if cold and not env.start():
             pool.checkin(env)
             result = results.init_failed(spec, env, request_id)
         else:
             result = self._run(spec, env, request_id, payload or b"{}", context)
             pool.checkin(env)
+        if total:
+            result = dataclasses.replace(
+                result, provisioned=env.provisioned, provisioned_busy=busy, provisioned_total=total
+            )
         for listener in list(self._listeners):
             try:
                 listener(spec, result)
