@@ -26,7 +26,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -60,6 +60,7 @@ class AutoScaling:
         resolve: Callable[[FunctionKey, str], str | None],
         metric_points: Callable[[str, str], list[Any]],
     ) -> None:
+        from lambherd.sandbox.scheduled_actions import ScheduledActions
         from lambherd.sandbox.target_tracking import TargetTracking
 
         self.account = account
@@ -68,11 +69,11 @@ class AutoScaling:
         self._scheduler = scheduler
         self._now = now
         self._resolve = resolve
-        self._jobs: dict[tuple[str, str, str], Any] = {}
         self._regions: set[str] = set()
         self._activities: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.tracking = TargetTracking(self, metric_points)
+        self.scheduled = ScheduledActions(self)
 
     # -- requests ----------------------------------------------------------------------------
     def handle(
@@ -124,7 +125,9 @@ class AutoScaling:
                 f"ID: {rid}, scalable dimension: {DIMENSION}",
             )
         if action == "PutScheduledAction":
-            return _check_action(doc)
+            from lambherd.sandbox.scheduled_actions import check_action
+
+            return check_action(doc)
         if (
             action == "DeleteScheduledAction"
             and self.action(region, rid, str(doc.get("ScheduledActionName"))) is None
@@ -174,7 +177,7 @@ class AutoScaling:
             for found in self.describe(
                 region, "describe_scheduled_actions", rid, "ScheduledActions"
             ):
-                self._cancel(region, rid, str(found["ScheduledActionName"]))
+                self.scheduled.cancel(region, rid, str(found["ScheduledActionName"]))
                 self.call(
                     region,
                     "delete_scheduled_action",
@@ -187,9 +190,9 @@ class AutoScaling:
                 self.call(region, "delete_scaling_policy", rid, PolicyName=policy["PolicyName"])
             self.tracking.forget(region, rid)
         elif action == "PutScheduledAction":
-            self._arm(region, rid, str(doc["ScheduledActionName"]))
+            self.scheduled.arm(region, rid, str(doc["ScheduledActionName"]))
         elif action == "DeleteScheduledAction":
-            self._cancel(region, rid, str(doc["ScheduledActionName"]))
+            self.scheduled.cancel(region, rid, str(doc["ScheduledActionName"]))
         elif action == "PutScalingPolicy":
             self.tracking.arm(region, rid)
 
@@ -317,68 +320,11 @@ class AutoScaling:
             ]
         return list(reversed(found))
 
-    # -- scheduled actions -------------------------------------------------------------------
-    def _arm(self, region: str, rid: str, name: str) -> None:
-        from lambherd.concurrency.schedules import ScheduleError, next_run, parse_schedule
-
-        self._cancel(region, rid, name)
-        found = self.action(region, rid, name)
-        if found is None:
-            return
-        try:
-            schedule = parse_schedule(found.get("Schedule"))
-        except ScheduleError:
-            return
-        zone = found.get("Timezone")
-        start, end = _instant(found.get("StartTime")), _instant(found.get("EndTime"))
-        created = _instant(found.get("CreationTime")) or self._now()
-
-        def following(after: datetime) -> datetime | None:
-            return next_run(schedule, after, timezone=zone, start=start, end=end, created=created)
-
-        first = following(self._now())
-        if first is None:
-            return
-        job = self._scheduler.schedule(
-            first,
-            lambda due: self._run_action(region, rid, name, due),
-            repeat=following,
-            name=f"scheduled-action {name}",
-        )
-        with self._lock:
-            self._jobs[(region, rid, name)] = job
-
-    def _cancel(self, region: str, rid: str, name: str) -> None:
-        with self._lock:
-            job = self._jobs.pop((region, rid, name), None)
-        if job is not None:
-            self._scheduler.cancel(job)
-
-    def _run_action(self, region: str, rid: str, name: str, due: datetime) -> None:
-        found = self.action(region, rid, name)
-        target = self.target(region, rid)
-        if found is None or target is None:
-            return
-        wanted = found.get("ScalableTargetAction") or {}
-        low = wanted.get("MinCapacity", target.get("MinCapacity"))
-        high = wanted.get("MaxCapacity", target.get("MaxCapacity"))
-        self.call(region, "register_scalable_target", rid, MinCapacity=low, MaxCapacity=high)
-        # (RegisterScalableTarget's own effect brings the capacity into the new range)
-        self.record(
-            region,
-            rid,
-            f"Setting min capacity to {low} and max capacity to {high}",
-            f"scheduled action name {name} was triggered at {due.isoformat()}",
-            "Successful",
-        )
-
     def reset(self) -> None:
         """Forget every job and activity (``sandbox reset``)."""
         with self._lock:
-            jobs, self._jobs = list(self._jobs.values()), {}
             self._activities.clear()
-        for job in jobs:
-            self._scheduler.cancel(job)
+        self.scheduled.reset()
         self.tracking.reset()
 
     def rearm(self) -> None:
@@ -393,7 +339,9 @@ class AutoScaling:
             for found in (
                 json.loads(body or b"{}").get("ScheduledActions", []) if status < 400 else []
             ):
-                self._arm(region, str(found["ResourceId"]), str(found["ScheduledActionName"]))
+                self.scheduled.arm(
+                    region, str(found["ResourceId"]), str(found["ScheduledActionName"])
+                )
             status, body = self._submit(
                 "application-autoscaling",
                 region,
@@ -404,33 +352,3 @@ class AutoScaling:
                 json.loads(body or b"{}").get("ScalingPolicies", []) if status < 400 else []
             ):
                 self.tracking.arm(region, str(policy["ResourceId"]))
-
-
-def _check_action(doc: dict[str, Any]) -> Response | None:
-    from lambherd.concurrency.schedules import ScheduleError, parse_schedule, zone
-
-    try:
-        parse_schedule(doc.get("Schedule"))
-        if doc.get("Timezone") is not None:
-            zone(doc["Timezone"])
-    except ScheduleError as exc:
-        return _refuse("ValidationException", str(exc))
-    wanted = doc.get("ScalableTargetAction") or {}
-    low, high = wanted.get("MinCapacity"), wanted.get("MaxCapacity")
-    if low is not None and high is not None and low > high:
-        return _refuse(
-            "ValidationException", f"MinCapacity {low} is greater than MaxCapacity {high}"
-        )
-    return None
-
-
-def _instant(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC)
-    try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
