@@ -76,6 +76,21 @@ def resource_id(function: str, qualifier: str) -> str:
     return f"function:{function}:{qualifier}"
 
 
+def as_instant(value: Any) -> datetime | None:
+    """A time as the APIs hand it over (datetime, epoch seconds, ISO 8601), aware; None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), UTC)
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def utc_text(at: datetime) -> str:
     """A time as the file and the API write it: ISO 8601 in UTC (``2026-12-01T00:00:00Z``)."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

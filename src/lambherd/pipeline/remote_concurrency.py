@@ -206,7 +206,7 @@ def document_from_remote(remote: ConcurrencyRemote) -> dict[str, Any] | None:
 
 
 def _imported_action(described: dict[str, Any]) -> ScheduledAction:
-    from lambherd.plan.concurrency_planner import _instant
+    from lambherd.concurrency.model import as_instant
 
     target = described.get("ScalableTargetAction") or {}
     zone = described.get("Timezone")
@@ -214,8 +214,8 @@ def _imported_action(described: dict[str, Any]) -> ScheduledAction:
         name=str(described["ScheduledActionName"]),
         schedule=str(described.get("Schedule", "")).strip(),
         timezone=None if zone in (None, "", "UTC", "Etc/UTC") else str(zone),
-        start_time=_instant(described.get("StartTime")),
-        end_time=_instant(described.get("EndTime")),
+        start_time=as_instant(described.get("StartTime")),
+        end_time=as_instant(described.get("EndTime")),
         min_capacity=target.get("MinCapacity"),
         max_capacity=target.get("MaxCapacity"),
     )

@@ -73,7 +73,7 @@ def project_targets(
     from lambherd.definition import load_function
     from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
-    from lambherd.project.config import project_definition
+    from lambherd.project.config import project_definition, project_sidecars
     from lambherd.project.context import stage_render
     from lambherd.project.discovery import discover_functions
 
@@ -90,7 +90,11 @@ def project_targets(
             else:
                 named = ("FunctionName", *fields)
                 raw = load_function_for(folder.definition, named, render, clients)
-            defn = replace(raw, config=project_definition(project, raw.config))
+            defn = replace(
+                raw,
+                config=project_definition(project, raw.config),
+                sidecars=project_sidecars(project, raw.sidecars),
+            )
             warnings = check_definition(defn) if fields is None else []
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
         except ValidationError as exc:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from lambherd.concurrency.model import (
@@ -46,6 +45,7 @@ from lambherd.concurrency.model import (
     ConcurrencyConfig,
     ScheduledAction,
     TargetTracking,
+    as_instant,
     read_concurrency,
     resource_id,
 )
@@ -384,20 +384,6 @@ def _policy(
 _UTC_NAMES = {None, "", "UTC", "Etc/UTC", "GMT", "Etc/GMT"}
 
 
-def _instant(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def same_action(action: ScheduledAction, described: Mapping[str, Any]) -> bool:
     """True when a DescribeScheduledActions entry is the file's action."""
     zone = described.get("Timezone")
@@ -407,8 +393,8 @@ def same_action(action: ScheduledAction, described: Mapping[str, Any]) -> bool:
         return False
     return (
         str(described.get("Schedule", "")).strip() == action.schedule
-        and _instant(described.get("StartTime")) == action.start_time
-        and _instant(described.get("EndTime")) == action.end_time
+        and as_instant(described.get("StartTime")) == action.start_time
+        and as_instant(described.get("EndTime")) == action.end_time
         and dict(described.get("ScalableTargetAction") or {}) == action.target_action()
     )
 

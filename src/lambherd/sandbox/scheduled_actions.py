@@ -12,11 +12,12 @@ concurrency into the new range (AWS: below the minimum scales out to it, above t
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
 
+from lambherd.concurrency.model import as_instant
 from lambherd.sandbox.wire import error
 
 
@@ -41,8 +42,8 @@ class ScheduledActions:
         except ScheduleError:
             return
         zone = found.get("Timezone")
-        start, end = instant(found.get("StartTime")), instant(found.get("EndTime"))
-        created = instant(found.get("CreationTime")) or self.room._now()
+        start, end = as_instant(found.get("StartTime")), as_instant(found.get("EndTime"))
+        created = as_instant(found.get("CreationTime")) or self.room._now()
 
         def following(after: datetime) -> datetime | None:
             return next_run(schedule, after, timezone=zone, start=start, end=end, created=created)
@@ -109,16 +110,3 @@ def check_action(doc: dict[str, Any]) -> Response | None:
             400, "ValidationException", f"MinCapacity {low} is greater than MaxCapacity {high}"
         )
     return None
-
-
-def instant(value: Any) -> datetime | None:
-    """A time as Application Auto Scaling's JSON carries it (epoch seconds, or ISO 8601)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC)
-    try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
