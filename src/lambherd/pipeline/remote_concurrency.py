@@ -41,11 +41,14 @@ def read_concurrency_remote(
     from lambherd.concurrency.model import read_concurrency
 
     lam = reader.lam
+    config = read_concurrency(sidecar, []) if sidecar is not None else None
     got = reader.optional(
         lambda: lam.get_function_concurrency(FunctionName=name),
         f"read reserved concurrency of {name}",
     )
     reserved = (got or {}).get("ReservedConcurrentExecutions")
+    if config is not None and not config.qualifiers():  # reserved only: nothing else is read
+        return ConcurrencyRemote(reserved)
     provisioned = {
         _qualifier(c): _config(c)
         for c in _all(
@@ -58,8 +61,8 @@ def read_concurrency_remote(
             f"list provisioned concurrency of {name}",
         )
     }
-    if sidecar is not None:
-        qualifiers = [q for q in read_concurrency(sidecar, []).qualifiers() if q != "$LATEST"]
+    if config is not None:
+        qualifiers = [q for q in config.qualifiers() if q != "$LATEST"]
     else:
         aliases = reader.paginate("list_aliases", "Aliases", FunctionName=name)
         qualifiers = list(dict.fromkeys([*provisioned, *(str(a["Name"]) for a in aliases)]))

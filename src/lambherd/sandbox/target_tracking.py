@@ -67,7 +67,10 @@ class TargetTracking:
             self.room._scheduler.cancel(job)
 
     def evaluate(self, region: str, rid: str, due: datetime) -> None:
-        """One evaluation at sandbox time ``due``."""
+        """One evaluation at sandbox time ``due`` (skipped when the clock was moved far past
+        it: the minutes it would look at are long gone)."""
+        if self.room._now() - due > timedelta(minutes=IN_MINUTES):
+            return
         policy = self._policy(region, rid)
         target = self.room.target(region, rid)
         if policy is None or target is None:

@@ -192,6 +192,17 @@ def import_function(
         return _write_all(files, request, result, confirm_overwrite, remote=None)
     result = InitResult(request.function_name, "aws")
     files = _remote_files(remote, request, result)
+    from lambherd.importing.concurrency_file import concurrency_files
+
+    files.update(
+        concurrency_files(
+            clients,
+            request.function_name,
+            request.target,
+            jsonnet=request.jsonnet,
+            notes=result.notes,
+        )
+    )
     _note_other_definition(request, result)
     return _write_all(files, request, result, confirm_overwrite, remote=remote)
 
