@@ -189,8 +189,13 @@ def _owned_orphans(
         if tags.get(OWNER_TAG) != project:
             continue
         name = fn["FunctionName"]
+        from lambherd.pipeline.remote_concurrency import cleanup_steps
+
         plan = plan_delete(
-            name, function_arn=fn.get("FunctionArn"), revision_id=fn.get("RevisionId")
+            name,
+            function_arn=fn.get("FunctionArn"),
+            revision_id=fn.get("RevisionId"),
+            before=cleanup_steps(clients, name),  # its scaling goes with it
         )
         rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
     return rows

@@ -241,13 +241,25 @@ def _imported_policy(described: dict[str, Any]) -> TargetTracking | None:
 
 
 # -- delete / prune --------------------------------------------------------------------------
+#: Application Auto Scaling refusals that leave a delete to go on without scaling cleanup.
+_NO_SCALING_READ = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "404"}
+
+
 def cleanup_steps(clients: Any, name: str) -> tuple[DeregisterScalableTarget, ...]:
     """DeregisterScalableTarget of every scalable target on the function's aliases and
-    versions: what a delete (or a prune) removes first, so none is left pointing at nothing."""
+    versions: what a delete (or a prune) removes first, so none is left pointing at nothing.
+    Credentials that may not read Application Auto Scaling get none (the delete goes on)."""
+    from lambherd.errors import AwsError
+
     reader = RemoteReader(clients)
     aliases = reader.paginate("list_aliases", "Aliases", FunctionName=name)
     versions = reader.paginate("list_versions_by_function", "Versions", FunctionName=name)
     qualifiers = [str(a["Name"]) for a in aliases]
     qualifiers += [str(v["Version"]) for v in versions if v.get("Version") != "$LATEST"]
-    targets = read_targets(clients, name, qualifiers) if qualifiers else {}
+    try:
+        targets = read_targets(clients, name, qualifiers) if qualifiers else {}
+    except AwsError as exc:
+        if exc.code not in _NO_SCALING_READ:
+            raise
+        return ()
     return tuple(DeregisterScalableTarget(q, resource_id(name, q)) for q in sorted(targets))

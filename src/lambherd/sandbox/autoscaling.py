@@ -93,8 +93,11 @@ class AutoScaling:
         refused = self._check(action or "", doc, region)
         if refused is not None:
             return refused
+        replaying = bool(environ.get(REPLAY_ENVIRON_KEY))
+        if action == "DeregisterScalableTarget" and not replaying:
+            self._remove_children(region, str(doc.get("ResourceId")))  # AWS takes them along
         resp = self._call_moto(environ, body)
-        if resp.status_code < 400 and not environ.get(REPLAY_ENVIRON_KEY):
+        if resp.status_code < 400 and not replaying:
             try:
                 self._after(action or "", doc, region)
             except Exception:  # the call itself succeeded: say what failed, keep serving
@@ -169,26 +172,20 @@ class AutoScaling:
             )
         return None
 
+    def _remove_children(self, region: str, rid: str) -> None:
+        """The scheduled actions and scaling policies of a target being deregistered."""
+        for found in self.describe(region, "describe_scheduled_actions", rid, "ScheduledActions"):
+            name = found["ScheduledActionName"]
+            self.scheduled.cancel(region, rid, str(name))
+            self.call(region, "delete_scheduled_action", rid, ScheduledActionName=name)
+        for policy in self.describe(region, "describe_scaling_policies", rid, "ScalingPolicies"):
+            self.call(region, "delete_scaling_policy", rid, PolicyName=policy["PolicyName"])
+        self.tracking.forget(region, rid)
+
     def _after(self, action: str, doc: dict[str, Any], region: str) -> None:
         rid = str(doc.get("ResourceId") or "")
         if action == "RegisterScalableTarget":
             self.keep_in_range(region, rid, "the scalable target's range changed")
-        elif action == "DeregisterScalableTarget":
-            for found in self.describe(
-                region, "describe_scheduled_actions", rid, "ScheduledActions"
-            ):
-                self.scheduled.cancel(region, rid, str(found["ScheduledActionName"]))
-                self.call(
-                    region,
-                    "delete_scheduled_action",
-                    rid,
-                    ScheduledActionName=found["ScheduledActionName"],
-                )
-            for policy in self.describe(
-                region, "describe_scaling_policies", rid, "ScalingPolicies"
-            ):
-                self.call(region, "delete_scaling_policy", rid, PolicyName=policy["PolicyName"])
-            self.tracking.forget(region, rid)
         elif action == "PutScheduledAction":
             self.scheduled.arm(region, rid, str(doc["ScheduledActionName"]))
         elif action == "DeleteScheduledAction":
