@@ -168,3 +168,18 @@ class AliasWatch:
                 )
             except Exception as exc:  # recorded: the test asserts there is none
                 self.errors.append(f"invoke: {exc}")
+
+
+def json_error(status: int, code: str, message: str) -> Any:
+    """An AWSResponse as a JSON-protocol service (Service Quotas) sends for an error."""
+    from botocore.awsrequest import AWSResponse
+
+    body = json.dumps({"__type": code, "message": message}).encode()
+
+    class _Raw:
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            yield body
+
+    return AWSResponse(
+        "http://injected", status, {"Content-Type": "application/x-amz-json-1.1"}, _Raw()
+    )
