@@ -115,3 +115,19 @@ def test_prune_and_delete_take_the_scaling_with_the_function(
     r = lh("-C", root / "functions" / "pr-a", "--yes", "delete")
     assert r.code == 0, r.err
     assert _targets(aws, "pr-a") == []
+
+
+def test_diff_shows_what_concurrency_json_changes(aws: Any, lh: Any, tmp_path: Path) -> None:
+    fn = write_fn(tmp_path / "d", "diff-cc", concurrency=SCALED)
+    assert lh("-C", fn, "deploy").code == 0
+    r = lh("-C", fn, "diff", "--exit-code")
+    assert r.code == 0 and r.out == "", r.out
+    changed = json.loads(json.dumps(SCALED))
+    changed["ReservedConcurrentExecutions"] = 9
+    changed["Autoscaling"]["current"]["TargetTracking"] = None
+    (fn / "concurrency.json").write_text(json.dumps(changed))
+    r = lh("-C", fn, "diff", "--exit-code")
+    assert r.code == 2
+    assert '-    "ReservedConcurrentExecutions": 8\n' in r.out
+    assert '+    "ReservedConcurrentExecutions": 9' in r.out
+    assert '+        "TargetTracking": null' in r.out

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lambherd.cli.output import app_of, confirm, console, emit_json, info
-from lambherd.defaults import CONCURRENCY_SINCE
+from lambherd.services.concurrency import CONCURRENCY_SINCE
 
 if TYPE_CHECKING:
     from lambherd.app import App

@@ -22,6 +22,8 @@ This package holds what they share, all pure (no AWS):
                  account's (after the read, before any mutating call): the 100 unreserved the
                  account keeps, provisioned <= reserved, never on $LATEST, max capacity within
                  what the account allows; each problem one line with its numbers
+  documents.py   documents from what AWS reports: the file an import writes, and the two sides
+                 ``diff`` shows (equal exactly when the planner plans nothing)
   view.py        ``lambherd concurrency``'s pure part: rows, flags (throttled, reserved never
                  used, provisioned utilisation under 30 % / over 90 %), next scheduled actions
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambherd.concurrency.documents import document_from_remote
 from lambherd.concurrency.model import (
     SCALABLE_DIMENSION,
     SERVICE_NAMESPACE,
-    Autoscaling,
-    ConcurrencyConfig,
-    ScheduledAction,
-    TargetTracking,
     resource_id,
 )
 from lambherd.errors import describe_client_error
@@ -173,71 +170,6 @@ def imported_document(clients: Any, name: str) -> dict[str, Any] | None:
     that the first plan after an import is empty."""
     remote = read_concurrency_remote(RemoteReader(clients), name, None)
     return document_from_remote(remote)
-
-
-def document_from_remote(remote: ConcurrencyRemote) -> dict[str, Any] | None:
-    """The concurrency.json document that describes ``remote`` exactly (None: nothing to say)."""
-    provisioned = {q: c.requested for q, c in sorted(remote.provisioned.items()) if c.requested}
-    autoscaling: dict[str, Autoscaling | None] = {}
-    for qualifier, target in sorted(remote.targets.items()):
-        actions = tuple(_imported_action(a) for a in target.actions)
-        tracking: Any = None
-        for policy in target.policies:
-            tracking = _imported_policy(policy)
-            if tracking is not None:
-                break
-        from lambherd.concurrency.model import UNMANAGED
-
-        autoscaling[qualifier] = Autoscaling(
-            target.min_capacity,
-            target.max_capacity,
-            actions,
-            tracking if tracking is not None else UNMANAGED,
-        )
-        if qualifier in provisioned and target.actions:
-            # what autoscaling set now would read as a base the live range may not hold later
-            low = target.min_capacity
-            provisioned[qualifier] = max(low, min(target.max_capacity, provisioned[qualifier]))
-    reserved: Any = remote.reserved
-    if reserved is None:
-        from lambherd.concurrency.model import UNMANAGED
-
-        reserved = UNMANAGED
-    config = ConcurrencyConfig(reserved, provisioned, autoscaling)
-    doc = config.to_document()
-    return doc or None
-
-
-def _imported_action(described: dict[str, Any]) -> ScheduledAction:
-    from lambherd.concurrency.model import as_instant
-
-    target = described.get("ScalableTargetAction") or {}
-    zone = described.get("Timezone")
-    return ScheduledAction(
-        name=str(described["ScheduledActionName"]),
-        schedule=str(described.get("Schedule", "")).strip(),
-        timezone=None if zone in (None, "", "UTC", "Etc/UTC") else str(zone),
-        start_time=as_instant(described.get("StartTime")),
-        end_time=as_instant(described.get("EndTime")),
-        min_capacity=target.get("MinCapacity"),
-        max_capacity=target.get("MaxCapacity"),
-    )
-
-
-def _imported_policy(described: dict[str, Any]) -> TargetTracking | None:
-    if described.get("PolicyType") != "TargetTrackingScaling":
-        return None
-    config = described.get("TargetTrackingScalingPolicyConfiguration") or {}
-    metric = (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
-    if metric != "LambdaProvisionedConcurrencyUtilization":
-        return None
-    return TargetTracking(
-        float(config["TargetValue"]),
-        config.get("ScaleInCooldown"),
-        config.get("ScaleOutCooldown"),
-        config.get("DisableScaleIn"),
-        str(described["PolicyName"]),
-    )
 
 
 # -- delete / prune --------------------------------------------------------------------------
