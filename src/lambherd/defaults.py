@@ -112,6 +112,8 @@ PROVISIONED_WAIT_S = 900.0
 #: Service Quotas: Lambda's service code and its "Concurrent executions" quota.
 LAMBDA_SERVICE_CODE = "lambda"
 CONCURRENCY_QUOTA_CODE = "L-B99A9384"
+#: Sandbox seconds a provisioned allocation takes at least (``LAMBHERD_SANDBOX_PC_ALLOCATION_S``).
+SANDBOX_PROVISIONED_ALLOCATION_S = 1.0
 #: ``lambherd concurrency``: the CloudWatch window, and the utilisation outside which it flags.
 CONCURRENCY_SINCE = "24h"
 UTILISATION_LOW = 0.30

@@ -25,6 +25,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from lambherd.defaults import SANDBOX_PROVISIONED_ALLOCATION_S
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.versions import Versions
@@ -32,7 +33,9 @@ from lambherd.sandbox.wire import Route, error, lambda_time, ok
 
 log = logging.getLogger("lambherd.sandbox")
 #: Sandbox seconds an allocation takes at least (AWS takes minutes).
-ALLOCATION_SECONDS = float(os.environ.get("LAMBHERD_SANDBOX_PC_ALLOCATION_S", "1"))
+ALLOCATION_SECONDS = float(
+    os.environ.get("LAMBHERD_SANDBOX_PC_ALLOCATION_S", SANDBOX_PROVISIONED_ALLOCATION_S)
+)
 #: Applies provisioned counts per version; returns {version: why it failed}.
 Allocator = Callable[[FunctionKey, dict[str, int], Callable[[str], None]], dict[str, str]]
 
