@@ -181,6 +181,22 @@ def test_the_account_keeps_100_unreserved_counting_every_other_function() -> Non
     assert account_problems(1000, 940, [_facts("a", {"ReservedConcurrentExecutions": 800})]) == []
 
 
+def test_an_account_already_short_of_unreserved_refuses_only_a_reservation_that_grows() -> None:
+    # limit 1000, 90 unreserved (a limit lowered under existing reservations): a holds 500
+    def problems(reserved: int | None) -> list[str]:
+        doc = {"ReservedConcurrentExecutions": reserved}
+        return account_problems(1000, 90, [_facts("a", doc, reserved=500)])
+
+    assert problems(500) == []  # the same again: Lambda's call would not be refused
+    assert problems(450) == []  # giving some back
+    assert problems(None) == []  # removing it
+    assert problems(510) == [
+        "reserved concurrency: the account (limit 1000) would keep 80 unreserved, Lambda requires "
+        "at least 100: these functions would reserve 510 (a 510), other functions of the account "
+        "reserve 410"
+    ]
+
+
 def test_provisioned_within_the_reservation_and_the_unreserved_pool() -> None:
     scaled = {"Autoscaling": {"current": {"MinCapacity": 2, "MaxCapacity": 30}}}
     functions = [

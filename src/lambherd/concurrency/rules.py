@@ -157,9 +157,8 @@ def account_problems(limit: int, unreserved: int, functions: list[FunctionFacts]
     after = {fn.name: fn.reserved_after for fn in functions if fn.reserved_after is not None}
     others = limit - unreserved - current
     left = unreserved + current - sum(after.values())
-    if left < MIN_UNRESERVED_CONCURRENCY and any(
-        fn.config.reserved is not UNMANAGED and fn.reserved_after for fn in functions
-    ):
+    grows = any((fn.reserved_after or 0) > (fn.current_reserved or 0) for fn in functions)
+    if left < MIN_UNRESERVED_CONCURRENCY and grows:
         problems.append(
             f"reserved concurrency: the account (limit {limit}) would keep {left} unreserved, "
             f"Lambda requires at least {MIN_UNRESERVED_CONCURRENCY}: these functions would "
