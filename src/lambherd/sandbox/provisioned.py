@@ -277,8 +277,9 @@ class Provisioned:
 
     def _allocate_once(self, key: FunctionKey) -> None:
         assert self.allocator is not None
-        counts = self.by_version(key)
-        generations = {q: c.get("Generation") for q, c in self.configs(key).items()}
+        with self._facade.transaction():  # the counts of exactly these generations
+            counts = self.by_version(key)
+            generations = {q: c.get("Generation") for q, c in self.configs(key).items()}
         failures = self.allocator(key, counts, lambda version: self._started(key, version))
         finished: list[tuple[str, int]] = []
         with self._facade.transaction():
