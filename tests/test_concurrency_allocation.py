@@ -191,3 +191,40 @@ def test_the_wait_says_how_the_allocation_goes_until_it_is_ready(
         lam = sb.client("lambda", REGION)
         alias = lam.get_alias(FunctionName="pc-progress", Name="current")
         assert alias["FunctionVersion"] == "2" and not alias.get("RoutingConfig")
+
+
+def test_dry_run_shows_every_concurrency_step_and_sends_nothing(
+    lam: Any, lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deploy_testkit import mutating, recording
+
+    scaled = {
+        "ReservedConcurrentExecutions": 5,
+        "ProvisionedConcurrency": {"current": 1},
+        "Autoscaling": {
+            "current": {
+                "MinCapacity": 1,
+                "MaxCapacity": 3,
+                "ScheduledActions": [
+                    {"Name": "night", "Schedule": "cron(0 22 * * ? *)", "MinCapacity": 1}
+                ],
+                "TargetTracking": {"TargetValue": 0.5},
+            }
+        },
+    }
+    fn = write_fn(tmp_path / "dry", "pc-dry", concurrency=scaled)
+    rec = recording(monkeypatch)
+    r = lh("-C", fn, "deploy", "--dry-run")
+    assert r.code == 0, r.err
+    for step in (
+        "PutReservedConcurrency 5 (was none)",
+        "PutProvisionedConcurrency current: 1 (was none)",
+        "WaitProvisionedConcurrency current: 1 READY",
+        "RegisterScalableTarget function:pc-dry:current 1-3 (new)",
+        "PutScheduledAction current night: cron(0 22 * * ? *)",
+        "PutScalingPolicy current lambherd-provisioned-utilization: target tracking 0.5 (new)",
+    ):
+        assert step in r.out, (step, r.out)
+    assert mutating(rec.names) == []
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="pc-dry")
