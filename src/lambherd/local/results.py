@@ -6,6 +6,7 @@ on purpose, failed init), kept apart from the runtime that schedules invocations
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from lambherd.local import logs
@@ -114,4 +115,16 @@ def empty(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
         max_memory_used_mb=0,
         init_duration_ms=None,
         status_code=status,
+    )
+
+
+def with_provisioned_use(
+    result: InvokeResult, env: Environment, busy: int, total: int
+) -> InvokeResult:
+    """The result with the version's provisioned use (``busy`` of ``total`` environments in
+    use, ``env`` one of them or not) when it has any; unchanged otherwise."""
+    if not total:
+        return result
+    return dataclasses.replace(
+        result, provisioned=env.provisioned, provisioned_busy=busy, provisioned_total=total
     )

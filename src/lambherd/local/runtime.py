@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import json
 import logging
 import os
@@ -267,10 +266,7 @@ class LocalRuntime:
         else:
             result = self._run(spec, env, request_id, payload or b"{}", context)
             pool.checkin(env)
-        if total:
-            result = dataclasses.replace(
-                result, provisioned=env.provisioned, provisioned_busy=busy, provisioned_total=total
-            )
+        result = results.with_provisioned_use(result, env, busy, total)
         for listener in list(self._listeners):
             try:
                 listener(spec, result)
