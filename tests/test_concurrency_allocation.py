@@ -136,9 +136,9 @@ def test_the_wait_says_how_the_allocation_goes_until_it_is_ready(
     said: list[str] = []  # every progress text the wait gave, as the run got it
     progress = StepRun.progress
 
-    def recorded(self: StepRun, text: str) -> None:
+    def recorded(self: StepRun, step: Any, text: str, **data: Any) -> None:
         said.append(text)
-        progress(self, text)
+        progress(self, step, text, **data)
 
     monkeypatch.setattr(StepRun, "progress", recorded)
     with in_process(tmp_path / "state") as sb:

@@ -28,4 +28,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
     "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),
     "concurrency": ("concurrency", "Account and per-function concurrency; quota requests."),
+    "rollout": ("rollout", "Rollouts in progress: rollout status / abort / resume."),
 }

@@ -80,7 +80,6 @@ def delete_provisioned(run: StepRun, step: DeleteProvisionedConcurrency) -> tupl
 @handles(WaitProvisionedConcurrency)
 def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[str, int]:
     where = f"{run.name}:{step.qualifier}"
-    sleep = run.sleep
     deadline = time.monotonic() + PROVISIONED_WAIT_S
     delay = PROVISIONED_POLL_FIRST_S
     said = ""
@@ -112,7 +111,7 @@ def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[st
             serving = ", ".join(f"version {v}" for v in sorted(weights))
             text += f", {serving} serving meanwhile"
         if text != said:
-            run.progress(text)
+            run.progress(step, text)
             said = text
         if time.monotonic() >= deadline:
             raise DeployError(
@@ -120,7 +119,12 @@ def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[st
                 f"after {PROVISIONED_WAIT_S:.0f}s",
                 hint="see `lambherd concurrency`; run the deploy again to go on waiting",
             )
-        sleep(delay)
+        if run.wait(delay):  # the run was asked to stop (Ctrl-C...)
+            raise DeployError(
+                f"{where}: stopped while provisioned concurrency is {status} "
+                f"({allocated}/{requested}): {run.stop.reason if run.stop else 'stopped'}",
+                hint="see `lambherd concurrency`; run the deploy again to go on waiting",
+            )
         delay = min(delay * 2, PROVISIONED_POLL_MAX_S)
 
 
