@@ -15,7 +15,10 @@ HTTP
                     calls; presigned Code.Location URLs
   sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
-  function_url.py   function URLs served on the sandbox's port (payload format 2.0)
+  function_url.py   function URLs served on the sandbox's port (payload format 2.0; the
+                    translation is local/function_urls.py, shared with `local start`)
+  url_cors.py       CORS of function URLs (preflights answered, headers from the config)
+  stream_invoke.py  InvokeWithResponseStream: the function's writes as an event stream
 moto (nothing else imports it)
   moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots

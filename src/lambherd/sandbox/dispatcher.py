@@ -172,6 +172,13 @@ class SandboxApp:
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
+        if route is not None and route.sub == "response-streaming-invocations":
+            from lambherd.sandbox import stream_invoke  # InvokeWithResponseStream, not journaled
+
+            resp = stream_invoke.serve(
+                self.lambda_layer.invoker(), route, environ, body, self.account, region
+            )
+            return resp(environ, start_response)
         if route is not None and self.lambda_layer.is_invoke(route):
             resp = self.lambda_layer.invoke(route, environ, body, self.account, region)
             return resp(environ, start_response)
@@ -224,8 +231,10 @@ class SandboxApp:
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
 
-    def _invoke_direct(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> Any:
-        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload)
+    def _invoke_direct(
+        self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
+    ) -> Any:
+        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload, stream)
 
     def submit(
         self, service: str, region: str, operation: str, params: dict[str, Any]
