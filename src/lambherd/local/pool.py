@@ -18,6 +18,11 @@ from lambherd.local.environment import Environment
 from lambherd.local.interpreters import Interpreter
 from lambherd.local.spec import FunctionSpec, InitFailure
 
+#: Provisioned environments per version (``LocalRuntime.set_concurrency``).
+Counts = dict[str, int] | None
+#: Called as each new provisioned environment is up.
+Started = Callable[[], None] | None
+
 
 class ConcurrencyLimit:
     """In-flight invocations of one function against its reserved concurrency."""
@@ -79,19 +84,24 @@ class FunctionPool:
                 env = chosen or self._idle[-1]
                 self._idle.remove(env)
                 if env.alive:
+                    env.provisioned_use = self._use()
                     return env, False
                 self._all.discard(env)
                 env.stop()
             env = Environment(self.spec, self.interpreter)
             self._all.add(env)
+            env.provisioned_use = self._use()
             return env, True
 
     def provisioned_use(self) -> tuple[int, int]:
         """(busy, total) provisioned environments of this version right now."""
         with self._lock:
-            total = [e for e in self._all if e.provisioned]
-            idle = sum(1 for e in self._idle if e.provisioned)
-            return len(total) - idle, len(total)
+            return self._use()
+
+    def _use(self) -> tuple[int, int]:
+        total = [e for e in self._all if e.provisioned]
+        idle = sum(1 for e in self._idle if e.provisioned)
+        return len(total) - idle, len(total)
 
     def checkin(self, env: Environment) -> None:
         """Return an environment after an invocation; dead or drained ones are stopped."""

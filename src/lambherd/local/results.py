@@ -118,11 +118,10 @@ def empty(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
     )
 
 
-def with_provisioned_use(
-    result: InvokeResult, env: Environment, busy: int, total: int
-) -> InvokeResult:
-    """The result with the version's provisioned use (``busy`` of ``total`` environments in
-    use, ``env`` one of them or not) when it has any; unchanged otherwise."""
+def with_provisioned_use(result: InvokeResult, env: Environment) -> InvokeResult:
+    """The result with its version's provisioned use when ``env`` was checked out (busy of
+    total environments, ``env`` one of them or not) when it has any; unchanged otherwise."""
+    busy, total = env.provisioned_use
     if not total:
         return result
     return dataclasses.replace(

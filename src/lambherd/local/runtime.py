@@ -30,7 +30,7 @@ from lambherd.errors import (
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
-from lambherd.local.pool import ConcurrencyLimit, FunctionPool
+from lambherd.local.pool import ConcurrencyLimit, Counts, FunctionPool, Started
 from lambherd.local.results import CLOSED_REASON
 from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
@@ -146,25 +146,17 @@ class LocalRuntime:
             pool.close(reason)
 
     def set_concurrency(
-        self,
-        name: str,
-        reserved: int | None,
-        provisioned: dict[str, int] | None = None,
-        *,
-        on_started: Callable[[str], None] | None = None,
+        self, name: str, reserved: int | None, provisioned: Counts = None, started: Started = None
     ) -> None:
-        """Change reserved concurrency (None = default) and provisioned environments per version.
-        ``on_started(version)`` is called as each new provisioned environment is ready."""
+        """Change reserved concurrency (None = default) and provisioned environments per version."""
         with self._lock:
             limit = self._limits.get(name)
             if limit is None:
                 raise NotFoundError(f"function {name} is not registered")
             limit.set(self._concurrency(reserved))
             pools = {v: self._pool(name, v) for v in (provisioned or {})}
-        for version, count in (provisioned or {}).items():
-            started = (lambda v=version: on_started(v)) if on_started is not None else None
-            failures = pools[version].set_provisioned(count, started)
-            self._raise_on_failures(pools[version].spec, failures)
+        for version, pool in pools.items():
+            self._raise_on_failures(pool.spec, pool.set_provisioned(provisioned[version], started))
 
     def warm(self, name: str, count: int = 1, *, version: str = "$LATEST") -> list[str]:
         """Start ``count`` on-demand environments ahead of time; returns init failure messages."""
@@ -266,20 +258,18 @@ class LocalRuntime:
             raise LocalRuntimeError("the local runtime is closed")
         spec = pool.spec
         env, cold = pool.checkout()
-        busy, total = pool.provisioned_use()
         if cold and not env.start():
             pool.checkin(env)
             result = results.init_failed(spec, env, request_id)
         else:
             result = self._run(spec, env, request_id, payload or b"{}", context, stream)
             pool.checkin(env)
-        result = results.with_provisioned_use(result, env, busy, total)
         for listener in list(self._listeners):
             try:
                 listener(spec, result)
             except Exception:
                 log.exception("invocation listener failed")
-        return result
+        return results.with_provisioned_use(result, env)
 
     def _run(
         self,

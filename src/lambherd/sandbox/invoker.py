@@ -322,8 +322,9 @@ class Invoker:
             if version in failures:
                 continue
             try:
+                started = (lambda v=version: on_started(v)) if on_started is not None else None
                 runtime.set_concurrency(
-                    key.name, reserved, {version: counts.get(version, 0)}, on_started=on_started
+                    key.name, reserved, {version: counts.get(version, 0)}, started=started
                 )
             except LambherdError as exc:
                 failures[version] = exc.message
