@@ -154,10 +154,10 @@ def test_cli_made_functions_import_plan_empty_and_deploy_one_change(
     assert worker["deploy"] == {"publish": False}
     # the layer is in the cache: a local run needs no --layer-dir (and no AWS)
     assert "cached for local runs" in imported.err, imported.err
-    assert (
-        "tokyo-api: left as it is, not managed by deploys: reserved concurrency 5, "
-        "provisioned concurrency 1 on prod"
-    ) in imported.err
+    # its concurrency is managed from now on: written to concurrency.json, as it is
+    written = json.loads((api / "concurrency.json").read_text())
+    assert written["ReservedConcurrentExecutions"] == 5, written
+    assert written["ProvisionedConcurrency"] == {"prod": 1}, written
 
     # plan and diff are empty (the web function's console grants too: see the test below)
     rows = _plan_rows(lh, proj)

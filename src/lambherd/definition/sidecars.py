@@ -31,6 +31,7 @@ class Sidecar:
 SIDECARS: tuple[Sidecar, ...] = (
     Sidecar("url", ("function_url.json", "function_url.jsonnet"), lambroll=True),
     Sidecar("import_record", ("lambherd-import.json",)),  # importing/record.py
+    Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet")),
 )
 
 

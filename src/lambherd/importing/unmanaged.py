@@ -1,6 +1,5 @@
 """The import writer of what a definition cannot hold (no file: notes). Said once, at import,
-so nobody expects a deploy to manage it: reserved and provisioned concurrency (until the
-concurrency concern writes concurrency.json), the code signing configuration (an input of
+so nobody expects a deploy to manage it: the code signing configuration (an input of
 CreateFunction that GetFunction does not report) and the runtime management setting
 (PutRuntimeManagementConfig, not part of CreateFunction). Deploys leave all of them alone.
 A read the endpoint does not serve is skipped (the sandbox has no code signing)."""
@@ -26,18 +25,6 @@ def _write(ctx: ImportContext) -> dict[str, FileText]:
         return {}
     name = ctx.remote.name
     left: list[str] = []
-    reserved = (_read(ctx.clients, "get_function_concurrency", FunctionName=name) or {}).get(
-        "ReservedConcurrentExecutions"
-    )
-    if reserved is not None:
-        left.append(f"reserved concurrency {reserved}")
-    provisioned = _read(ctx.clients, "list_provisioned_concurrency_configs", FunctionName=name)
-    for config in (provisioned or {}).get("ProvisionedConcurrencyConfigs") or []:
-        qualifier = str(config.get("FunctionArn", "")).rsplit(":", 1)[-1]
-        left.append(
-            f"provisioned concurrency {config.get('RequestedProvisionedConcurrentExecutions')} "
-            f"on {qualifier}"
-        )
     signing = _read(ctx.clients, "get_function_code_signing_config", FunctionName=name) or {}
     if signing.get("CodeSigningConfigArn"):
         left.append(f"code signing config {signing['CodeSigningConfigArn']}")

@@ -26,6 +26,7 @@ WRITER_MODULES: tuple[str, ...] = (
     "lambherd.importing.definition_writer",  # function.json / function.jsonnet
     "lambherd.importing.url_writer",  # function_url.json (with --function-url)
     "lambherd.importing.record",  # lambherd-import.json: code baseline, alias, versions
+    "lambherd.importing.concurrency_file",  # concurrency.json (reserved, provisioned, scaling)
     "lambherd.importing.layers",  # no file: the layer versions cached for local runs
     "lambherd.importing.unmanaged",  # no file: notes on what deploys leave alone
 )

@@ -102,6 +102,8 @@ class Environment:
         self.init_failure: InitFailure | None = None
         self.init_log = bytearray()
         self.init_reported = provisioned  # provisioned inits are not billed to an invocation
+        #: (busy, total) provisioned environments of its version when it was last checked out
+        self.provisioned_use = (0, 0)
         self.last_used = time.monotonic()
         self.invocations = 0
         self.peak_mb = 0

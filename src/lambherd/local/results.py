@@ -6,6 +6,7 @@ on purpose, failed init), kept apart from the runtime that schedules invocations
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -137,4 +138,15 @@ def empty(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
         max_memory_used_mb=0,
         init_duration_ms=None,
         status_code=status,
+    )
+
+
+def with_provisioned_use(result: InvokeResult, env: Environment) -> InvokeResult:
+    """The result with its version's provisioned use when ``env`` was checked out (busy of
+    total environments, ``env`` one of them or not) when it has any; unchanged otherwise."""
+    busy, total = env.provisioned_use
+    if not total:
+        return result
+    return dataclasses.replace(
+        result, provisioned=env.provisioned, provisioned_busy=busy, provisioned_total=total
     )

@@ -30,7 +30,7 @@ from lambherd.errors import (
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
-from lambherd.local.pool import ConcurrencyLimit, FunctionPool
+from lambherd.local.pool import ConcurrencyLimit, Counts, FunctionPool, Started
 from lambherd.local.results import CLOSED_REASON
 from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
@@ -144,7 +144,7 @@ class LocalRuntime:
             pool.close(reason)
 
     def set_concurrency(
-        self, name: str, reserved: int | None, provisioned: dict[str, int] | None = None
+        self, name: str, reserved: int | None, provisioned: Counts = None, started: Started = None
     ) -> None:
         """Change reserved concurrency (None = default) and provisioned environments per version."""
         with self._lock:
@@ -153,8 +153,8 @@ class LocalRuntime:
                 raise NotFoundError(f"function {name} is not registered")
             limit.set(self._concurrency(reserved))
             pools = {v: self._pool(name, v) for v in (provisioned or {})}
-        for version, count in (provisioned or {}).items():
-            self._raise_on_failures(pools[version].spec, pools[version].set_provisioned(count))
+        for version, pool in pools.items():
+            self._raise_on_failures(pool.spec, pool.set_provisioned(provisioned[version], started))
 
     def warm(self, name: str, count: int = 1, *, version: str = "$LATEST") -> list[str]:
         """Start ``count`` on-demand environments ahead of time; returns init failure messages."""
@@ -267,7 +267,7 @@ class LocalRuntime:
                 listener(spec, result)
             except Exception:
                 log.exception("invocation listener failed")
-        return result
+        return results.with_provisioned_use(result, env)
 
     def _run(
         self,

@@ -144,7 +144,13 @@ def in_project(project: ProjectConfig | None, definition: FunctionDefinition) ->
     (unchanged when it is in no function folder of the project)."""
     if project is None or folder_of(project, definition.path) is None:
         return definition
-    return replace(definition, config=project_definition(project, definition.config))
+    from lambherd.project.config import project_sidecars
+
+    return replace(
+        definition,
+        config=project_definition(project, definition.config),
+        sidecars=project_sidecars(project, definition.sidecars),
+    )
 
 
 def load_app_definition(

@@ -33,12 +33,14 @@ from lambherd.sandbox import (
     persistence,
 )
 from lambherd.sandbox.alarms import AlarmEvaluator
+from lambherd.sandbox.autoscaling import AutoScaling
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
+from lambherd.sandbox.service_quotas import ServiceQuotas
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.telemetry import Telemetry
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
@@ -85,6 +87,18 @@ class SandboxApp:
             telemetry=self.telemetry,
             facade=self.facade,
         )
+        self.lambda_layer.provisioned.attach(self.clock.now, self.scheduler)
+        self.quotas = ServiceQuotas(self.account, account_concurrency, self.clock.now)
+        self.lambda_layer.concurrency.limit_of = self.quotas.concurrency_limit
+        self.autoscaling = AutoScaling(
+            account=self.account,
+            call_moto=self.call_moto,
+            submit=self.submit,
+            scheduler=self.scheduler,
+            now=self.clock.now,
+            resolve=self.facade.resolve,
+            metric_points=self.facade.metric_points,
+        )
         self._write_lock = threading.RLock()
         self.replayed = 0
         self.guard = RequestGuard(endpoint)
@@ -95,6 +109,8 @@ class SandboxApp:
         """Replay the journal (before serving); returns the number of requests replayed."""
         if self.journal is not None:
             self.replayed = persistence.replay(self.journal, self)
+        self.lambda_layer.provisioned.allocate_all()  # the environments died with the process
+        self.autoscaling.rearm()  # scheduled actions and target tracking armed again
         return self.replayed
 
     def reset(self) -> None:
@@ -105,6 +121,8 @@ class SandboxApp:
             self.call_moto(env, body)
             self.lambda_layer.reset()
             self.telemetry.reset()
+            self.autoscaling.reset()
+            self.quotas.reset()
             if self.journal is not None:
                 self.journal.clear()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
@@ -196,6 +214,12 @@ class SandboxApp:
                 cloudwatch_ext.install(self.facade, self.account, region)
             elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
                 moto_cloudwatch.match_dimensions_exactly(self.account, region)
+            if service == "application-autoscaling":
+                return self.autoscaling.handle(environ, body, region, action)
+            if service == "servicequotas":
+                served = self.quotas.handle(environ, body, region, action)
+                if served is not None:
+                    return served
             if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
                 self.alarms.evaluate(region)  # the state the metrics give now
             if service == "lambda":
