@@ -25,15 +25,26 @@ TREE = DATA / "tree"
 PACKAGES = ("botocore", "boto3", "moto", "awscli", "sympy", "numpy", "scipy")
 
 
+def site_folders() -> list[Path]:
+    """Where PACKAGES are looked for: this interpreter's site-packages, then its base
+    interpreter's (a venv lacks numpy & co.; the tree is the same whichever runs the bench)."""
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    found = [
+        Path(sysconfig.get_paths()["purelib"]),
+        Path(sysconfig.get_paths(vars=base)["purelib"]),
+    ]
+    return list(dict.fromkeys(found))
+
+
 def make_tree() -> tuple[int, int]:
     """Copy site-packages folders into TREE (once); return (files, bytes)."""
-    site = Path(sysconfig.get_paths()["purelib"])
     if not TREE.is_dir():
         tmp = DATA / "tree.partial"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for name in PACKAGES:
-            if (site / name).is_dir():
+            site = next((s for s in site_folders() if (s / name).is_dir()), None)
+            if site is not None:
                 shutil.copytree(site / name, tmp / name, symlinks=True)
         tmp.rename(TREE)
     files = total = 0

@@ -185,12 +185,12 @@ def _write(
 ) -> ArchiveResult:
     writer = DeterministicZip(out, max_bytes=max_zipped)
     try:
-        with closing(pack_all(tree.entries, active_codec(), workers)) as packed_entries:
-            for packed in packed_entries:
+        with closing(pack_all(tree.entries, active_codec(), workers)) as batches:
+            for batch in batches:
                 try:
-                    writer.add(packed)
+                    writer.add_batch(batch)
                 finally:
-                    packed.close()
+                    batch.close()
         writer.close()
         out.flush()
     except ZipLimitExceeded as exc:

@@ -115,7 +115,7 @@ class _Walker:
                         self._walk(item.path, rel + "/", os.path.join(real, item.name))
                 elif item.is_file(follow_symlinks=False):
                     if not self.rules.ignores_file(rel):
-                        if os.path.join(real, item.name) in self.skip:
+                        if self.skip and os.path.join(real, item.name) in self.skip:
                             continue
                         self._file(rel, item.path, item.stat(follow_symlinks=False))
                 elif not self.rules.ignores_file(rel):
