@@ -125,6 +125,6 @@ def test_the_import_baseline_stands_while_the_folder_is_unchanged(tmp_path: Path
 def test_an_unreadable_baseline_is_no_baseline(tmp_path: Path) -> None:
     defn = folder_with(tmp_path)
     built = code_identity(defn).source.sha256
-    (defn.source_dir / BASELINE_FILE).parent.mkdir()
+    (defn.source_dir / BASELINE_FILE).parent.mkdir(exist_ok=True)  # the code manifest's too
     (defn.source_dir / BASELINE_FILE).write_text("not json")
     assert code_identity(defn).source.sha256 == built

@@ -197,9 +197,9 @@ def pack_entry(entry: SourceEntry, codec: Codec, *, digest: bool = False) -> Pac
         )
     try:
         if entry.size <= WHOLE_FILE_LIMIT:
-            raw = _read_whole(entry.path, entry.size)
+            raw, same = _read_whole(entry.path, entry.size, entry.stamp if digest else None)
             packed = _pack_bytes(entry, raw, codec)
-            if digest:
+            if digest and same:
                 packed.digest = hashlib.sha256(raw).digest()
             return packed
         return _pack_stream(entry, codec, digest)
@@ -207,20 +207,26 @@ def pack_entry(entry: SourceEntry, codec: Codec, *, digest: bool = False) -> Pac
         raise ArchiveError(f"{entry.arcname}: cannot read: {exc.strerror}") from exc
 
 
-def _read_whole(path: str, size: int) -> bytes:
+def _read_whole(path: str, size: int, stamp: tuple[int, ...] | None = None) -> tuple[bytes, bool]:
     """The whole file, in one read when it still has the size the walk saw (one syscall less
-    than ``open().read()``); all of it, whatever its size now."""
+    than ``open().read()``); all of it, whatever its size now. The flag: with a ``stamp``,
+    whether the file still had it once read (else it changed since the walk: its content
+    hash is not worth remembering)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         data = os.read(fd, size + 1)
-        if len(data) <= size and (len(data) == size or not data):
-            return data
-        parts = [data]
-        while chunk := os.read(fd, CHUNK):
-            parts.append(chunk)
-        return b"".join(parts)
+        if len(data) > size or (len(data) < size and data):
+            parts = [data]
+            while chunk := os.read(fd, CHUNK):
+                parts.append(chunk)
+            data = b"".join(parts)
+        return data, stamp is None or _unchanged(os.fstat(fd), stamp)
     finally:
         os.close(fd)
+
+
+def _unchanged(st: os.stat_result, stamp: tuple[int, ...]) -> bool:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns) == tuple(stamp[:3])
 
 
 def _pack_bytes(entry: SourceEntry, raw: bytes, codec: Codec) -> PackedEntry:
@@ -246,9 +252,10 @@ def _pack_stream(entry: SourceEntry, codec: Codec, digest: bool = False) -> Pack
                 if sha is not None:
                     sha.update(chunk)
                 spool.write(comp.compress(chunk))
+            same = entry.stamp is None or _unchanged(os.fstat(f.fileno()), entry.stamp)
         spool.write(comp.flush())
         csize = spool.tell()
-        content = sha.digest() if sha is not None else None
+        content = sha.digest() if sha is not None and same else None
         if csize >= size:
             spool.close()
             return PackedEntry(entry, STORED, crc, size, size, digest=content)

@@ -6,7 +6,9 @@ Where the code comes from, in order: nothing (``--skip-function``); a container 
 (``Code.ImageUri``, compared by URI); an existing S3 object as is (``--skip-archive``: read with
 HeadObject, its full-object SHA-256 checksum is the CodeSha256); the deterministic zip of
 ``--src``; or the deterministic zip of the definition's folder plus its dependency build,
-written (deploy) or only hashed (plan, diff).
+written (deploy) or only hashed (plan, diff). Both go through the function's code manifest
+(``archive.manifest``): an unchanged tree is recognised without compressing it, and a deploy
+(``reuse_known``) writes the zip only when it will upload it.
 
 The import baseline: after ``import --all`` the folder holds the *unzipped* code of a zip some
 other tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the
@@ -37,11 +39,16 @@ BASELINE_FILE = ".lambherd/imported.json"
 @dataclass(frozen=True)
 class CodeIdentity:
     """A definition's code: the ``CodeSource`` plans compare and deploys send, the zip written
-    (None when only hashed, or when no zip is involved) and the packaging warnings."""
+    (None when only hashed, or when no zip is involved) and the packaging warnings.
+
+    ``unwritten``: a zip is the code but was not written (the manifest knew its hash): call
+    again without ``reuse_known`` to write it before uploading.
+    """
 
     source: CodeSource
     archive: ArchiveResult | None = None
     warnings: tuple[str, ...] = ()
+    unwritten: bool = False
 
 
 def code_identity(
@@ -53,12 +60,15 @@ def code_identity(
     max_zipped_bytes: int | None = DIRECT_UPLOAD_LIMIT,
     ignore_file: str | Path | None = ".lambdaignore",
     store_symlinks: bool = False,
+    reuse_known: bool = False,
 ) -> CodeIdentity:
     """The definition's code (see the module docstring).
 
     ``dest`` gets the zip (a path or a stream); None only hashes it. A zip over
     ``max_zipped_bytes`` is refused unless it goes through S3 (Code.S3Bucket). ``clients`` reads
     the S3 object of ``--skip-archive`` (read-only; without them its SHA-256 stays unknown).
+    ``reuse_known``: with a ``dest``, a zip the code manifest knows is not written (the result
+    is ``unwritten``); one it does not know is written, since it is compressed anyway.
     """
     from lambherd.archive.function_package import build_function_zip, function_code_sha256
 
@@ -90,18 +100,23 @@ def code_identity(
             max_zipped_bytes=max_zipped_bytes,
             ignore_file=ignore_file,
             store_symlinks=store_symlinks,
+            write_known=not reuse_known,
         )
         sha = archive.sha256_b64
     if settings.src is None or source.resolve() == definition.source_dir.resolve():
         sha = _imported_sha(definition, sha)
+    written = archive is not None and archive.written
     code = CodeSource(
         sha256=sha,
         size=archive.size if archive is not None else 0,
-        zip_path=str(dest) if isinstance(dest, str | Path) else None,
+        zip_path=str(dest) if written and isinstance(dest, str | Path) else None,
         s3_bucket=bucket,
         s3_key=key,
     )
-    return CodeIdentity(code, archive, tuple(archive.warnings) if archive is not None else ())
+    warnings = tuple(archive.warnings) if archive is not None else ()
+    if archive is not None and not written:
+        return CodeIdentity(code, None, warnings, unwritten=True)
+    return CodeIdentity(code, archive, warnings)
 
 
 def _imported_sha(definition: FunctionDefinition, built_sha: str) -> str:

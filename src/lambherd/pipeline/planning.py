@@ -22,7 +22,7 @@ from lambherd.pipeline.remote import read_remote_state
 from lambherd.plan.delete_planner import plan_delete
 from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import RemoteState
-from lambherd.plan.steps import CodeSource, CreateFunction, Plan, describe_changes
+from lambherd.plan.steps import CodeSource, CreateFunction, Plan, UploadCode, describe_changes
 
 if TYPE_CHECKING:
     from lambherd.pipeline.targets import DeployTarget
@@ -104,10 +104,11 @@ class Changeset:
 def plan_function(
     target: DeployTarget, clients: Any, *, zip_path: Path | None = None, retry: Any = None
 ) -> PlannedFunction:
-    """Plan one target: its code identity (the zip written to ``zip_path``, or only hashed),
-    what AWS reports (one read, retried with ``retry``), and the Plan. Read-only."""
+    """Plan one target: its code identity (the zip written to ``zip_path`` when the plan
+    uploads it, or only hashed), what AWS reports (one read, retried with ``retry``), and the
+    Plan. Read-only."""
     defn, settings = target.definition, target.settings
-    code = code_identity(defn, settings, dest=zip_path, clients=clients)
+    code = code_identity(defn, settings, dest=zip_path, clients=clients, reuse_known=True)
     remote = read_remote_state(
         clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
     )
@@ -118,6 +119,10 @@ def plan_function(
         )
     desired = DesiredState(config=defn.config, code=code.source, sidecars=defn.sidecars)
     plan = plan_deploy(desired, remote, settings)
+    if code.unwritten and (plan.of_type(CreateFunction) or plan.of_type(UploadCode)):
+        code = _written(target, code.source, clients, zip_path)
+        desired = replace(desired, code=code.source)
+        plan = plan_deploy(desired, remote, settings)
     if plan.empty:
         operation = NONE
     elif plan.of_type(CreateFunction):
@@ -134,6 +139,19 @@ def plan_function(
         warnings=(*target.warnings, *code.warnings),
         changes=describe_changes(plan.steps),
     )
+
+
+def _written(target: DeployTarget, planned: CodeSource, clients: Any, zip_path: Path | None) -> Any:
+    """The zip the plan uploads, written now (the manifest knew its hash, so it was not);
+    refused when the folder no longer zips to the hash the plan was made with."""
+    defn, settings = target.definition, target.settings
+    code = code_identity(defn, settings, dest=zip_path, clients=clients)
+    if code.source.sha256 != planned.sha256:
+        raise DeployError(
+            f"{defn.name}: the code changed while the deploy was planning it",
+            hint="deploy again once the files are saved",
+        )
+    return code
 
 
 def replan(change: PlannedFunction, clients: Any, *, retry: Any = None) -> PlannedFunction:
