@@ -20,6 +20,7 @@ from lambherd.archive.function_package import manifest_path
 from lambherd.definition import FunctionDefinition, load_function
 from lambherd.errors import ArchiveError
 from lambherd.pipeline.code import code_identity
+from lambherd.settings import DeploySettings
 
 APP = "def handler(event, context):\n    return 1\n"
 
@@ -196,7 +197,8 @@ def test_the_packaging_options_are_part_of_the_key(tmp_path: Path) -> None:
     (defn.source_dir / "link.py").symlink_to("app.py")
     age(defn)
     default = code_identity(defn).source.sha256
-    stored = code_identity(defn, dest=tmp_path / "l.zip", store_symlinks=True).source.sha256
+    links = DeploySettings(symlink=True)
+    stored = code_identity(defn, links, dest=tmp_path / "l.zip").source.sha256
     assert stored != default
     before = zipwriter.active_codec()
     try:

@@ -380,3 +380,17 @@ def test_check_definition_returns_warnings(folder: Path) -> None:
     warnings = check_definition(defn)
     assert len(warnings) == 1
     assert "python3.8 was deprecated by Lambda on 2024-10-14" in warnings[0]
+
+
+def test_url_config_follows_lambrolls_rules(folder: Path) -> None:
+    """AWS_IAM needs Permissions (lambroll refuses the file without); an explicit [] means no
+    resource-policy grant; AuthType is NONE or AWS_IAM."""
+    iam = {"Config": {"AuthType": "AWS_IAM"}}
+    assert errors_for(folder, base_config(), iam) == [
+        "function_url.json: Permissions is required when AuthType is AWS_IAM (as lambroll "
+        "requires): list who may invoke the URL, or [] for no resource-policy grant"
+    ]
+    assert errors_for(folder, base_config(), {**iam, "Permissions": []}) == []
+    assert errors_for(folder, base_config(), {"Config": {"AuthType": "NONE"}}) == []
+    wrong = errors_for(folder, base_config(), {"Config": {"AuthType": "PUBLIC"}})
+    assert wrong and all("AuthType" in e for e in wrong)

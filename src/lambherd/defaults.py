@@ -116,3 +116,9 @@ TUNE_PRESET = "quick"
 TUNE_INVOCATIONS = 50
 TUNE_PARALLEL = 5
 TUNE_MAX_PARALLEL = 100
+
+# -- packaging and the command line (lambroll's habits) ---------------------------------------
+#: The ignore file a zip is built with (lambroll's ``--exclude-file`` default).
+IGNORE_FILE = ".lambdaignore"
+#: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
+IGNORE_STYLE = "lambroll"

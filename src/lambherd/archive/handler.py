@@ -106,23 +106,35 @@ def find_handler_module(
     return HandlerModule(language, module, function, candidates, found, path, ts_source)
 
 
+@dataclass(frozen=True)
+class _ZipMember:
+    """A file of a zip uploaded as it is (``--src x.zip``), as ``find_handler_module`` sees it."""
+
+    arcname: str
+    path: str
+
+
 def check_handler_in_package(
     defn: FunctionDefinition,
     *,
     source: Path | None = None,
     layer_dirs: Collection[Path] = (),
+    packaging: dict[str, Any] | None = None,
 ) -> HandlerProblem | None:
     """None when the Handler's module is in the package deploy would upload for ``defn``
-    (from ``source``, deploy's ``--src``, when given); else what is wrong, and why."""
+    (from ``source``, deploy's ``--src``: a folder, or a zip uploaded as it is, when given;
+    ``packaging``: the deploy's ignore and symlink options); else what is wrong, and why."""
     from lambherd.archive.build import collect_package
     from lambherd.archive.function_package import package_options
 
     if not handler_language(defn.config):
         return None
     folder = source or defn.source_dir
+    if folder.is_file():
+        return _check_zip(defn, folder, layer_dirs)
     if not folder.is_dir():
         return None  # reported by the packaging itself
-    rules, tree = collect_package(folder, **package_options(defn, source))
+    rules, tree = collect_package(folder, **package_options(defn, source, **(packaging or {})))
     where = find_handler_module(defn.config, tree.entries, folder)
     if where is None or where.arcname is not None:
         return None
@@ -136,7 +148,30 @@ def check_handler_in_package(
     layered = bool(defn.config.get("Layers")) or bool(layer_dirs)
     if layered and where.typescript_source is None:
         return HandlerProblem(f"{head} ({why}); it may come from a layer", error=False)
-    return HandlerProblem(f"{head} deploy would upload ({why})", error=True)
+    frm = f" from {folder}" if source is not None else ""
+    return HandlerProblem(f"{head} deploy would upload{frm} ({why})", error=True)
+
+
+def _check_zip(
+    defn: FunctionDefinition, archive: Path, layer_dirs: Collection[Path]
+) -> HandlerProblem | None:
+    """The Handler's module in a zip deployed as it is (an unreadable zip is the code identity's
+    to refuse, with its own message)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [_ZipMember(n, str(archive)) for n in zf.namelist() if not n.endswith("/")]
+    except (OSError, zipfile.BadZipFile):
+        return None
+    where = find_handler_module(defn.config, members, archive.parent)
+    if where is None or where.arcname is not None:
+        return None
+    head = f"{defn.display_path}: Handler: module {where.module} is not in {archive}"
+    why = "looked for " + ", ".join(where.candidates)
+    if defn.config.get("Layers") or layer_dirs:
+        return HandlerProblem(f"{head} ({why}); it may come from a layer", error=False)
+    return HandlerProblem(f"{head} ({why})", error=True)
 
 
 def _why_missing(candidates: tuple[str, ...], folder: Path, rules: Any, tree: Any) -> str:

@@ -47,14 +47,16 @@ def validate_definition(
     field_notes: str = "errors",
     package: bool = True,
     src: Path | None = None,
+    packaging: dict[str, Any] | None = None,
 ) -> ValidationReport:
     """Every problem of ``defn`` (function.json and function_url.json), as one-line messages.
 
     Keys lambroll reads differently (a wrongly-cased or unknown field: renamed or dropped when
     loading, as Go does) are ``errors`` for ``validate`` and ``warnings`` for a deploy.
     ``package`` checks that the Handler's module is in the package deploy would zip (from
-    ``src``, ``--src``, when given); False when the deploy zips nothing (``--skip-archive``,
-    ``--skip-function``).
+    ``src``, ``--src``: a folder or a zip, when given; ``packaging``: the deploy's ignore and
+    symlink options, ``DeploySettings.packaging``); False when the deploy zips nothing
+    (``--skip-archive``, ``--skip-function``).
     """
     report = ValidationReport()
     (report.errors if field_notes == "errors" else report.warnings).extend(defn.field_notes)
@@ -73,7 +75,7 @@ def validate_definition(
     _check_environment(config, source, report)
     _check_layers(config, source, report)
     _check_runtime(config, source, report, today or date.today())
-    _check_handler(defn, report, package, src)
+    _check_handler(defn, report, package, src, packaging)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
     return report
@@ -84,10 +86,13 @@ def check_definition(defn: FunctionDefinition, settings: DeploySettings | None =
 
     With the deploy's ``settings``, the package checked is the one that deploy uploads.
     """
-    package, src = True, None
+    package, src, packaging = True, None, None
     if settings is not None:
         package, src = not (settings.skip_archive or settings.skip_function), settings.src
-    report = validate_definition(defn, field_notes="warnings", package=package, src=src)
+        packaging = settings.packaging
+    report = validate_definition(
+        defn, field_notes="warnings", package=package, src=src, packaging=packaging
+    )
     if report.errors:
         raise ValidationError(report.errors, source=defn.display_path)
     return report.warnings
@@ -378,7 +383,11 @@ def _check_runtime(
 
 
 def _check_handler(
-    defn: FunctionDefinition, report: ValidationReport, package: bool, source: Path | None
+    defn: FunctionDefinition,
+    report: ValidationReport,
+    package: bool,
+    source: Path | None,
+    packaging: dict[str, Any] | None = None,
 ) -> None:
     """A Python Handler must read module.function; with ``package``, its module must be in the
     package deploy would upload (from ``source``, ``--src``, when given): the one finder
@@ -402,7 +411,7 @@ def _check_handler(
     from lambherd.errors import ArchiveError
 
     try:
-        problem = check_handler_in_package(defn, source=source)
+        problem = check_handler_in_package(defn, source=source, packaging=packaging)
     except ArchiveError:
         return  # the package itself cannot be read: the packaging reports it
     if problem is not None:
@@ -430,14 +439,19 @@ def _check_url_config(url_config: dict[str, Any], report: ValidationReport) -> N
             f"{source}: Permissions: expected a list, got {_describe(permissions)}"
         )
         return
-    shape = model.operation_model("AddPermission").input_shape
+    # lambroll's FunctionURLPermission: four strings, Principal required (the loader already
+    # dropped and noted other keys); each entry grants both of a URL's statements
+    from lambherd.plan.url_planner import PERMISSION_KEYS, url_rule_problems
+
+    checker = _ShapeChecker(source, report.errors)
     for i, entry in enumerate(permissions):
         path = f"Permissions[{i}]"
-        checker = _ShapeChecker(
-            source,
-            report.errors,
-            managed={f"{path}.FunctionName"},
-            # lambherd fills these in when it adds the permission for the function URL
-            optional={f"{path}.StatementId", f"{path}.Action"},
-        )
-        checker.check(entry, shape, path)
+        if not isinstance(entry, dict):
+            checker.fail(path, f"expected an object, got {_describe(entry)}")
+            continue
+        for key in PERMISSION_KEYS:
+            if key in entry and not isinstance(entry[key], str):
+                checker.fail(f"{path}.{key}", f"expected a string, got {_describe(entry[key])}")
+        if "Principal" not in entry:
+            checker.fail(f"{path}.Principal", "required field is missing")
+    report.errors.extend(url_rule_problems(url_config))

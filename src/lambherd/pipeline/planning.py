@@ -117,7 +117,8 @@ def plan_function(
             f"{defn.name}: function does not exist; --skip-function only updates the URL",
             hint="deploy once without --skip-function",
         )
-    desired = DesiredState(config=defn.config, code=code.source, sidecars=defn.sidecars)
+    config = _ignored_left_as_deployed(defn.config, remote, settings.ignore)
+    desired = DesiredState(config=config, code=code.source, sidecars=defn.sidecars)
     plan = plan_deploy(desired, remote, settings)
     if code.unwritten and (plan.of_type(CreateFunction) or plan.of_type(UploadCode)):
         code = _written(target, code.source, clients, zip_path)
@@ -171,6 +172,22 @@ def replan(change: PlannedFunction, clients: Any, *, retry: Any = None) -> Plann
     return replace(
         change, operation=operation, plan=plan, remote=remote, changes=describe_changes(plan.steps)
     )
+
+
+def _ignored_left_as_deployed(
+    config: dict[str, Any], remote: Any, queries: tuple[str, ...]
+) -> dict[str, Any]:
+    """lambroll's ``deploy --ignore``: the definition with those paths as the deployed function
+    has them, so a deploy leaves them alone (a new function is created from the whole file)."""
+    if not queries or not remote.exists:
+        return config
+    from lambherd.definition.jq_paths import parse_paths, take_paths
+    from lambherd.definition.normalize import definition_from_remote
+
+    paths = tuple(p for q in queries for p in parse_paths(q))
+    deployed = definition_from_remote(remote.configuration or {}, remote.tags)
+    deployed["FunctionName"] = config.get("FunctionName")
+    return take_paths(config, deployed, paths)
 
 
 def plan_targets(

@@ -6,6 +6,7 @@ for a project. Loading renders and validates; every problem of a project is repo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import DefinitionError, UsageError, ValidationError
@@ -43,14 +44,20 @@ class DeployTarget:
         return matches_any(only, self.name, self.folder.key, self.folder.basename)
 
 
-def single_target(app: App, command_line: SettingsLayer | None = None) -> DeployTarget:
+def single_target(
+    app: App,
+    command_line: SettingsLayer | None = None,
+    *,
+    sidecar_files: dict[str, Path] | None = None,
+) -> DeployTarget:
     """The definition named by the global options, as its project deploys it (when it is in a
-    project's function folder: its [defaults], owner tag and settings), validated."""
+    project's function folder: its [defaults], owner tag and settings), validated.
+    ``sidecar_files``: a sidecar from a file of its own (``--function-url PATH``)."""
     from lambherd.definition.validate import check_definition
     from lambherd.project.context import function_settings, load_app_definition
 
     resolve_settings(command_line)  # a bad switch is refused before anything is read
-    definition = load_app_definition(app)
+    definition = load_app_definition(app, sidecar_files=sidecar_files)
     settings = function_settings(app, command_line)
     warnings = check_definition(definition, settings)
     return DeployTarget(definition, settings, None, tuple(warnings))

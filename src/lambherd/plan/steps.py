@@ -267,7 +267,8 @@ class AddPermission(_PermissionStep):
     qualifier: str | None = None
 
     def describe(self) -> str:
-        return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
+        action, principal = self.params.get("Action", ""), self.params.get("Principal")
+        return f"AddPermission {self.statement_id} {action} principal={principal}"
 
 
 @dataclass(frozen=True)
