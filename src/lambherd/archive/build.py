@@ -20,7 +20,11 @@ from lambherd.errors import ArchiveError
 
 @dataclass(frozen=True)
 class ArchiveResult:
-    """What was built: Lambda's ``CodeSha256`` of the zip, sizes, file count, warnings."""
+    """What was built: Lambda's ``CodeSha256`` of the zip, sizes, file count, warnings.
+
+    ``written`` is False when the code manifest knew the zip and nothing was compressed or
+    written (``build_archive(..., write_known=False)``).
+    """
 
     sha256_b64: str
     size: int
@@ -29,6 +33,7 @@ class ArchiveResult:
     path: Path | None = None
     warnings: tuple[str, ...] = ()
     skipped_links: tuple[str, ...] = ()
+    written: bool = True
 
 
 class _HashSink:
@@ -86,8 +91,14 @@ def build_archive(
     workers: int | None = None,
     allow_empty: bool = False,
     skip_paths: Iterable[Path] = (),
+    manifest: Path | None = None,
+    write_known: bool = True,
 ) -> ArchiveResult:
     """Zip ``source_dir`` (and ``extra_trees`` merged at the root) into ``dest``.
+
+    ``manifest``: the code manifest to consult and update (``archive.manifest``); with
+    ``write_known=False`` a zip it knows is not compressed nor written (the result says
+    ``written=False``, its hash and sizes come from the manifest).
 
     ``dest`` is a path (written to a temporary file next to it, then renamed; never part of
     its own content) or a binary stream. ``max_zipped_bytes=None`` when the zip goes through
@@ -120,19 +131,67 @@ def build_archive(
         )
     tree.warnings[:0] = [*rules.warnings, *_missing_ignore_warning(rules, tree, ignore_style)]
     check_unzipped(tree.entries, max_unzipped_bytes)
+    book = None
+    if manifest is not None:
+        from lambherd.archive.manifest import CodeManifest, packaging_key
+
+        book = CodeManifest.load(manifest)
+        ignore_path = None
+        if ignore_file:
+            ignore_path = Path(ignore_file)
+            if not ignore_path.is_absolute():
+                ignore_path = Path(ignore_base or source_dir) / ignore_path
+        key = packaging_key(
+            [source_dir, *extra_trees],
+            rules,
+            ignore_path,
+            {
+                "extra_ignores": list(extra_ignores),
+                "ignore_style": ignore_style,
+                "follow_symlinks": follow_symlinks,
+                "store_symlinks": store_symlinks,
+            },
+            active_codec(),
+        )
+        if not write_known:
+            known = book.known_zip(key, tree.entries)
+            book.save()  # files hashed again are remembered
+            if known is not None:
+                if max_zipped_bytes is not None and known.size > max_zipped_bytes:
+                    raise zipped_limit_error(tree.entries, known.size, max_zipped_bytes)
+                return ArchiveResult(
+                    sha256_b64=known.sha256_b64,
+                    size=known.size,
+                    uncompressed_size=known.uncompressed_size,
+                    file_count=known.file_count,
+                    warnings=tuple(tree.warnings),
+                    skipped_links=tuple(tree.skipped_links),
+                    written=False,
+                )
+    digests: list[bytes | None] | None = [] if book is not None else None
     if dest_path is None:
-        return _write(tree, dest, max_zipped_bytes, workers, None)  # type: ignore[arg-type]
-    return _write_file(tree, dest_path, max_zipped_bytes, workers)
+        result = _write(tree, dest, max_zipped_bytes, workers, None, digests)  # type: ignore[arg-type]
+    else:
+        result = _write_file(tree, dest_path, max_zipped_bytes, workers, digests)
+    if book is not None and digests is not None:
+        from lambherd.archive.manifest import KnownZip
+
+        made = KnownZip(result.sha256_b64, result.size, result.uncompressed_size, result.file_count)
+        book.record(key, tree.entries, digests, made)
+        book.save()
+    return result
 
 
 def code_sha256(source_dir: Path, **options: object) -> str:
     """Lambda's ``CodeSha256`` (base64 SHA-256) of the zip ``build_archive`` would make.
 
-    Nothing is written; size limits are not checked unless passed in ``options``.
+    Nothing is written; size limits are not checked unless passed in ``options``. With a
+    ``manifest`` (see ``build_archive``) a tree it knows is not compressed.
     """
     options.setdefault("max_zipped_bytes", None)
     options.setdefault("max_unzipped_bytes", None)
     options.setdefault("allow_empty", True)
+    options.setdefault("write_known", False)
     return build_archive(source_dir, _HashSink(), **options).sha256_b64  # type: ignore[arg-type]
 
 
@@ -150,7 +209,11 @@ def _missing_ignore_warning(rules: Rules, tree: SourceTree, style: str) -> list[
 
 
 def _write_file(
-    tree: SourceTree, dest: Path, max_zipped: int | None, workers: int | None
+    tree: SourceTree,
+    dest: Path,
+    max_zipped: int | None,
+    workers: int | None,
+    digests: list[bytes | None] | None = None,
 ) -> ArchiveResult:
     if not dest.parent.is_dir():
         raise ArchiveError(f"{dest.parent}: folder for the zip does not exist")
@@ -162,7 +225,7 @@ def _write_file(
         raise ArchiveError(f"{dest}: cannot write: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb", buffering=1024 * 1024) as out:
-            result = _write(tree, out, max_zipped, workers, dest)
+            result = _write(tree, out, max_zipped, workers, dest, digests)
         os.chmod(tmp_name, 0o644)
         try:
             os.replace(tmp_name, dest)
@@ -183,15 +246,20 @@ def _write(
     max_zipped: int | None,
     workers: int | None,
     dest: Path | None,
+    digests: list[bytes | None] | None = None,
 ) -> ArchiveResult:
+    """Pack and write ``tree``; ``digests`` (a list) receives each file's content hash."""
     writer = DeterministicZip(out, max_bytes=max_zipped)
+    want = digests is not None
     try:
-        with closing(pack_all(tree.entries, active_codec(), workers)) as packed_entries:
-            for packed in packed_entries:
+        with closing(pack_all(tree.entries, active_codec(), workers, digest=want)) as batches:
+            for batch in batches:
                 try:
-                    writer.add(packed)
+                    writer.add_batch(batch)
+                    if digests is not None:
+                        digests.extend(p.digest for p in batch.entries)
                 finally:
-                    packed.close()
+                    batch.close()
         writer.close()
         out.flush()
     except ZipLimitExceeded as exc:

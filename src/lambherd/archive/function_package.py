@@ -5,6 +5,7 @@
     zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
+    manifest_path(defn) -> Path                         the function's code manifest
 
 The zip holds the function's folder minus what its ``.lambdaignore`` lists (lambroll's
 wildcard; nothing else but ``.lambherd/``, see ``archive.ignore``; in the opt-in ``gitignore``
@@ -12,6 +13,9 @@ style also the default excludes and the definition file under whatever name it h
 dependency build (``.lambherd/build``, made by ``lambherd build`` or a deploy) merged at the
 zip's root. Because
 every command builds it here, ``lambherd archive`` prints the CodeSha256 a deploy produces.
+
+Every build and hash goes through the function's code manifest (``archive.manifest``), so an
+unchanged tree is recognised without compressing it: the same answer for every command.
 """
 
 from __future__ import annotations
@@ -68,6 +72,13 @@ def package_options(
     }
 
 
+def manifest_path(defn: FunctionDefinition) -> Path:
+    """The function's code manifest: in its folder's ``.lambherd/`` (never zipped)."""
+    from lambherd.archive.manifest import MANIFEST_FILE
+
+    return defn.source_dir / MANIFEST_FILE
+
+
 def zipped_limit(config: dict[str, Any], limit: int | None = ZIPPED_LIMIT) -> int | None:
     """The zipped-size limit for this definition: none when Code.S3Bucket sends it through S3."""
     code = config.get("Code") or {}
@@ -83,15 +94,19 @@ def build_function_zip(
     ignore_file: str | Path | None = IGNORE_FILE,
     store_symlinks: bool = False,
     ignore_style: str = IGNORE_STYLE,
+    write_known: bool = True,
 ) -> ArchiveResult:
     """Write the function's zip (see the module docstring) to ``dest`` (a path or a stream).
 
-    ``max_zipped_bytes`` applies unless the definition names Code.S3Bucket.
+    ``max_zipped_bytes`` applies unless the definition names Code.S3Bucket. With
+    ``write_known=False`` a zip the code manifest knows is not written (``written=False``).
     """
     return build_archive(
         source or defn.source_dir,
         dest,
         max_zipped_bytes=zipped_limit(defn.config, max_zipped_bytes),
+        manifest=manifest_path(defn),
+        write_known=write_known,
         **package_options(defn, source, ignore_style, ignore_file, store_symlinks),
     )
 
@@ -105,4 +120,4 @@ def function_code_sha256(
 ) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
     options = package_options(defn, source, ignore_style, ignore_file, store_symlinks)
-    return code_sha256(source or defn.source_dir, **options)
+    return code_sha256(source or defn.source_dir, manifest=manifest_path(defn), **options)

@@ -35,6 +35,8 @@ class SourceEntry:
     size: int
     executable: bool = False
     link_target: str | None = None
+    #: What the walk saw of the file (``stamp_of``): the code manifest recognises it by this.
+    stamp: tuple[int, int, int, int, int, int] | None = None
 
 
 @dataclass
@@ -117,7 +119,7 @@ class _Walker:
                         self._walk(item.path, rel + "/", os.path.join(real, item.name))
                 elif item.is_file(follow_symlinks=False):
                     if not self.rules.ignores_file(rel):
-                        if os.path.join(real, item.name) in self.skip:
+                        if self.skip and os.path.join(real, item.name) in self.skip:
                             continue
                         self._file(rel, item.path, item.stat(follow_symlinks=False))
                 elif not self.rules.ignores_file(rel):
@@ -126,7 +128,7 @@ class _Walker:
                 raise ArchiveError(f"{rel}: cannot read: {exc.strerror}") from exc
 
     def _file(self, rel: str, path: str, st: os.stat_result) -> None:
-        self._add(SourceEntry(rel, path, st.st_size, bool(st.st_mode & 0o111)))
+        self._add(SourceEntry(rel, path, st.st_size, bool(st.st_mode & 0o111), None, stamp_of(st)))
 
     def _link(self, item: os.DirEntry[str], rel: str) -> None:
         """lambroll's rule: without --symlink a link to a file is packaged with the file's
@@ -173,6 +175,12 @@ class _Walker:
             )
         data = os.fsencode(target)
         self._add(SourceEntry(rel, item.path, len(data), link_target=target))
+
+
+def stamp_of(st: os.stat_result) -> tuple[int, int, int, int, int, int]:
+    """(size, mtime_ns, ctime_ns, mode, inode, device): what says a file is still the one
+    hashed before, as git's index keeps it (see ``archive.manifest``)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, st.st_ino, st.st_dev)
 
 
 def go_join(folder: str, link: str) -> str:

@@ -8,7 +8,10 @@ HeadObject, its full-object SHA-256 checksum is the CodeSha256); a zip given as 
 uploaded as it is once it opens as a zip (lambroll's rule; its CodeSha256 is the file's
 SHA-256); the deterministic zip of a ``--src`` folder; or the deterministic zip of the
 definition's folder plus its dependency build, written (deploy) or only hashed (plan, diff).
-The zip follows the settings' ignore file, ignore style and ``--symlink``.
+The zip follows the settings' ignore file, ignore style and ``--symlink``. The deterministic
+zips go through the function's code manifest (``archive.manifest``): an unchanged tree is
+recognised without compressing it, and a deploy (``reuse_known``) writes the zip only when it
+will upload it.
 
 The import baseline: after an import the folder holds the *unzipped* code of a zip some other
 tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the same
@@ -36,11 +39,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CodeIdentity:
     """A definition's code: the ``CodeSource`` plans compare and deploys send, the zip written
-    (None when only hashed, or when no zip is involved) and the packaging warnings."""
+    (None when only hashed, or when no zip is involved) and the packaging warnings.
+
+    ``unwritten``: a zip is the code but was not written (the manifest knew its hash): call
+    again without ``reuse_known`` to write it before uploading.
+    """
 
     source: CodeSource
     archive: ArchiveResult | None = None
     warnings: tuple[str, ...] = ()
+    unwritten: bool = False
 
 
 def code_identity(
@@ -50,12 +58,15 @@ def code_identity(
     dest: Path | BinaryIO | None = None,
     clients: Any = None,
     max_zipped_bytes: int | None = DIRECT_UPLOAD_LIMIT,
+    reuse_known: bool = False,
 ) -> CodeIdentity:
     """The definition's code (see the module docstring).
 
     ``dest`` gets the zip (a path or a stream); None only hashes it. A zip over
     ``max_zipped_bytes`` is refused unless it goes through S3 (Code.S3Bucket). ``clients`` reads
     the S3 object of ``--skip-archive`` (read-only; without them its SHA-256 stays unknown).
+    ``reuse_known``: with a ``dest``, a zip the code manifest knows is not written (the result
+    is ``unwritten``); one it does not know is written, since it is compressed anyway.
     """
     from lambherd.archive.function_package import build_function_zip, function_code_sha256
 
@@ -86,18 +97,27 @@ def code_identity(
         sha = function_code_sha256(definition, settings.src, **options)
     else:
         archive = build_function_zip(
-            definition, dest, source=settings.src, max_zipped_bytes=max_zipped_bytes, **options
+            definition,
+            dest,
+            source=settings.src,
+            max_zipped_bytes=max_zipped_bytes,
+            write_known=not reuse_known,
+            **options,
         )
         sha = archive.sha256_b64
     sha = _imported_sha(definition, source, sha, options)
+    written = archive is not None and archive.written
     code = CodeSource(
         sha256=sha,
         size=archive.size if archive is not None else 0,
-        zip_path=str(dest) if isinstance(dest, str | Path) else None,
+        zip_path=str(dest) if written and isinstance(dest, str | Path) else None,
         s3_bucket=bucket,
         s3_key=key,
     )
-    return CodeIdentity(code, archive, tuple(archive.warnings) if archive is not None else ())
+    warnings = tuple(archive.warnings) if archive is not None else ()
+    if archive is not None and not written:
+        return CodeIdentity(code, None, warnings, unwritten=True)
+    return CodeIdentity(code, archive, warnings)
 
 
 def existing_zip(

@@ -23,7 +23,7 @@ from lambherd.pipeline.rollout_checks import prepare_rollout
 from lambherd.plan.delete_planner import plan_delete
 from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import RemoteState
-from lambherd.plan.steps import CodeSource, CreateFunction, Plan, describe_changes
+from lambherd.plan.steps import CodeSource, CreateFunction, Plan, UploadCode, describe_changes
 
 if TYPE_CHECKING:
     from lambherd.pipeline.targets import DeployTarget
@@ -105,10 +105,11 @@ class Changeset:
 def plan_function(
     target: DeployTarget, clients: Any, *, zip_path: Path | None = None, retry: Any = None
 ) -> PlannedFunction:
-    """Plan one target: its code identity (the zip written to ``zip_path``, or only hashed),
-    what AWS reports (one read, retried with ``retry``), and the Plan. Read-only."""
+    """Plan one target: its code identity (the zip written to ``zip_path`` when the plan
+    uploads it, or only hashed), what AWS reports (one read, retried with ``retry``), and the
+    Plan. Read-only."""
     defn, settings = target.definition, target.settings
-    code = code_identity(defn, settings, dest=zip_path, clients=clients)
+    code = code_identity(defn, settings, dest=zip_path, clients=clients, reuse_known=True)
     remote = read_remote_state(
         clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
     )
@@ -119,7 +120,12 @@ def plan_function(
         )
     config = _ignored_left_as_deployed(defn.config, remote, settings.ignore)
     desired = DesiredState(config=config, code=code.source, sidecars=defn.sidecars)
-    plan = prepare_rollout(plan_deploy(desired, remote, settings), defn.source_dir, clients)
+    plan = plan_deploy(desired, remote, settings)
+    if code.unwritten and (plan.of_type(CreateFunction) or plan.of_type(UploadCode)):
+        code = _written(target, code.source, clients, zip_path)
+        desired = replace(desired, code=code.source)
+        plan = plan_deploy(desired, remote, settings)
+    plan = prepare_rollout(plan, defn.source_dir, clients)
     if plan.empty:
         operation = NONE
     elif plan.of_type(CreateFunction):
@@ -136,6 +142,19 @@ def plan_function(
         warnings=(*target.warnings, *code.warnings),
         changes=describe_changes(plan.steps),
     )
+
+
+def _written(target: DeployTarget, planned: CodeSource, clients: Any, zip_path: Path | None) -> Any:
+    """The zip the plan uploads, written now (the manifest knew its hash, so it was not);
+    refused when the folder no longer zips to the hash the plan was made with."""
+    defn, settings = target.definition, target.settings
+    code = code_identity(defn, settings, dest=zip_path, clients=clients)
+    if code.source.sha256 != planned.sha256:
+        raise DeployError(
+            f"{defn.name}: the code changed while the deploy was planning it",
+            hint="deploy again once the files are saved",
+        )
+    return code
 
 
 def replan(change: PlannedFunction, clients: Any, *, retry: Any = None) -> PlannedFunction:

@@ -96,7 +96,9 @@ def _code_param(run: StepRun, code: CodeSource) -> tuple[dict[str, Any], int]:
         sent = 0
         version = code.s3_object_version
         if code.zip_path:
-            version, sent = _upload_s3(run, code)
+            from lambherd.apply.s3_upload import upload_zip
+
+            version, sent = upload_zip(run, code)
         param = {"S3Bucket": code.s3_bucket, "S3Key": code.s3_key}
         if version:
             param["S3ObjectVersion"] = version
@@ -105,18 +107,3 @@ def _code_param(run: StepRun, code: CodeSource) -> tuple[dict[str, Any], int]:
         raise LambherdError("no code to deploy: neither a zip nor an S3 location")
     body = Path(code.zip_path).read_bytes()
     return {"ZipFile": body}, len(body)
-
-
-def _upload_s3(run: StepRun, code: CodeSource) -> tuple[str | None, int]:
-    assert code.zip_path is not None
-    body = Path(code.zip_path).read_bytes()
-    resp = run.call(
-        f"upload code to s3://{code.s3_bucket}/{code.s3_key}",
-        "put_object",
-        service="s3",
-        Bucket=code.s3_bucket,
-        Key=code.s3_key,
-        Body=body,
-        ChecksumAlgorithm="SHA256",  # = CodeSha256: lets --skip-archive compare
-    )
-    return resp.get("VersionId"), len(body)
