@@ -160,3 +160,21 @@ def test_init_failure_is_a_note_not_a_crash(tmp_path: Path) -> None:
     assert report.measured_init_ms is None
     assert any("init failed" in note for note in report.notes)
     assert findings(result, "LH205") == []
+
+
+def test_the_projects_ignore_style_decides_what_is_shipped(tmp_path: Path) -> None:
+    """`tests/` in .lambdaignore leaves the folder out in gitignore style only (lambroll's
+    wildcard matches the path `tests/` itself, not the files under it); lint reads the package
+    in the style lambherd.toml sets, as deploy does."""
+    root = tmp_path / "shop"
+    fn = write_function(
+        root / "functions" / "orders",
+        {"app.py": "def handler(e, c):\n    return 1\n", "tests/test_app.py": "def t(): ...\n"},
+    )
+    (fn / ".lambdaignore").write_text("tests/\n")
+    (root / "lambherd.toml").write_text('[project]\nname = "shop"\n')
+    assert [f.function for f in findings(run(root), "LH203")] == ["orders"]
+    (root / "lambherd.toml").write_text(
+        '[project]\nname = "shop"\n\n[defaults]\nignore_style = "gitignore"\n'
+    )
+    assert findings(run(root), "LH203") == []

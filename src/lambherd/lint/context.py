@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.archive.handler import HandlerModule, find_handler_module
+from lambherd.defaults import IGNORE_STYLE
 from lambherd.lint.code_model import CodeFacts
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class FunctionContext:
     project: ProjectFacts = field(default_factory=ProjectFacts)
     publish: bool = True
     alias: str = "current"
+    ignore_style: str = IGNORE_STYLE
     sidecars: dict[str, Sidecar] = field(default_factory=dict)
     live: LiveFacts | None = None
     measured_init_ms: float | None = None
@@ -130,7 +132,7 @@ class FunctionContext:
             return None
         from lambherd.lint.package import package_facts
 
-        return package_facts(self.definition)
+        return package_facts(self.definition, self.ignore_style)
 
     @cached_property
     def handler_module(self) -> HandlerModule | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambherd.archive.tree import SourceEntry
+from lambherd.defaults import IGNORE_STYLE
 
 if TYPE_CHECKING:
     from lambherd.definition import FunctionDefinition
@@ -103,12 +104,13 @@ class PackageFacts:
         return sum(e.size for e in self.entries if e.arcname.startswith(prefixes))
 
 
-def package_facts(defn: FunctionDefinition) -> PackageFacts:
-    """The package ``deploy`` would zip for ``defn`` (its dependency build as it is now)."""
+def package_facts(defn: FunctionDefinition, ignore_style: str = IGNORE_STYLE) -> PackageFacts:
+    """The package ``deploy`` would zip for ``defn`` (its dependency build as it is now), its
+    .lambdaignore read in the project's ``ignore_style``."""
     from lambherd.archive.build import collect_package
     from lambherd.archive.function_package import package_options
 
-    options = package_options(defn)
+    options = package_options(defn, ignore_style=ignore_style)
     _, tree = collect_package(defn.source_dir, **options)
     build = options["extra_trees"][0] if options["extra_trees"] else None
     return PackageFacts(defn, tree.entries, list(tree.warnings), build)

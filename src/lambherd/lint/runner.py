@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from lambherd.defaults import IGNORE_STYLE
 from lambherd.lint.context import FunctionContext, ProjectFacts, load_sidecars
 from lambherd.lint.model import Finding, FunctionReport, Hit, LintReport
 from lambherd.lint.registry import CheckFunction, all_checks
@@ -30,6 +31,7 @@ class LintTarget:
     settings: FunctionSettings
     publish: bool = True
     alias: str = "current"
+    ignore_style: str = IGNORE_STYLE  # the project's (lambherd.toml), as deploy reads it
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def _load(target: LintTarget, run: LintRun) -> FunctionContext:
         "settings": target.settings,
         "publish": target.publish,
         "alias": target.alias,
+        "ignore_style": target.ignore_style,
     }
     try:
         definition = load_function(

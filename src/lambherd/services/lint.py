@@ -167,6 +167,7 @@ def _project_targets(
                 settings.for_folder(folder.key),
                 publish=deploy.publish,
                 alias=deploy.alias,
+                ignore_style=deploy.ignore_style,
             )
         )
     return targets
