@@ -104,3 +104,14 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+
+# -- triggers (event_sources.json, event_invoke.json, permissions.json, schedules.json) ------
+#: A schedule's FlexibleTimeWindow when schedules.json leaves it out (fire at the exact time).
+SCHEDULE_FLEXIBLE_WINDOW = {"Mode": "OFF"}
+#: Lambda's asynchronous invocation defaults: retries after a function error, and how long an
+#: event may wait in the queue (PutFunctionEventInvokeConfig's MaximumRetryAttempts 0-2,
+#: MaximumEventAgeInSeconds 60-21600).
+ASYNC_MAX_RETRIES = 2
+ASYNC_MAX_EVENT_AGE_S = 21600
+#: How long a deploy waits for an event source mapping to leave Creating/Updating/Deleting.
+MAPPING_WAIT_S = 300.0

@@ -65,6 +65,12 @@ def validate_definition(
     _check_handler(defn, report)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
+    from lambherd.triggers.validation import ShapeTools, file_problems
+
+    # event_sources.json, event_invoke.json, permissions.json, schedules.json
+    triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))
+    report.errors.extend(triggers.errors)
+    report.warnings.extend(triggers.warnings)
     return report
 
 

@@ -30,6 +30,11 @@ PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.version_planner",  # publish, alias, old versions
     "lambherd.plan.tags_planner",  # tags (of an existing function)
     "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
+    "lambherd.plan.trigger_checks_planner",  # the trigger files against what was read
+    "lambherd.plan.permissions_planner",  # permissions.json
+    "lambherd.plan.event_sources_planner",  # event_sources.json
+    "lambherd.plan.event_invoke_planner",  # event_invoke.json
+    "lambherd.plan.schedules_planner",  # schedules.json
 )
 
 

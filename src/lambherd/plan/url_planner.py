@@ -23,6 +23,7 @@ from typing import Any
 
 from lambherd.defaults import URL_AUTH_TYPE, URL_INVOKE_MODE
 from lambherd.plan.concerns import Concern, PlanContext
+from lambherd.plan.policy import grant_of_statement
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.steps import AddPermission, PutFunctionUrl, RemovePermission, Step
 
@@ -103,7 +104,12 @@ def plan_url(url_config: dict[str, Any] | None, remote: RemoteState) -> tuple[St
     steps: list[Step] = []
     wanted = desired_permissions(url_config)
     existing = {str(s.get("Sid")) for s in part.policy_statements}
-    ours = {sid for sid in existing if sid.startswith(SID_PREFIX)}
+    # lambherd's URL grants only: permissions.json's statements are the permissions concern's
+    ours = {
+        str(s.get("Sid"))
+        for s in part.policy_statements
+        if str(s.get("Sid")).startswith(SID_PREFIX) and not grant_of_statement(s).is_invoke_grant
+    }
     for sid in sorted(ours - set(wanted)):
         steps.append(RemovePermission(statement_id=sid, qualifier=qualifier))
     for sid, params in wanted.items():
