@@ -115,3 +115,8 @@ ASYNC_MAX_RETRIES = 2
 ASYNC_MAX_EVENT_AGE_S = 21600
 #: How long a deploy waits for an event source mapping to leave Creating/Updating/Deleting.
 MAPPING_WAIT_S = 300.0
+#: Batches the sandbox delivers at once per SQS mapping without ScalingConfig (Lambda starts
+#: with five pollers).
+SQS_DEFAULT_CONCURRENCY = 5
+#: Lambda's waits before the first and second retry of a failed asynchronous invocation.
+ASYNC_RETRY_DELAYS_S = (60.0, 120.0)

@@ -30,6 +30,7 @@ from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.telemetry import Telemetry
+from lambherd.sandbox.triggers import TriggerRooms
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
 
 log = logging.getLogger("lambherd.sandbox")
@@ -76,6 +77,7 @@ class SandboxApp:
         )
         self._write_lock = threading.RLock()
         self.replayed = 0
+        self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
@@ -91,6 +93,7 @@ class SandboxApp:
             env, body = _plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
+            self.triggers.reset()
             self.telemetry.reset()
             if self.journal is not None:
                 self.journal.clear()
@@ -100,7 +103,9 @@ class SandboxApp:
     def close(self) -> None:
         """Stop the scheduler and every execution environment; moto gets its own clock back."""
         self.scheduler.close()
+        self.triggers.stop()
         self.lambda_layer.close()
+        self.triggers.close()
         self._unfollow_clock()
 
     def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
@@ -164,12 +169,16 @@ class SandboxApp:
     def _serve(
         self, route: Route | None, environ: dict[str, Any], body: bytes, region: str
     ) -> Response:
+        handled = self.triggers.serve(route, environ, body, self.account, region)
+        if handled is not None:
+            return handled
         if route is None:
             service = credential_scope(environ)[1]
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
             resp = self.call_moto(environ, body)
+            self.triggers.after_moto(service, environ, self.account, region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
             elif service == "logs" and resp.status_code < 400:

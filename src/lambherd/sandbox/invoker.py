@@ -143,6 +143,11 @@ class Invoker:
         resource = f"{key.name}:{route.qualifier}" if route.qualifier else None
         context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if invocation_type == "Event":
+            queue = getattr(self.functions, "async_invokes", None)
+            if queue is not None:  # retries and destinations (sandbox.async_invokes)
+                request_id = queue.submit(key, route.qualifier, body)
+                headers = {"X-Amz-Executed-Version": version, "x-amzn-RequestId": request_id}
+                return Response(status=202, headers=headers)
             threading.Thread(
                 target=self._run, args=(key, spec, body, context, resource), daemon=True
             ).start()

@@ -30,6 +30,10 @@ class FunctionState:
     provisioned: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the highest version number ever published (Lambda never hands one out twice)
     last_version: int = 0
+    #: "$LATEST", a version or an alias -> its EventInvokeConfig (sandbox.event_invoke_configs)
+    event_invoke: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: PutFunctionRecursionConfig's RecursiveLoop (None: never set, Terminate)
+    recursion: str | None = None
 
 
 @dataclass(frozen=True)
