@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambherd.pipeline.remote import RemotePart, RemoteReader, strip_metadata
+from lambherd.pipeline.remote_event_sources import items_if_any
 from lambherd.pipeline.trigger_facts import read_arn_facts
 from lambherd.plan.event_invoke_planner import DEFAULT_RECURSION, SIDECAR, EventInvokeRemote
 from lambherd.triggers.validation import destination_arns
@@ -29,17 +30,13 @@ def read_recursion(reader: RemoteReader, name: str) -> str | None:
 
 def read_event_invoke(reader: RemoteReader, name: str, sidecar: Any) -> EventInvokeRemote:
     """Every qualifier's configuration (ListFunctionEventInvokeConfigs) and the setting."""
-    listed = reader.optional(
-        lambda: {
-            "items": reader.paginate(
-                "list_function_event_invoke_configs",
-                "FunctionEventInvokeConfigs",
-                FunctionName=name,
-            )
-        },
-        f"list event invoke configs of {name}",
+    listed = items_if_any(
+        reader,
+        "list_function_event_invoke_configs",
+        "FunctionEventInvokeConfigs",
+        FunctionName=name,
     )
-    configs = tuple(strip_metadata(c) or {} for c in (listed or {}).get("items", []))
+    configs = tuple(strip_metadata(c) or {} for c in listed)
     facts = read_arn_facts(reader, destination_arns({SIDECAR: sidecar}))
     return EventInvokeRemote(configs=configs, recursion=read_recursion(reader, name), facts=facts)
 

@@ -5,31 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambherd.errors import NotFoundError
 from lambherd.pipeline.remote import RemotePart, RemoteReader, strip_metadata
 from lambherd.pipeline.trigger_facts import read_arn_facts
 from lambherd.plan.event_sources_planner import SIDECAR, EventSourcesRemote
 from lambherd.triggers.validation import destination_arns
 
 
+def items_if_any(reader: RemoteReader, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    """Every item of ``operation``'s pages; none when the function does not exist."""
+    try:
+        return reader.paginate(operation, key, **kwargs)
+    except NotFoundError:
+        return []
+
+
 def list_mappings(reader: RemoteReader, name: str) -> list[dict[str, Any]]:
     """Every mapping invoking the function, unqualified or through any alias, with its Tags."""
-    names = [name]
-    aliases = reader.optional(
-        lambda: {"Aliases": reader.paginate("list_aliases", "Aliases", FunctionName=name)},
-        f"list aliases of {name}",
-    )
-    names += [f"{name}:{a['Name']}" for a in (aliases or {}).get("Aliases", [])]
+    aliases = items_if_any(reader, "list_aliases", "Aliases", FunctionName=name)
+    names = [name, *(f"{name}:{a['Name']}" for a in aliases)]
     found: dict[str, dict[str, Any]] = {}
     for function in names:
-        listed = reader.optional(
-            lambda function=function: {
-                "items": reader.paginate(
-                    "list_event_source_mappings", "EventSourceMappings", FunctionName=function
-                )
-            },
-            f"list event source mappings of {function}",
+        listed = items_if_any(
+            reader, "list_event_source_mappings", "EventSourceMappings", FunctionName=function
         )
-        for mapping in (listed or {}).get("items", []):
+        for mapping in listed:
             found.setdefault(str(mapping["UUID"]), strip_metadata(mapping) or {})
     for mapping in found.values():
         arn = mapping.get("EventSourceMappingArn")
