@@ -174,6 +174,7 @@ def _owned_orphans(
 ) -> list[PlannedFunction]:
     """Functions tagged as owned by ``project`` that no folder defines any more."""
     from lambherd.pipeline.remote import functions_with_tags
+    from lambherd.pipeline.trigger_prune import with_trigger_cleanup
     from lambherd.project.config import OWNER_TAG
     from lambherd.project.discovery import matches_any
 
@@ -189,5 +190,6 @@ def _owned_orphans(
         plan = plan_delete(
             name, function_arn=fn.get("FunctionArn"), revision_id=fn.get("RevisionId")
         )
+        plan = with_trigger_cleanup(clients, plan, project)  # its mappings and schedules
         rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
     return rows

@@ -103,6 +103,20 @@ class DeleteSchedule(Step):
         return ("schedules",)
 
 
+@dataclass(frozen=True)
+class DeleteScheduleGroup(Step):
+    """DeleteScheduleGroup of the group lambherd made for a function being pruned (the
+    Scheduler deletes the schedules in it)."""
+
+    name: str
+
+    def describe(self) -> str:
+        return f"DeleteScheduleGroup {self.name}"
+
+    def labels(self) -> tuple[str, ...]:
+        return ("schedules",)
+
+
 def target_arn(function_arn: str, qualifier: str | None) -> str:
     """The function ARN a schedule invokes."""
     return function_arn + (f":{qualifier}" if qualifier else "")

@@ -24,6 +24,7 @@ from lambherd.errors import ArchiveError, UsageError, describe_client_error
 from lambherd.importing import scaffold
 from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
 from lambherd.importing.function_files import definition_text, url_definition
+from lambherd.importing.triggers import trigger_files
 
 #: Asked before overwriting: receives the existing paths, returns True to go ahead.
 ConfirmOverwrite = Callable[[list[Path]], bool]
@@ -42,6 +43,8 @@ class InitRequest:
     src: Path | None = None
     function_url: bool = False
     max_download_bytes: int = MAX_DOWNLOAD_BYTES
+    #: A starter (``lambherd.starters``: http-api, sqs-worker...) for a new function.
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,11 @@ def _remote_files(
     return files
 
 
+def _trigger_request(request: InitRequest) -> dict[str, Any]:
+    """What ``importing.triggers.trigger_files`` needs of the request."""
+    return {"name": request.function_name, "target": request.target, "jsonnet": request.jsonnet}
+
+
 def _scaffold_files(request: InitRequest) -> dict[Path, str]:
     t, name = request.target, request.function_name
     fn_name, url_name = _definition_names(request.jsonnet)
@@ -178,6 +186,8 @@ def import_function(
 ) -> InitResult:
     """Write the definition files of ``request.function_name`` (imported, or a scaffold)."""
     _check_request(request)
+    if request.template is not None:
+        return _from_starter(clients, request, confirm_overwrite)
     remote = fetch_remote(
         clients, request.function_name, request.qualifier, with_url=request.function_url
     )
@@ -192,8 +202,37 @@ def import_function(
         return _write_all(files, request, result, confirm_overwrite, remote=None)
     result = InitResult(request.function_name, "aws")
     files = _remote_files(remote, request, result)
+    files.update(trigger_files(clients, **_trigger_request(request), notes=result.notes))
     _note_other_definition(request, result)
     return _write_all(files, request, result, confirm_overwrite, remote=remote)
+
+
+def _from_starter(
+    clients: Any, request: InitRequest, confirm_overwrite: ConfirmOverwrite
+) -> InitResult:
+    """``init --template NAME``: a starter's files for a function that does not exist yet."""
+    from lambherd.starters import STARTERS, starter
+
+    if request.template not in STARTERS:
+        raise UsageError(
+            f"init: --template {request.template!r} is not a starter: one of {', '.join(STARTERS)}"
+        )
+    if request.download or request.function_url or request.jsonnet:
+        raise UsageError(
+            "init: --template writes its own files; drop --download/--function-url/--jsonnet"
+        )
+    if fetch_remote(clients, request.function_name) is not None:
+        raise UsageError(
+            f"init: {request.function_name} already exists; --template starts a new function "
+            "(run init without --template to import it)"
+        )
+    made = starter(request.template, request.function_name)
+    result = InitResult(request.function_name, f"template {request.template}")
+    result.notes.extend(made.notes)
+    result.next_steps = list(made.next_steps)
+    files = {request.target / name: text for name, text in made.files.items()}
+    _note_other_definition(request, result)
+    return _write_all(files, request, result, confirm_overwrite, remote=None)
 
 
 def _note_other_definition(request: InitRequest, result: InitResult) -> None:

@@ -10,6 +10,7 @@ from lambherd.apply.registry import handles
 from lambherd.plan.schedules_planner import (
     CreateScheduleGroup,
     DeleteSchedule,
+    DeleteScheduleGroup,
     PutSchedule,
     target_arn,
 )
@@ -52,3 +53,14 @@ def delete_schedule(run: StepRun, step: DeleteSchedule) -> tuple[str, int]:
         Name=step.name,
     )
     return f"{step.group}/{step.name}", 0
+
+
+@handles(DeleteScheduleGroup)
+def delete_group(run: StepRun, step: DeleteScheduleGroup) -> tuple[str, int]:
+    run.call(
+        f"delete schedule group {step.name}",
+        "delete_schedule_group",
+        service="scheduler",
+        Name=step.name,
+    )
+    return step.name, 0
