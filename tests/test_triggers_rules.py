@@ -304,7 +304,7 @@ def test_permissions_and_schedules_are_checked(tmp_path: Path) -> None:
         "schedules.json: [0].ScheduleExpression: cron(0 9 * * * *): exactly one of",
         "schedules.json: [1].ScheduleExpression: unknown time zone 'X/Y'",
         "schedules.json: [1].Target.Arn: set by lambherd",
-        "schedules.json: [1].FlexibleTimeWindow.MaximumWindowInMinutes: required with Mode FLEXIBLE",
+        "schedules.json: [1].FlexibleTimeWindow.MaximumWindowInMinutes: required with Mode",
         "schedules.json: [1]: schedule name a is also [0]",
         "schedules.json: [2].Name: required field is missing",
         "schedules.json: [2].Target.RoleArn: required field is missing",
