@@ -235,3 +235,11 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     except lam.exceptions.ResourceNotFoundException:
         pass
     return client
+
+
+@pytest.fixture
+def tokyo(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The module's sandbox, emptied, seen from ap-northeast-1 (the trigger tests)."""
+    from triggers_testkit import tokyo_sandbox
+
+    return tokyo_sandbox(sandbox_endpoint, monkeypatch, tmp_path)
