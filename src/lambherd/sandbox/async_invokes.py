@@ -94,8 +94,10 @@ class AsyncInvokes:
         except RuntimeError:  # the pool was shut down meanwhile
             return
 
-    def _later(self, event: AsyncEvent, seconds: float) -> None:
-        when = datetime.fromtimestamp(self.now(), UTC) + timedelta(seconds=seconds)
+    def _later(self, event: AsyncEvent, seconds: float, *, after: float | None = None) -> None:
+        """Run the event again ``seconds`` of sandbox time after ``after`` (default: now)."""
+        base = self.now() if after is None else after
+        when = datetime.fromtimestamp(base, UTC) + timedelta(seconds=seconds)
         self.scheduler.at(
             when, lambda _due: self._run_soon(event), name=f"async-{event.request_id}"
         )
@@ -105,6 +107,7 @@ class AsyncInvokes:
         if self.now() - event.first_at > float(config["MaximumEventAgeInSeconds"]):
             self._finish(event, None, "EventAgeExceeded", config)
             return
+        started = self.now()
         try:
             result = self.invoke(event.key, event.qualifier, event.payload)
         except ThrottledError:
@@ -124,8 +127,12 @@ class AsyncInvokes:
             self._finish(event, result, "Success", config)
             return
         if event.attempts <= int(config["MaximumRetryAttempts"]):
+            # the wait counts from when the function failed (its init and run after the start)
+            ran = ((result.init_duration_ms or 0.0) + result.duration_ms) / 1000.0
             delays = ASYNC_RETRY_DELAYS_S
-            self._later(event, delays[min(event.attempts - 1, len(delays) - 1)])
+            self._later(
+                event, delays[min(event.attempts - 1, len(delays) - 1)], after=started + ran
+            )
             return
         self._finish(event, result, "RetriesExhausted", config)
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 
 from werkzeug.wrappers import Response
 
+from lambherd.sandbox.mapping_checks import refusal
 from lambherd.sandbox.persistence import request_time
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.wire import error, json_doc, ok, split_name
@@ -48,6 +49,8 @@ class Mapping:
     settles_at: float = 0.0
     pending: str = _ENABLED
     reason: str = _OK_REASON
+    #: where a stream is read from (shard -> position), fixed when the mapping is made
+    start: dict[str, int] = field(default_factory=dict)
 
     @property
     def uuid(self) -> str:
@@ -100,6 +103,10 @@ class EventSourceMappings:
                 self._settle(mapping)
             return self._mappings.get(uuid)
 
+    def mappings_now(self) -> list[Mapping]:
+        """Every mapping, as it is (for the checks of a new one)."""
+        return list(self._mappings.values())
+
     def record_result(self, uuid: str, result: str) -> None:
         """LastProcessingResult, as a delivery room saw it."""
         with self._lock:
@@ -132,7 +139,8 @@ class EventSourceMappings:
             tags = _TAGS.match(path)
             if tags:
                 return self._tags(method, unquote(tags["arn"]), json_doc(body), query)
-            uuid = (_MAPPINGS.match(path) or {"uuid": None})["uuid"]  # type: ignore[index]
+            found = _MAPPINGS.match(path)
+            uuid = found["uuid"] if found else None
             if uuid is None:
                 if method == "POST":
                     return self._create(json_doc(body), environ, account, region)
@@ -165,7 +173,7 @@ class EventSourceMappings:
             return error(404, "ResourceNotFoundException", f"Function does not exist: {function}")
         function_arn = arn + (f":{qualifier}" if qualifier else "")
         params = {k: v for k, v in doc.items() if k not in ("FunctionName", "Tags")}
-        refused = self._check(params, key, function_arn, exclude=None)
+        refused = refusal(self, params, key, function_arn, exclude=None)
         if refused is not None:
             return refused
         self._created += 1
@@ -188,6 +196,7 @@ class EventSourceMappings:
         mapping = Mapping(
             key, reported, tags={str(k): str(v) for k, v in (doc.get("Tags") or {}).items()}
         )
+        mapping.start = self._start(reported)
         self._mappings[uuid] = mapping
         self._begin(mapping, "Creating", _ENABLED if enabled else _DISABLED)
         self.on_change(mapping)
@@ -222,7 +231,7 @@ class EventSourceMappings:
                 merged.pop(name, None)
             else:
                 merged[name] = value
-        refused = self._check(merged, mapping.key, function_arn, exclude=mapping.uuid)
+        refused = refusal(self, merged, mapping.key, function_arn, exclude=mapping.uuid)
         if refused is not None:
             return refused
         merged.update(FunctionArn=function_arn, LastModified=request_time(environ).timestamp())
@@ -237,82 +246,15 @@ class EventSourceMappings:
         self.on_change(mapping)
         return ok(mapping.view(), status=202)
 
-    def _check(
-        self, params: dict[str, Any], key: FunctionKey, function_arn: str, exclude: str | None
-    ) -> Response | None:
-        """Lambda's refusals of a mapping (None: accepted)."""
-        kind = sources.source_type(params)
-        arn = params.get("EventSourceArn")
-        if kind is None:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                "Unrecognized event source, must be kinesis, dynamodb stream, sqs, msk, mq "
-                f"or documentdb: {arn}",
-            )
-        batch = params.get("BatchSize")
-        limit = sources.batch_limit(kind)
-        if isinstance(batch, int) and not 1 <= batch <= limit:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                f"BatchSize must be between 1 and {limit} for {sources.LABELS[kind]}s.",
-            )
-        window = params.get("MaximumBatchingWindowInSeconds") or 0
-        if kind == sources.SQS_FIFO and window:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                "Batching window is not supported for FIFO queues.",
-            )
-        if kind == sources.SQS and isinstance(batch, int) and batch > 10 and window < 1:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                "Maximum batch window in seconds must be greater than 0 if maximum batch "
-                "size is greater than 10",
-            )
-        if kind in sources.QUEUES:
-            queue = self.events.queue(str(arn))
-            if queue is None:
-                return error(
-                    400,
-                    "InvalidParameterValueException",
-                    "Error occurred while ReceiveMessage. SQS Error Code: "
-                    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The "
-                    "specified queue does not exist.",
-                )
-            config = self.facade.version_config(key, "$LATEST")
-            timeout = int(config.timeout_s) if config is not None else 3
-            if queue.visibility_timeout < timeout:
-                return error(
-                    400,
-                    "InvalidParameterValueException",
-                    f"Queue visibility timeout: {queue.visibility_timeout} seconds is less "
-                    f"than Function timeout: {timeout} seconds",
-                )
-        if kind == sources.DYNAMODB and self.events.dynamodb_stream_length(str(arn)) < 0:
-            return error(400, "InvalidParameterValueException", f"Stream not found: {arn}")
-        if kind == sources.KINESIS and self.events.kinesis_records(str(arn), {}) is None:
-            return error(400, "InvalidParameterValueException", f"Stream not found: {arn}")
-        for other in self._mappings.values():
-            same = other.doc.get("EventSourceArn") == arn and other.doc.get("Topics") == params.get(
-                "Topics"
-            )
-            if (
-                other.uuid != exclude
-                and same
-                and other.doc.get("FunctionArn") == function_arn
-                and other.state != "Deleting"
-            ):
-                return error(
-                    409,
-                    "ResourceConflictException",
-                    f"The event source arn ({arn}) and function ({function_arn}) provided "
-                    "mapping already exists. Please update or delete the existing mapping "
-                    f"with UUID {other.uuid}",
-                )
-        return None
+    def _start(self, doc: dict[str, Any]) -> dict[str, int]:
+        """A stream mapping's first positions: the end now for LATEST, the start otherwise."""
+        kind, arn = sources.source_type(doc), str(doc.get("EventSourceArn"))
+        latest = doc.get("StartingPosition") == "LATEST"
+        if kind == sources.DYNAMODB:
+            return {"shard": self.events.dynamodb_stream_length(arn) if latest else 0}
+        if kind == sources.KINESIS and latest:
+            return self.events.kinesis_last_sequences(arn)
+        return {}
 
     def _list(self, query: dict[str, list[str]], account: str, region: str) -> Response:
         function = (query.get("FunctionName") or [None])[-1]

@@ -102,11 +102,10 @@ class StreamDelivery:
                 if records and not self._stop.is_set():
                     self._batch(mapping, arn, shard, records, positions, attempts)
 
-    def _start(self, mapping: Any, arn: str) -> dict[str, int]:
-        latest = mapping.doc.get("StartingPosition") == "LATEST"
-        if mapping.kind == sources.DYNAMODB:
-            return {"shard": self.events.dynamodb_stream_length(arn) if latest else 0}
-        return self.events.kinesis_last_sequences(arn) if latest else {}
+    @staticmethod
+    def _start(mapping: Any, arn: str) -> dict[str, int]:
+        """Where reading starts: fixed by the mapping room when the mapping was made."""
+        return dict(mapping.start)
 
     def _pending(
         self, mapping: Any, arn: str, positions: dict[str, int]
