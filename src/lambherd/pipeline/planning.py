@@ -191,5 +191,8 @@ def _owned_orphans(
             name, function_arn=fn.get("FunctionArn"), revision_id=fn.get("RevisionId")
         )
         plan = with_trigger_cleanup(clients, plan, project)  # its mappings and schedules
-        rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
+        triggers = tuple(c for c in describe_changes(plan.steps) if c != "function")
+        rows.append(
+            PlannedFunction(name, DELETE, plan, changes=("function (folder gone)", *triggers))
+        )
     return rows
