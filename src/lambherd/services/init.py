@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.definition.normalize import definition_from_remote
-from lambherd.errors import ArchiveError, UsageError, describe_client_error
+from lambherd.errors import ArchiveError, LambherdError, UsageError, describe_client_error
 from lambherd.importing import scaffold
 from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
 from lambherd.importing.function_files import definition_text, url_definition
@@ -221,13 +221,20 @@ def _from_starter(
         raise UsageError(
             "init: --template writes its own files; drop --download/--function-url/--jsonnet"
         )
-    if fetch_remote(clients, request.function_name) is not None:
+    result = InitResult(request.function_name, f"template {request.template}")
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        exists = fetch_remote(clients, request.function_name) is not None
+    except (LambherdError, BotoCoreError) as exc:  # no credentials or endpoint: write anyway
+        exists = False
+        result.notes.append(f"could not check whether {request.function_name} exists: {exc}")
+    if exists:
         raise UsageError(
             f"init: {request.function_name} already exists; --template starts a new function "
             "(run init without --template to import it)"
         )
     made = starter(request.template, request.function_name)
-    result = InitResult(request.function_name, f"template {request.template}")
     result.notes.extend(made.notes)
     result.next_steps = list(made.next_steps)
     files = {request.target / name: text for name, text in made.files.items()}

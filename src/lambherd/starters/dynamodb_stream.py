@@ -29,7 +29,7 @@ def plain(image):
 
 def process(record):
     change = record["eventName"]  # INSERT, MODIFY or REMOVE
-    keys = plain(record["dynamodb"].get("Keys"))
+    keys = plain(record["dynamodb"]["Keys"])  # every stream record has its item's keys
     new = plain(record["dynamodb"].get("NewImage"))
     LOG.info(json.dumps({{"change": change, "keys": keys, "new": new}}))
 
@@ -58,7 +58,7 @@ TESTS = """\
   expect:
     success: true
     contains: {"batchItemFailures": []}
-- name: a broken record is reported by its sequence number
+- name: a record without keys is reported by its sequence number
   payload: {"Records": [{"eventName": "INSERT", "dynamodb": {"SequenceNumber": "101"}}]}
   expect:
     contains: {"batchItemFailures": [{"itemIdentifier": "101"}]}
