@@ -445,3 +445,42 @@ def test_ownership_names_and_tags() -> None:
     from lambherd.project.config import OWNER_TAG
 
     assert ownership.PROJECT_TAG == OWNER_TAG
+
+
+# -- waiting for a mapping's State ----------------------------------------------------------------
+def test_a_mapping_change_waits_for_its_state_and_reports_lambdas_reason() -> None:
+    from lambherd.apply.handlers.event_sources import wait_mapping
+    from lambherd.errors import DeployError
+
+    states = iter([{"State": "Creating"}, {"State": "Creating"}, {"State": "Enabled", "UUID": "u"}])
+    sleeps: list[float] = []
+    done = wait_mapping(lambda _u: next(states), "u", "q", enabled=True, sleep=sleeps.append)
+    assert done == {"State": "Enabled", "UUID": "u"} and len(sleeps) == 2
+    refused = iter(
+        [
+            {"State": "Creating"},
+            {"State": "Disabled", "StateTransitionReason": "PROBLEM: the queue q does not exist"},
+        ]
+    )
+    with pytest.raises(DeployError) as caught:
+        wait_mapping(lambda _u: next(refused), "u", "q", enabled=True, sleep=lambda _s: None)
+    assert "is Disabled, not as asked: PROBLEM: the queue q does not exist" in caught.value.message
+    ticks = iter(range(0, 1000, 100))
+    with pytest.raises(DeployError) as slow:
+        wait_mapping(
+            lambda _u: {"State": "Updating", "StateTransitionReason": "USER_INITIATED"},
+            "u",
+            "q",
+            enabled=None,
+            timeout=250,
+            sleep=lambda _s: None,
+            clock=lambda: next(ticks),
+        )
+    assert "still Updating after 250s (USER_INITIATED)" in slow.value.message
+    gone = iter([{"State": "Deleting"}, None])
+    assert (
+        wait_mapping(
+            lambda _u: next(gone), "u", "q", enabled=None, gone=True, sleep=lambda _s: None
+        )
+        is None
+    )

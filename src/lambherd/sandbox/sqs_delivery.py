@@ -194,7 +194,7 @@ class SqsDelivery:
         except LambherdError as exc:  # throttled, no such function...: they come back later
             self._failed(mapping, f"PROBLEM: {exc.message}")
             return
-        self.counts["batches"] += 1
+        self._count("batches", 1)
         if result.function_error:
             self._failed(mapping, "PROBLEM: Function call failed")
             return
@@ -213,11 +213,15 @@ class SqsDelivery:
 
     def _delete(self, queue: QueueInfo, receipts: list[str]) -> None:
         self.events.delete(queue, receipts)
-        self.counts["deleted"] += len(receipts)
+        self._count("deleted", len(receipts))
 
     def _failed(self, mapping: Any, result: str) -> None:
-        self.counts["failed"] += 1
+        self._count("failed", 1)
         self.mappings.record_result(mapping.uuid, result)
+
+    def _count(self, what: str, n: int) -> None:
+        with self._lock:
+            self.counts[what] += n
 
 
 def _concurrency(doc: dict[str, Any]) -> int:
