@@ -13,7 +13,7 @@ HTTP
   dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   function_url.py   function URLs served on the sandbox's port (payload format 2.0)
-moto (nothing else imports it)
+moto (nothing else imports it; moto_events.py is its other side, below)
   moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
@@ -25,6 +25,16 @@ The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   roles.py          a missing execution role is created
   configurations.py fields moto drops, RevisionIds and Code.Location merged into its answers
   invoker.py        the Invoke API: the invoked version's code run by the local emulator
+Triggers (triggers.py puts them together; the dispatcher calls it first)
+  moto_events.py    moto's queues, stream records and schedules (the facade's events side)
+  event_source_mappings.py  the mappings API and states (moto never sees a mapping)
+  mapping_checks.py what Lambda refuses in a mapping
+  sqs_delivery.py   SQS -> Lambda: batches, partial failures, visibility, redrive, concurrency
+  stream_delivery.py DynamoDB Streams and Kinesis -> Lambda, in order per shard
+  event_invoke_configs.py async configurations per qualifier, the recursion setting
+  async_invokes.py  Event invocations: retries on the sandbox clock, destinations' records
+  destinations.py   records sent to SQS, SNS, Lambda, EventBridge or S3
+  schedule_runner.py EventBridge Scheduler schedules fired on the sandbox clock
 CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
