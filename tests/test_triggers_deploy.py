@@ -114,6 +114,7 @@ def test_triggers_deploy_converge_and_only_lambherds_own_are_removed(
     again = lh("-C", folder, "deploy")
     assert again.code == 0 and "no changes" in again.out
     assert mutating(calls.names) == []
+    assert lh("-C", folder, "diff", "--exit-code").code == 0
 
     # things someone else made beside lambherd's
     _other_url, other_arn = tokyo.queue("by-hand", VisibilityTimeout=60)
@@ -128,6 +129,15 @@ def test_triggers_deploy_converge_and_only_lambherds_own_are_removed(
     rewrite(folder, "permissions.json", lambda d: d[:1])
     rewrite(folder, "schedules.json", lambda d: d[:1])
     rewrite(folder, "event_invoke.json", lambda d: {**d, "RecursiveLoop": "Allow"})
+    shown = lh("-C", folder, "diff", "--exit-code")
+    assert shown.code == 2
+    for line in (
+        '+      "BatchSize": 10',
+        '-      "BatchSize": 5',
+        "events.amazonaws.com",
+        '"lambherd-trigger-worker/hourly"',
+    ):
+        assert line in shown.out, shown.out
     calls = recording(monkeypatch)
     dry = lh("-C", folder, "deploy", "--dry-run")
     assert dry.code == 0 and mutating(calls.names) == []
