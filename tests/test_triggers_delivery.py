@@ -260,3 +260,93 @@ def test_async_invokes_retry_on_the_sandbox_clock_then_reach_their_destinations(
     assert record["responsePayload"] == {"ok": True}
     assert record["responseContext"]["executedVersion"] == "1"
     assert tokyo.drain(failed_url) == []
+
+
+def test_async_destinations_can_be_a_function_or_a_topic(
+    tokyo: Tokyo, lh: Any, tmp_path: Path
+) -> None:
+    sink_results = tmp_path / "sink-results"
+    sink = function_folder(tmp_path / "sink", "async-sink", results=sink_results)
+    assert lh("-C", sink, "deploy").code == 0
+    sns = tokyo.client("sns")
+    topic = sns.create_topic(Name="async-failures")["TopicArn"]
+    inbox_url, inbox_arn = tokyo.queue("async-inbox")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    sink_arn = tokyo.client("lambda").get_function(FunctionName="async-sink")["Configuration"][
+        "FunctionArn"
+    ]
+    files = {
+        "event_invoke.json": {
+            "MaximumRetryAttempts": 0,
+            "DestinationConfig": {
+                "OnSuccess": {"Destination": sink_arn},
+                "OnFailure": {"Destination": topic},
+            },
+        }
+    }
+    folder = function_folder(tmp_path / "fn", "async-source", results=tmp_path / "r", files=files)
+    assert lh("-C", folder, "deploy").code == 0
+    lam = tokyo.client("lambda")
+    lam.invoke(
+        FunctionName="async-source",
+        Qualifier="current",
+        InvocationType="Event",
+        Payload=json.dumps({"order": 1}).encode(),
+    )
+    (seen,) = wait_for(lambda: results_of(sink_results), "the record in the destination function")
+    assert seen["event"]["requestContext"]["condition"] == "Success"
+    assert seen["event"]["requestPayload"] == {"order": 1}
+    lam.invoke(
+        FunctionName="async-source",
+        Qualifier="current",
+        InvocationType="Event",
+        Payload=json.dumps({"fail": True}).encode(),
+    )
+    (message,) = wait_for(lambda: tokyo.drain(inbox_url), "the record through the topic")
+    record = json.loads(json.loads(message["Body"])["Message"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 1  # no retry asked
+
+
+def test_a_failing_stream_batch_is_retried_then_sent_to_on_failure(
+    tokyo: Tokyo, lh: Any, tmp_path: Path
+) -> None:
+    ddb = tokyo.client("dynamodb")
+    table = ddb.create_table(
+        TableName="flaky",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]
+    failed_url, failed_arn = tokyo.queue("stream-failed")
+    failing = RECORDING_HANDLER.replace(
+        '            note(kind=record.get("eventSource"), record=record)',
+        '            note(kind=record.get("eventSource"), record=record)\n'
+        '            raise RuntimeError("cannot handle it")',
+    )
+    results = tmp_path / "results"
+    files = {
+        "event_sources.json": [
+            {
+                "EventSourceArn": table["LatestStreamArn"],
+                "StartingPosition": "TRIM_HORIZON",
+                "MaximumRetryAttempts": 1,
+                "DestinationConfig": {"OnFailure": {"Destination": failed_arn}},
+            }
+        ]
+    }
+    folder = function_folder(
+        tmp_path / "fn", "flaky-reader", results=results, source=failing, files=files
+    )
+    assert lh("-C", folder, "deploy").code == 0
+    ddb.put_item(TableName="flaky", Item={"id": {"S": "x"}})
+    (message,) = wait_for(lambda: tokyo.drain(failed_url), "the OnFailure record")
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2  # the try and one retry
+    assert record["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert record["DDBStreamBatchInfo"]["streamArn"] == table["LatestStreamArn"]
+    assert len(results_of(results)) == 2
+    ddb.put_item(TableName="flaky", Item={"id": {"S": "y"}})  # the shard goes on after it
+    wait_for(lambda: len(results_of(results)) == 4, "the next record, tried twice")
