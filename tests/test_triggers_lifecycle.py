@@ -184,3 +184,50 @@ def test_prune_deletes_the_triggers_lambherd_made_for_a_gone_function(
     assert "lambherd-shop-orders" not in groups
     assert lh("-C", root, "plan", "--exit-code").code == 0
     assert TOKYO in ours["EventSourceMappingArn"]
+
+
+def test_a_sandbox_restart_keeps_the_triggers_and_delivers_again(
+    lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox_testkit import running
+    from triggers_testkit import tokyo_sandbox
+
+    state = tmp_path / "state"
+    with running(state) as first:
+        tokyo = tokyo_sandbox(first.endpoint, monkeypatch, tmp_path)
+        url, arn = tokyo.queue("kept", VisibilityTimeout=30)
+        results = tmp_path / "results"
+        files = {
+            "event_sources.json": [{"EventSourceArn": arn}],
+            "event_invoke.json": {"MaximumRetryAttempts": 0},
+            "schedules.json": [
+                {
+                    "Name": "s",
+                    "ScheduleExpression": "rate(1 hour)",
+                    "Target": {"RoleArn": SCHEDULER_ROLE},
+                }
+            ],
+        }
+        folder = function_folder(tmp_path / "fn", "kept-worker", results=results, files=files)
+        assert lh("-C", folder, "deploy").code == 0
+        (before,) = tokyo.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    with running(state) as second:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", second.endpoint)
+        lam = second.client("lambda", TOKYO)
+        (after,) = lam.list_event_source_mappings()["EventSourceMappings"]
+        assert after["UUID"] == before["UUID"] and after["State"] == "Enabled"
+        tags = lam.list_tags(Resource=after["EventSourceMappingArn"])["Tags"]
+        assert tags == {"lambherd:function": "kept-worker"}
+        config = lam.get_function_event_invoke_config(
+            FunctionName="kept-worker", Qualifier="current"
+        )
+        assert config["MaximumRetryAttempts"] == 0
+        plan = lh("-C", folder, "plan", "--exit-code")
+        assert plan.code == 0, plan.out + plan.err
+        sqs = second.client("sqs", TOKYO)
+        queue_url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"n": 3}))
+        wait_for(
+            lambda: [r for r in results_of(results) if r.get("n") == 3], "delivery after restart"
+        )
+        assert queue_url == url.replace(first.endpoint, second.endpoint)

@@ -157,7 +157,7 @@ class EventSourceMappings:
             if method == "PUT":
                 return self._update(mapping, json_doc(body), environ)
             if method == "DELETE":
-                self._begin(mapping, "Deleting", "Deleted")
+                self._begin(mapping, "Deleting", "Deleted", request_time(environ).timestamp())
                 self.on_change(mapping)
                 return ok(mapping.view(), status=202)
             return error(405, "InvalidRequestException", f"{method} is not supported here")
@@ -198,7 +198,7 @@ class EventSourceMappings:
         )
         mapping.start = self._start(reported)
         self._mappings[uuid] = mapping
-        self._begin(mapping, "Creating", _ENABLED if enabled else _DISABLED)
+        self._begin(mapping, "Creating", _ENABLED if enabled else _DISABLED, at)
         self.on_change(mapping)
         return ok(mapping.view(), status=202)
 
@@ -242,7 +242,8 @@ class EventSourceMappings:
         state = "Updating"
         if "Enabled" in doc and bool(enabled) != (mapping.state == _ENABLED):
             state = "Enabling" if enabled else "Disabling"
-        self._begin(mapping, state, _ENABLED if enabled else _DISABLED)
+        at = request_time(environ).timestamp()
+        self._begin(mapping, state, _ENABLED if enabled else _DISABLED, at)
         self.on_change(mapping)
         return ok(mapping.view(), status=202)
 
@@ -297,9 +298,11 @@ class EventSourceMappings:
         return Response(status=204)
 
     # -- states ----------------------------------------------------------------------------
-    def _begin(self, mapping: Mapping, state: str, then: str) -> None:
+    def _begin(self, mapping: Mapping, state: str, then: str, at: float) -> None:
+        """Start a transition at the request's time (its recorded one on a replay, so a
+        restarted sandbox finds it settled)."""
         mapping.state, mapping.pending = state, then
-        mapping.settles_at = self.now() + SETTLE_S
+        mapping.settles_at = at + SETTLE_S
         mapping.reason = _OK_REASON
 
     def _settle(self, mapping: Mapping) -> None:

@@ -38,12 +38,14 @@ class ScheduleRunner:
         submit_async: Callable[[str, bytes], Any],
         send: Callable[[str, dict[str, Any] | str, str], None],
         function_exists: Callable[[str], bool],
+        now: Callable[[], datetime],
     ) -> None:
         self.events = events
         self.scheduler = scheduler
         self.submit_async = submit_async
         self.send = send
         self.function_exists = function_exists
+        self.now = now
         self._lock = threading.Lock()
         #: schedule ARN -> (what it was registered from, its job)
         self._jobs: dict[str, tuple[str, Any]] = {}
@@ -97,7 +99,8 @@ class ScheduleRunner:
         def following(after: datetime) -> datetime | None:
             return expressions.next_after(expression, after, zone, start=start or origin, end=end)
 
-        first = following(at)
+        # from now on: a restart replaying the journal fires no time it missed while stopped
+        first = following(max(at, self.now()))
         if first is None:
             return None
         repeat = None if expression.kind == "at" else following

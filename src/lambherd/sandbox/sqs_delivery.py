@@ -106,6 +106,10 @@ class SqsDelivery:
             self._pollers[mapping.uuid] = thread
         thread.start()
 
+    def stop(self) -> None:
+        """Start no new batch (those running finish)."""
+        self._stop.set()
+
     def close(self) -> None:
         """Stop every poller and wait for the batches in flight."""
         self._stop.set()

@@ -71,6 +71,10 @@ class StreamDelivery:
             self._readers[mapping.uuid] = thread
         thread.start()
 
+    def stop(self) -> None:
+        """Start no new batch (those running finish)."""
+        self._stop.set()
+
     def close(self) -> None:
         """Stop every reader (a batch in flight finishes first)."""
         self._stop.set()

@@ -57,6 +57,7 @@ class TriggerRooms:
             self.async_invokes.submit_arn,
             self.destinations.send,
             self._function_exists,
+            app.clock.now,
         )
         app.lambda_layer.async_invokes = self.async_invokes
 
@@ -89,8 +90,8 @@ class TriggerRooms:
 
     def stop(self) -> None:
         """Start no new delivery (before the execution environments stop)."""
-        self.sqs._stop.set()
-        self.streams._stop.set()
+        self.sqs.stop()
+        self.streams.stop()
 
     def close(self) -> None:
         """Join every delivery thread; SQS follows its own clock again."""
