@@ -255,3 +255,32 @@ def test_the_sandbox_refuses_what_lambda_refuses(tokyo: Tokyo, lh: Any, tmp_path
         lambda: not lam.list_event_source_mappings(FunctionName=NAME)["EventSourceMappings"],
         "the mapping gone",
     )
+
+
+def test_delete_takes_the_triggers_lambherd_made_and_leaves_the_others(
+    tokyo: Tokyo, lh: Any, tmp_path: Path
+) -> None:
+    _url, queue_arn = tokyo.queue("doomed", VisibilityTimeout=60)
+    _url2, other_arn = tokyo.queue("kept-by-hand", VisibilityTimeout=60)
+    files = {
+        "event_sources.json": [{"EventSourceArn": queue_arn}],
+        "schedules.json": [
+            {
+                "Name": "s",
+                "ScheduleExpression": "rate(1 hour)",
+                "Target": {"RoleArn": SCHEDULER_ROLE},
+            }
+        ],
+    }
+    folder = function_folder(tmp_path / "fn", NAME, files=files)
+    assert lh("-C", folder, "deploy").code == 0
+    lam = tokyo.client("lambda")
+    hand = lam.create_event_source_mapping(FunctionName=NAME, EventSourceArn=other_arn)
+    dry = lh("-C", folder, "delete", "--dry-run")
+    assert "DeleteEventSourceMapping" in dry.out and "DeleteScheduleGroup" in dry.out
+    gone = lh("-C", folder, "--yes", "delete")
+    assert gone.code == 0, gone.err
+    left = [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]]
+    assert left == [hand["UUID"]]
+    groups = [g["Name"] for g in tokyo.client("scheduler").list_schedule_groups()["ScheduleGroups"]]
+    assert f"lambherd-{NAME}" not in groups
