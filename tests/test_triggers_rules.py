@@ -11,7 +11,13 @@ import pytest
 
 from lambherd.definition.model import FunctionDefinition
 from lambherd.definition.validate import validate_definition
-from lambherd.plan.policy import grant_of_params, grant_of_statement, reconcile, statement_id
+from lambherd.plan.policy import (
+    grant_from_permission,
+    grant_from_statement,
+    is_invoke_statement,
+    new_statement_id,
+    reconcile,
+)
 from lambherd.triggers import filter_patterns, ownership, schedule_expressions
 from lambherd.triggers.validation import ArnFact, fact_problems
 
@@ -380,16 +386,18 @@ def test_grants_read_the_same_from_any_form() -> None:
             "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"},
         },
     }
-    assert grant_of_params(params) == grant_of_statement(lambda_statement)
+    assert [grant_from_permission(params)] == grant_from_statement(lambda_statement)
     account = {"Action": "lambda:InvokeFunction", "Principal": "210987654321"}
     root = {
         "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
         "Action": "lambda:InvokeFunction",
     }
-    assert grant_of_params(account) == grant_of_statement(root)
+    assert [grant_from_permission(account)] == grant_from_statement(root)
     url = {"Action": "lambda:InvokeFunction", "Principal": "*", "InvokedViaFunctionUrl": True}
-    assert grant_of_params(url).is_url_grant and not grant_of_params(url).is_invoke_grant
-    assert grant_of_params(params).is_invoke_grant
+    assert grant_from_permission(url).for_function_url
+    assert not is_invoke_statement({**url, "Principal": "*", "Sid": "u"})
+    assert is_invoke_statement(lambda_statement)
+    assert not grant_from_permission(params).for_function_url
 
 
 def test_reconcile_keeps_foreign_sids_never_duplicates_and_removes_only_ours() -> None:
@@ -415,14 +423,14 @@ def test_reconcile_keeps_foreign_sids_never_duplicates_and_removes_only_ours() -
     ]
     decided = reconcile([(s3, None), (dict(s3), None), (sns, None)], present)
     assert decided.remove == ("lambherd-old",)
-    assert decided.add == ((statement_id(sns), sns),)
+    assert decided.add == ((new_statement_id(grant_from_permission(sns)), sns),)
     assert decided.kept == ((0, "by-hand"),)
     again = reconcile(
         [(s3, None), (sns, None)],
         [
             *present[:1],
             {
-                "Sid": statement_id(sns),
+                "Sid": new_statement_id(grant_from_permission(sns)),
                 **{
                     "Principal": {"Service": "sns.amazonaws.com"},
                     "Action": "lambda:InvokeFunction",

@@ -104,6 +104,24 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+#: How long a Code.Location the sandbox gives stays valid (Lambda's presigned S3 URL: 10 min).
+SANDBOX_CODE_URL_SECONDS = 600
+#: How far a SigV4 request's X-Amz-Date may be from now (AWS refuses older signatures).
+SIGV4_MAX_SKEW_SECONDS = 15 * 60
+
+# -- tune (power tuning) ----------------------------------------------------------------------
+#: The memory sizes tuned unless --memory names others (a preset of lambherd.cost.tuning).
+TUNE_PRESET = "quick"
+#: Invocations per memory size, and how many run at once.
+TUNE_INVOCATIONS = 50
+TUNE_PARALLEL = 5
+TUNE_MAX_PARALLEL = 100
+
+# -- packaging and the command line (lambroll's habits) ---------------------------------------
+#: The ignore file a zip is built with (lambroll's ``--exclude-file`` default).
+IGNORE_FILE = ".lambdaignore"
+#: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
+IGNORE_STYLE = "lambroll"
 
 # -- triggers (event_sources.json, event_invoke.json, permissions.json, schedules.json) ------
 #: A schedule's FlexibleTimeWindow when schedules.json leaves it out (fire at the exact time).

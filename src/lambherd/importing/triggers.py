@@ -128,19 +128,17 @@ def event_invoke_doc(reader: Any, name: str) -> dict[str, Any]:
     return doc
 
 
-def permission_entry(statement: dict[str, Any], qualifier: str | None) -> dict[str, Any]:
-    """A policy statement as the AddPermission input that makes it (no StatementId)."""
-    from lambherd.plan.policy import grant_of_statement
+def permission_entry(statement: dict[str, Any], qualifier: str | None) -> dict[str, Any] | None:
+    """A policy statement as the AddPermission input that makes it (no StatementId); None when
+    AddPermission cannot express it (conditions of its own, several actions)."""
+    from lambherd.plan.policy import grant_from_statement, permission_params
 
-    grant = grant_of_statement(statement)
-    principal = grant.principal
-    if principal.startswith("arn:aws:iam::") and principal.endswith(":root"):
-        principal = principal.split(":")[4]
-    entry: dict[str, Any] = {"Principal": principal}
-    if grant.action != "lambda:InvokeFunction":
-        entry["Action"] = grant.action
-    for param, value in grant.conditions:
-        entry[param] = value
+    grants = grant_from_statement(statement)
+    if len(grants) != 1 or grants[0].other_conditions:
+        return None
+    entry = permission_params(grants[0])
+    if entry["Action"] == "lambda:InvokeFunction":
+        del entry["Action"]
     if qualifier:
         entry["Qualifier"] = qualifier
     return entry
@@ -150,7 +148,7 @@ def permissions_doc(reader: Any, name: str) -> list[dict[str, Any]]:
     """permissions.json: the statements letting others invoke the function (not URL grants)."""
     from lambherd.pipeline.remote_event_sources import items_if_any
     from lambherd.pipeline.remote_permissions import policy_statements
-    from lambherd.plan.policy import grant_of_statement, statement_qualifier
+    from lambherd.plan.policy import is_invoke_statement, statement_qualifier
 
     aliases = items_if_any(reader, "list_aliases", "Aliases", FunctionName=name)
     out = []
@@ -160,8 +158,11 @@ def permissions_doc(reader: Any, name: str) -> list[dict[str, Any]]:
                 continue
             if statement.get("Effect", "Allow") != "Allow":
                 continue
-            if grant_of_statement(statement).is_invoke_grant:
-                out.append(permission_entry(statement, qualifier))
+            if not is_invoke_statement(statement):
+                continue
+            entry = permission_entry(statement, qualifier)
+            if entry is not None:
+                out.append(entry)
     return out
 
 

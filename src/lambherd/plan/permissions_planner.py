@@ -80,7 +80,7 @@ class RevokeInvoke(_PolicyStep):
 
 
 def _not_url(grant: Grant) -> bool:
-    return not grant.is_url_grant
+    return not grant.for_function_url
 
 
 def plan_permissions(sidecar: Any, part: PermissionsRemote | None) -> tuple[Step, ...]:
@@ -94,7 +94,7 @@ def plan_permissions(sidecar: Any, part: PermissionsRemote | None) -> tuple[Step
     adds: list[Step] = []
     for qualifier in qualifiers:
         present = [s for s in statements.get(qualifier, ()) if statement_qualifier(s) == qualifier]
-        decided = reconcile(wanted.get(qualifier, []), present, mine=_not_url)
+        decided = reconcile(wanted.get(qualifier, []), present, _not_url)
         removes.extend(RevokeInvoke(sid, qualifier) for sid in decided.remove)
         adds.extend(GrantInvoke(sid, params, qualifier) for sid, params in decided.add)
     return (*removes, *adds)

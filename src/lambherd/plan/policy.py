@@ -1,16 +1,29 @@
-"""Resource-policy statements matched by what they allow, not by their Sid (pure).
+"""Resource-policy grants in one comparable form, and the matching of wanted grants with the
+statements a function's policy holds. Pure: no AWS; shared by every concern that adds
+permissions (the function URL's today, permissions.json's next).
 
-A statement in GetPolicy's document and an AddPermission input that would make it are reduced
-to one comparable ``Grant``: the action, the principal (``s3.amazonaws.com``; an account id is
-read as its ``arn:aws:iam::ID:root``), and the conditions AddPermission can set (source ARN,
-source account, organisation, event source token, the URL's auth type, invoked via the
-function URL). Two statements allowing the same are the same grant whatever their Sid, so a
-grant the console (``FunctionURLAllowPublicAccess``) or another tool made is kept with its Sid,
-never added a second time, and only statements whose Sid lambherd made (``lambherd-``) are ever
-removed. Shared by the permissions concern (permissions.json) and the URL concern's grants.
+A statement read from GetPolicy and an AddPermission input that would create it normalise to
+the same ``Grant``, so grants are matched by what they allow — the action, the principal, the
+URL auth type, the source ARN / account, the organisation, ``InvokedViaFunctionUrl``, the Alexa
+token and any other condition — never by statement id. That is what lets a grant made in the
+console (``FunctionURLAllowPublicAccess``) or by lambroll (``lambroll-<sha1>``) satisfy the same
+line of function_url.json: its statement id is kept, nothing is added beside it.
 
-``reconcile`` is the one decision: given the wanted grants and the statements there, which
-statements to remove and which grants to add (with a stable Sid).
+    grant_from_permission(params) -> Grant         an AddPermission input (or a file's entry)
+    grant_from_statement(statement) -> [Grant]     a GetPolicy statement (one per action)
+    permission_params(grant) -> dict               the AddPermission input that creates it
+    match_grants(wanted, statements, scope) -> GrantMatch
+        which wanted grants exist (their statement ids), which to add, and which statements to
+        remove: those lambherd or lambroll created (``OWNED_SID_PREFIXES``) inside ``scope``
+        that nothing wanted matches, and owned duplicates of a grant that is already there.
+        A statement anyone else made is never removed.
+    new_statement_id(grant) -> str                  ``lambherd-`` + a hash of the grant
+
+Statement shapes understood: Lambda's (``Principal`` a string or ``{"AWS": ...}`` /
+``{"Service": ...}``, conditions ``ArnLike AWS:SourceArn``, ``StringEquals AWS:SourceAccount``,
+``aws:PrincipalOrgID``, ``lambda:FunctionUrlAuthType``, ``lambda:EventSourceToken``, ``Bool
+lambda:InvokedViaFunctionUrl``) and moto's, which leaves ``FunctionUrlAuthType`` and
+``InvokedViaFunctionUrl`` as top-level fields.
 """
 
 from __future__ import annotations
@@ -19,108 +32,246 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambherd.errors import DeployError
 
+#: Statement ids of statements lambherd may remove: its own, and lambroll's (a folder moved from
+#: lambroll keeps its grants; lambroll's stale ones are cleaned up as lambroll would).
+OWNED_SID_PREFIXES = ("lambherd-", "lambroll-")
+#: The prefix of the statement ids lambherd gives the statements it adds.
 SID_PREFIX = "lambherd-"
-_ACCOUNT = re.compile(r"^\d{12}$")
+INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
+INVOKE_FUNCTION = "lambda:InvokeFunction"
 
-#: AddPermission parameter -> (condition operator, condition key) in the policy document.
-CONDITIONS = {
-    "SourceArn": ("ArnLike", "aws:sourcearn"),
-    "SourceAccount": ("StringEquals", "aws:sourceaccount"),
-    "PrincipalOrgID": ("StringEquals", "aws:principalorgid"),
-    "EventSourceToken": ("StringEquals", "lambda:eventsourcetoken"),
-    "FunctionUrlAuthType": ("StringEquals", "lambda:functionurlauthtype"),
-    "InvokedViaFunctionUrl": ("Bool", "lambda:invokedviafunctionurl"),
+_ROOT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+#: condition key (lower case) -> (Grant field, the operators Lambda writes it with)
+_CONDITION_FIELDS = {
+    "aws:sourcearn": ("source_arn", {"arnlike", "arnequals", "stringlike", "stringequals"}),
+    "aws:sourceaccount": ("source_account", {"stringequals"}),
+    "aws:principalorgid": ("principal_org_id", {"stringequals"}),
+    "lambda:functionurlauthtype": ("function_url_auth_type", {"stringequals"}),
+    "lambda:eventsourcetoken": ("event_source_token", {"stringequals"}),
+    "lambda:invokedviafunctionurl": ("invoked_via_function_url", {"bool"}),
 }
-_BY_KEY = {key: param for param, (_op, key) in CONDITIONS.items()}
+#: AddPermission parameter -> Grant field
+_PARAMS = {
+    "Action": "action",
+    "Principal": "principal",
+    "SourceArn": "source_arn",
+    "SourceAccount": "source_account",
+    "PrincipalOrgID": "principal_org_id",
+    "FunctionUrlAuthType": "function_url_auth_type",
+    "EventSourceToken": "event_source_token",
+    "InvokedViaFunctionUrl": "invoked_via_function_url",
+}
+#: Parameters that say where the statement goes or guard the call, not what it allows.
+_PLACEMENT = {"FunctionName", "Qualifier", "StatementId", "RevisionId"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Grant:
-    """What one statement allows: action, principal and its conditions (sorted pairs)."""
+    """What one statement allows, normalised: the principal as AddPermission takes it (``*``,
+    an account id, a service name, an ARN), every condition as a field; ``other_conditions``
+    holds the conditions AddPermission cannot express (canonical JSON, "" when none)."""
 
     action: str
     principal: str
-    conditions: tuple[tuple[str, str], ...] = ()
+    source_arn: str | None = None
+    source_account: str | None = None
+    principal_org_id: str | None = None
+    function_url_auth_type: str | None = None
+    event_source_token: str | None = None
+    invoked_via_function_url: bool = False
+    other_conditions: str = ""
 
     @property
-    def is_url_grant(self) -> bool:
-        """True for a function URL grant (``InvokeFunctionUrl``, or ``InvokeFunction`` only via
-        the URL): the URL concern's, never permissions.json's."""
-        if self.action.lower() == "lambda:invokefunctionurl":
-            return True
-        return dict(self.conditions).get("InvokedViaFunctionUrl") == "true"
+    def for_function_url(self) -> bool:
+        """True for the two statements a function URL needs (InvokeFunctionUrl, and
+        InvokeFunction through the URL)."""
+        return self.action == INVOKE_FUNCTION_URL or (
+            self.action == INVOKE_FUNCTION and self.invoked_via_function_url
+        )
 
-    @property
-    def is_invoke_grant(self) -> bool:
-        """True for a grant naming an action that is not a function URL one: permissions.json's
-        kind. (A statement without an action is neither's: the URL concern keeps its old rule.)"""
-        return bool(self.action) and not self.is_url_grant
+    def describe(self) -> str:
+        """One line for plans and diffs: ``lambda:InvokeFunctionUrl * (AuthType NONE)``."""
+        parts = [self.action, self.principal]
+        extras = {
+            "AuthType": self.function_url_auth_type,
+            "SourceArn": self.source_arn,
+            "SourceAccount": self.source_account,
+            "PrincipalOrgID": self.principal_org_id,
+            "EventSourceToken": self.event_source_token,
+        }
+        notes = [f"{k} {v}" for k, v in extras.items() if v]
+        if self.invoked_via_function_url:
+            notes.append("via the function URL")
+        if self.other_conditions:
+            notes.append(f"conditions {self.other_conditions}")
+        return " ".join(parts) + (f" ({', '.join(notes)})" if notes else "")
+
+    def to_json(self) -> dict[str, Any]:
+        """The grant as AddPermission parameters (for diffs and JSON output)."""
+        doc = permission_params(self)
+        if self.other_conditions:
+            doc["Condition"] = json.loads(self.other_conditions)
+        return doc
 
 
-def principal_text(principal: Any) -> str:
-    """A principal in one form: ``*``, a service name, or an ARN (an account id as its root)."""
+@dataclass(frozen=True)
+class GrantMatch:
+    """The outcome of ``match_grants``.
+
+    ``existing`` maps each wanted key found in the policy to the statement id that grants it;
+    ``missing`` lists the wanted keys to add; ``stale`` the statement ids to remove.
+    """
+
+    existing: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+
+
+def normalise_principal(principal: Any) -> str:
+    """A statement's or AddPermission's principal as AddPermission takes it: ``*``, an account
+    id (``arn:aws:iam::123456789012:root`` is the account), a service name, or an ARN."""
     if isinstance(principal, dict):
-        for key in ("Service", "AWS", "Federated", "CanonicalUser"):
-            if key in principal:
-                value = principal[key]
-                value = value[0] if isinstance(value, list) and len(value) == 1 else value
-                return principal_text(value)
-        return json.dumps(principal, sort_keys=True)
-    text = str(principal)
-    if _ACCOUNT.match(text):
-        return f"arn:aws:iam::{text}:root"
-    return text
+        principal = principal.get("Service") or principal.get("AWS") or principal.get("*") or "*"
+    if isinstance(principal, list):
+        principal = principal[0] if len(principal) == 1 else ",".join(sorted(map(str, principal)))
+    text = str(principal).strip()
+    root = _ROOT.match(text)
+    return root.group(1) if root else text
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list) and len(value) == 1:
-        return _value(value[0])
-    return str(value).lower() if str(value).lower() in ("true", "false") else str(value)
+def grant_from_permission(params: Mapping[str, Any]) -> Grant:
+    """The grant an AddPermission input (or a permissions file's entry) asks for. Placement
+    (FunctionName, Qualifier, StatementId, RevisionId) is not part of it."""
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _PLACEMENT or value in (None, ""):
+            continue
+        name = _PARAMS.get(key)
+        if name is None:
+            raise ValueError(f"{key}: not an AddPermission parameter")
+        values[name] = value
+    if "action" not in values or "principal" not in values:
+        raise ValueError("a permission needs Action and Principal")
+    values["principal"] = normalise_principal(values["principal"])
+    values["invoked_via_function_url"] = _truthy(values.get("invoked_via_function_url"))
+    for name in ("action", "source_arn", "source_account", "principal_org_id"):
+        if name in values:
+            values[name] = str(values[name])
+    if "function_url_auth_type" in values:
+        values["function_url_auth_type"] = str(values["function_url_auth_type"]).upper()
+    return Grant(**values)
 
 
-def grant_of_params(params: Mapping[str, Any]) -> Grant:
-    """The grant an AddPermission input makes."""
-    conditions = [(param, _value(params[param])) for param in CONDITIONS if params.get(param)]
-    return Grant(
-        action=str(params.get("Action", "")),
-        principal=principal_text(params.get("Principal", "")),
-        conditions=tuple(sorted(conditions)),
-    )
+def grant_from_statement(statement: Mapping[str, Any]) -> list[Grant]:
+    """The grants of one GetPolicy statement: one per action; none for a Deny, a statement
+    with NotAction/NotPrincipal, or one without a principal."""
+    if str(statement.get("Effect", "Allow")) != "Allow":
+        return []
+    if "NotAction" in statement or "NotPrincipal" in statement or "Principal" not in statement:
+        return []
+    actions = statement.get("Action")
+    actions = actions if isinstance(actions, list) else [actions]
+    values: dict[str, Any] = {"principal": normalise_principal(statement["Principal"])}
+    other: dict[str, dict[str, Any]] = {}
+    for operator, entries in (statement.get("Condition") or {}).items():
+        for key, value in (entries or {}).items():
+            known = _CONDITION_FIELDS.get(str(key).lower())
+            single = value[0] if isinstance(value, list) and len(value) == 1 else value
+            if known and str(operator).lower() in known[1] and not isinstance(single, list):
+                values[known[0]] = single
+            else:
+                other.setdefault(str(operator), {})[str(key)] = value
+    # moto keeps these AddPermission fields as they were sent
+    for key in ("FunctionUrlAuthType", "InvokedViaFunctionUrl", "EventSourceToken"):
+        if key in statement and _PARAMS[key] not in values:
+            values[_PARAMS[key]] = statement[key]
+    values["invoked_via_function_url"] = _truthy(values.get("invoked_via_function_url"))
+    if values.get("function_url_auth_type"):
+        values["function_url_auth_type"] = str(values["function_url_auth_type"]).upper()
+    for name in ("source_arn", "source_account", "principal_org_id", "event_source_token"):
+        if values.get(name) is not None:
+            values[name] = str(values[name])
+    extra = json.dumps(other, sort_keys=True) if other else ""
+    return [
+        Grant(action=str(action), other_conditions=extra, **values) for action in actions if action
+    ]
 
 
-def grant_of_statement(statement: Mapping[str, Any]) -> Grant:
-    """The grant a policy statement makes (as Lambda reports it, or as moto does)."""
-    action = statement.get("Action", "")
-    if isinstance(action, list) and len(action) == 1:
-        action = action[0]
-    conditions: dict[str, str] = {}
-    for block in (statement.get("Condition") or {}).values():
-        for key, value in (block or {}).items():
-            param = _BY_KEY.get(str(key).lower())
-            if param is not None:
-                conditions[param] = _value(value)
-    for param in CONDITIONS:  # moto keeps some AddPermission parameters as they were sent
-        if param in statement and statement[param] not in (None, ""):
-            conditions.setdefault(param, _value(statement[param]))
-    return Grant(
-        action=str(action),
-        principal=principal_text(statement.get("Principal", "")),
-        conditions=tuple(sorted(conditions.items())),
-    )
+def permission_params(grant: Grant) -> dict[str, Any]:
+    """The AddPermission parameters (without FunctionName, StatementId, Qualifier) that create
+    ``grant`` — only defined for grants AddPermission can express (no ``other_conditions``)."""
+    out: dict[str, Any] = {"Action": grant.action, "Principal": grant.principal}
+    for key, name in _PARAMS.items():
+        if key in ("Action", "Principal"):
+            continue
+        value = getattr(grant, name)
+        if value not in (None, False, ""):
+            out[key] = value
+    return out
 
 
-def statement_id(params: Mapping[str, Any], prefix: str = SID_PREFIX) -> str:
-    """A stable Sid for a grant lambherd adds: the prefix and a hash of what it allows."""
-    grant = grant_of_params(params)
-    text = json.dumps([grant.action, grant.principal, grant.conditions], sort_keys=True)
-    return prefix + hashlib.sha256(text.encode()).hexdigest()[:16]
+def new_statement_id(grant: Grant) -> str:
+    """The statement id lambherd gives a grant it adds: the prefix and a hash of the grant
+    (the same grant always gets the same id, within Lambda's 100-character limit)."""
+    text = json.dumps(permission_params(grant), sort_keys=True)
+    return SID_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def is_owned(statement_id: str) -> bool:
+    """True for statements lambherd or lambroll created (the only ones ever removed)."""
+    return statement_id.startswith(OWNED_SID_PREFIXES)
+
+
+def match_grants(
+    wanted: Mapping[str, Grant],
+    statements: Iterable[Mapping[str, Any]],
+    scope: Callable[[Grant], bool] = lambda grant: True,
+) -> GrantMatch:
+    """Match ``wanted`` (key -> grant) with a policy's ``statements`` (see the module
+    docstring). ``scope`` says which grants the calling concern manages: an owned statement
+    outside it (another concern's) is never stale here."""
+    found: dict[Grant, list[str]] = {}
+    owned_in_scope: list[str] = []
+    for statement in statements:
+        sid = str(statement.get("Sid", ""))
+        grants = grant_from_statement(statement)
+        for grant in grants:
+            found.setdefault(grant, []).append(sid)
+        if is_owned(sid) and any(scope(g) for g in grants) and sid not in owned_in_scope:
+            owned_in_scope.append(sid)
+    existing: dict[str, str] = {}
+    missing: list[str] = []
+    kept: set[str] = set()
+    for key, grant in wanted.items():
+        sids = found.get(grant, [])
+        if not sids:
+            missing.append(key)
+            continue
+        # someone else's statement first: it cannot be removed, so an owned twin is the extra
+        keep = sorted(sids, key=lambda sid: (is_owned(sid), sid))[0]
+        existing[key] = keep
+        kept.add(keep)
+    stale = tuple(sid for sid in owned_in_scope if sid not in kept)
+    return GrantMatch(existing=existing, missing=tuple(missing), stale=stale)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+# -- permissions.json (the permissions concern) ---------------------------------------------------
+def is_invoke_statement(statement: Mapping[str, Any]) -> bool:
+    """True for a statement allowing something other than a function URL's invocation:
+    permissions.json's kind (a URL grant is function_url.json's)."""
+    grants = grant_from_statement(statement)
+    return bool(grants) and not any(g.for_function_url for g in grants)
 
 
 def statement_qualifier(statement: Mapping[str, Any]) -> str | None:
@@ -136,8 +287,8 @@ def statement_qualifier(statement: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class Reconciled:
-    """What to change: Sids to remove (lambherd's, no longer wanted), then (Sid, params) to add.
-    ``kept`` maps each wanted grant's index to the Sid of the statement that already allows it."""
+    """What to change: Sids to remove, then (Sid, params) to add. ``kept`` maps each wanted
+    entry's index to the Sid of the statement that already allows it."""
 
     remove: tuple[str, ...] = ()
     add: tuple[tuple[str, dict[str, Any]], ...] = ()
@@ -147,47 +298,31 @@ class Reconciled:
 def reconcile(
     wanted: Iterable[tuple[dict[str, Any], str | None]],
     statements: Iterable[Mapping[str, Any]],
-    *,
-    mine: Callable[[Grant], bool] = lambda _g: True,
-    prefix: str = SID_PREFIX,
+    scope: Callable[[Grant], bool] = lambda grant: True,
 ) -> Reconciled:
-    """Turn ``statements`` into ``wanted`` (AddPermission params, each with its chosen Sid or
-    None), touching only statements of grants ``mine`` accepts.
-
-    A wanted grant already allowed by a statement keeps that statement (whatever its Sid); one
-    that is not is added, under its chosen Sid or ``statement_id``. Among the statements of
-    ``mine``'s grants, those no wanted grant kept and whose Sid starts with ``prefix`` are
-    removed; any other statement is left alone. Two wanted entries allowing the same are
-    added once.
-    """
-    present = [(str(s.get("Sid", "")), grant_of_statement(s)) for s in statements]
-    used: set[str] = set()
-    add: list[tuple[str, dict[str, Any]]] = []
-    kept: list[tuple[int, str]] = []
-    seen: set[Grant] = set()
+    """``match_grants`` for entries that may name their own Sid: ``wanted`` is AddPermission
+    params each with its chosen Sid (or None: ``new_statement_id``). Entries allowing the same
+    are added once; a chosen Sid already used by a statement that stays is refused (DeployError)."""
+    statements = list(statements)
+    grants: dict[str, Grant] = {}
+    chosen: dict[str, tuple[dict[str, Any], str | None]] = {}
     for i, (params, sid) in enumerate(wanted):
-        grant = grant_of_params(params)
-        if grant in seen:
+        grant = grant_from_permission(params)
+        if grant in grants.values():
             continue
-        seen.add(grant)
-        match = next((s for s, g in present if g == grant and s not in used), None)
-        if match is not None:
-            used.add(match)
-            kept.append((i, match))
-            continue
-        add.append((sid or statement_id(params, prefix), dict(params)))
-    remove = tuple(
-        sorted(
-            sid
-            for sid, grant in present
-            if sid not in used and sid.startswith(prefix) and mine(grant)
-        )
+        grants[str(i)] = grant
+        chosen[str(i)] = (params, sid)
+    match = match_grants(grants, statements, scope)
+    add = tuple(
+        (chosen[key][1] or new_statement_id(grants[key]), dict(chosen[key][0]))
+        for key in match.missing
     )
-    taken = {sid for sid, _ in present if sid not in remove}
+    taken = {str(s.get("Sid", "")) for s in statements} - set(match.stale)
     clashes = [sid for sid, _ in add if sid in taken]
     if clashes:
         raise DeployError(
             f"statement id {clashes[0]} is already used by a statement allowing something else",
             hint="leave StatementId out (lambherd names the statements it adds) or pick another",
         )
-    return Reconciled(remove=remove, add=tuple(add), kept=tuple(kept))
+    kept = tuple(sorted((int(key), sid) for key, sid in match.existing.items()))
+    return Reconciled(remove=match.stale, add=add, kept=kept)

@@ -19,7 +19,12 @@ from lambherd.plan.event_sources_planner import (
     remote_key,
 )
 from lambherd.plan.permissions_planner import PermissionsRemote
-from lambherd.plan.policy import grant_of_params, grant_of_statement, statement_qualifier
+from lambherd.plan.policy import (
+    grant_from_permission,
+    grant_from_statement,
+    is_invoke_statement,
+    statement_qualifier,
+)
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.schedules_planner import SchedulesRemote, comparable_schedule, target_arn
 from lambherd.triggers import ownership, sources
@@ -34,10 +39,7 @@ from lambherd.triggers.files import (
 
 
 def _grant_text(qualifier: str | None, grant: Any) -> str:
-    conditions = ", ".join(f"{k}={v}" for k, v in grant.conditions)
-    return f"{qualifier or '$LATEST'}: {grant.principal} {grant.action}" + (
-        f" ({conditions})" if conditions else ""
-    )
+    return f"{qualifier or '$LATEST'}: {grant.describe()}"
 
 
 def _mapping_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -88,14 +90,15 @@ def trigger_documents(
     if "permissions" in sidecars:
         part_p = remote.part(PermissionsRemote) or PermissionsRemote(statements={})
         local["Permissions"] = sorted(
-            _grant_text(p.qualifier, grant_of_params(p.params))
+            _grant_text(p.qualifier, grant_from_permission(p.params))
             for p in permissions(sidecars["permissions"])
         )
         there["Permissions"] = sorted(
-            _grant_text(qualifier, grant_of_statement(s))
+            _grant_text(qualifier, grant)
             for qualifier, found in part_p.statements.items()
             for s in found
-            if statement_qualifier(s) == qualifier and grant_of_statement(s).is_invoke_grant
+            if statement_qualifier(s) == qualifier and is_invoke_statement(s)
+            for grant in grant_from_statement(s)
         )
     if "schedules" in sidecars:
         part_s = remote.part(SchedulesRemote) or SchedulesRemote()

@@ -20,10 +20,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
 from lambherd.sandbox.clock import SandboxClock, parse_time
+from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
 from lambherd.sandbox.recorder import RequestRecorder
@@ -78,6 +80,7 @@ class SandboxApp:
         self._write_lock = threading.RLock()
         self.replayed = 0
         self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
+        self.guard = RequestGuard(endpoint)
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
@@ -126,6 +129,9 @@ class SandboxApp:
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        refused = self.guard.refuse(environ)  # Host, browsers, signatures (sandbox.guard)
+        if refused is not None:
+            return refused(environ, start_response)
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_lambherd/"):
             return self._own(environ)(environ, start_response)
@@ -146,6 +152,8 @@ class SandboxApp:
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
         body = _decompressed(environ, body, service)
+        if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
+            return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
@@ -204,7 +212,9 @@ class SandboxApp:
         """Serve an API call the sandbox makes itself (telemetry) through this very stack, as a
         client's request: checked, applied and journaled the same way. (status, body)."""
         record = self._recorder.record(service, region, operation, **params)
-        status, _headers, data = _run_wsgi(self, record.environ(replay=False))
+        environ = record.environ(replay=False)
+        environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
+        status, _headers, data = _run_wsgi(self, environ)
         return status, data
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:

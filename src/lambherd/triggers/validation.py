@@ -303,7 +303,7 @@ def _at(where: str, path: str) -> str:
 
 # -- permissions.json -----------------------------------------------------------------------------
 def _permissions(doc: Any, out: Problems, tools: ShapeTools) -> None:
-    from lambherd.plan.policy import grant_of_params
+    from lambherd.plan.policy import grant_from_permission
 
     name = FILES[PERMISSIONS]
     shape = model("lambda").operation_model("AddPermission").input_shape
@@ -318,8 +318,11 @@ def _permissions(doc: Any, out: Problems, tools: ShapeTools) -> None:
         ).check(entry, shape, where)
         params = {k: v for k, v in entry.items() if k not in ("StatementId", QUALIFIER)}
         params.setdefault("Action", "lambda:InvokeFunction")
-        grant = grant_of_params(params)
-        if grant.is_url_grant:
+        try:
+            grant = grant_from_permission(params)
+        except ValueError:  # not AddPermission's shape: the checker above has said where
+            continue
+        if grant.for_function_url:
             out.errors.append(
                 f"{name}: {where}: a function URL grant belongs in function_url.json's Permissions"
             )
