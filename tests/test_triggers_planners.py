@@ -281,6 +281,16 @@ def test_permissions_match_by_what_they_allow() -> None:
     assert planned({"permissions": []}, remote(part)) == ["RemovePermission lambherd-0011"]
 
 
+def test_an_owned_twin_of_a_grant_already_there_is_removed_and_someone_elses_kept() -> None:
+    by_hand = statement("s3-invoke", "s3.amazonaws.com", arn="arn:aws:s3:::uploads")
+    twin = statement("lambherd-twin", "s3.amazonaws.com", arn="arn:aws:s3:::uploads")
+    lambrolls = statement("lambroll-0a1b", "sqs.amazonaws.com")
+    someone = statement("made-by-hand", "sns.amazonaws.com")
+    part = PermissionsRemote(statements={None: (twin, by_hand, lambrolls, someone)})
+    steps = planned({"permissions": [S3]}, remote(part))
+    assert steps == ["RemovePermission lambherd-twin", "RemovePermission lambroll-0a1b"]
+
+
 def test_a_chosen_statement_id_is_used_when_adding() -> None:
     part = PermissionsRemote(statements={None: ()})
     steps = planned({"permissions": [{**S3, "StatementId": "uploads"}]}, remote(part))
