@@ -125,7 +125,11 @@ def test_triggers_deploy_converge_and_only_lambherds_own_are_removed(
         Action="lambda:InvokeFunction",
         Principal="sns.amazonaws.com",
     )
-    rewrite(folder, "event_sources.json", lambda d: [{**d[0], "BatchSize": 10}])
+    rewrite(
+        folder,
+        "event_sources.json",
+        lambda d: [{**d[0], "BatchSize": 10, "ScalingConfig": {"MaximumConcurrency": 3}}],
+    )
     rewrite(folder, "permissions.json", lambda d: d[:1])
     rewrite(folder, "schedules.json", lambda d: d[:1])
     rewrite(folder, "event_invoke.json", lambda d: {**d, "RecursiveLoop": "Allow"})
@@ -134,6 +138,8 @@ def test_triggers_deploy_converge_and_only_lambherds_own_are_removed(
     for line in (
         '+      "BatchSize": 10',
         '-      "BatchSize": 5',
+        '+        "MaximumConcurrency": 3',  # shown as JSON, not as a JSON string
+        '"ReportBatchItemFailures"\n',
         "events.amazonaws.com",
         '"lambherd-trigger-worker/hourly"',
     ):

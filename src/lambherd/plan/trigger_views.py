@@ -9,6 +9,7 @@ not shown), so an empty diff means the trigger steps of a deploy are empty too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from lambherd.plan.event_invoke_planner import EventInvokeRemote, comparable_config
@@ -47,10 +48,23 @@ def _mapping_view(doc: dict[str, Any]) -> dict[str, Any]:
     defaults = {**sources.RESET, **sources.reported_defaults(kind)}
     out = {}
     for name in sources.UPDATABLE:
-        value = comparable(name, doc.get(name, defaults.get(name)))
+        raw = doc.get(name, defaults.get(name))
+        value = comparable(name, raw)
         if value is not None:
-            out[name] = value
+            out[name] = _readable(value) if isinstance(raw, (list, dict)) else value
     return out
+
+
+def _readable(value: Any) -> Any:
+    """A comparable form's JSON text back as JSON, so the diff shows objects, not strings."""
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def trigger_documents(

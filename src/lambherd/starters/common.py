@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambherd.defaults import SANDBOX_PORT
 from lambherd.importing.scaffold import ROLE_ENV
 
 #: The sandbox's account (any role of it works there: it is created on first use).
 SANDBOX_ROLE = "arn:aws:iam::123456789012:role/lambherd-starter"
-SANDBOX = "--endpoint-url http://127.0.0.1:4566"
+SANDBOX = f"--endpoint-url http://127.0.0.1:{SANDBOX_PORT}"  # the default port
 
 
 def definition(name: str, description: str, **extra: Any) -> str:
