@@ -244,6 +244,7 @@ def test_event_source_limits_per_source(tmp_path: Path) -> None:
     for needle in expected:
         assert any(needle in p for p in found), (needle, found)
     assert all(p.startswith("event_sources.json: ") for p in found)
+    assert sum("[0].BatchSize" in p for p in found) == 1, found  # said once, not per rule
 
 
 def test_filter_patterns_are_checked_in_event_sources(tmp_path: Path) -> None:

@@ -140,7 +140,8 @@ def _source_rules(
             fail(key, f"{label}s do not take it")
     batch = params.get("BatchSize")
     window = params.get("MaximumBatchingWindowInSeconds")
-    if isinstance(batch, int) and batch > sources.batch_limit(kind):
+    # above every source's limit is the API model's problem, already reported
+    if isinstance(batch, int) and sources.BATCH_LIMIT >= batch > sources.batch_limit(kind):
         fail("BatchSize", f"{batch} is above the limit of {sources.batch_limit(kind)} for {label}s")
     if kind == sources.SQS_FIFO and isinstance(window, int) and window > 0:
         fail("MaximumBatchingWindowInSeconds", "FIFO queues take no batching window")
