@@ -42,6 +42,7 @@ CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
+  alarms.py         metric alarms evaluated against the metrics the sandbox holds (moto does not)
 Price List
   pricing.py        the Price List Query API (GetProducts, DescribeServices) from the shipped table
 """

@@ -24,6 +24,7 @@ import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
@@ -81,6 +82,7 @@ class SandboxApp:
         self.replayed = 0
         self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
         self.guard = RequestGuard(endpoint)
+        self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
@@ -185,8 +187,12 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
+                self.alarms.evaluate(region)  # the state the metrics give now
             resp = self.call_moto(environ, body)
             self.triggers.after_moto(service, environ, self.account, region)
+            if action == "PutMetricAlarm" and resp.status_code < 400:
+                self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
             elif service == "logs" and resp.status_code < 400:
@@ -216,6 +222,16 @@ class SandboxApp:
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
         status, _headers, data = _run_wsgi(self, environ)
         return status, data
+
+    def call_api(
+        self, service: str, region: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``submit``, answered as botocore parses it (an ``Error`` key when it failed)."""
+        record = self._recorder.record(service, region, operation, **params)
+        environ = record.environ(replay=False)
+        environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
+        status, headers, data = _run_wsgi(self, environ)
+        return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""
