@@ -42,6 +42,7 @@ def test_the_registry_lists_todays_concerns_in_order() -> None:
         "event_sources",
         "event_invoke",
         "schedules",
+        "concurrency",
     ]
     for module in registry.PLANNER_MODULES:
         assert module.startswith("lambherd.plan.")

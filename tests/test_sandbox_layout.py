@@ -8,9 +8,13 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGES = ("lambherd.sandbox", "lambherd.local")
-#: The sandbox modules that may import moto: the facade (backends, private fields, WSGI app)
-#: and its events side (queues, streams, schedules), the facade being at its size limit.
-FACADES = ("lambherd.sandbox.moto_facade", "lambherd.sandbox.moto_events")
+#: The sandbox modules that may import moto (its backends, private fields, WSGI app): the facade,
+#: its CloudWatch-metrics half and its events side (queues, streams, schedules).
+FACADES = (
+    "lambherd.sandbox.moto_facade",
+    "lambherd.sandbox.moto_cloudwatch",
+    "lambherd.sandbox.moto_events",
+)
 MAX_LINES = 400
 
 

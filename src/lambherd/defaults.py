@@ -97,6 +97,28 @@ DEFAULT_FUNCTION_GLOBS = ("functions/*",)
 #: The region used when neither the command line, the environment nor the profile names one.
 DEFAULT_REGION = "us-east-1"
 
+# -- concurrency (concurrency.json, ``lambherd concurrency``) -----------------------------------
+#: Lambda keeps at least this much of an account's concurrency unreserved (PutFunctionConcurrency).
+MIN_UNRESERVED_CONCURRENCY = 100
+#: An account's concurrent executions in a region unless raised (GetAccountSettings says the real).
+ACCOUNT_CONCURRENCY = 1000
+#: The target-tracking policy lambherd manages on a scalable target (TargetTracking.PolicyName).
+TARGET_TRACKING_POLICY_NAME = "lambherd-provisioned-utilization"
+#: A deploy polls a provisioned concurrency allocation first after this, then at most this often.
+PROVISIONED_POLL_FIRST_S = 0.2
+PROVISIONED_POLL_MAX_S = 5.0
+#: How long a deploy waits for an allocation to be READY (AWS takes minutes).
+PROVISIONED_WAIT_S = 900.0
+#: Service Quotas: Lambda's service code and its "Concurrent executions" quota.
+LAMBDA_SERVICE_CODE = "lambda"
+CONCURRENCY_QUOTA_CODE = "L-B99A9384"
+#: Sandbox seconds a provisioned allocation takes at least (``LAMBHERD_SANDBOX_PC_ALLOCATION_S``).
+SANDBOX_PROVISIONED_ALLOCATION_S = 1.0
+#: ``lambherd concurrency``: the CloudWatch window, and the utilisation outside which it flags.
+CONCURRENCY_SINCE = "24h"
+UTILISATION_LOW = 0.30
+UTILISATION_HIGH = 0.90
+
 # -- the embedded sandbox ---------------------------------------------------------------------
 SANDBOX_PORT = 4566
 #: The sandbox's one account (moto's default account id).
@@ -157,3 +179,12 @@ MAPPING_WAIT_S = 300.0
 SQS_DEFAULT_CONCURRENCY = 5
 #: Lambda's waits before the first and second retry of a failed asynchronous invocation.
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
+
+# -- watch modes (issue 19) ------------------------------------------------------------------
+#: ``local start --watch``: a batch of saves is taken after this quiet time (ms), at most
+#: ``LOCAL_WATCH_DEBOUNCE_MS`` after its first change.
+LOCAL_WATCH_STEP_MS = 50
+LOCAL_WATCH_DEBOUNCE_MS = 1600
+#: ``deploy --watch``: the same, longer (each push is a deploy).
+DEPLOY_WATCH_STEP_MS = 200
+DEPLOY_WATCH_DEBOUNCE_MS = 2000

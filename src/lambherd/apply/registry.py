@@ -27,6 +27,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "lambherd.apply.handlers.event_sources",
     "lambherd.apply.handlers.event_invoke",
     "lambherd.apply.handlers.schedules",
+    "lambherd.apply.handlers.concurrency",
     "lambherd.apply.handlers.rollout",
 )
 

@@ -38,6 +38,8 @@ SIDECARS: tuple[Sidecar, ...] = (
     Sidecar("event_invoke", ("event_invoke.json", "event_invoke.jsonnet")),
     Sidecar("permissions", ("permissions.json", "permissions.jsonnet"), list_ok=True),
     Sidecar("schedules", ("schedules.json", "schedules.jsonnet"), list_ok=True),
+    Sidecar("import_record", ("lambherd-import.json",)),  # importing/record.py
+    Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet")),
 )
 
 

@@ -84,6 +84,13 @@ def validate_definition(
     triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))
     report.errors.extend(triggers.errors)
     report.warnings.extend(triggers.warnings)
+    # concurrency.json
+    if defn.sidecars.get("concurrency") is not None:
+        from lambherd.concurrency.rules import file_problems as concurrency_problems
+
+        found = concurrency_problems(defn.sidecars["concurrency"])
+        report.errors.extend(f"concurrency.json: {p}" for p in found.errors)
+        report.warnings.extend(f"concurrency.json: {p}" for p in found.warnings)
     return report
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.importing.function_files import definition_text
+from lambherd.importing.writers import FileText, ImportContext, ImportWriter
 from lambherd.triggers import ownership, sources
 from lambherd.triggers.files import FILES, LATEST, qualifier_of_arn
 
@@ -219,3 +220,14 @@ def schedules_doc(clients: Any, reader: Any, name: str) -> list[dict[str, Any]]:
         for schedule in schedules_of(scheduler, group, function["FunctionArn"], name):
             found.append(schedule_entry(schedule, name))
     return found
+
+
+def _write(ctx: ImportContext) -> dict[str, FileText]:
+    """The import writer: the trigger files, by name in the function's folder."""
+    files = trigger_files(
+        ctx.clients, ctx.function_name, ctx.target, jsonnet=ctx.jsonnet, notes=ctx.notes
+    )
+    return {path.name: text for path, text in files.items()}
+
+
+WRITER = ImportWriter("triggers", _write)

@@ -25,6 +25,7 @@ REMOTE_PART_MODULES: tuple[str, ...] = (
     "lambherd.pipeline.remote_event_invoke",
     "lambherd.pipeline.remote_permissions",
     "lambherd.pipeline.remote_schedules",
+    "lambherd.pipeline.remote_concurrency",
 )
 
 

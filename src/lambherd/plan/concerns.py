@@ -36,6 +36,7 @@ PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.event_sources_planner",  # event_sources.json
     "lambherd.plan.event_invoke_planner",  # event_invoke.json
     "lambherd.plan.schedules_planner",  # schedules.json
+    "lambherd.plan.concurrency_planner",  # concurrency.json: reserved, provisioned, autoscaling
 )
 
 
@@ -64,6 +65,14 @@ class PlanContext:
     steps: list[Step] = field(default_factory=list)
     #: What earlier concerns decided, by concern name (e.g. ``function``: FunctionChanges).
     decided: dict[str, Any] = field(default_factory=dict)
+
+    def insert_at(self, anchor: Step, steps: Iterable[Step], *, before: bool = False) -> None:
+        """Put ``steps`` right after (or ``before``) ``anchor``, a step an earlier concern
+        planned (that very object): for steps that must run between two of another concern's,
+        e.g. a wait for provisioned concurrency right after the alias moves."""
+        index = next(i for i, s in enumerate(self.steps) if s is anchor)
+        at = index if before else index + 1
+        self.steps[at:at] = list(steps)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,26 @@ Process and state
   scheduler.py      jobs run when sandbox time passes their time (background, or at a clock move)
 HTTP
   dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
+  wsgi_io.py        its WSGI plumbing: request bodies read once, gzip bodies, bare requests
   guard.py          refuses foreign Hosts, browsers on control endpoints and APIs, unsigned API
                     calls; presigned Code.Location URLs
   sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
-  function_url.py   function URLs served on the sandbox's port (payload format 2.0)
+  function_url.py   function URLs served on the sandbox's port (payload format 2.0; the
+                    translation is local/function_urls.py, shared with `local start`)
+  url_cors.py       CORS of function URLs (preflights answered, headers from the config)
+  stream_invoke.py  InvokeWithResponseStream: the function's writes as an event stream
+  layer_content.py  layer versions' Content.Location served, GetLayerVersionByArn
 moto (nothing else imports it; moto_events.py is its other side, below)
   moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
+  moto_cloudwatch.py  moto's metric series read and listed by exact dimension set
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   revisions.py      RevisionIds: deterministic, enforced, changed by every change
   versions.py       version numbers never reused, new versions stamped, alias routing weights
-  concurrency.py    reserved concurrency and the unreserved floor, provisioned configs, account
+  concurrency.py    reserved concurrency and the unreserved floor, account settings
+  provisioned.py    provisioned configs allocated as pre-warmed environments (IN_PROGRESS ->
+                    READY / FAILED), alias moves as Lambda does them (old version serves meanwhile)
   url_configs.py    function URL ids, the addresses reported, their times, ListFunctionUrlConfigs
   policy.py         resource policies: RevisionId checked by us, reported by GetPolicy
   roles.py          a missing execution role is created
@@ -38,8 +46,14 @@ Triggers (triggers.py puts them together; the dispatcher calls it first)
   async_invokes.py  Event invocations: retries on the sandbox clock, destinations' records
   destinations.py   records sent to SQS, SNS, Lambda, EventBridge or S3
   schedule_runner.py EventBridge Scheduler schedules fired on the sandbox clock
+Application Auto Scaling and Service Quotas (in front of moto)
+  autoscaling.py    Lambda targets checked, kept in range; DeregisterScalableTarget takes its
+                    actions and policies; DescribeScalingActivities
+  scheduled_actions.py  scheduled actions run when sandbox time reaches them (cron/rate/at, zone)
+  target_tracking.py    target tracking evaluated each sandbox minute on the utilisation metric
+  service_quotas.py Lambda's quotas and increase requests with their states
 CloudWatch
-  telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
+  telemetry.py      invocation logs and metrics (provisioned ones too) into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
   alarms.py         metric alarms evaluated against the metrics the sandbox holds (moto does not)

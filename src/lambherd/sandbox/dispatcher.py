@@ -23,18 +23,29 @@ from werkzeug.wrappers import Request, Response
 import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
-from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox import (
+    cloudwatch_ext,
+    compaction,
+    function_url,
+    layer_content,
+    logs_ext,
+    moto_cloudwatch,
+    persistence,
+)
 from lambherd.sandbox.alarms import AlarmEvaluator
+from lambherd.sandbox.autoscaling import AutoScaling
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
+from lambherd.sandbox.service_quotas import ServiceQuotas
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.telemetry import Telemetry
 from lambherd.sandbox.triggers import TriggerRooms
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
+from lambherd.sandbox.wsgi_io import decompressed, plain_request, read_body, run_wsgi
 
 log = logging.getLogger("lambherd.sandbox")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -78,6 +89,18 @@ class SandboxApp:
             telemetry=self.telemetry,
             facade=self.facade,
         )
+        self.lambda_layer.provisioned.attach(self.clock.now, self.scheduler)
+        self.quotas = ServiceQuotas(self.account, account_concurrency, self.clock.now)
+        self.lambda_layer.concurrency.limit_of = self.quotas.concurrency_limit
+        self.autoscaling = AutoScaling(
+            account=self.account,
+            call_moto=self.call_moto,
+            submit=self.submit,
+            scheduler=self.scheduler,
+            now=self.clock.now,
+            resolve=self.facade.resolve,
+            metric_points=self.facade.metric_points,
+        )
         self._write_lock = threading.RLock()
         self.replayed = 0
         self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
@@ -89,17 +112,21 @@ class SandboxApp:
         """Replay the journal (before serving); returns the number of requests replayed."""
         if self.journal is not None:
             self.replayed = persistence.replay(self.journal, self)
+        self.lambda_layer.provisioned.allocate_all()  # the environments died with the process
+        self.autoscaling.rearm()  # scheduled actions and target tracking armed again
         return self.replayed
 
     def reset(self) -> None:
         """Empty moto, the Lambda layer, the journal and the code cache; the clock goes back
         to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
         with self._write_lock:
-            env, body = _plain_request("POST", "/moto-api/reset")
+            env, body = plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
             self.triggers.reset()
             self.telemetry.reset()
+            self.autoscaling.reset()
+            self.quotas.reset()
             if self.journal is not None:
                 self.journal.clear()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
@@ -139,7 +166,7 @@ class SandboxApp:
             return self._own(environ)(environ, start_response)
         url = function_url.match(environ)
         if url is not None:  # a function URL: invoke, never journaled
-            body = _read_body(environ)
+            body = read_body(environ)
             resp = function_url.serve(
                 self.lambda_layer.urls,
                 self._invoke_direct,
@@ -150,15 +177,22 @@ class SandboxApp:
                 self.clock.now(),
             )
             return resp(environ, start_response)
-        body = _read_body(environ)
+        body = read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
-        body = _decompressed(environ, body, service)
+        body = decompressed(environ, body, service)
         if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
             return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
+        if route is not None and route.sub == "response-streaming-invocations":
+            from lambherd.sandbox import stream_invoke  # InvokeWithResponseStream, not journaled
+
+            resp = stream_invoke.serve(
+                self.lambda_layer.invoker(), route, environ, body, self.account, region
+            )
+            return resp(environ, start_response)
         if route is not None and self.lambda_layer.is_invoke(route):
             resp = self.lambda_layer.invoke(route, environ, body, self.account, region)
             return resp(environ, start_response)
@@ -187,14 +221,25 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
+                moto_cloudwatch.match_dimensions_exactly(self.account, region)
+            if service == "application-autoscaling":
+                return self.autoscaling.handle(environ, body, region, action)
+            if service == "servicequotas":
+                served = self.quotas.handle(environ, body, region, action)
+                if served is not None:
+                    return served
             if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
                 self.alarms.evaluate(region)  # the state the metrics give now
+            if service == "lambda":
+                environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
             self.triggers.after_moto(service, environ, self.account, region)
             if action == "PutMetricAlarm" and resp.status_code < 400:
                 self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
+                resp = layer_content.fix_location(environ, resp, region, self.endpoint)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
                 logs_ext.stamp_write(
@@ -209,8 +254,10 @@ class SandboxApp:
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
 
-    def _invoke_direct(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> Any:
-        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload)
+    def _invoke_direct(
+        self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
+    ) -> Any:
+        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload, stream)
 
     def submit(
         self, service: str, region: str, operation: str, params: dict[str, Any]
@@ -220,7 +267,7 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         environ = record.environ(replay=False)
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
-        status, _headers, data = _run_wsgi(self, environ)
+        status, _headers, data = run_wsgi(self, environ)
         return status, data
 
     def call_api(
@@ -230,7 +277,7 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         environ = record.environ(replay=False)
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
-        status, headers, data = _run_wsgi(self, environ)
+        status, headers, data = run_wsgi(self, environ)
         return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
@@ -238,7 +285,7 @@ class SandboxApp:
         environ = dict(environ)
         environ["wsgi.input"] = persistence.body_stream(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        status, headers, data = _run_wsgi(self.moto, environ)
+        status, headers, data = run_wsgi(self.moto, environ)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         return Response(data, status=status, headers=headers)
 
@@ -253,6 +300,14 @@ class SandboxApp:
             return ok({"reset": True})
         if path == "/_lambherd/clock":
             return self._clock_endpoint(request)
+        layer = layer_content.LAYER_PATH.match(path)
+        if layer and request.method in {"GET", "HEAD"}:
+            region = request.args.get("region", DEFAULT_REGION)
+            arn = f"arn:aws:lambda:{region}:{self.account}:layer:{layer[1]}:{layer[2]}"
+            zipped = self.facade.layer_zip(self.account, region, arn)
+            if zipped is None:
+                return Response("no such layer version", status=404)
+            return Response(zipped, status=200, content_type="application/zip")
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)
@@ -302,75 +357,5 @@ class SandboxApp:
         }
 
 
-def _run_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of one request run through a WSGI ``app``."""
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"] = int(status.split(" ", 1)[0])
-        captured["headers"] = headers
-        return lambda _data: None
-
-    chunks = app(environ, start_response)
-    try:
-        data = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close:
-            close()
-    return captured.get("status", 500), list(captured.get("headers", [])), data
-
-
 def _bad_request(message: str) -> Response:
     return Response(json.dumps({"message": message}), status=400, content_type="application/json")
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        body = stream.read(int(length))
-    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
-        "wsgi.input_terminated"
-    ):
-        body = stream.read()
-    else:
-        body = b""
-    environ["wsgi.input"] = persistence.body_stream(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("HTTP_TRANSFER_ENCODING", None)
-    return body
-
-
-def _decompressed(environ: dict[str, Any], body: bytes, service: str | None) -> bytes:
-    """The body of a request an SDK gzip-compressed (CloudWatch PutMetricData over 10 KB).
-
-    moto's server would decompress such a body twice and fail; the sandbox hands it a plain
-    body (and journals that). S3's Content-Encoding is object metadata and is left alone.
-    """
-    if service in (None, "s3") or environ.get("HTTP_CONTENT_ENCODING", "").lower() != "gzip":
-        return body
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    import gzip
-
-    try:
-        plain = gzip.decompress(body)
-    except (OSError, EOFError):
-        return body
-    del environ["HTTP_CONTENT_ENCODING"]
-    environ["wsgi.input"] = persistence.body_stream(plain)
-    environ["CONTENT_LENGTH"] = str(len(plain))
-    return plain
-
-
-def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:
-    from werkzeug.test import EnvironBuilder
-
-    builder = EnvironBuilder(path=path, base_url="http://127.0.0.1", method=method)
-    try:
-        return builder.get_environ(), b""
-    finally:
-        builder.close()

@@ -86,6 +86,8 @@ class Invoker:
         self._register_lock = threading.Lock()
         self._in_flight: dict[FunctionKey, int] = {}
         self.closed = False
+        #: called after a version's pool was replaced (new code or configuration)
+        self.on_registered: Any = None
 
     def runtime(self, key: FunctionKey) -> LocalRuntime:
         """The local runtime of the function's account and region (made on first use)."""
@@ -177,16 +179,17 @@ class Invoker:
         return Response(result.payload, status=200, headers=headers)
 
     def invoke_direct(
-        self, key: FunctionKey, qualifier: str | None, payload: bytes
+        self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
     ) -> InvokeResult:
-        """Run one synchronous invocation (function URLs); raises ThrottledError/NotFoundError."""
+        """Run one synchronous invocation (function URLs, streamed invokes: what a streaming
+        function writes goes to ``stream``); raises ThrottledError/NotFoundError."""
         version = self.functions.pick_version(key, qualifier or "$LATEST")
         if version is None:
             where = f"{key.name}{':' + qualifier if qualifier else ''}"
             raise NotFoundError(f"function {where} not found")
         spec = self.spec_for(key, version)
         resource = f"{key.name}:{qualifier}" if qualifier else None
-        return self._run(key, spec, payload, None, resource)
+        return self._run(key, spec, payload, None, resource, stream)
 
     def _run(
         self,
@@ -195,13 +198,14 @@ class Invoker:
         payload: bytes,
         context: str | None,
         resource: str | None,
+        stream: Any = None,
     ) -> InvokeResult:
         with self._lock:
             current = self._in_flight.get(key, 0) + 1
             self._in_flight[key] = current
         try:
             result = self.runtime(key).invoke(
-                spec.name, payload, version=spec.version, client_context=context
+                spec.name, payload, version=spec.version, client_context=context, stream=stream
             )
         except ThrottledError:
             self._record(spec, None, resource, current, throttled=True)
@@ -263,7 +267,9 @@ class Invoker:
             environment=config.environment,
             version=version,
             layer_dirs=layer_dirs,
-            reserved_concurrency=config.reserved,
+            # the reserved limit is applied with set_concurrency: a change of it must not
+            # replace the version's pool (and its provisioned environments)
+            reserved_concurrency=None,
             provisioned=run.provisioned,
             region=key.region,
             account_id=key.account,
@@ -284,30 +290,50 @@ class Invoker:
                 runtime = self.runtime(key)
                 seen = len(runtime.warnings)
                 runtime.register(spec)
+                runtime.set_concurrency(key.name, config.reserved)
                 for warning in runtime.warnings[seen:]:  # e.g. python3.12 run by 3.11
                     log.warning(warning)
                 with self._lock:
                     self._specs[(key, version)] = spec
+                if known is not None and self.on_registered is not None:
+                    self.on_registered(key)  # a new pool: its provisioned environments again
         return spec
 
     def refresh_concurrency(self, key: FunctionKey) -> None:
         """Apply the current reserved and provisioned concurrency of a function."""
+        self.apply_provisioned(key, self.functions.provisioned_by_version(key), lambda _v: None)
+
+    def apply_provisioned(
+        self, key: FunctionKey, counts: dict[str, int], on_started: Any
+    ) -> dict[str, str]:
+        """Keep ``counts`` provisioned environments per version (pre-warmed now; the others of
+        the function's registered versions become on-demand) and the reserved limit; returns
+        {version: why its environments did not initialise}. ``on_started(version)`` is called
+        as each new environment is up."""
         if self.functions.facade.function_arn(key) is None:
-            return
-        provisioned = self.functions.provisioned_by_version(key)
-        for version in provisioned:  # provisioned environments are pre-warmed now
-            try:
-                self.spec_for(key, version)
-            except LambherdError:
-                continue
+            return {}
+        failures: dict[str, str] = {}
+        for version, count in counts.items():
+            if count > 0:
+                try:
+                    self.spec_for(key, version)
+                except LambherdError as exc:
+                    failures[version] = exc.message
         with self._lock:
-            registered = {v for (k, v) in self._specs if k == key}
-        if not registered:
-            return
-        for version in registered:
-            provisioned.setdefault(version, 0)
+            registered = sorted(v for (k, v) in self._specs if k == key)
         reserved = self.functions.facade.reserved(key)
-        self.runtime(key).set_concurrency(key.name, reserved, provisioned)
+        runtime = self.runtime(key)
+        for version in registered:
+            if version in failures:
+                continue
+            try:
+                started = (lambda v=version: on_started(v)) if on_started is not None else None
+                runtime.set_concurrency(
+                    key.name, reserved, {version: counts.get(version, 0)}, started=started
+                )
+            except LambherdError as exc:
+                failures[version] = exc.message
+        return failures
 
     def forget(self, key: FunctionKey, version: str | None) -> None:
         """Drop environments of a deleted function (or version)."""

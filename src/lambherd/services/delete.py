@@ -27,7 +27,9 @@ def delete(
     remote = read_remote_state(app.clients, name, details=False)
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
-    plan = plan_delete(name)
+    from lambherd.pipeline.remote_concurrency import cleanup_steps
+
+    plan = plan_delete(name, before=cleanup_steps(app.clients, name))
     # with the mappings and the schedule group lambherd made for it (AWS keeps both)
     plan = with_trigger_cleanup(app.clients, plan, remote.tags.get(PROJECT_TAG))
     if not dry_run and not confirm(name):
