@@ -104,3 +104,6 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+#: Journal tail (MiB of requests and telemetry since the snapshot) that triggers a new snapshot
+#: (``LAMBHERD_SANDBOX_COMPACT_MB`` overrides it).
+SANDBOX_SNAPSHOT_TAIL_MB = 4.0

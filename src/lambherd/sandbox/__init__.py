@@ -2,10 +2,16 @@
 
 Process and state
   process.py        start (detached) / stop / status / reset of the server process
-  locations.py      where a sandbox lives: port, state folder, pid file, health check
-  server.py         the server process: replays the journal, then serves on 127.0.0.1
-  persistence.py    the journal of mutating requests, replayed on start
-  compaction.py     rewrites invocation logs/metrics in the journal as a few batches
+  locations.py      where a sandbox lives: port, state folder (0700), pid file, health check
+  server.py         the server process: loads the saved state, then serves on 127.0.0.1
+  http_server.py    werkzeug's threaded server with keep-alive connections and a bounded drain
+  state_store.py    the state across restarts: snapshot + short journal tail + blobs; sequence
+                    numbers; snapshots when the tail grows and at a clean stop (see below)
+  snapshots.py      the snapshot file; the registry of stateful rooms (``app.state.rooms``)
+  state_pickle.py   moto's object graph as bytes (locks, weak dicts, local functions, blobs)
+  persistence.py    the control-plane journal (numbered, fsync'd, credentials never kept)
+  blobs.py          code zips, S3 bodies, large request bodies: once each, by SHA-256
+  statefiles.py     private (0600/0700), atomic (temp + fsync + rename) files; JSON lines
   recorder.py       API calls serialised by botocore into requests the sandbox serves itself
   clock.py          the sandbox's "now": wall time plus a persisted offset (POST /_lambherd/clock)
   scheduler.py      jobs run when sandbox time passes their time (background, or at a clock move)
@@ -14,7 +20,9 @@ HTTP
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   function_url.py   function URLs served on the sandbox's port (payload format 2.0)
 moto (nothing else imports it)
-  moto_facade.py    moto's backends, model fields, WSGI app and clock; our per-function state
+  moto_facade.py    moto's backends and model fields, per function; our per-function state
+  moto_state.py     moto as a whole: its WSGI app (dispatch cached), its clock, every backend
+                    (for snapshots), CloudWatch writes without a request
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   revisions.py      RevisionIds: deterministic, enforced, changed by every change
@@ -29,6 +37,26 @@ CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
+
+A room's state across restarts (read this before adding a room)
+  State kept in moto (functions, S3 objects, alarms, scalable targets, queues...) needs
+  nothing: every moto backend is in the snapshot, and requests since are in the journal.
+  State a room keeps itself (a dict of its own, a counter) is registered once, where the app
+  builds the room (``SandboxApp.__init__``):
+
+      app.state.rooms.register("autoscaling", room)   # app.state is None with journal=False
+
+  ``room.snapshot() -> dict`` returns JSON data (checked with json.dumps) and is called under
+  ``app.write_lock``; ``room.restore(doc)`` gets it back at start, before the journal tail is
+  replayed (only when the snapshot has the room's entry: a new room starts empty). Change that
+  state while holding ``app.write_lock`` (requests do) so a snapshot never sees half a change.
+  A request that changed it is replayed from the journal like any other (ids must be derived
+  deterministically, times from ``persistence.request_time(environ)``). State changed outside a
+  request (a scheduler job, a poller) is kept by the next snapshot; to make it durable at
+  once, have the change go through ``app.submit(...)`` (a journaled request).
+  ``app.state.rooms.after_restore(callback)`` runs once everything is loaded: re-arm scheduler
+  jobs from restored state there (idempotently). Replayed requests carry
+  ``persistence.REPLAY_ENVIRON_KEY`` and have no signature: request guards must let them pass.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Tests (and users) move it forward with ``POST /_lambherd/clock`` to see what happens at a later
 time (a scheduled scaling action, the end of a rollout interval) without waiting for it. Every
 time the sandbox stamps (LastModified, log events, metric datapoints, URL events) comes from here,
-and moto's own "now" follows it (see ``MotoFacade.follow_clock``). The clock only moves forward;
+and moto's own "now" follows it (see ``moto_state.follow_clock``). The clock only moves forward;
 ``sandbox reset`` puts it back to wall time.
 """
 

@@ -1,9 +1,10 @@
 """The sandbox's WSGI stack: lambherd's own endpoints, the Lambda layer, then moto.
 
 Requests that may change state are serialised by one lock and, when they succeed, appended to the
-journal in the order they were applied (so a replay rebuilds the same state). Invokes run outside
-that lock: they change nothing in the control plane (their logs and metrics come back in as
-ordinary journaled writes).
+journal in the order they were applied (so a replay rebuilds the same state; ``state_store``
+keeps the snapshot, the journal tail and the blobs). Invokes run outside that lock: they change
+nothing in the control plane; their logs and metrics are written straight into moto's
+CloudWatch (``telemetry``) and kept apart from the control-plane journal.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ from werkzeug.wrappers import Request, Response
 
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
-from lambherd.sandbox import cloudwatch_ext, compaction, function_url, logs_ext, persistence
+from lambherd.sandbox import (
+    cloudwatch_ext,
+    function_url,
+    logs_ext,
+    moto_state,
+    persistence,
+    telemetry,
+)
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.lambda_ext import LambdaLayer
-from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
+from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
 from lambherd.sandbox.state import FunctionKey
-from lambherd.sandbox.telemetry import Telemetry
+from lambherd.sandbox.state_store import StateStore
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
 
 log = logging.getLogger("lambherd.sandbox")
@@ -59,13 +67,19 @@ class SandboxApp:
         self.endpoint = endpoint
         self.account = SANDBOX_ACCOUNT_ID  # the one account the sandbox serves
         self.facade = MotoFacade()
-        self.moto = wsgi_app()
-        self.journal = persistence.Journal(state_dir / "journal.jsonl") if journal else None
+        self.moto = moto_state.wsgi_app()
+        self._write_lock = threading.RLock()
+        #: snapshot + journal tail + blobs (None: nothing is kept, ``journal=False``)
+        self.state = (
+            StateStore(state_dir, self._write_lock, live={"facade": self.facade})
+            if journal
+            else None
+        )
         self.clock = clock or SandboxClock(state_dir)
         self.scheduler = Scheduler(self.clock)
-        self._unfollow_clock = self.facade.follow_clock(self.clock.now)
+        self._unfollow_clock = moto_state.follow_clock(self.clock.now)
         self._recorder = RequestRecorder()
-        self.telemetry = Telemetry(self.submit, self.clock.now)
+        self.telemetry = telemetry.Telemetry(self._commit_telemetry, self.clock.now)
         self.lambda_layer = LambdaLayer(
             self.call_moto,
             state_dir,
@@ -74,50 +88,65 @@ class SandboxApp:
             telemetry=self.telemetry,
             facade=self.facade,
         )
-        self._write_lock = threading.RLock()
         self.replayed = 0
+        if self.state is not None:  # the rooms whose state lives outside moto
+            self.state.rooms.register("functions", self.facade)
+            self.state.rooms.register("revisions", self.lambda_layer.revisions)
+            self.state.rooms.register("url-configs", self.lambda_layer.urls)
+            self.state.rooms.register("telemetry", self.telemetry)
+
+    @property
+    def write_lock(self) -> threading.RLock:
+        """Held by every request that may change state, and while a snapshot copies it: a room
+        changes its own state under it."""
+        return self._write_lock
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
-        """Replay the journal (before serving); returns the number of requests replayed."""
-        if self.journal is not None:
-            self.replayed = persistence.replay(self.journal, self)
+        """Load the snapshot and replay the journal tail (before serving); returns how many
+        journal entries were replayed."""
+        if self.state is not None:
+            self.replayed = self.state.restore(self._replay, self._apply_telemetry)
         return self.replayed
 
-    def reset(self) -> None:
-        """Empty moto, the Lambda layer, the journal and the code cache; the clock goes back
-        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+    def _replay(self, request: persistence.RecordedRequest) -> None:
+        status, _headers, _data = _run_wsgi(self, request.environ())
+        if status >= 500:
+            log.warning("replayed %s %s answered %d", request.method, request.path, status)
+
+    def _apply_telemetry(self, doc: dict[str, Any]) -> None:
+        telemetry.apply(self.facade, doc)
+
+    def _commit_telemetry(self, doc: dict[str, Any]) -> None:
+        """Apply one invocation's telemetry record and keep it (``telemetry.Commit``)."""
         with self._write_lock:
+            telemetry.apply(self.facade, doc)
+            if self.state is not None:
+                self.state.record_telemetry(doc)
+
+    def reset(self) -> None:
+        """Empty moto, the Lambda layer, the saved state and the code cache; the clock goes back
+        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+        with self.state.exclusive() if self.state is not None else self._write_lock:
             env, body = _plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
             self.telemetry.reset()
-            if self.journal is not None:
-                self.journal.clear()
+            if self.state is not None:
+                self.state.reset()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
         self.clock.reset()
 
     def close(self) -> None:
-        """Stop the scheduler and every execution environment; moto gets its own clock back."""
+        """Stop the scheduler and every execution environment, then take the last snapshot;
+        moto gets its own clock back."""
         self.scheduler.close()
         self.lambda_layer.close()
-        self._unfollow_clock()
-
-    def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
-        """Compact the journal when it is over ``threshold`` bytes (default from the env).
-
-        Never raises: a failed compaction leaves the journal as it was.
-        """
-        if self.journal is None:
-            return None
-        limit = compaction.threshold_bytes() if threshold is None else threshold
-        if self.journal.size() <= limit:
-            return None
         try:
-            return compaction.compact(self.journal, facade=self.facade, lock=self._write_lock)
-        except Exception:  # keep serving/stopping; the journal is untouched until the swap
-            log.exception("journal compaction failed")
-            return None
+            if self.state is not None:
+                self.state.close()
+        finally:
+            self._unfollow_clock()
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -157,8 +186,8 @@ class SandboxApp:
             record = persistence.RecordedRequest.from_environ(environ, body)
             resp = self._serve(route, environ, body, region)
             replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
-            if self.journal is not None and not replaying and resp.status_code < 400:
-                self.journal.append(record)
+            if self.state is not None and not replaying and resp.status_code < 400:
+                self.state.record(record)
         return resp(environ, start_response)
 
     def _serve(
@@ -263,6 +292,13 @@ class SandboxApp:
             "state_dir": str(self.state_dir),
             "functions": functions,
             "replayed": self.replayed,
+            "journal": {}
+            if self.state is None
+            else {
+                "seq": self.state.seq,
+                "snapshot_seq": self.state.snapshot_seq,
+                "tail_bytes": self.state.tail_bytes,
+            },
             "warnings": self.lambda_layer.warnings(),
         }
 

@@ -29,11 +29,15 @@ from lambherd.sandbox.locations import (
     read_pid_file,
     sandbox_endpoint,
 )
+from lambherd.sandbox.statefiles import open_private
 
 log = logging.getLogger("lambherd.sandbox")
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+#: What a stopped sandbox's reset deletes (see ``state_store``), besides the clock.
+SAVED_STATE_FILES = ("snapshot.bin", "journal.jsonl", "telemetry.jsonl")
+SAVED_STATE_DIRS = ("blobs", "code")
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ def start_background(
         if running:
             return running
         log_path = state_dir / LOG_FILE
-        with open(log_path, "ab") as log_fh:
+        with open_private(log_path, "ab") as log_fh:
             proc = subprocess.Popen(
                 server_command(port, state_dir, account_concurrency=account_concurrency),
                 stdin=subprocess.DEVNULL,
@@ -346,10 +350,11 @@ def reset(port: int | None = None, state_dir: Path | None = None) -> bool:
     import shutil
 
     try:
-        (state_dir / "journal.jsonl").unlink(missing_ok=True)
-        (state_dir / CLOCK_FILE).unlink(missing_ok=True)
-        if (state_dir / "code").exists():
-            shutil.rmtree(state_dir / "code")
+        for name in (*SAVED_STATE_FILES, CLOCK_FILE):
+            (state_dir / name).unlink(missing_ok=True)
+        for folder in SAVED_STATE_DIRS:
+            if (state_dir / folder).exists():
+                shutil.rmtree(state_dir / folder)
     except OSError as exc:
         raise UsageError(f"sandbox state folder {state_dir}: cannot clear it ({exc})") from exc
     return False

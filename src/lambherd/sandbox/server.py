@@ -28,6 +28,8 @@ from lambherd.sandbox.locations import (
 )
 
 log = logging.getLogger("lambherd.sandbox")
+#: How long a stop waits for requests in flight before it stops the execution environments.
+DRAIN_TIMEOUT_S = 3.0
 
 
 def account_concurrency_from_env() -> int:
@@ -78,9 +80,8 @@ def _serve_locked(
     account_concurrency: int | None,
     ready: threading.Event | None,
 ) -> None:
-    from werkzeug.serving import make_server
-
     from lambherd.sandbox.dispatcher import SandboxApp
+    from lambherd.sandbox.http_server import make_sandbox_server
 
     endpoint = sandbox_endpoint(port) if host == "127.0.0.1" else f"http://{host}:{port}"
     if port_in_use(port, host):
@@ -95,14 +96,13 @@ def _serve_locked(
         account_concurrency=account_concurrency or account_concurrency_from_env(),
     )
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_sandbox_server(host, port, app)
     except SystemExit as exc:  # werkzeug prints its reason and exits when it cannot bind
         raise UsageError(f"cannot serve on {host}:{port} (see the message above)") from exc
     pid_file = state_dir / PID_FILE
     pid_file.write_text(json.dumps({"pid": os.getpid(), "port": port, "host": host}))
     replayed = app.restore()
-    log.info("sandbox on %s (state %s, %d requests replayed)", endpoint, state_dir, replayed)
-    app.compact()  # before serving: a large journal is rewritten once, restarts get faster
+    log.info("sandbox on %s (state %s, %d journal entries replayed)", endpoint, state_dir, replayed)
 
     def stop(*_args: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -113,11 +113,11 @@ def _serve_locked(
     if ready is not None:
         ready.set()
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
-        app.close()
-        app.compact()  # clean stop: invocation logs/metrics become a few batched requests
+        server.drain(DRAIN_TIMEOUT_S)
+        app.close()  # environments stopped, then the last snapshot: the journal ends empty
         try:
             doc = json.loads(pid_file.read_text())
             if doc.get("pid") == os.getpid():
