@@ -143,6 +143,49 @@ class Sandbox:
         return datetime.fromisoformat(move_clock(self.endpoint, advance_seconds=seconds)["now"])
 
 
+def kill_sandbox(state_dir: Path) -> None:
+    """SIGKILL the sandbox of ``state_dir`` (no last snapshot) and wait until it is gone."""
+    import signal
+    import time
+
+    pid = (process.read_pid_file(state_dir) or {}).get("pid")
+    assert isinstance(pid, int), f"no sandbox runs on {state_dir}"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while process._alive(pid):
+        assert time.monotonic() < deadline, f"pid {pid} outlived SIGKILL"
+        time.sleep(0.02)
+
+
+def saved_state(state_dir: Path) -> dict[str, Any]:
+    """What the state folder holds: journal requests (their actions), telemetry records, the
+    snapshot's position."""
+    from lambherd.sandbox import persistence, snapshots
+    from lambherd.sandbox.statefiles import JsonLines
+
+    requests = list(persistence.Journal(state_dir / "journal.jsonl").entries())
+    header = snapshots.read_header(state_dir / snapshots.SNAPSHOT_FILE)
+    return {
+        "requests": requests,
+        "actions": [_action(r) for r in requests],
+        "telemetry": list(JsonLines(state_dir / "telemetry.jsonl", durable=False).docs()),
+        "snapshot_seq": header["seq"] if header else None,
+    }
+
+
+def _action(record: Any) -> str | None:
+    from lambherd.sandbox.persistence import action_of
+
+    headers = {k.lower(): v for k, v in record.headers.items()}
+    return action_of(
+        headers.get("x-amz-target"),
+        record.path,
+        record.query,
+        headers.get("content-type", ""),
+        record.body,
+    )
+
+
 @contextlib.contextmanager
 def running(state_dir: Path) -> Iterator[Sandbox]:
     """A sandbox started on a free port with state in ``state_dir``, stopped at the end."""

@@ -1,5 +1,6 @@
 """The layout rules of ``sandbox/`` and ``local/``: no import circles (function-level and
-``TYPE_CHECKING`` imports count), moto reached through its two facade modules, no module over ~400 lines."""
+``TYPE_CHECKING`` imports count), moto reached through its two facade modules, no module over
+~400 lines."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import (
     cloudwatch_ext,
+    code_limits,
     function_url,
     logs_ext,
     moto_state,
@@ -166,10 +167,17 @@ class SandboxApp:
                 self.clock.now(),
             )
             return resp(environ, start_response)
+        fresh = not environ.get(persistence.REPLAY_ENVIRON_KEY)  # a replay was accepted once
+        too_big = code_limits.refuse_early(environ) if fresh else None  # Lambda's size limits
+        if too_big is not None:
+            return too_big(environ, start_response)
         body = _read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
         body = _decompressed(environ, body, service)
+        too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
+        if too_big is not None:
+            return too_big(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
@@ -214,6 +222,9 @@ class SandboxApp:
         ) as exc:  # a bug of ours: answer like Lambda does, keep the trace in the log
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
+
+    def _s3_object(self, bucket: str, key: str) -> bytes | None:
+        return moto_state.s3_object(self.account, bucket, key)
 
     def _invoke_direct(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> Any:
         return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload)

@@ -24,6 +24,8 @@ LOG_FILE = "sandbox.log"
 LOCK_FILE = "sandbox.lock"
 #: Held (flock) by the server for its whole life: one server per state folder.
 SERVER_LOCK_FILE = "server.lock"
+#: Exists (holding the server's pid) while a snapshot is written: ``sandbox stop`` waits.
+SNAPSHOT_WRITING_FILE = "snapshot.writing"
 HEALTH_PATH = "/_lambherd/health"
 
 

@@ -181,6 +181,7 @@ class MotoFacade:
                 architecture=(fn.architectures or ["x86_64"])[0],
                 layer_arns=tuple(layers),
                 reserved=self.reserved(key),
+                code_sha256=str(getattr(fn, "code_digest", "") or ""),
             )
 
     def layer_zip(self, account: str, region: str, arn: str) -> bytes | None:

@@ -154,6 +154,33 @@ def registries() -> tuple[tuple[type, ...], Callable[[Any], str | None], Callabl
     return (BackendDict, AccountSpecificBackend), name_of, named
 
 
+def code_in_use() -> set[str]:
+    """SHA-256 (hex) of the code of every function version and layer version moto holds."""
+    found: set[str] = set()
+    for backend in backends().values():
+        storage = getattr(backend, "_lambdas", None)
+        for group in list(getattr(storage, "_functions", {}).values()):
+            for fn in [group.get("latest"), *(group.get("versions") or [])]:
+                found.add(str(getattr(fn, "code_digest", "") or ""))
+        for layer in list(getattr(getattr(backend, "_layers", None), "_layers", {}).values()):
+            for layer_version in list(layer.layer_versions.values()):
+                found.add(str(getattr(layer_version, "code_digest", "") or ""))
+    found.discard("")
+    return found
+
+
+def s3_object(account: str, bucket: str, key: str) -> bytes | None:
+    """An S3 object's body (None when the bucket or the key does not exist)."""
+    from moto.s3.exceptions import MissingBucket, MissingKey
+    from moto.s3.models import s3_backends
+
+    try:
+        found = s3_backends[account]["aws"].get_object(bucket, key)
+    except (MissingBucket, MissingKey):
+        return None
+    return bytes(found.value) if found is not None else None
+
+
 def version() -> str:
     """The installed moto's version (a snapshot records it)."""
     from moto import __version__

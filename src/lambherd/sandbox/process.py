@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from lambherd.sandbox.locations import (
     LOCK_FILE,
     LOG_FILE,
     PID_FILE,
+    SNAPSHOT_WRITING_FILE,
     default_port,
     default_state_dir,
     health,
@@ -35,6 +36,8 @@ log = logging.getLogger("lambherd.sandbox")
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+#: The longest a stop waits for a server that is writing its snapshot.
+SNAPSHOT_STOP_TIMEOUT_S = 120.0
 #: What a stopped sandbox's reset deletes (see ``state_store``), besides the clock.
 SAVED_STATE_FILES = ("snapshot.bin", "journal.jsonl", "telemetry.jsonl")
 SAVED_STATE_DIRS = ("blobs", "code")
@@ -261,7 +264,9 @@ def stop(
     if not doc or not isinstance(doc.get("pid"), int):
         return False
     pid = int(doc["pid"])  # type: ignore[arg-type]
-    stopped = _is_sandbox_process(pid) and _terminate(pid, timeout=timeout)
+    stopped = _is_sandbox_process(pid) and _terminate(
+        pid, timeout=timeout, busy=lambda: _writing_snapshot(state_dir, pid)
+    )
     (state_dir / PID_FILE).unlink(missing_ok=True)
     return stopped
 
@@ -277,22 +282,37 @@ def _is_sandbox_process(pid: int) -> bool:
     return b"lambherd.sandbox.server" in cmdline
 
 
-def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> bool:
-    """SIGTERM, wait, then SIGKILL; True when a process was there to stop."""
+def _terminate(
+    pid: int, timeout: float = STOP_TIMEOUT_S, *, busy: Callable[[], bool] = lambda: False
+) -> bool:
+    """SIGTERM, wait, then SIGKILL; True when a process was there to stop.
+
+    While ``busy()`` (the server is writing its snapshot) the wait goes on, up to
+    ``SNAPSHOT_STOP_TIMEOUT_S``: a snapshot cut short loses nothing (the old one and the journal
+    are intact until the new one is complete), but the next start would replay the journal.
+    """
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
     except PermissionError:
         return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
+    started = time.monotonic()
+    while _alive(pid):
+        waited = time.monotonic() - started
+        if waited >= SNAPSHOT_STOP_TIMEOUT_S or (waited >= timeout and not busy()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             return True
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
     return True
+
+
+def _writing_snapshot(state_dir: Path, pid: int) -> bool:
+    try:
+        return (state_dir / SNAPSHOT_WRITING_FILE).read_text().strip() == str(pid)
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:

@@ -1,7 +1,9 @@
 """The sandbox server process: ``python -m lambherd.sandbox.server --port P --state-dir DIR``.
 
-Replays the journal, binds 127.0.0.1 (threaded werkzeug server), writes the pid file, serves
-until SIGTERM/SIGINT, then stops every execution environment and removes the pid file.
+Binds 127.0.0.1 (``http_server``: threaded, keep-alive), writes the pid file, loads the saved
+state (snapshot + journal tail), serves until SIGTERM/SIGINT, then lets requests in flight
+finish (bounded), stops every execution environment, takes the last snapshot and removes the
+pid file. A stop signal while the state loads skips serving.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from lambherd.sandbox.locations import (
     prepare_state_dir,
     sandbox_endpoint,
 )
+from lambherd.sandbox.statefiles import write_atomic
 
 log = logging.getLogger("lambherd.sandbox")
 #: How long a stop waits for requests in flight before it stops the execution environments.
@@ -99,21 +102,24 @@ def _serve_locked(
         server = make_sandbox_server(host, port, app)
     except SystemExit as exc:  # werkzeug prints its reason and exits when it cannot bind
         raise UsageError(f"cannot serve on {host}:{port} (see the message above)") from exc
-    pid_file = state_dir / PID_FILE
-    pid_file.write_text(json.dumps({"pid": os.getpid(), "port": port, "host": host}))
-    replayed = app.restore()
-    log.info("sandbox on %s (state %s, %d journal entries replayed)", endpoint, state_dir, replayed)
+    stopping = threading.Event()
 
-    def stop(*_args: Any) -> None:
+    def stop(*_args: Any) -> None:  # also while the state loads: serving then never starts
+        stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+    pid_file = state_dir / PID_FILE
+    write_atomic(pid_file, [json.dumps({"pid": os.getpid(), "port": port, "host": host}).encode()])
+    replayed = app.restore()
+    log.info("sandbox on %s (state %s, %d journal entries replayed)", endpoint, state_dir, replayed)
     if ready is not None:
         ready.set()
     try:
-        server.serve_forever(poll_interval=0.1)
+        if not stopping.is_set():
+            server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
         server.drain(DRAIN_TIMEOUT_S)

@@ -32,14 +32,15 @@ from typing import Any
 from lambherd.defaults import SANDBOX_SNAPSHOT_TAIL_MB
 from lambherd.sandbox import moto_state, persistence, snapshots
 from lambherd.sandbox.blobs import BLOB_MIN_BYTES, BlobStore
+from lambherd.sandbox.locations import SNAPSHOT_WRITING_FILE
 from lambherd.sandbox.statefiles import JsonLines, remove_leftovers
 
 log = logging.getLogger("lambherd.sandbox")
 JOURNAL_FILE = "journal.jsonl"
 TELEMETRY_FILE = "telemetry.jsonl"
 BLOBS_DIR = "blobs"
-#: The file a snapshot in progress names its process in (``sandbox stop`` waits while it exists).
-WRITING_FILE = "snapshot.writing"
+#: Where the invoker extracts each zip it runs (``code/<sha256>/``).
+CODE_DIR = "code"
 
 #: Runs one recorded request through the app (a replay).
 Replay = Callable[[persistence.RecordedRequest], None]
@@ -143,6 +144,7 @@ class StateStore:
         if (found is None and replayed) or self.tail_bytes > threshold_bytes():
             self.snapshot()  # e.g. the landed version's journal: it becomes a snapshot now
         self.rooms.restored()
+        prune_extracted_code(self.state_dir / CODE_DIR, moto_state.code_in_use())
         return replayed
 
     def _tail(self, after: int) -> Iterator[tuple[int, str, Any]]:
@@ -164,7 +166,7 @@ class StateStore:
         """Write a snapshot of the state now, then drop what it made obsolete (callers hold
         neither the write lock nor ``exclusive()``)."""
         with self._snapshot_lock:
-            marker = self.state_dir / WRITING_FILE
+            marker = self.state_dir / SNAPSHOT_WRITING_FILE
             marker.write_text(str(os.getpid()))
             try:
                 started = time.perf_counter()
@@ -233,6 +235,23 @@ class StateStore:
             self.snapshot_path.unlink(missing_ok=True)
             self.blobs.forget_all()
             self.seq = self.snapshot_seq = self.tail_bytes = 0
+
+
+def prune_extracted_code(folder: Path, keep: set[str]) -> int:
+    """Delete extracted zips (``code/<sha256>``) of code no version or layer has any more
+    (before the first invoke); returns how many went."""
+    import shutil
+
+    gone = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if entry.name not in keep:  # a ".partial" left by a kill goes too
+            shutil.rmtree(entry.path, ignore_errors=True)
+            gone += 1
+    return gone
 
 
 def _ids(live: dict[str, Any]) -> dict[int, str]:
