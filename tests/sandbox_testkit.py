@@ -209,10 +209,10 @@ class InProcessSandbox:
     """
 
     def __init__(self, state_dir: Path) -> None:
-        from werkzeug.serving import make_server
         from werkzeug.test import Client
 
         from lambherd.sandbox.dispatcher import SandboxApp
+        from lambherd.sandbox.http_server import make_sandbox_server
 
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -222,7 +222,7 @@ class InProcessSandbox:
         self.app = SandboxApp(state_dir, self.endpoint)
         Client(self.app.moto).post("/moto-api/reset")  # moto's state, not the journal
         self.app.restore()
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = make_sandbox_server("127.0.0.1", self.port, self.app)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -232,6 +232,7 @@ class InProcessSandbox:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.drain(3.0)
         self._thread.join(timeout=10)
         self.app.close()
 

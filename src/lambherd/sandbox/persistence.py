@@ -11,7 +11,8 @@ carries its recorded time, so ``LastModified`` and the other stamps keep theirs.
 What a line never holds: credentials. ``Authorization`` is kept as its SigV4 scope only (region
 and service, which route the request) with the signature removed, the access key id replaced
 unless the sandbox itself issued it, ``X-Amz-Security-Token``, cookies and presigned query
-credentials are dropped. Bodies of ``BLOB_MIN_BYTES`` or more are stored by content in
+credentials are dropped (SigV2 headers entirely: only S3 speaks it, and S3 is what an
+unsigned request reaches). Bodies of ``BLOB_MIN_BYTES`` or more are stored by content in
 ``blobs/`` and named by the line. Function configuration (environment variable values
 included) is kept: a restart must rebuild it; the files are 0600 in a 0700 folder.
 
@@ -271,6 +272,7 @@ def _with_seq(request: RecordedRequest, seq: int) -> RecordedRequest:
 # -- credentials never journaled ---------------------------------------------------------------
 _DROPPED_HEADERS = frozenset({"x-amz-security-token", "cookie", "proxy-authorization"})
 _DROPPED_QUERY = frozenset({"x-amz-signature", "x-amz-security-token", "signature"})
+_QUERY_HINTS = ("signature", "security-token", "credential", "awsaccesskeyid")
 _SCOPE = re.compile(
     r"Credential=(?P<key>[^/,\s]+)/(?P<scope>\d{8}/[^/]+/[^/]+/aws4_request)"
     r"(?:.*?SignedHeaders=(?P<signed>[^,\s]+))?"
@@ -299,14 +301,17 @@ def without_credentials(
                 continue
         headers[name] = value
     query = request.query
-    if query and any(k in query.lower() for k in ("signature", "security-token", "credential")):
+    if query and any(k in query.lower() for k in _QUERY_HINTS):
         pairs = []
         for key, value in parse_qsl(query, keep_blank_values=True):
-            if key.lower() in _DROPPED_QUERY:
+            low = key.lower()
+            if low in _DROPPED_QUERY:
                 continue
-            if key.lower() == "x-amz-credential":
+            if low == "x-amz-credential":  # SigV4: key/date/region/service/aws4_request
                 head, _, rest = value.partition("/")
                 value = f"{head if keeps_key(head) else SANDBOX_ACCESS_KEY}/{rest}"
+            elif low == "awsaccesskeyid" and not keeps_key(value):  # SigV2
+                value = SANDBOX_ACCESS_KEY
             pairs.append((key, value))
         query = urlencode(pairs)
     return dataclasses.replace(request, headers=headers, query=query)

@@ -93,7 +93,7 @@ def _start_lock(state_dir: Path) -> Iterator[None]:
 
     prepare_state_dir(state_dir)
     try:
-        fh = open(state_dir / LOCK_FILE, "w")  # noqa: SIM115 - closed below
+        fh = os.fdopen(os.open(state_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "w")
     except OSError as exc:
         raise UsageError(
             f"sandbox state folder {state_dir}: cannot write {LOCK_FILE} ({exc.strerror})",

@@ -64,7 +64,8 @@ def _lock_state_dir(state_dir: Path) -> Any:
     """
     import fcntl
 
-    fh = open(state_dir / SERVER_LOCK_FILE, "a+")  # noqa: SIM115 - held until serve() returns
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+    fh = os.fdopen(os.open(state_dir / SERVER_LOCK_FILE, flags, 0o600), "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

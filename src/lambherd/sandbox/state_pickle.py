@@ -111,12 +111,19 @@ class StateUnpickler(pickle.Unpickler):
         self.store = store
         self._live = live or {}
         self._registry = registry
+        self._loaded: dict[tuple[bool, str], Any] = {}  # one object per blob, however named
 
     def persistent_load(self, pid: Any) -> Any:
         tag = pid[0]
         if tag == "blob":
-            data = self.store.get(pid[2])
-            return data.decode("utf-8", "surrogatepass") if pid[1] else data
+            key = (bool(pid[1]), str(pid[2]))
+            found = self._loaded.get(key)
+            if found is None:
+                data = self.store.get(key[1])
+                found = self._loaded[key] = (
+                    data.decode("utf-8", "surrogatepass") if key[0] else data
+                )
+            return found
         if tag == "blob-bytearray":
             return bytearray(self.store.get(pid[1]))
         if tag == "live":

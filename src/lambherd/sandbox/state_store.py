@@ -33,7 +33,7 @@ from lambherd.defaults import SANDBOX_SNAPSHOT_TAIL_MB
 from lambherd.sandbox import moto_state, persistence, snapshots
 from lambherd.sandbox.blobs import BLOB_MIN_BYTES, BlobStore
 from lambherd.sandbox.locations import SNAPSHOT_WRITING_FILE
-from lambherd.sandbox.statefiles import JsonLines, remove_leftovers
+from lambherd.sandbox.statefiles import JsonLines, remove_leftovers, secure_state_dir
 
 log = logging.getLogger("lambherd.sandbox")
 JOURNAL_FILE = "journal.jsonl"
@@ -68,7 +68,7 @@ class StateStore:
     """Sequence numbers, the journals, snapshots and blobs of one state folder."""
 
     def __init__(self, state_dir: Path, write_lock: Any, *, live: dict[str, Any]) -> None:
-        self.state_dir = state_dir
+        self.state_dir = secure_state_dir(state_dir)
         self.blobs = BlobStore(state_dir / BLOBS_DIR)
         self.journal = persistence.Journal(state_dir / JOURNAL_FILE, self.blobs)
         self.telemetry = JsonLines(state_dir / TELEMETRY_FILE, durable=False)
@@ -126,6 +126,7 @@ class StateStore:
         remove_leftovers(self.state_dir)
         found = snapshots.read_snapshot(self.snapshot_path, self.blobs, live=self.live)
         if found is not None:
+            moto_state.reset()  # exactly the snapshot's state (moto is global to the process)
             moto_state.install_backends(found.backends)
             self.rooms.restore(found.rooms)
             self.seq = self.snapshot_seq = found.seq
@@ -217,6 +218,8 @@ class StateStore:
         try:
             if self.tail_bytes or not self.snapshot_path.exists():
                 self.snapshot()
+        except Exception:  # the journal still holds everything: the next start replays it
+            log.exception("the last sandbox snapshot failed")
         finally:
             self.journal.close()
             self.telemetry.close()
