@@ -287,11 +287,11 @@ def test_stop_waits_while_a_snapshot_is_written_and_not_forever(tmp_path: Path) 
             "import os, pathlib, signal, sys, time\n"
             f"marker = pathlib.Path({str(marker)!r})\n"
             "def term(*_):\n"
-            "    marker.write_text(str(os.getpid()))\n"
-            "    time.sleep(1.5)  # a snapshot being written\n"
+            "    time.sleep(1.5)  # the snapshot under way when the stop came\n"
             "    marker.unlink()\n"
             "    sys.exit(0)\n"
             "signal.signal(signal.SIGTERM, term)\n"
+            "marker.write_text(str(os.getpid()))\n"
             "print('ready', flush=True)\n"
             "while True:\n"
             "    time.sleep(0.05)\n",
@@ -341,6 +341,7 @@ def test_a_request_in_flight_finishes_when_the_sandbox_stops(tmp_path: Path) -> 
         sb.stop()
         worker.join(30)
         assert out.get("payload") == {"done": True}
+        assert not (sb.state_dir / "server.stopping").exists()  # it said so while it stopped
 
 
 def test_connections_stay_open_and_unread_bodies_are_read_away(tmp_path: Path) -> None:

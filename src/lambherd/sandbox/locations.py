@@ -26,6 +26,9 @@ LOCK_FILE = "sandbox.lock"
 SERVER_LOCK_FILE = "server.lock"
 #: Exists (holding the server's pid) while a snapshot is written: ``sandbox stop`` waits.
 SNAPSHOT_WRITING_FILE = "snapshot.writing"
+#: Written (the server's pid) when the server starts stopping, removed when it is done:
+#: ``sandbox stop`` waits while it is there (the last snapshot comes at the end).
+STOPPING_FILE = "server.stopping"
 HEALTH_PATH = "/_lambherd/health"
 
 

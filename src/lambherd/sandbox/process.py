@@ -22,6 +22,7 @@ from lambherd.sandbox.locations import (
     LOG_FILE,
     PID_FILE,
     SNAPSHOT_WRITING_FILE,
+    STOPPING_FILE,
     default_port,
     default_state_dir,
     health,
@@ -309,10 +310,14 @@ def _terminate(
 
 
 def _writing_snapshot(state_dir: Path, pid: int) -> bool:
-    try:
-        return (state_dir / SNAPSHOT_WRITING_FILE).read_text().strip() == str(pid)
-    except OSError:
-        return False
+    """Whether the server ``pid`` is writing a snapshot or going through its stop."""
+    for name in (SNAPSHOT_WRITING_FILE, STOPPING_FILE):
+        try:
+            if (state_dir / name).read_text().strip() == str(pid):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _alive(pid: int) -> bool:

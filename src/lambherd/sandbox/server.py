@@ -22,6 +22,7 @@ from lambherd.errors import LambherdError, UsageError
 from lambherd.sandbox.locations import (
     PID_FILE,
     SERVER_LOCK_FILE,
+    STOPPING_FILE,
     default_port,
     default_state_dir,
     port_in_use,
@@ -106,6 +107,8 @@ def _serve_locked(
     stopping = threading.Event()
 
     def stop(*_args: Any) -> None:  # also while the state loads: serving then never starts
+        if not stopping.is_set():  # `sandbox stop` waits while this file names us
+            (state_dir / STOPPING_FILE).write_text(str(os.getpid()))
         stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
@@ -131,6 +134,7 @@ def _serve_locked(
                 pid_file.unlink()
         except (OSError, ValueError):
             pass
+        (state_dir / STOPPING_FILE).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
