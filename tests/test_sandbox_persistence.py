@@ -506,3 +506,103 @@ def test_a_rooms_own_state_survives_a_restart(tmp_path: Path) -> None:
     with pytest.raises(TypeError):  # a room must hand out JSON data
         third.state.snapshot()
     third.close()  # the failed last snapshot is logged; the journal keeps what there is
+
+
+def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> None:
+    """Queues and their messages, topics, rules, schedules, scalable targets and scheduled
+    actions, tables with streams, streams, alarms, event source mappings, invoke configs,
+    stacks' exports, assumed roles: all moto state, all in the snapshot (no room code)."""
+    import boto3
+
+    from sandbox_testkit import in_process
+
+    cron = "cron(0 9 * * ? *)"
+    target = {"ServiceNamespace": "lambda", "ResourceId": "function:f:live"}
+    dim = {"ScalableDimension": "lambda:function:ProvisionedConcurrency"}
+    with in_process(tmp_path / "state") as sb:
+        c = lambda service: sb.client(service, "eu-west-1")  # noqa: E731
+        queue = c("sqs").create_queue(QueueName="q")["QueueUrl"]
+        c("sqs").send_message(QueueUrl=queue, MessageBody="kept message")
+        c("sns").create_topic(Name="topic")
+        c("events").put_rule(Name="rule", ScheduleExpression="rate(5 minutes)")
+        fn_arn = "arn:aws:lambda:eu-west-1:123456789012:function:f"
+        c("events").put_targets(Rule="rule", Targets=[{"Id": "1", "Arn": fn_arn}])
+        c("scheduler").create_schedule(
+            Name="nightly",
+            ScheduleExpression="rate(1 hour)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": fn_arn, "RoleArn": ROLE},
+        )
+        aas = c("application-autoscaling")
+        aas.register_scalable_target(**target, **dim, MinCapacity=1, MaxCapacity=5)
+        aas.put_scheduled_action(
+            **target,
+            **dim,
+            ScheduledActionName="morning",
+            Schedule=cron,
+            Timezone="Asia/Tokyo",
+            ScalableTargetAction={"MinCapacity": 3, "MaxCapacity": 5},
+        )
+        c("dynamodb").create_table(
+            TableName="table",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        c("kinesis").create_stream(StreamName="stream", ShardCount=1)
+        c("cloudwatch").put_metric_alarm(
+            AlarmName="errors",
+            MetricName="Errors",
+            Namespace="AWS/Lambda",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        create_with(c("lambda"), "f", HANDLER)
+        c("lambda").create_event_source_mapping(
+            EventSourceArn="arn:aws:sqs:eu-west-1:123456789012:q", FunctionName="f", BatchSize=5
+        )
+        c("lambda").put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
+        template = {
+            "Resources": {"Q": {"Type": "AWS::SQS::Queue"}},
+            "Outputs": {"Out": {"Value": "v", "Export": {"Name": "exported"}}},
+        }
+        c("cloudformation").create_stack(StackName="stack", TemplateBody=json.dumps(template))
+        creds = c("sts").assume_role(RoleArn=ROLE, RoleSessionName="room")["Credentials"]
+    with in_process(tmp_path / "state") as sb:  # loaded from the snapshot the close wrote
+        assert saved_state(sb.state_dir)["requests"] == []
+        c = lambda service: sb.client(service, "eu-west-1")  # noqa: E731
+        got = c("sqs").receive_message(QueueUrl=c("sqs").get_queue_url(QueueName="q")["QueueUrl"])
+        assert [m["Body"] for m in got["Messages"]] == ["kept message"]
+        assert [t["TopicArn"].rsplit(":", 1)[1] for t in c("sns").list_topics()["Topics"]] == [
+            "topic"
+        ]
+        assert c("events").list_targets_by_rule(Rule="rule")["Targets"][0]["Arn"] == fn_arn
+        assert c("scheduler").get_schedule(Name="nightly")["ScheduleExpression"] == "rate(1 hour)"
+        actions = c("application-autoscaling").describe_scheduled_actions(ServiceNamespace="lambda")
+        assert [
+            (a["ScheduledActionName"], a["Schedule"], a["Timezone"])
+            for a in actions["ScheduledActions"]
+        ] == [("morning", cron, "Asia/Tokyo")]
+        assert c("dynamodb").describe_table(TableName="table")["Table"]["LatestStreamArn"]
+        assert c("kinesis").describe_stream(StreamName="stream")["StreamDescription"]["Shards"]
+        assert [a["AlarmName"] for a in c("cloudwatch").describe_alarms()["MetricAlarms"]] == [
+            "errors"
+        ]
+        mappings = c("lambda").list_event_source_mappings(FunctionName="f")["EventSourceMappings"]
+        assert [m["BatchSize"] for m in mappings] == [5]
+        config = c("lambda").get_function_event_invoke_config(FunctionName="f")
+        assert config["MaximumRetryAttempts"] == 1
+        assert [e["Name"] for e in c("cloudformation").list_exports()["Exports"]] == ["exported"]
+        assumed = boto3.client(
+            "sts",
+            region_name="eu-west-1",
+            endpoint_url=sb.endpoint,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        assert ":assumed-role/" in assumed.get_caller_identity()["Arn"]

@@ -81,6 +81,7 @@ class StateStore:
         self.tail_bytes = 0
         self._snapshot_lock = threading.Lock()
         self._background: threading.Thread | None = None
+        self._failed_at = -(2**62)  # tail size when a snapshot last failed
         self.closed = False
 
     # -- recording ----------------------------------------------------------------------------
@@ -101,7 +102,8 @@ class StateStore:
         self._maybe_snapshot()
 
     def _maybe_snapshot(self) -> None:
-        if self.closed or self.tail_bytes <= threshold_bytes():
+        limit = threshold_bytes()
+        if self.closed or self.tail_bytes <= limit or self.tail_bytes - self._failed_at <= limit:
             return
         running = self._background
         if running is not None and running.is_alive():
@@ -115,6 +117,7 @@ class StateStore:
         try:
             self.snapshot()
         except Exception:  # the journal still holds everything: nothing is lost
+            self._failed_at = self.tail_bytes  # tried again once as much more has come
             log.exception("sandbox snapshot failed")
 
     # -- restore ------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ class StateStore:
             replayed += 1
         self.tail_bytes = self.journal.size() + self.telemetry.size()
         if (found is None and replayed) or self.tail_bytes > threshold_bytes():
-            self.snapshot()  # e.g. the landed version's journal: it becomes a snapshot now
+            self._snapshot_quietly()  # e.g. the landed version's journal becomes a snapshot
         self.rooms.restored()
         prune_extracted_code(self.state_dir / CODE_DIR, moto_state.code_in_use())
         return replayed
