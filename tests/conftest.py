@@ -235,3 +235,16 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     except lam.exceptions.ResourceNotFoundException:
         pass
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def price_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The Price List cache of the session (empty at first): no user's cache reaches a test."""
+    path = tmp_path_factory.mktemp("prices") / "prices.json"
+    before = os.environ.get("LAMBHERD_PRICE_CACHE")
+    os.environ["LAMBHERD_PRICE_CACHE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("LAMBHERD_PRICE_CACHE", None)
+    else:
+        os.environ["LAMBHERD_PRICE_CACHE"] = before

@@ -69,7 +69,7 @@ def test_src_zips_another_folder(tmp_path: Path) -> None:
     code = code_identity(defn, DeploySettings(src=other)).source
     assert code.sha256 == code_sha256(other, extra_ignores=["/.lambherd/"])
     assert code.sha256 != code_identity(defn).source.sha256
-    with pytest.raises(UsageError, match=r"--src .*missing: not a folder"):
+    with pytest.raises(UsageError, match=r"--src .*missing: no such folder or zip file"):
         code_identity(defn, DeploySettings(src=tmp_path / "missing"))
 
 

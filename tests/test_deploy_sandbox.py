@@ -44,13 +44,14 @@ def test_sandbox_lifecycle_runs_the_deployed_code_and_chains_revisions(
         "PublishVersion",
         "MoveAlias",
         "AddPermission",
+        "AddPermission",
         "PutFunctionUrl",
     ]
     assert doc["bytes_uploaded"] > 0
     for operation in ("UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion"):
         (params,) = rec.params_of(operation)
         assert params["RevisionId"], operation
-    assert len(rec.params_of("AddPermission")) == 1
+    assert len(rec.params_of("AddPermission")) == 2  # InvokeFunctionUrl and InvokeFunction
     assert _invoke(lam, "current") == "v2"
     assert lam.get_function_url_config(FunctionName=NAME)["AuthType"] == "NONE"
     # unchanged: reads only, and the URL is left alone when function_url.json goes away
@@ -121,5 +122,5 @@ def test_sandbox_permission_change_removes_ours_adds_new_keeps_foreign(
     r = lh("-C", fn, "deploy")  # RemovePermission of ours, then AddPermission
     assert r.code == 0, r.err
     sids = [s["Sid"] for s in json.loads(lam.get_policy(FunctionName=NAME)["Policy"])["Statement"]]
-    assert "ops-team" in sids and len([s for s in sids if s.startswith("lambherd-")]) == 1
+    assert "ops-team" in sids and len([s for s in sids if s.startswith("lambherd-")]) == 2
     assert "no changes" in lh("-C", fn, "deploy").out

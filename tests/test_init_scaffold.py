@@ -114,12 +114,7 @@ def test_empty_function_name_is_a_usage_error(aws, lh, tmp_path: Path) -> None:
                 "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
                 "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
             },
-            {
-                "StatementId": "public",
-                "Action": "lambda:InvokeFunctionUrl",
-                "Principal": "*",
-                "FunctionUrlAuthType": "NONE",
-            },
+            {"Principal": "*"},
         ),
         (
             {
@@ -134,20 +129,25 @@ def test_empty_function_name_is_a_usage_error(aws, lh, tmp_path: Path) -> None:
                     }
                 },
             },
-            {
-                "StatementId": "partner",
-                "Action": "lambda:InvokeFunctionUrl",
-                "Principal": "210987654321",
-                "PrincipalOrgID": "o-123",
-                "FunctionUrlAuthType": "AWS_IAM",
-            },
+            {"Principal": "210987654321", "PrincipalOrgID": "o-123"},
         ),
     ],
 )
 def test_url_permissions_from_aws_policy_statements(statement: dict, expected: dict) -> None:
+    """Policy statements become lambroll's permission entries (each entry stands for both of a
+    URL's statements); grants that are not about the URL are left out."""
     other = {"Sid": "sns", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}}
     other["Action"] = "lambda:InvokeFunction"
-    assert url_permissions({"Statement": [other, statement]}) == [expected]
+    auth = statement["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"]
+    via_url = dict(statement, Sid="via", Action="lambda:InvokeFunction")
+    others = dict(statement["Condition"]["StringEquals"])
+    del others["lambda:FunctionUrlAuthType"]
+    via_url["Condition"] = {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+    if others:
+        via_url["Condition"]["StringEquals"] = others
+    assert url_permissions({"Statement": [other, statement, via_url]}, auth) == [expected]
+    wrong_auth = "AWS_IAM" if auth == "NONE" else "NONE"
+    assert url_permissions({"Statement": [statement]}, wrong_auth) == []
 
 
 def test_scaffold_with_function_url_writes_a_private_url_config_that_deploys(
@@ -156,7 +156,7 @@ def test_scaffold_with_function_url_writes_a_private_url_config_that_deploys(
     result = lh("-C", tmp_path, "init", "--function-name", "fresh", "--function-url")
     assert result.code == 0, result.err
     url = json.loads((tmp_path / "function_url.json").read_text())
-    assert url == {"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}}
+    assert url == {"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}, "Permissions": []}
     monkeypatch.setenv("LAMBDA_ROLE_ARN", lambda_role)
     assert lh("-C", tmp_path, "validate").code == 0
     deployed = lh("-C", tmp_path, "deploy")

@@ -69,7 +69,7 @@ def test_skip_function_leaves_only_tags_and_url(skip_function: bool) -> None:
     desired = DesiredState(
         {**DESIRED, "Tags": {"a": "2"}},
         CodeSource(sha256="NEW"),
-        sidecars={"url": {"Config": {"AuthType": "AWS_IAM"}}},
+        sidecars={"url": {"Config": {"AuthType": "AWS_IAM"}, "Permissions": []}},
     )
     plan = planner.plan_deploy(desired, remote, DeploySettings(skip_function=skip_function))
     kinds = [s.kind for s in plan.steps]

@@ -8,10 +8,11 @@ import pytest
 
 from lambherd.apply.waiters import wait_until_ready
 from lambherd.errors import DeployError, NotFoundError
+from lambherd.plan.policy import SID_PREFIX
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.rollback_planner import RollbackOptions, plan_rollback
 from lambherd.plan.steps import AddPermission, DeleteVersion, MoveAlias, PutFunctionUrl
-from lambherd.plan.url_planner import SID_PREFIX, UrlRemote, desired_permissions, plan_url
+from lambherd.plan.url_planner import UrlRemote, plan_url, url_grants
 from lambherd.plan.version_planner import plan_prune
 from lambherd.retry import RetryPolicy, call_with_retry
 from lambherd.services.versions import alias_labels
@@ -19,30 +20,34 @@ from lambherd.services.versions import alias_labels
 CONFIG = {"FunctionName": "f", "FunctionArn": "arn:f", "Version": "$LATEST"}
 
 
-def test_url_is_created_with_a_public_permission_for_auth_none() -> None:
+def test_url_is_created_with_both_public_statements_for_auth_none() -> None:
     steps = plan_url({"Config": {"AuthType": "NONE"}}, RemoteState(configuration=CONFIG))
-    assert isinstance(steps[1], PutFunctionUrl) and steps[1].create  # permissions go first
-    add = steps[0]
-    assert isinstance(add, AddPermission) and add.statement_id.startswith(SID_PREFIX)
-    assert add.params == {
-        "Principal": "*",
-        "Action": "lambda:InvokeFunctionUrl",
-        "FunctionUrlAuthType": "NONE",
-    }
+    assert isinstance(steps[-1], PutFunctionUrl) and steps[-1].create  # permissions go first
+    adds = steps[:-1]
+    assert all(isinstance(a, AddPermission) and a.statement_id.startswith(SID_PREFIX) for a in adds)
+    assert sorted((a.params for a in adds), key=lambda p: p["Action"]) == [  # type: ignore[attr-defined]
+        {"Action": "lambda:InvokeFunction", "Principal": "*", "InvokedViaFunctionUrl": True},
+        {"Action": "lambda:InvokeFunctionUrl", "Principal": "*", "FunctionUrlAuthType": "NONE"},
+    ]
 
 
 def test_url_reconcile_keeps_foreign_statements_and_removes_only_ours() -> None:
     url = {"Config": {"AuthType": "NONE"}}
-    wanted = next(iter(desired_permissions(url)))
+    wanted = url_grants(url)
+    sids = sorted(wanted)
+    public_url = {"Sid": sids[0], "Effect": "Allow", "Principal": "*", "Action": "x"}
     remote = RemoteState(
         configuration=CONFIG,
         parts=(
             UrlRemote(
                 config={"AuthType": "NONE", "InvokeMode": "Buffered", "FunctionUrl": "https://x"},
                 policy_statements=(
-                    {"Sid": "someone-else"},
-                    {"Sid": "lambherd-0000000000000000"},
-                    {"Sid": wanted},
+                    # someone else's URL grant for another account: never removed
+                    _statement("someone-else", "lambda:InvokeFunctionUrl", "111111111111", "NONE"),
+                    # ours for that account, no longer in the file: removed
+                    _statement("lambherd-0000000000000000", "lambda:InvokeFunctionUrl", "2" * 12),
+                    *(_as_statement(sid, wanted[sid]) for sid in sids),
+                    dict(public_url, Sid="other-concern"),  # not a URL grant at all
                 ),
             ),
         ),
@@ -51,9 +56,33 @@ def test_url_reconcile_keeps_foreign_statements_and_removes_only_ours() -> None:
     assert [s.describe() for s in steps] == ["RemovePermission lambherd-0000000000000000"]
 
 
+def _statement(
+    sid: str, action: str, principal: str, auth: str | None = None, via_url: bool = False
+) -> dict:
+    condition: dict = {}
+    if auth:
+        condition["StringEquals"] = {"lambda:FunctionUrlAuthType": auth}
+    if via_url:
+        condition["Bool"] = {"lambda:InvokedViaFunctionUrl": "true"}
+    aws = principal if principal == "*" else {"AWS": f"arn:aws:iam::{principal}:root"}
+    out = {"Sid": sid, "Effect": "Allow", "Principal": aws, "Action": action, "Resource": "arn:f"}
+    return {**out, "Condition": condition} if condition else out
+
+
+def _as_statement(sid: str, grant) -> dict:
+    return _statement(
+        sid,
+        grant.action,
+        grant.principal,
+        grant.function_url_auth_type,
+        grant.invoked_via_function_url,
+    )
+
+
 def test_url_config_change_is_an_update_and_absent_sidecar_is_unmanaged() -> None:
     remote = RemoteState(configuration=CONFIG, parts=(UrlRemote(config={"AuthType": "AWS_IAM"}),))
-    steps = plan_url({"Config": {"AuthType": "AWS_IAM", "Cors": {"AllowOrigins": ["*"]}}}, remote)
+    url = {"Config": {"AuthType": "AWS_IAM", "Cors": {"AllowOrigins": ["*"]}}, "Permissions": []}
+    steps = plan_url(url, remote)
     assert steps == (
         PutFunctionUrl(
             config={"AuthType": "AWS_IAM", "Cors": {"AllowOrigins": ["*"]}}, create=False

@@ -214,11 +214,12 @@ def test_prune_with_no_function_folder_deletes_nothing(lh, project, boto) -> Non
     assert deploy(lh, project).code == 0
     toml = project / "lambherd.toml"
     toml.write_text(toml.read_text().replace('"functions/*"', '"fucntions/*"'))  # a typo
-    plan = lh("-C", project, "plan")
-    assert "warning: no function folder matches fucntions/*" in plan.err
+    plan = lh("-C", project, "plan")  # a glob matching nothing fails plan and deploy alike
+    assert plan.code == 1
+    assert "error: lambherd.toml: [project] functions: 'fucntions/*' matches no" in plan.err
     result = deploy(lh, project, "--prune")
     assert result.code == 1
-    assert "refusing to delete every function of project shop" in result.err
+    assert "'fucntions/*' matches no function folder" in result.err
     assert _names(boto) == {"shop-alpha", "shop-beta"}
 
 

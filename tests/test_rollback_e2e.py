@@ -48,7 +48,9 @@ def test_rollback_to_previous_then_explicit_version(
 
 
 def test_status_and_delete(aws, boto, lambda_role, lh, tmp_path: Path) -> None:
-    fn = write_function(tmp_path / "fn", lambda_role, url={"Config": {"AuthType": "AWS_IAM"}})
+    fn = write_function(
+        tmp_path / "fn", lambda_role, url={"Config": {"AuthType": "AWS_IAM"}, "Permissions": []}
+    )
     assert lh("-C", fn, "deploy").code == 0
     r = lh("-C", fn, "--output", "json", "status")
     assert r.code == 0, r.err

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from lambherd.sandbox import process
 from local_testkit import wait_for_file
 from sandbox_testkit import (
+    REGION,
     ROLE,
     client,
     create_with,
@@ -359,7 +360,13 @@ def test_connections_stay_open_and_unread_bodies_are_read_away(tmp_path: Path) -
         # a body the endpoint never reads must not become the next request
         conn.request("POST", "/_lambherd/health", body=b"x" * 200_000)
         conn.getresponse().read()
-        conn.request("PUT", "/chunks/k", body=iter([b"abc", b"def"]), encode_chunked=True)
+        conn.request(
+            "PUT",
+            "/chunks/k",
+            body=iter([b"abc", b"def"]),
+            headers=_signed_s3_put(sb.port, "/chunks/k"),
+            encode_chunked=True,
+        )
         put = conn.getresponse()
         put.read()
         assert put.status == 200
@@ -372,6 +379,22 @@ def test_connections_stay_open_and_unread_bodies_are_read_away(tmp_path: Path) -
         assert last.getheader("Connection") == "close"
         last.read()
         conn.close()
+
+
+def _signed_s3_put(port: int, path: str) -> dict[str, str]:
+    """The headers of a SigV4-signed S3 PUT with an unsigned (chunked) payload: the sandbox
+    wants what AWS wants on its APIs."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(
+        method="PUT",
+        url=f"http://127.0.0.1:{port}{path}",
+        headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"},
+    )
+    S3SigV4Auth(Credentials("sandbox", "sandbox"), "s3", REGION).add_auth(request)
+    return {k: v for k, v in request.headers.items()}
 
 
 def test_code_over_lambdas_size_limits_is_refused_as_lambda_does(tmp_path: Path) -> None:

@@ -116,32 +116,35 @@ def test_deploy_guards_permission_changes_with_the_functions_revision(
         "UpdateConfiguration",
         "PublishVersion",
         "MoveAlias",
-        "AddPermission",
+        "AddPermission",  # lambda:InvokeFunctionUrl
+        "AddPermission",  # lambda:InvokeFunction through the URL
         "PutFunctionUrl",
     ]
     (update,) = rec.params_of("UpdateFunctionConfiguration")
-    (add,) = rec.params_of("AddPermission")
-    assert add["RevisionId"] and add["RevisionId"] != update["RevisionId"]
+    first, second = rec.params_of("AddPermission")
+    assert first["RevisionId"] and first["RevisionId"] != update["RevisionId"]
+    assert second["RevisionId"] and second["RevisionId"] != first["RevisionId"]
     assert lam.get_function_url_config(FunctionName=NAME)["AuthType"] == "NONE"
 
-    # the public grant replaced by two others: one remove and two adds, each chained
+    # the public grant replaced by two others: two removes and four adds, each chained
     accounts = ["111111111111", "222222222222"]
     url = {"Config": {"AuthType": "NONE"}, "Permissions": [{"Principal": a} for a in accounts]}
     write_function(fn, ROLE, url=url)
     rec.calls.clear()
     r = lh("-C", fn, "deploy")
     assert r.code == 0, r.err
-    assert mutating(rec.names) == ["RemovePermission", "AddPermission", "AddPermission"]
+    assert mutating(rec.names) == ["RemovePermission"] * 2 + ["AddPermission"] * 4
     sent = [p["RevisionId"] for p in rec.params_of("RemovePermission")]
     sent += [p["RevisionId"] for p in rec.params_of("AddPermission")]
-    assert len(set(sent)) == 3  # each change sent with the revision the previous one left
+    assert len(set(sent)) == 6  # each change sent with the revision the previous one left
     policy = lam.get_policy(FunctionName=NAME)
     cfg = lam.get_function(FunctionName=NAME)["Configuration"]
     assert policy["RevisionId"] == cfg["RevisionId"]
     statements = json.loads(policy["Policy"])["Statement"]
     principals = sorted(json.dumps(s["Principal"]) for s in statements)
-    assert len(principals) == 2
-    assert "111111111111" in principals[0] and "222222222222" in principals[1]
+    assert len(principals) == 4  # two statements per account
+    assert all("111111111111" in p for p in principals[:2])
+    assert all("222222222222" in p for p in principals[2:])
 
 
 def test_permissions_of_a_url_on_an_alias_are_sent_without_the_functions_revision(
@@ -152,15 +155,18 @@ def test_permissions_of_a_url_on_an_alias_are_sent_without_the_functions_revisio
 ) -> None:
     from lambherd.apply.executor import Executor
     from lambherd.aws import AwsClients
+    from lambherd.plan.policy import permission_params
     from lambherd.plan.steps import AddPermission, Plan, PutFunctionUrl
-    from lambherd.plan.url_planner import desired_permissions
+    from lambherd.plan.url_planner import url_grants
 
     fn = write_function(tmp_path / "fn", ROLE)
     assert lh("-C", fn, "deploy").code == 0
     lam = sandbox("lambda")
     revision = lam.get_function(FunctionName=NAME)["Configuration"]["RevisionId"]
     lam.update_function_configuration(FunctionName=NAME, Timeout=9)  # the function moves on
-    ((sid, params),) = desired_permissions({"Config": {"AuthType": "NONE"}}).items()
+    grants = url_grants({"Config": {"AuthType": "NONE"}})
+    sid, grant = next((s, g) for s, g in grants.items() if g.action == "lambda:InvokeFunctionUrl")
+    params = permission_params(grant)
     plan = Plan(
         function_name=NAME,
         revision_id=revision,  # stale for $LATEST, but an alias's policy is not $LATEST's
@@ -192,8 +198,8 @@ def test_deploy_against_plain_moto_sends_no_revision_it_was_never_given(
     rec = recording(monkeypatch)
     r = lh("-C", fn, "deploy")
     assert r.code == 0, r.err
-    (add,) = rec.params_of("AddPermission")
-    assert "RevisionId" not in add
+    adds = rec.params_of("AddPermission")
+    assert len(adds) == 2 and all("RevisionId" not in add for add in adds)
     assert "GetFunctionConfiguration" in rec.names  # waits, but no revision refresh was needed
     statements = json.loads(lam.get_policy(FunctionName=NAME)["Policy"])["Statement"]
-    assert [s["Sid"] for s in statements] == [add["StatementId"]]
+    assert sorted(s["Sid"] for s in statements) == sorted(add["StatementId"] for add in adds)

@@ -92,8 +92,8 @@ def test_function_option_and_url_sidecar(lh, tmp_path: Path) -> None:
     )
     result = lh("-C", tmp_path, "--function", "svc/prod.json", "validate")
     assert result.code == 1
-    assert result.err.splitlines()[1:] == [
-        '  function_url.json: Config.AuthType: "OPEN" is not one of NONE, AWS_IAM'
+    assert result.err.splitlines() == [  # one problem: one line
+        'error: function_url.json: Config.AuthType: "OPEN" is not one of NONE, AWS_IAM'
     ]
 
 

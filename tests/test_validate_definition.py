@@ -220,9 +220,9 @@ def test_at_most_five_layers(folder: Path) -> None:
 
 def test_handler_module_must_be_in_the_folder(tmp_path: Path) -> None:
     errors = errors_for(tmp_path, base_config())
-    assert errors == [
-        f"function.json: Handler: module app not found in {tmp_path} "
-        "(expected app.py or app/__init__.py)"
+    assert errors == [  # the package deploy would upload, not merely the folder
+        "function.json: Handler: module app is not in the package deploy would upload "
+        "(looked for app.py, app/__init__.py)"
     ]
 
 
@@ -249,10 +249,21 @@ def test_malformed_python_handler(folder: Path, handler: str) -> None:
     ]
 
 
-def test_handler_not_checked_for_s3_code_or_other_runtimes(tmp_path: Path) -> None:
-    s3 = {"S3Bucket": "my-artifacts", "S3Key": "hello.zip"}
-    assert errors_for(tmp_path, base_config(Code=s3)) == []
-    assert errors_for(tmp_path, base_config(Runtime="nodejs22.x", Handler="index.handler")) == []
+def test_handler_checked_for_s3_code_and_node_not_for_other_runtimes(tmp_path: Path) -> None:
+    from lambherd.definition.validate import check_definition
+    from lambherd.errors import ValidationError
+    from lambherd.settings import DeploySettings
+
+    s3 = {"S3Bucket": "my-artifacts", "S3Key": "hello.zip"}  # deploy zips the folder to S3
+    assert len(errors_for(tmp_path, base_config(Code=s3))) == 1
+    node = errors_for(tmp_path, base_config(Runtime="nodejs22.x", Handler="index.handler"))
+    assert node and "looked for index.js, index.mjs, index.cjs" in node[0]
+    assert errors_for(tmp_path, base_config(Runtime="java21", Handler="a.B::handle")) == []
+    # --skip-archive deploys the S3 object as it is: no package of this folder to check
+    defn = FunctionDefinition(path=tmp_path / "function.json", config=base_config(Code=s3))
+    with pytest.raises(ValidationError):
+        check_definition(defn)
+    assert check_definition(defn, DeploySettings(skip_archive=True)) == []
 
 
 def test_missing_handler_module_with_layers_is_a_warning(tmp_path: Path) -> None:
@@ -260,8 +271,8 @@ def test_missing_handler_module_with_layers_is_a_warning(tmp_path: Path) -> None
     report = report_for(tmp_path, base_config(Layers=layers, Handler="wrapper.handler"))
     assert report.errors == []
     assert report.warnings == [
-        f"function.json: Handler: module wrapper not found in {tmp_path} "
-        "(expected wrapper.py or wrapper/__init__.py); it may come from a layer"
+        "function.json: Handler: module wrapper is not in the package "
+        "(looked for wrapper.py, wrapper/__init__.py); it may come from a layer"
     ]
 
 
@@ -369,3 +380,17 @@ def test_check_definition_returns_warnings(folder: Path) -> None:
     warnings = check_definition(defn)
     assert len(warnings) == 1
     assert "python3.8 was deprecated by Lambda on 2024-10-14" in warnings[0]
+
+
+def test_url_config_follows_lambrolls_rules(folder: Path) -> None:
+    """AWS_IAM needs Permissions (lambroll refuses the file without); an explicit [] means no
+    resource-policy grant; AuthType is NONE or AWS_IAM."""
+    iam = {"Config": {"AuthType": "AWS_IAM"}}
+    assert errors_for(folder, base_config(), iam) == [
+        "function_url.json: Permissions is required when AuthType is AWS_IAM (as lambroll "
+        "requires): list who may invoke the URL, or [] for no resource-policy grant"
+    ]
+    assert errors_for(folder, base_config(), {**iam, "Permissions": []}) == []
+    assert errors_for(folder, base_config(), {"Config": {"AuthType": "NONE"}}) == []
+    wrong = errors_for(folder, base_config(), {"Config": {"AuthType": "PUBLIC"}})
+    assert wrong and all("AuthType" in e for e in wrong)

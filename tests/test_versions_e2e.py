@@ -36,11 +36,16 @@ def test_keep_versions_spares_alias_protected_versions(
     assert r.code == 0, r.err
     assert _numbers(boto) == ["1", "2", "4"]  # 3 deleted; 1 and 2 belong to canary
     r = lh("-C", fn, "--output", "json", "versions")
-    rows = {row["version"]: row for row in json.loads(r.out)}
-    assert rows["4"]["aliases"] == ["current"]
-    assert rows["2"]["aliases"] == ["canary 90%"] and rows["1"]["aliases"] == ["canary 10%"]
-    assert rows["$LATEST"]["runtime"] == "python3.12"
-    assert "current" in lh("-C", fn, "versions").out
+    listed = json.loads(r.out)
+    assert [row["Version"] for row in listed] == ["1", "2", "4", "$LATEST"]  # lambroll's order
+    rows = {row["Version"]: row for row in listed}
+    assert rows["4"]["Aliases"] == ["current"]
+    assert rows["2"]["Aliases"] == ["canary"] and rows["1"]["Aliases"] == ["canary"]
+    assert rows["2"]["Weights"] == {"canary": 0.9} and rows["1"]["Weights"] == {"canary": 0.1}
+    assert "Aliases" not in rows["$LATEST"] and rows["$LATEST"]["Runtime"] == "python3.12"
+    assert "canary 90%" in lh("-C", fn, "versions").out
+    # lambroll's own flag, after the command: the same document
+    assert json.loads(lh("-C", fn, "versions", "--output", "json").out) == listed
 
 
 def test_versions_delete_keep_versions(aws, boto, lambda_role, lh, tmp_path: Path) -> None:

@@ -121,7 +121,20 @@ class AwsClients:
                 self._clients[service] = self._make_client(session, service)
             return self._clients[service]
 
-    def _make_client(self, session: Any, service: str) -> Any:
+    def client_in(self, service: str, region: str) -> Any:
+        """A cached client for ``service`` in ``region`` rather than the session's (the Price
+        List API answers from us-east-1 whatever region is being priced)."""
+        key = f"{service}@{region}"
+        existing = self._clients.get(key)
+        if existing is not None:
+            return existing
+        session = self.session
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._make_client(session, service, region)
+            return self._clients[key]
+
+    def _make_client(self, session: Any, service: str, region: str | None = None) -> Any:
         from botocore.config import Config
 
         config = Config(
@@ -132,6 +145,8 @@ class AwsClients:
             user_agent_extra="lambherd",
         )
         kwargs: dict[str, Any] = {"config": config}
+        if region:
+            kwargs["region_name"] = region
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         client = session.client(service, **kwargs)

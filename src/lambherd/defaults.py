@@ -107,3 +107,21 @@ SANDBOX_SECRET_KEY = "sandbox"
 #: Journal tail (MiB of requests and telemetry since the snapshot) that triggers a new snapshot
 #: (``LAMBHERD_SANDBOX_COMPACT_MB`` overrides it).
 SANDBOX_SNAPSHOT_TAIL_MB = 4.0
+#: How long a Code.Location the sandbox gives stays valid (Lambda's presigned S3 URL: 10 min).
+SANDBOX_CODE_URL_SECONDS = 600
+#: How far a SigV4 request's X-Amz-Date may be from now (AWS refuses older signatures).
+SIGV4_MAX_SKEW_SECONDS = 15 * 60
+
+# -- tune (power tuning) ----------------------------------------------------------------------
+#: The memory sizes tuned unless --memory names others (a preset of lambherd.cost.tuning).
+TUNE_PRESET = "quick"
+#: Invocations per memory size, and how many run at once.
+TUNE_INVOCATIONS = 50
+TUNE_PARALLEL = 5
+TUNE_MAX_PARALLEL = 100
+
+# -- packaging and the command line (lambroll's habits) ---------------------------------------
+#: The ignore file a zip is built with (lambroll's ``--exclude-file`` default).
+IGNORE_FILE = ".lambdaignore"
+#: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
+IGNORE_STYLE = "lambroll"

@@ -9,6 +9,7 @@
     ├── AwsError                     an AWS call failed after retries
     │   ├── NotFoundError            the function / alias / version does not exist
     │   └── ConflictError            the function changed since it was read (stale RevisionId)
+    │       └── AlreadyExistsError   a create found it already there (the deploy re-plans once)
     ├── DeployError                  a deploy step failed (e.g. LastUpdateStatus Failed)
     ├── LocalRuntimeError            the local emulator could not run the function
     │   └── ThrottledError           no free execution environment within the concurrency limit
@@ -60,6 +61,9 @@ class ValidationError(DefinitionError):
         self.problems = list(problems)
         self.source = source
         count = len(self.problems)
+        if count == 1:  # one problem: one line (each problem names its file and field)
+            super().__init__(self.problems[0])
+            return
         head = f"{source}: {count} problem{'s' if count != 1 else ''} found"
         super().__init__(head + "".join(f"\n  {p}" for p in self.problems))
 
@@ -82,6 +86,11 @@ class NotFoundError(AwsError):
 
 class ConflictError(AwsError):
     """The function changed since lambherd read it; nothing was overwritten."""
+
+
+class AlreadyExistsError(ConflictError):
+    """A create found the function (alias, statement, URL) already there: made by another
+    deploy, or by our own request whose answer was lost. The deploy re-plans once."""
 
 
 class DeployError(LambherdError):
@@ -111,4 +120,8 @@ def describe_client_error(exc: Exception, action: str) -> AwsError:
         return NotFoundError(text, code=code)
     if code == "PreconditionFailedException":
         return ConflictError(f"{action}: function changed since it was read; run again", code=code)
+    from lambherd.retry import already_exists
+
+    if already_exists(exc):
+        return AlreadyExistsError(text, code=code)
     return AwsError(text, code=code)

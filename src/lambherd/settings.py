@@ -10,10 +10,11 @@ Precedence, highest first — decided here and nowhere else:
   4. lambherd.toml ``[defaults]``
   5. the built-in defaults (``lambherd.defaults``: alias ``current``, publish, keep every version)
 
-Only ``alias``, ``publish`` and ``keep_versions`` (``FILE_KEYS``) may come from lambherd.toml; the
-other switches are command-line only. ``resolve_settings`` checks every value it is given, with a
-message naming where it came from, and the one rule across switches (``--alias-to-latest`` moves
-the alias without publishing, so it contradicts an explicit ``--no-publish``).
+Only ``alias``, ``publish``, ``keep_versions`` and ``ignore_style`` (``FILE_KEYS``) may come from
+lambherd.toml; the other switches are command-line only. ``resolve_settings`` checks every value
+it is given, with a message naming where it came from, and the one rule across switches
+(``--alias-to-latest`` moves the alias without publishing, so it contradicts an explicit
+``--no-publish``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambherd.defaults import DEFAULT_ALIAS, DEFAULT_PARALLEL, DEFAULT_PUBLISH
+from lambherd.defaults import (
+    DEFAULT_ALIAS,
+    DEFAULT_PARALLEL,
+    DEFAULT_PUBLISH,
+    IGNORE_FILE,
+    IGNORE_STYLE,
+)
 from lambherd.errors import DefinitionError, UsageError
 
 #: Settings lambherd.toml may set (lower-case keys of [defaults], [functions.X], stage defaults).
-FILE_KEYS = ("alias", "keep_versions", "publish")
+FILE_KEYS = ("alias", "keep_versions", "publish", "ignore_style")
+#: How .lambdaignore may be matched (``ignore_style``; see ``lambherd.archive.ignore``).
+IGNORE_STYLES = ("lambroll", "gitignore")
 #: Where command-line values come from (``SettingsLayer.where``).
 COMMAND_LINE = "command line"
 
@@ -48,13 +57,38 @@ class DeploySettings:
     skip_archive: bool = False
     #: Only the function URL (and tags): no configuration, code, version or alias.
     skip_function: bool = False
-    #: The folder to zip instead of the definition's (``--src``).
+    #: The folder to zip, or the zip to upload as is, instead of the definition's folder
+    #: (``--src``).
     src: Path | None = None
+    #: The ignore file (``--exclude-file``; None: .lambdaignore in the definition's folder).
+    exclude_file: Path | None = None
+    #: Store symlinks as links (``--symlink``).
+    symlink: bool = False
+    #: How the ignore file is matched: ``lambroll`` (its wildcard) or ``gitignore``.
+    ignore_style: str = IGNORE_STYLE
+    #: lambroll's ``deploy --ignore``: paths of the definition left as deployed (jq paths).
+    ignore: tuple[str, ...] = ()
 
     @property
     def builds_code(self) -> bool:
         """True when the deploy zips the definition's own folder (and so builds dependencies)."""
         return not (self.skip_function or self.skip_archive or self.src)
+
+    @property
+    def src_is_zip(self) -> bool:
+        """True when ``--src`` names a zip file (uploaded as it is)."""
+        return self.src is not None and self.src.is_file()
+
+    @property
+    def packaging(self) -> dict[str, Any]:
+        """The zip options these settings choose: ``archive.function_package.package_options``'s
+        ignore style, ignore file and symlink mode (the code identity and the handler check both
+        read the package through them, so they see the same files)."""
+        return {
+            "ignore_style": self.ignore_style,
+            "ignore_file": self.exclude_file or IGNORE_FILE,
+            "store_symlinks": self.symlink,
+        }
 
 
 @dataclass(frozen=True)
@@ -105,7 +139,9 @@ class SettingsLayer:
 def command_line(**given: Any) -> SettingsLayer:
     """The command line's layer: ``None`` (and ``False`` for on-only flags) means not given."""
     values = {
-        k: v for k, v in given.items() if v is not None and not (v is False and k not in FILE_KEYS)
+        k: v
+        for k, v in given.items()
+        if v is not None and v != () and not (v is False and k not in FILE_KEYS)
     }
     return SettingsLayer(COMMAND_LINE, values)
 
@@ -143,6 +179,10 @@ _TYPES: dict[str, type] = {
     "skip_archive": bool,
     "skip_function": bool,
     "src": Path,
+    "exclude_file": Path,
+    "symlink": bool,
+    "ignore_style": str,
+    "ignore": tuple,
 }
 
 
@@ -166,3 +206,5 @@ def _check(layer: SettingsLayer, key: str, value: Any) -> None:
         raise refuse("must be at least 1" + ("" if cli else f", got {value}"))
     if key == "alias" and not value.strip():
         raise refuse("must not be empty")
+    if key == "ignore_style" and value not in IGNORE_STYLES:
+        raise refuse(f"must be one of {', '.join(IGNORE_STYLES)}, got {value!r}")

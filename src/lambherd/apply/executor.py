@@ -9,6 +9,15 @@ changes on the unqualified function, URL updates) are followed by a read of the 
 later step needs it (``Step.guarded_by_revision``). A RevisionId is only ever sent when the
 endpoint reported one (moto's server reports none, so gets none).
 
+Lost answers: a write AWS applied but whose answer never came back is sent again (by botocore,
+or by ``StepRun.call`` on 5xx and dropped connections) and refused — its RevisionId is stale,
+the thing already exists, or is already gone. Each handler passes ``applied=``, a re-read that
+says whether its write is in place (UpdateConfiguration: the fields equal the desired ones;
+UploadCode: CodeSha256; PublishVersion: a version with that code and configuration; an alias:
+it points where wanted; a permission: the statement is there...); that answer then stands for
+the write's. A create whose thing exists otherwise raises ``AlreadyExistsError``: the runner
+re-plans that function from what is there, once (``pipeline.runner``).
+
 This is the core only: each step type's handler lives in its concern's module under
 ``lambherd.apply.handlers`` (see ``lambherd.apply.registry``).
 """
@@ -22,9 +31,27 @@ from typing import Any
 
 from lambherd.apply.registry import handler_for
 from lambherd.apply.waiters import wait_until_ready
-from lambherd.errors import LambherdError, describe_client_error
+from lambherd.errors import AwsError, LambherdError, describe_client_error
 from lambherd.plan.steps import PUBLISHED, Plan, Step
-from lambherd.retry import RetryPolicy, call_with_retry
+from lambherd.retry import RetryPolicy, dropped_connection, is_retryable
+
+#: How a handler sees that its write is already in place (a stand-in answer), or None.
+Applied = Callable[[], "dict[str, Any] | None"]
+#: Refusals that a write already applied explains (our lost answer, or a racing writer).
+SETTLING_CODES = frozenset(
+    {"PreconditionFailedException", "ResourceNotFoundException", "ResourceConflictException"}
+)
+
+
+def settles(exc: Exception) -> bool:
+    """True for a refusal worth checking against the desired state: a stale RevisionId,
+    "already exists", "not found" (the handler's check says whether it applies)."""
+    from lambherd.retry import already_exists
+
+    if already_exists(exc):
+        return True
+    code = (getattr(exc, "response", {}) or {}).get("Error", {}).get("Code")
+    return code in SETTLING_CODES and code != "ResourceConflictException"
 
 
 @dataclass(frozen=True)
@@ -61,20 +88,49 @@ class StepRun:
         self.revision_id = plan.revision_id
         self.code_sha256 = plan.code_sha256
         self.function_arn = plan.function_arn
+        self.desired_config = plan.desired_config
         self.version: str | None = None
         self._executor = executor
 
     def call(
-        self, action: str, operation: str, *, service: str = "lambda", **params: Any
+        self,
+        action: str,
+        operation: str,
+        *,
+        service: str = "lambda",
+        applied: Applied | None = None,
+        **params: Any,
     ) -> dict[str, Any]:
-        """One AWS call, retried on throttling and conflicts; a failure names ``action``."""
+        """One AWS call, retried on throttling, conflicts, 5xx and dropped connections; a
+        failure names ``action``.
+
+        ``applied`` says how to see that the write is already in place: it re-reads and returns
+        a stand-in for the answer, or None. It is asked when the write is refused in a way a
+        lost answer (or a racing writer doing the same) explains — a stale RevisionId, "already
+        exists", "not found" for a delete — and its answer is then taken as the write's.
+        """
         from botocore.exceptions import ClientError
 
         method = getattr(self._executor.clients.client(service), operation)
-        try:
-            return call_with_retry(lambda: method(**params), self._executor.retry)
-        except ClientError as exc:
-            raise describe_client_error(exc, action) from exc
+        policy = self._executor.retry
+        for attempt in range(policy.attempts):
+            last = attempt == policy.attempts - 1
+            try:
+                return method(**params)
+            except ClientError as exc:
+                if applied is not None and settles(exc):
+                    done = applied()
+                    if done is not None:
+                        return done
+                if last or not is_retryable(exc):
+                    raise describe_client_error(exc, action) from exc
+            except Exception as exc:
+                if not dropped_connection(exc):
+                    raise
+                if last:
+                    raise AwsError(f"{action}: {exc}") from exc
+            policy.sleep(policy.delay(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def read_configuration(self, qualifier: str | None = None) -> dict[str, Any]:
         """GetFunctionConfiguration of the function (or of one version)."""
@@ -83,6 +139,16 @@ class StepRun:
         return self.call(
             f"read {where}", "get_function_configuration", FunctionName=self.name, **params
         )
+
+    def gone(self, qualifier: str | None = None) -> bool:
+        """True when the function (or that version of it) no longer exists."""
+        from lambherd.errors import NotFoundError
+
+        try:
+            self.read_configuration(qualifier)
+        except NotFoundError:
+            return True
+        return False
 
     def wait_ready(self) -> None:
         """Wait for $LATEST to settle after a change; take its RevisionId, CodeSha256, ARN."""

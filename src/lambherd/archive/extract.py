@@ -8,7 +8,8 @@ against both the declared sizes and the cap (a zip bomb may lie about its sizes)
 Everything is extracted into a fresh temporary folder beside ``target``; symlinks are created
 last (no file is ever written through a link from the archive) and their resolved targets are
 checked again. Only when all of it succeeded are the files moved into ``target``: a refused
-archive leaves nothing behind. Unix modes are restored as 0o755 (any executable bit) or 0o644.
+archive leaves nothing behind. Files are created 0o777 (any executable bit) or 0o666 less the
+umask, folders 0o777 less the umask: 0755/0644 under the usual 022, 0700/0600 under 077.
 """
 
 from __future__ import annotations
@@ -143,7 +144,10 @@ def _extract(
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         written = 0
-        with zf.open(info) as src, open(dest, "xb") as out:
+        mode = (info.external_attr >> 16) & 0o777 if info.create_system == 3 else 0
+        # created with 0777/0666 so that the kernel applies the umask, as to every other file
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777 if mode & 0o111 else 0o666)
+        with zf.open(info) as src, os.fdopen(fd, "wb") as out:
             while chunk := src.read(_CHUNK):
                 written += len(chunk)
                 total += len(chunk)
@@ -153,8 +157,6 @@ def _extract(
                         f"{max_total} bytes (zip bomb?), refused"
                     )
                 out.write(chunk)
-        mode = (info.external_attr >> 16) & 0o777 if info.create_system == 3 else 0
-        os.chmod(dest, 0o755 if mode & 0o111 else 0o644)
     root = os.path.realpath(staging)
     for name, link in links:
         dest = staging / name

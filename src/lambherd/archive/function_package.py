@@ -1,7 +1,7 @@
 """A function's code package: the one zip recipe behind ``pipeline.code.code_identity``, which
 ``archive``, ``deploy``, ``plan`` and ``diff`` all use.
 
-    package_options(defn, source) -> dict               build_archive options for the function
+    package_options(defn, source, ...) -> dict          build_archive options for the function
     zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lambherd.archive.build import ArchiveResult, build_archive, code_sha256
 from lambherd.archive.limits import ZIPPED_LIMIT
+from lambherd.defaults import IGNORE_FILE, IGNORE_STYLE
 
 if TYPE_CHECKING:
     from lambherd.definition import FunctionDefinition
@@ -31,15 +32,21 @@ PACKAGE_FIELDS = ("Code", "Runtime", "Architectures")
 
 
 def package_options(
-    defn: FunctionDefinition, source: Path | None = None, ignore_style: str = "lambroll"
+    defn: FunctionDefinition,
+    source: Path | None = None,
+    ignore_style: str = IGNORE_STYLE,
+    ignore_file: str | Path | None = IGNORE_FILE,
+    store_symlinks: bool = False,
 ) -> dict[str, Any]:
     """``build_archive`` options: the ignore rules and the dependency build as an extra tree.
 
     ``source`` (``deploy --src``) replaces the definition's folder; a different folder gets no
-    dependency build (the build belongs to the definition's folder). The ignore file is read
-    from the definition's folder either way (lambroll reads it from where it runs, next to
-    function.json, also with ``--src``). In the ``gitignore`` style the definition file is left
-    out under whatever name it has; lambroll's style leaves out only what .lambdaignore lists.
+    dependency build (the build belongs to the definition's folder). A relative ignore file is
+    read from the definition's folder either way, also with ``--src`` (lambroll reads it from
+    where it runs; the single-function commands pass it as an absolute path from the working
+    folder, see ``project.context.function_settings``). In the ``gitignore`` style the
+    definition file is left out under whatever name it has; lambroll's style leaves out only
+    what .lambdaignore lists. ``store_symlinks``: ``--symlink``.
     """
     from lambherd.build.cache import build_dir
 
@@ -49,6 +56,8 @@ def package_options(
     ignores = [f"/{defn.path.name}"] if same and ignore_style == "gitignore" else []
     build = build_dir(folder)
     return {
+        "ignore_file": ignore_file,
+        "store_symlinks": store_symlinks,
         "extra_ignores": ignores,
         "ignore_style": ignore_style,
         "ignore_base": folder,
@@ -68,9 +77,9 @@ def build_function_zip(
     *,
     source: Path | None = None,
     max_zipped_bytes: int | None = ZIPPED_LIMIT,
-    ignore_file: str | Path | None = ".lambdaignore",
+    ignore_file: str | Path | None = IGNORE_FILE,
     store_symlinks: bool = False,
-    ignore_style: str = "lambroll",
+    ignore_style: str = IGNORE_STYLE,
 ) -> ArchiveResult:
     """Write the function's zip (see the module docstring) to ``dest`` (a path or a stream).
 
@@ -79,15 +88,18 @@ def build_function_zip(
     return build_archive(
         source or defn.source_dir,
         dest,
-        ignore_file=ignore_file,
-        store_symlinks=store_symlinks,
         max_zipped_bytes=zipped_limit(defn.config, max_zipped_bytes),
-        **package_options(defn, source, ignore_style),
+        **package_options(defn, source, ignore_style, ignore_file, store_symlinks),
     )
 
 
 def function_code_sha256(
-    defn: FunctionDefinition, source: Path | None = None, ignore_style: str = "lambroll"
+    defn: FunctionDefinition,
+    source: Path | None = None,
+    ignore_style: str = IGNORE_STYLE,
+    ignore_file: str | Path | None = IGNORE_FILE,
+    store_symlinks: bool = False,
 ) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
-    return code_sha256(source or defn.source_dir, **package_options(defn, source, ignore_style))
+    options = package_options(defn, source, ignore_style, ignore_file, store_symlinks)
+    return code_sha256(source or defn.source_dir, **options)

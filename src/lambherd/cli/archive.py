@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from lambherd.cli.output import app_of, emit_json, info, warn
@@ -14,15 +16,21 @@ from lambherd.cli.output import app_of, emit_json, info, warn
     show_default=True,
     help="Where to write the zip (relative to the function's folder); '-' for stdout.",
 )
+@click.option(
+    "--src",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to zip instead of the definition's (no dependency build then).",
+)
 @click.option("--symlink", is_flag=True, help="Store symlinks as links (like zip -y).")
 @click.option(
     "--exclude-file",
     default=None,
-    help="Ignore file with gitignore patterns, relative to the function's folder "
-    "[default: .lambdaignore, if present].",
+    help="Ignore file, relative to the working folder [default: .lambdaignore, if present].",
 )
 @click.pass_context
-def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | None) -> int:
+def command(
+    ctx: click.Context, dest: str, src: Path | None, symlink: bool, exclude_file: str | None
+) -> int:
     """Build the zip `deploy` would upload: the function's folder plus its dependencies.
 
     Dependencies (requirements.txt / pyproject.toml) are built first, as deploy does (cached).
@@ -38,7 +46,13 @@ def command(ctx: click.Context, dest: str, symlink: bool, exclude_file: str | No
     app = app_of(ctx)
     to_stdout = dest == "-"
     target = click.get_binary_stream("stdout") if to_stdout else dest
-    result = archive(app, ArchiveRequest(target, store_symlinks=symlink, exclude_file=exclude_file))
+    request = ArchiveRequest(
+        target,
+        store_symlinks=symlink,
+        exclude_file=exclude_file,
+        src=app.resolve(src) if src else None,
+    )
+    result = archive(app, request)
     for message in result.warnings:
         warn(message)
     summary = {

@@ -58,6 +58,11 @@ if TYPE_CHECKING:
     show_default=True,
     help="REPORT lines from Logs Insights (billed per GB scanned) or FilterLogEvents.",
 )
+@click.option(
+    "--refresh-prices",
+    is_flag=True,
+    help="First read this region's prices from the AWS Price List API into the cache.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -78,11 +83,13 @@ def command(
     free_tier: bool,
     only: tuple[str, ...],
     report_source: str,
+    refresh_prices: bool,
 ) -> None:
     """Estimate a month of the function's bill with every price that applies.
 
     The usage comes from CloudWatch (--since, scaled to a 30-day month) or from --invocations
-    and --duration. Prices come from the table shipped with lambherd (its date is shown).
+    and --duration. Prices come from the table shipped with lambherd, with the cache that
+    --refresh-prices writes from the AWS Price List API laid over it (the dates are shown).
     """
     from lambherd.services.cost import CostRequest, estimate_cost
 
@@ -107,10 +114,17 @@ def command(
             free_tier=free_tier,
             only=only,
             report_source=report_source,
+            refresh_prices=refresh_prices,
         ),
     )
     if app.json_output:
         emit_json(report.as_dict())
+        return
+    if report.refreshed is not None:
+        click.echo(report.refreshed.describe())
+    if not report.functions:  # --refresh-prices with nothing to price here
+        for line in report.notes:
+            click.echo(f"note: {line}", err=True)
         return
     if report.project:
         _print_project(app, report)

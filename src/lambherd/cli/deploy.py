@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from lambherd.services.deploy import DeployReport, DeployResult
 
 #: Options that name one function's code or part: refused in a project (lambherd.toml).
-SINGLE_FUNCTION_ONLY = ("src", "skip_archive", "skip_function")
+SINGLE_FUNCTION_ONLY = ("src", "skip_archive", "skip_function", "exclude_file", "function_url")
 #: Options that select or schedule a project's functions: refused without a lambherd.toml.
 PROJECT_ONLY = ("parallel", "only", "fail_fast", "prune")
 _SECTIONS = (
@@ -72,8 +73,31 @@ class DeployCommand(click.Command):
 @click.option("--skip-function", is_flag=True, help="Only the function URL (function_url.json).")
 @click.option(
     "--src",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to zip (default: the definition's folder).",
+    type=click.Path(path_type=Path),
+    help="Folder to zip, or a zip to upload as it is (default: the definition's folder).",
+)
+@click.option(
+    "--exclude-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ignore file, from the working folder [default: .lambdaignore].",
+)
+@click.option("--symlink", is_flag=True, help="Store symlinks as links (like zip -y).")
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="QUERY",
+    help="Leave these paths as deployed: lambroll's jq paths, e.g. '.Tags, .MemorySize'.",
+)
+@click.option(
+    "--function-url",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The function URL definition [default: function_url.json[net] beside the definition].",
+)
+@click.option("--lint", is_flag=True, help="Lint first; stop on findings at or above --fail-on.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "none"]),
+    help="With --lint: the severity that stops the deploy [default: [lint] fail_on, else warning].",
 )
 @click.option(
     "--parallel",
@@ -96,6 +120,12 @@ def command(
     skip_archive: bool,
     skip_function: bool,
     src: Path | None,
+    exclude_file: Path | None,
+    symlink: bool,
+    ignore: tuple[str, ...],
+    function_url: Path | None,
+    lint: bool,
+    fail_on: str | None,
     parallel: int | None,
     only: tuple[str, ...],
     fail_fast: bool,
@@ -120,16 +150,39 @@ def command(
             skip_archive=skip_archive,
             skip_function=skip_function,
             src=app.resolve(src) if src else None,
+            exclude_file=app.resolve(exclude_file) if exclude_file else None,
+            symlink=symlink,
+            ignore=ignore,
         ),
         run=RunSettings(
             dry_run=dry_run, parallel=parallel, only=only, fail_fast=fail_fast, prune=prune
         ),
+        function_url=app.resolve(function_url) if function_url else None,
+        lint=lint or fail_on is not None,
+        lint_fail_on=fail_on,
     )
-    report = deploy(app, request, on_planned=lambda cs, builds: _view(app, cs, builds, prune))
+    report = deploy(
+        app,
+        request,
+        on_planned=lambda cs, builds: _view(app, cs, builds, prune),
+        on_linted=lambda result: _show_lint(app, result),
+    )
     single = report.single
     if single is not None:
         return _show_single(app, single, dry_run)
     return _show_project(app, report, prune, dry_run)
+
+
+def _show_lint(app: App, result: Any) -> None:
+    """``--lint``: the lint report on stderr (stdout keeps the deploy's own output)."""
+    from lambherd.services.lint import render
+
+    if not result.report.findings:
+        return
+    if app.json_output:
+        click.echo(json.dumps(render(result, "json"), indent=2), err=True)
+    else:
+        click.echo(render(result, "text", lambda text, _severity: text), err=True)
 
 
 def _view(

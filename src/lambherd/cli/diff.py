@@ -15,10 +15,38 @@ from lambherd.cli.output import app_of, console, emit_json
 @click.option("--qualifier", help="Compare against this version or alias.")
 @click.option("--mask", is_flag=True, help="Hide environment variable values.")
 @click.option(
-    "--ignore", multiple=True, metavar="PATH", help="Leave a dotted path out (repeatable)."
+    "--ignore",
+    multiple=True,
+    metavar="QUERY",
+    help="Leave paths out: lambroll's jq paths ('.Tags, .MemorySize') or a dotted path.",
 )
 @click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
-@click.option("--src", type=click.Path(file_okay=False, path_type=Path), help="Folder to zip.")
+@click.option(
+    "--src", type=click.Path(path_type=Path), help="Folder to zip, or a zip (with --code)."
+)
+@click.option(
+    "--unified/--no-unified",
+    "-u",
+    default=True,
+    help="A unified diff; --no-unified: the whole document, marked.",
+)
+@click.option(
+    "--external",
+    metavar="CMD",
+    help="Show the diff with CMD REMOTE_FILE LOCAL_FILE (it must exit 0).",
+)
+@click.option(
+    "--exclude-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --code: the ignore file, from the working folder [default: .lambdaignore].",
+)
+@click.option("--symlink", is_flag=True, help="With --code: store symlinks as links.")
+@click.option(
+    "--function-url",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The function URL definition [default: function_url.json[net] beside the definition].",
+)
+@click.option("--skip-function", is_flag=True, help="Compare the function URL only.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -28,6 +56,12 @@ def command(
     ignore: tuple[str, ...],
     exit_code: bool,
     src: Path | None,
+    unified: bool,
+    external: str | None,
+    exclude_file: Path | None,
+    symlink: bool,
+    function_url: Path | None,
+    skip_function: bool,
 ) -> int:
     """Show what a deploy would change, field by field."""
     from lambherd.services.diff import DiffOptions, diff
@@ -39,6 +73,12 @@ def command(
         mask=mask,
         ignore=ignore,
         src=app.resolve(src) if src else None,
+        unified=unified,
+        external=external,
+        exclude_file=app.resolve(exclude_file) if exclude_file else None,
+        symlink=symlink,
+        function_url=app.resolve(function_url) if function_url else None,
+        skip_function=skip_function,
     )
     result = diff(app, options)
     if app.json_output:
@@ -50,6 +90,9 @@ def command(
                 "diff": "\n".join(result.lines),
             }
         )
+    elif result.has_differences and external:
+        for line in result.lines:  # the external program's own output, as it wrote it
+            click.echo(line)
     elif result.has_differences:
         out = console(app)
         for line in result.lines:

@@ -13,7 +13,10 @@ from lambherd.cli.output import app_of, emit_json, info, warn
 
 @click.command("invoke")
 @click.option("--function-name", help="Invoke this function instead of the definition's.")
-@click.option("--payload", help="The JSON payload (default: JSON documents read from stdin).")
+@click.option(
+    "--payload",
+    help="The JSON payload; several JSON documents make one invocation each (default: stdin).",
+)
 @click.option(
     "--payload-file",
     type=click.Path(dir_okay=False, path_type=Path),

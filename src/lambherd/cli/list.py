@@ -9,12 +9,22 @@ from lambherd.cli.output import app_of, console, emit_json, warn
 
 @click.command("list")
 @click.option("--prefix", help="Only functions whose name starts with this.")
+@click.option(
+    "--definitions",
+    is_flag=True,
+    help="Each function as lambroll's list prints it: its definition (with Tags), one JSON "
+    "document after another.",
+)
 @click.pass_context
-def command(ctx: click.Context, prefix: str | None) -> int:
+def command(ctx: click.Context, prefix: str | None, definitions: bool) -> int:
     """List functions (name, runtime, memory, timeout, last modified)."""
-    from lambherd.services.list import list_functions
+    from lambherd.services.list import list_definitions, list_functions
 
     app = app_of(ctx)
+    if definitions:
+        for document in list_definitions(app, prefix):
+            emit_json(document)
+        return 0
     result = list_functions(app, prefix)
     for message in result.warnings:
         warn(message)

@@ -137,7 +137,7 @@ def start_cmd(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        for message in server.runtime.warnings + server.warm_failures:
+        for message in serving.warnings + server.runtime.warnings + server.warm_failures:
             warn(message)
         info(f"serving {serving.name} on {server.url} (Ctrl-C to stop)")
         while not stop.wait(0.5):

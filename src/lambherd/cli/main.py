@@ -14,6 +14,7 @@ from click.core import ParameterSource
 
 from lambherd import __version__, exit_codes
 from lambherd.app import App, AwsSettings, RenderOptions
+from lambherd.cli import global_options
 from lambherd.cli.registry import COMMANDS
 from lambherd.errors import LambherdError
 
@@ -33,6 +34,8 @@ class LazyGroup(click.Group):
         if entry is None:
             return super().get_command(ctx, cmd_name)  # commands attached directly
         module = importlib.import_module(f"lambherd.cli.{entry[0]}")
+        global_options.assign_envvars(module.command, (cmd_name,))  # LAMBHERD_<CMD>_<FLAG>
+        global_options.note_global_options(module.command)
         return module.command
 
     def resolve_command(
@@ -87,18 +90,31 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     metavar="PREFIX=PATH",
     help="Extra tfstate with its own function prefix, e.g. net_=s3://b/net.tfstate.",
 )
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json", "table"]),
+    default="text",
+    show_default=True,
+    help="table is text (lambroll's spelling).",
+)
 @click.option(
     "--log-level",
-    type=click.Choice(["debug", "info", "warn", "error"]),
+    type=click.Choice(["trace", "debug", "info", "warn", "error"]),
     default="info",
     show_default=True,
+    help="trace is debug (lambroll's spelling).",
 )
 @click.option(
     "--color/--no-color", default=None, help="Force colour on or off (NO_COLOR honoured)."
 )
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to every confirmation.")
 @click.option("--stage", envvar="LAMBHERD_STAGE", help="Project stage ([stages.NAME]).")
+@click.option(
+    global_options.OPTION_FLAG,
+    "option_file",
+    metavar="FILE",
+    help="lambroll's option file (JSON/Jsonnet): options by name, a command's under its name.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -118,11 +134,15 @@ def cli(
     color: bool | None,
     assume_yes: bool,
     stage: str | None,
+    option_file: str | None,
 ) -> None:
     """lambherd manages AWS Lambda functions as code.
 
     The definition file (function.json) is the Lambda CreateFunction input itself, so any
     existing function can be imported with `lambherd init --download`.
+
+    The options below may come before or after the command; every option can also be set with
+    LAMBHERD_<OPTION> (a command's with LAMBHERD_<COMMAND>_<OPTION>) or in an --option file.
     """
     if color is None and os.environ.get("NO_COLOR"):
         color = False
@@ -148,8 +168,8 @@ def cli(
             endpoint_url=_endpoint_override(ctx, endpoint_url, sandbox),
             sandbox=sandbox,
         ),
-        output=output,
-        log_level=log_level,
+        output="text" if output == "table" else output,
+        log_level="debug" if log_level == "trace" else log_level,
         color=color,
         assume_yes=assume_yes,
         stage=stage,
@@ -159,9 +179,12 @@ def cli(
             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
         ),
     )
-    _setup_logging(log_level)
+    _setup_logging(app.log_level)
     # help needs no project: a broken lambherd.toml or a bad --stage must not hide it
     ctx.obj = app if _help_requested(ctx) else _in_project(ctx, app)
+
+
+global_options.assign_envvars(cli)  # LAMBHERD_<FLAG> for every global option
 
 
 def _help_requested(ctx: click.Context) -> bool:
@@ -228,6 +251,9 @@ def _setup_logging(level: str) -> None:
         level, logging.ERROR
     )
     logging.basicConfig(level=numeric, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    from lambherd.services.logging_setup import redact_credentials
+
+    redact_credentials()  # no credential in any record (botocore's debug log shows them)
     if numeric > logging.DEBUG:
         for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -238,6 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = _wants_debug(args)
     try:
+        # global options anywhere, --option files, --flag=false (lambroll's command line)
+        args = global_options.normalise_argv(cli, args)
+        debug = _wants_debug(args)
         code: Any = cli.main(args=args, prog_name="lambherd", standalone_mode=False)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
@@ -274,12 +303,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _wants_debug(args: list[str]) -> bool:
+    """True when the log level is debug or trace (on the line, else from the environment)."""
+    level = next(
+        (v for v in (os.environ.get(n) for n in ("LAMBHERD_LOG_LEVEL", "LAMBHERD_LOGLEVEL")) if v),
+        None,
+    )
     for i, arg in enumerate(args):
-        if arg == "--log-level=debug" or (
-            arg == "--log-level" and i + 1 < len(args) and args[i + 1] == "debug"
-        ):
-            return True
-    return False
+        if arg.startswith("--log-level="):
+            level = arg.partition("=")[2]
+        elif arg == "--log-level" and i + 1 < len(args):
+            level = args[i + 1]
+    return level in ("debug", "trace")
 
 
 def _describe_botocore(exc: Exception) -> str | None:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("logs", "Print or follow the function's CloudWatch Logs."),
     "metrics": ("metrics", "Invocations, errors, throttles, durations and concurrency."),
     "cost": ("cost", "Estimate a month of the bill, every price line; what-ifs."),
+    "tune": ("tune", "Power tuning: run the function at several memory sizes, pick the best."),
     "test": ("test", "Run tests.yaml cases against the deployed function."),
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
     "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),

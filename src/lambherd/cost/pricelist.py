@@ -20,9 +20,10 @@ each PriceList entry is one product as a JSON *string*::
 dimensions' ranges, ``ref`` = SKU). A usage type it does not know is listed in
 ``unmapped``, never priced by guess. ``write_cache`` / ``read_cache`` keep the result as a
 document of the shipped table's shape (``prices.py``) plus when and from where it was
-fetched; ``lambherd cost --refresh-prices`` (next round, once the sandbox serves the Pricing
-API for its tests: moto has no Pricing backend) writes it and ``cost`` then lays it over the
-shipped table.
+fetched; ``lambherd cost --refresh-prices`` writes it (``refresh_cache``: one region at a
+time, merged into the cache's other regions) and ``cost`` then lays it over the shipped table
+(``current_table``). The sandbox serves GetProducts from the shipped table for the tests
+(``sandbox/pricing.py``: moto has no Pricing backend).
 
 The usage types (``usagetype`` with its region prefix such as ``APN1-`` removed; us-east-1 has
 none): Request(-ARM), Lambda-GB-Second(-ARM), Lambda-Provisioned-Concurrency(-ARM),
@@ -45,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from lambherd.cost.prices import ANY_ARCH, PriceTable, parse_table
+from lambherd.errors import LambherdError
 
 PRICING_REGION = "us-east-1"
 SOURCE_KEY = "pricelist-api"
@@ -153,7 +155,11 @@ def cache_document(parsed: ParsedPrices, fetched_at: datetime | None = None) -> 
 
 
 def default_cache_path() -> Path:
-    """``$LAMBHERD_CACHE_DIR/prices.json``, else ``$XDG_CACHE_HOME`` or ``~/.cache``/lambherd."""
+    """``$LAMBHERD_PRICE_CACHE`` (a file), else ``$LAMBHERD_CACHE_DIR/prices.json``, else
+    ``$XDG_CACHE_HOME`` or ``~/.cache``/lambherd/prices.json."""
+    path = os.environ.get("LAMBHERD_PRICE_CACHE")
+    if path:
+        return Path(path)
     env = os.environ.get("LAMBHERD_CACHE_DIR")
     if env:
         return Path(env) / "prices.json"
@@ -177,3 +183,105 @@ def read_cache(path: Path | None = None) -> PriceTable:
     target = path or default_cache_path()
     doc = json.loads(target.read_text(encoding="utf-8"))
     return parse_table(doc, "Price List cache")
+
+
+def current_table(path: Path | None = None) -> tuple[PriceTable, str | None]:
+    """The shipped table with the Price List cache laid over it when there is one.
+
+    Returns the table and a note saying which cache was used (its date, when it was fetched)
+    or why an unreadable one was not; None when there is no cache.
+    """
+    from lambherd.cost.prices import shipped_table
+
+    target = path or default_cache_path()
+    shipped = shipped_table()
+    if not target.is_file():
+        return shipped, None
+    try:
+        doc = json.loads(target.read_text(encoding="utf-8"))
+        cache = parse_table(doc, "Price List cache")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return shipped, f"prices: the Price List cache {target} was not used: {exc}"
+    fetched = doc.get("fetched_at") or cache.date
+    regions = ", ".join(sorted(doc.get("regions") or {})) or "no region"
+    return shipped.overlay(cache), (
+        f"prices: Price List API cache of {cache.date} (fetched {fetched}, {regions}) over "
+        f"the shipped table ({shipped.date}); {target}"
+    )
+
+
+#: The Price List service codes read, and whether their unknown usage types are worth listing
+#: (CloudWatch has hundreds of products per region; only the Lambda log items are read).
+SERVICE_CODES = (("AWSLambda", True), ("AmazonCloudWatch", False))
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What ``--refresh-prices`` read and wrote."""
+
+    region: str
+    path: Path
+    date: str
+    products: int
+    entries: int
+    unmapped: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        left = f"; not priced (unknown usage types): {len(self.unmapped)}" if self.unmapped else ""
+        return (
+            f"prices refreshed from the AWS Price List API for {self.region}: {self.entries} "
+            f"price(s) from {self.products} product(s), cache of {self.date} at {self.path}{left}"
+        )
+
+
+def fetch_products(client: Any, service_code: str, region: str) -> list[str]:
+    """Every GetProducts ``PriceList`` entry of ``service_code`` in ``region`` (all pages)."""
+    entries: list[str] = []
+    kwargs: dict[str, Any] = {
+        "ServiceCode": service_code,
+        "FormatVersion": "aws_v1",
+        "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}],
+        "MaxResults": 100,
+    }
+    while True:
+        page = client.get_products(**kwargs)
+        entries += page.get("PriceList") or []
+        token = page.get("NextToken")
+        if not token:
+            return entries
+        kwargs["NextToken"] = token
+
+
+def refresh_cache(client: Any, region: str, path: Path | None = None) -> Refresh:
+    """Read ``region``'s Lambda and CloudWatch prices into the cache (other regions kept)."""
+    merged = ParsedPrices()
+    products = 0
+    for code, list_unknown in SERVICE_CODES:
+        entries = fetch_products(client, code, region)
+        products += len(entries)
+        parsed = parse_products(entries)
+        for found_region, items in parsed.regions.items():
+            for item, by_arch in items.items():
+                merged.regions.setdefault(found_region, {}).setdefault(item, {}).update(by_arch)
+        merged.effective |= parsed.effective
+        if list_unknown:
+            merged.unmapped += parsed.unmapped
+    if not any(merged.regions.get(region, {}).values()):
+        raise LambherdError(
+            f"the AWS Price List API answered no Lambda price for {region}: cache not written"
+        )
+    doc = cache_document(merged)
+    target = path or default_cache_path()
+    try:
+        old = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
+    except (OSError, ValueError):
+        old = {}
+    if old.get("schema") == CACHE_SCHEMA:
+        doc["regions"] = {**(old.get("regions") or {}), **doc["regions"]}
+        doc["unmapped"] = sorted(set(old.get("unmapped") or []) | set(doc["unmapped"]))
+    write_cache(doc, target)
+    entries_written = sum(len(by_arch) for by_arch in merged.regions.get(region, {}).values())
+    return Refresh(
+        region, target, doc["date"], products, entries_written, tuple(sorted(set(merged.unmapped)))
+    )

@@ -100,8 +100,6 @@ STRATEGIES = ("cost", "speed", "balanced")
 DEFAULT_TRIM = Decimal("0.2")
 MAX_TRIM = Decimal("0.4")
 TIE = Decimal("0.005")
-MB_PER_VCPU = 1769
-MAX_VCPUS = 6
 PRESETS: dict[str, tuple[int, ...]] = {
     "quick": (128, 512, 1024, 1769, 3008),
     "standard": (128, 256, 512, 1024, 1536, 1769, 2048, 3008),
@@ -127,16 +125,6 @@ def parse_sizes(text: str, *, option: str = "--memory") -> tuple[int, ...]:
     if len(sizes) < 2:
         raise UsageError(f"{option}: {text!r}: tuning compares at least two memory sizes")
     return tuple(sorted(sizes))
-
-
-def cpu_quota(memory_mb: int, host_cpus: int, period_us: int = 100_000) -> tuple[int, int]:
-    """(quota, period) in microseconds: Lambda's CPU share of ``memory_mb`` on this host.
-
-    One vCPU at 1,769 MB, proportionally below and above, at most 6 and at most the host's.
-    For cgroup v2 ``cpu.max`` ("quota period") or v1 ``cpu.cfs_quota_us``/``cfs_period_us``.
-    """
-    share = min(Decimal(memory_mb) / MB_PER_VCPU, Decimal(MAX_VCPUS), Decimal(host_cpus))
-    return max(1000, int(share * period_us)), period_us
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Field names read as lambroll reads them: Go's ``encoding/json`` into the SDK's structs.
 
 lambroll decodes function.json into ``lambda.CreateFunctionInput`` (function_url.json into
-``{Config: CreateFunctionUrlConfigInput, Permissions: []AddPermissionInput}``), first strictly
+``{Config: CreateFunctionUrlConfigInput, Permissions: [{Principal, PrincipalOrgID, SourceArn,
+SourceAccount}]}``, its ``FunctionURLPermission``), first strictly
 to log ``[warn] json: unknown field "X"``, then leniently. Go matches an object key to a struct
 field exactly if it can, else ignoring case (ASCII letters; also the long s for ``s`` and the
 Kelvin sign for ``k``, Go's simple case folding), and drops keys that match no field; map keys
@@ -80,9 +81,18 @@ def conform_url(url_config: dict[str, Any]) -> tuple[dict[str, Any], list[FieldN
             "Permissions": {"shape": "\0permissions"},
         },
     }
+    permission = {  # lambroll's FunctionURLPermission: four strings
+        "type": "structure",
+        "members": {
+            key: {"shape": "\0string"}
+            for key in ("Principal", "PrincipalOrgID", "SourceArn", "SourceAccount")
+        },
+    }
     shapes = {
         **shapes,
-        "\0permissions": {"type": "list", "member": {"shape": _input("AddPermission")}},
+        "\0permissions": {"type": "list", "member": {"shape": "\0permission"}},
+        "\0permission": permission,
+        "\0string": {"type": "string"},
     }
     return _conform(url_config, top, shapes, "", notes), notes
 

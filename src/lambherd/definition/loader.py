@@ -10,6 +10,7 @@ fields dropped, each noted on the definition).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,14 @@ def load_function(
     clients: Any = None,
     *,
     functions: Any = None,
+    sidecar_files: Mapping[str, Path] | None = None,
 ) -> FunctionDefinition:
     """Read and render a definition and its sidecars (no validation).
 
     ``clients`` (an ``AwsClients``, a zero-argument callable returning one, or None) is used
     only by ``ssm``, ``caller_identity`` and S3-hosted tfstate, when a file calls them.
     ``functions`` (a ``DefinitionFunctions``) replaces the default set, e.g. one without AWS.
+    ``sidecar_files`` names a sidecar's file instead of the folder's (``--function-url PATH``).
     """
     from lambherd.definition.envfile import load_envfiles
     from lambherd.definition.template_functions import DefinitionFunctions
@@ -69,6 +72,11 @@ def load_function(
     sidecars: dict[str, dict[str, Any]] = {}
     for sidecar in SIDECARS:
         found = next((path.parent / n for n in sidecar.names if (path.parent / n).is_file()), None)
+        explicit = (sidecar_files or {}).get(sidecar.key)
+        if explicit is not None:
+            if not explicit.is_file():
+                raise DefinitionError(f"{explicit}: no such file")
+            found = explicit
         if found is None:
             continue
         document = render_document(found, options, functions)

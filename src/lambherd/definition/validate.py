@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambherd.definition import limits
 from lambherd.definition.model import FunctionDefinition
 from lambherd.errors import ValidationError
+
+if TYPE_CHECKING:
+    from lambherd.settings import DeploySettings
 
 URL_CONFIG_FILE = "function_url.json"
 
@@ -38,12 +41,22 @@ class ValidationReport:
 
 
 def validate_definition(
-    defn: FunctionDefinition, *, today: date | None = None, field_notes: str = "errors"
+    defn: FunctionDefinition,
+    *,
+    today: date | None = None,
+    field_notes: str = "errors",
+    package: bool = True,
+    src: Path | None = None,
+    packaging: dict[str, Any] | None = None,
 ) -> ValidationReport:
     """Every problem of ``defn`` (function.json and function_url.json), as one-line messages.
 
     Keys lambroll reads differently (a wrongly-cased or unknown field: renamed or dropped when
     loading, as Go does) are ``errors`` for ``validate`` and ``warnings`` for a deploy.
+    ``package`` checks that the Handler's module is in the package deploy would zip (from
+    ``src``, ``--src``: a folder or a zip, when given; ``packaging``: the deploy's ignore and
+    symlink options, ``DeploySettings.packaging``); False when the deploy zips nothing
+    (``--skip-archive``, ``--skip-function``).
     """
     report = ValidationReport()
     (report.errors if field_notes == "errors" else report.warnings).extend(defn.field_notes)
@@ -62,18 +75,59 @@ def validate_definition(
     _check_environment(config, source, report)
     _check_layers(config, source, report)
     _check_runtime(config, source, report, today or date.today())
-    _check_handler(defn, report)
+    _check_handler(defn, report, package, src, packaging)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
     return report
 
 
-def check_definition(defn: FunctionDefinition) -> list[str]:
-    """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings."""
-    report = validate_definition(defn, field_notes="warnings")
+def check_definition(defn: FunctionDefinition, settings: DeploySettings | None = None) -> list[str]:
+    """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings.
+
+    With the deploy's ``settings``, the package checked is the one that deploy uploads.
+    """
+    package, src, packaging = True, None, None
+    if settings is not None:
+        package, src = not (settings.skip_archive or settings.skip_function), settings.src
+        packaging = settings.packaging
+    report = validate_definition(
+        defn, field_notes="warnings", package=package, src=src, packaging=packaging
+    )
     if report.errors:
         raise ValidationError(report.errors, source=defn.display_path)
     return report.warnings
+
+
+def project_defaults_problems(project: Any) -> list[str]:
+    """Every problem of lambherd.toml's ``[defaults]`` (and the chosen stage's ``defaults``),
+    each named at lambherd.toml with its key, checked as CreateFunction fields (none required).
+
+    Reported once, before the functions that merge them, so that a bad default is not blamed
+    on each function's file.
+    """
+    defaults = dict(project.defaults or {})
+    if not defaults:
+        return []
+    staged = set((project.stage.defaults if project.stage is not None else {}) or {})
+    members = lambda_model().operation_model("CreateFunction").input_shape.members
+    problems: list[str] = []
+    for key, value in defaults.items():
+        label = f"[stages.{project.stage.name}] defaults" if key in staged else "[defaults]"
+        path = f"{label} {key}"
+        ranges = {f"{label} {k}": v for k, v in limits.RANGES.items()}
+        checker = _ShapeChecker("lambherd.toml", problems, ranges=ranges)
+        if key not in members:
+            checker.fail(path, f"unknown field{did_you_mean(key, list(members))}")
+        elif key != "Code":  # the code is each function's own folder
+            checker.check(value, members[key], path)
+    return problems
+
+
+def check_project_defaults(project: Any) -> None:
+    """Raise ``ValidationError`` at lambherd.toml when its defaults have a problem."""
+    problems = project_defaults_problems(project)
+    if problems:
+        raise ValidationError(problems, source="lambherd.toml")
 
 
 @cache
@@ -328,42 +382,40 @@ def _check_runtime(
         )
 
 
-def _check_handler(defn: FunctionDefinition, report: ValidationReport) -> None:
+def _check_handler(
+    defn: FunctionDefinition,
+    report: ValidationReport,
+    package: bool,
+    source: Path | None,
+    packaging: dict[str, Any] | None = None,
+) -> None:
+    """A Python Handler must read module.function; with ``package``, its module must be in the
+    package deploy would upload (from ``source``, ``--src``, when given): the one finder
+    ``archive.handler`` shared with ``deploy``, ``local`` and ``lint``."""
     config = defn.config
     runtime, handler = config.get("Runtime"), config.get("Handler")
-    if not (isinstance(runtime, str) and runtime.startswith("python")):
-        return
     if not isinstance(handler, str) or config.get("PackageType") == "Image":
         return
-    code = config.get("Code")
-    if isinstance(code, dict) and ("S3Bucket" in code or "ImageUri" in code):
-        return  # the package does not come from this folder
-    source = defn.display_path
-    module, _, func = handler.rpartition(".")
-    parts = module.replace("/", ".").split(".")
-    if not func or not all(part.isidentifier() for part in parts):
-        report.errors.append(
-            f'{source}: Handler: "{handler}" is not module.function (e.g. app.handler)'
-        )
+    if isinstance(runtime, str) and runtime.startswith("python"):
+        module, _, func = handler.rpartition(".")
+        parts = module.replace("/", ".").split(".")
+        if not func or not all(part.isidentifier() for part in parts):
+            report.errors.append(
+                f'{defn.display_path}: Handler: "{handler}" is not module.function '
+                "(e.g. app.handler)"
+            )
+            return
+    if not package:
         return
-    rel = "/".join(parts)
-    if _module_exists(defn.source_dir, rel):
-        return
-    message = (
-        f"{source}: Handler: module {module} not found in {defn.source_dir} "
-        f"(expected {rel}.py or {rel}/__init__.py)"
-    )
-    if config.get("Layers"):
-        report.warnings.append(message + "; it may come from a layer")
-    else:
-        report.errors.append(message)
+    from lambherd.archive.handler import check_handler_in_package
+    from lambherd.errors import ArchiveError
 
-
-def _module_exists(root: Path, rel: str) -> bool:
-    base = root / rel
-    if base.with_name(base.name + ".py").is_file() or (base / "__init__.py").is_file():
-        return True
-    return any(base.parent.glob(f"{base.name}.*.so")) or base.with_suffix(".so").is_file()
+    try:
+        problem = check_handler_in_package(defn, source=source, packaging=packaging)
+    except ArchiveError:
+        return  # the package itself cannot be read: the packaging reports it
+    if problem is not None:
+        (report.errors if problem.error else report.warnings).append(problem.message)
 
 
 def _check_url_config(url_config: dict[str, Any], report: ValidationReport) -> None:
@@ -387,14 +439,19 @@ def _check_url_config(url_config: dict[str, Any], report: ValidationReport) -> N
             f"{source}: Permissions: expected a list, got {_describe(permissions)}"
         )
         return
-    shape = model.operation_model("AddPermission").input_shape
+    # lambroll's FunctionURLPermission: four strings, Principal required (the loader already
+    # dropped and noted other keys); each entry grants both of a URL's statements
+    from lambherd.plan.url_planner import PERMISSION_KEYS, url_rule_problems
+
+    checker = _ShapeChecker(source, report.errors)
     for i, entry in enumerate(permissions):
         path = f"Permissions[{i}]"
-        checker = _ShapeChecker(
-            source,
-            report.errors,
-            managed={f"{path}.FunctionName"},
-            # lambherd fills these in when it adds the permission for the function URL
-            optional={f"{path}.StatementId", f"{path}.Action"},
-        )
-        checker.check(entry, shape, path)
+        if not isinstance(entry, dict):
+            checker.fail(path, f"expected an object, got {_describe(entry)}")
+            continue
+        for key in PERMISSION_KEYS:
+            if key in entry and not isinstance(entry[key], str):
+                checker.fail(f"{path}.{key}", f"expected a string, got {_describe(entry[key])}")
+        if "Principal" not in entry:
+            checker.fail(f"{path}.Principal", "required field is missing")
+    report.errors.extend(url_rule_problems(url_config))

@@ -4,10 +4,7 @@ function_url.json from the URL configuration and the resource policy."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-
-_ROOT_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
 
 
 # ----------------------------------------------------------------------------------------
@@ -26,56 +23,52 @@ def url_definition(
         config["InvokeMode"] = config["InvokeMode"].upper()  # the API's enum spelling
     if qualifier:
         config["Qualifier"] = qualifier
-    out: dict[str, Any] = {"Config": config}
-    permissions = url_permissions(policy)
-    if permissions:
-        out["Permissions"] = permissions
-    return out
+    # lambroll's shape: each permission grants both statements a URL needs; an AWS_IAM URL
+    # without grants gets an explicit [] (no Permissions would be refused, as lambroll does)
+    return {"Config": config, "Permissions": url_permissions(policy, str(config.get("AuthType")))}
 
 
-def url_permissions(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Statements granting ``lambda:InvokeFunctionUrl``, as AddPermission inputs."""
-    out = []
+def url_permissions(policy: dict[str, Any] | None, auth_type: str) -> list[dict[str, Any]]:
+    """The policy's URL grants as function_url.json permissions (lambroll's shape: Principal,
+    PrincipalOrgID, SourceArn, SourceAccount), one per principal and source, whichever of the
+    URL's two statements (InvokeFunctionUrl for ``auth_type``, InvokeFunction through the URL)
+    grants it."""
+    from lambherd.plan.policy import INVOKE_FUNCTION_URL, grant_from_statement
+
+    out: list[dict[str, Any]] = []
     for statement in (policy or {}).get("Statement", []):
-        actions = statement.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if "lambda:InvokeFunctionUrl" not in actions or statement.get("Effect", "Allow") != "Allow":
-            continue
-        out.append(_permission(statement))
+        for grant in grant_from_statement(statement):
+            if not grant.for_function_url or grant.other_conditions:
+                continue
+            if grant.action == INVOKE_FUNCTION_URL and grant.function_url_auth_type not in (
+                None,
+                auth_type,
+            ):
+                continue
+            entry = {
+                key: value
+                for key, value in (
+                    ("Principal", grant.principal),
+                    ("PrincipalOrgID", grant.principal_org_id),
+                    ("SourceArn", grant.source_arn),
+                    ("SourceAccount", grant.source_account),
+                )
+                if value
+            }
+            if entry not in out:
+                out.append(entry)
     return out
 
 
-def _permission(statement: dict[str, Any]) -> dict[str, Any]:
-    perm: dict[str, Any] = {}
-    if statement.get("Sid"):
-        perm["StatementId"] = statement["Sid"]
-    perm["Action"] = "lambda:InvokeFunctionUrl"
-    perm["Principal"] = _principal(statement.get("Principal"))
-    conditions: dict[str, Any] = {}
-    for values in (statement.get("Condition") or {}).values():
-        for key, value in (values or {}).items():
-            conditions[key.lower()] = value[0] if isinstance(value, list) else value
-    for field_name, key in (
-        ("SourceArn", "aws:sourcearn"),
-        ("SourceAccount", "aws:sourceaccount"),
-        ("PrincipalOrgID", "aws:principalorgid"),
-        ("FunctionUrlAuthType", "lambda:functionurlauthtype"),
-    ):
-        if key in conditions:
-            perm[field_name] = conditions[key]
-    if "FunctionUrlAuthType" not in perm and statement.get("FunctionUrlAuthType"):
-        perm["FunctionUrlAuthType"] = statement["FunctionUrlAuthType"]  # moto's shape
-    return perm
+def missing_url_statements(url: dict[str, Any], policy: dict[str, Any] | None) -> list[str]:
+    """The statements function_url.json asks for that the policy lacks (a URL made before
+    Lambda required lambda:InvokeFunction too has only half of them)."""
+    from lambherd.plan.policy import match_grants
+    from lambherd.plan.url_planner import is_url_grant, url_grants
 
-
-def _principal(principal: Any) -> str:
-    if isinstance(principal, dict):
-        principal = principal.get("Service") or principal.get("AWS") or "*"
-    if isinstance(principal, list):
-        principal = principal[0]
-    text = str(principal)
-    root = _ROOT_PRINCIPAL.match(text)
-    return root.group(1) if root else text
+    wanted = url_grants(url)
+    match = match_grants(wanted, (policy or {}).get("Statement", []), is_url_grant)
+    return [wanted[key].describe() for key in match.missing]
 
 
 def definition_text(config: dict[str, Any], *, jsonnet: bool = False) -> str:

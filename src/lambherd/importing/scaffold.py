@@ -121,14 +121,15 @@ def scaffold_tests_yaml() -> str:
 
 
 def scaffold_function_url_json() -> str:
-    """function_url.json for a new function: an IAM-authenticated URL (nothing public).
+    """function_url.json for a new function: an IAM-authenticated URL with no resource-policy
+    grant (nothing public; callers of the same account need ``lambda:InvokeFunctionUrl`` and
+    ``lambda:InvokeFunction`` in their own IAM policies).
 
-    A public URL is ``"AuthType": "NONE"`` plus a ``Permissions`` entry granting
-    ``lambda:InvokeFunctionUrl`` to ``"*"``; that is left as a deliberate choice.
+    A public URL is ``"AuthType": "NONE"`` (with no Permissions: ``[{"Principal": "*"}]``);
+    another account is ``{"Principal": "ACCOUNT_ID"}``; that is left as a deliberate choice.
     """
-    return (
-        json.dumps({"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}}, indent=2) + "\n"
-    )
+    doc = {"Config": {"AuthType": "AWS_IAM", "InvokeMode": "BUFFERED"}, "Permissions": []}
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def next_steps(name: str) -> list[str]:

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambherd.archive.handler import HandlerModule, find_handler_module
 from lambherd.lint.code_model import CodeFacts
 
 if TYPE_CHECKING:
@@ -32,9 +33,6 @@ SIDECAR_FILES = {
     "event_invoke": "event_invoke.json",
     "permissions": "permissions.json",
 }
-PY_SUFFIXES = (".py",)
-JS_SUFFIXES = (".js", ".mjs", ".cjs")
-TS_SUFFIXES = (".ts", ".mts", ".cts")
 
 
 @dataclass(frozen=True)
@@ -52,19 +50,6 @@ class ProjectFacts:
     #: folder keys of the functions whose LoggingConfig.LogFormat is JSON
     json_logging: tuple[str, ...] = ()
     project_file: Path | None = None
-
-
-@dataclass(frozen=True)
-class HandlerModule:
-    """Where the Handler's module is: the arcnames tried, the one found, the file to read."""
-
-    language: str  # python | node
-    module: str
-    function: str
-    candidates: tuple[str, ...]
-    arcname: str | None = None
-    path: Path | None = None  # the file analysed: the packaged one, or its TypeScript source
-    typescript_source: Path | None = None  # a .ts file beside a missing .js
 
 
 @dataclass
@@ -149,45 +134,13 @@ class FunctionContext:
 
     @cached_property
     def handler_module(self) -> HandlerModule | None:
-        """Where the Handler's module is (None: not a Python or Node.js zip function)."""
-        handler = self.config.get("Handler")
-        language = "python" if self.runtime.startswith("python") else ""
-        language = language or ("node" if self.runtime.startswith("nodejs") else "")
-        if not language or self.is_image or not isinstance(handler, str) or "." not in handler:
+        """Where the Handler's module is in the package (None: not a Python or Node.js zip
+        function); the one finder ``validate``, ``deploy`` and ``local`` use too."""
+        if self.is_image:
             return None
-        module, _, function = handler.rpartition(".")
-        if language == "python":
-            rel = module.replace(".", "/")
-            candidates = (f"{rel}.py", f"{rel}/__init__.py")
-        else:
-            rel = module
-            candidates = tuple(rel + s for s in JS_SUFFIXES)
         package = self.package
-        names = package.names if package is not None else frozenset()
-        found = next((c for c in candidates if c in names), None)
-        if found is None and language == "python":
-            prefix = rel + "."
-            found = next(
-                (n for n in sorted(names) if n.startswith(prefix) and n.endswith((".so", ".pyd"))),
-                None,
-            )
-        path = None
-        if found is not None and package is not None:
-            entry = next(e for e in package.entries if e.arcname == found)
-            path = Path(entry.path)
-        ts_source = None
-        if language == "node":
-            ts_source = next(
-                (
-                    self.source_dir / (rel + s)
-                    for s in TS_SUFFIXES
-                    if (self.source_dir / (rel + s)).is_file()
-                ),
-                None,
-            )
-            if path is None and ts_source is not None:
-                path = ts_source
-        return HandlerModule(language, module, function, candidates, found, path, ts_source)
+        entries = package.entries if package is not None else []
+        return find_handler_module(self.config, entries, self.source_dir)
 
     @cached_property
     def code(self) -> CodeFacts | None:

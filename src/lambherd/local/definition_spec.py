@@ -131,17 +131,24 @@ def load_local_spec(
     *,
     env_vars: Path | None = None,
     layer_dirs: tuple[Path, ...] = (),
+    warnings: list[str] | None = None,
     **overrides: Any,
 ) -> FunctionSpec:
     """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
-    project's function folder, with the project's defaults (Runtime, Handler, Environment...)."""
+    project's function folder, with the project's defaults (Runtime, Handler, Environment...).
+
+    A Handler whose module is not in the package deploy would upload is refused, as deploy
+    refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
+    ``--layer-dir``) it is a warning, appended to ``warnings``.
+    """
+    from lambherd.archive.handler import check_handler_in_package
     from lambherd.project.context import load_app_definition
 
     # Only what the emulator uses is rendered for real: a Role ARN built from
     # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
     definition = load_app_definition(app, fields=LOCAL_FIELDS)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
-    return spec_from_definition(
+    spec = spec_from_definition(
         definition.config,
         definition.source_dir,
         env_overrides=env,
@@ -150,3 +157,12 @@ def load_local_spec(
         source=definition.display_path,
         **overrides,
     )
+    # Only for runtimes the emulator runs (Python): another runtime gets the emulator's own
+    # "not supported locally" refusal first.
+    if spec.runtime.startswith("python"):
+        problem = check_handler_in_package(definition, layer_dirs=layer_dirs)
+        if problem is not None and problem.error:
+            raise DefinitionError(problem.message)
+        if problem is not None and warnings is not None:
+            warnings.append(problem.message)
+    return spec

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from lambherd.defaults import INIT_TIMEOUT_S
-from lambherd.local import memory
+from lambherd.local import cpu, memory
 from lambherd.local.interpreters import Interpreter
 from lambherd.local.logs import log_stream_name
 from lambherd.local.runtime_api import serve_runtime_api
@@ -190,6 +190,7 @@ class Environment:
             self.stop()
             return False
         self.peak_mb = memory.peak_rss_mb(self._proc.pid) or 0
+        cpu.place(self._proc.pid, self.spec.memory_mb)  # Lambda's CPU share, from the first invoke
         return True
 
     def stop(self, reason: str | None = None) -> None:
@@ -216,6 +217,8 @@ class Environment:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if proc is not None and proc.poll() is not None:
+            cpu.release(proc.pid)
         self._inbox.put(None)
         if self._server is not None:
             self._server.close()

@@ -28,7 +28,7 @@ from lambherd.errors import (
     ThrottledError,
 )
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
-from lambherd.local import logs, results
+from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
 from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
@@ -99,6 +99,9 @@ class LocalRuntime:
         if interpreter.warning and interpreter.warning not in self.warnings:
             self.warnings.append(interpreter.warning)
             log.debug(interpreter.warning)
+        share = cpu.note()  # no CPU share per memory size on this machine: said once
+        if share and share not in self.warnings:
+            self.warnings.append(share)
         if not Path(spec.code_dir).is_dir():
             raise LocalRuntimeError(f"{spec.name}: code folder {spec.code_dir} does not exist")
         with self._lock:

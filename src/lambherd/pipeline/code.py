@@ -4,9 +4,11 @@
 
 Where the code comes from, in order: nothing (``--skip-function``); a container image
 (``Code.ImageUri``, compared by URI); an existing S3 object as is (``--skip-archive``: read with
-HeadObject, its full-object SHA-256 checksum is the CodeSha256); the deterministic zip of
-``--src``; or the deterministic zip of the definition's folder plus its dependency build,
-written (deploy) or only hashed (plan, diff).
+HeadObject, its full-object SHA-256 checksum is the CodeSha256); a zip given as ``--src x.zip``,
+uploaded as it is once it opens as a zip (lambroll's rule; its CodeSha256 is the file's
+SHA-256); the deterministic zip of a ``--src`` folder; or the deterministic zip of the
+definition's folder plus its dependency build, written (deploy) or only hashed (plan, diff).
+The zip follows the settings' ignore file, ignore style and ``--symlink``.
 
 The import baseline: after ``import --all`` the folder holds the *unzipped* code of a zip some
 other tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lambherd.defaults import DIRECT_UPLOAD_LIMIT
-from lambherd.errors import UsageError
+from lambherd.errors import ArchiveError, UsageError
 from lambherd.plan.steps import CodeSource
 from lambherd.settings import DeploySettings
 
@@ -51,8 +53,6 @@ def code_identity(
     dest: Path | BinaryIO | None = None,
     clients: Any = None,
     max_zipped_bytes: int | None = DIRECT_UPLOAD_LIMIT,
-    ignore_file: str | Path | None = ".lambdaignore",
-    store_symlinks: bool = False,
 ) -> CodeIdentity:
     """The definition's code (see the module docstring).
 
@@ -76,24 +76,24 @@ def code_identity(
             s3_bucket=bucket, s3_key=key, s3_object_version=code_cfg.get("S3ObjectVersion")
         )
         return CodeIdentity(identify_s3_object(clients, code) if clients is not None else code)
+    if settings.src_is_zip:
+        assert settings.src is not None
+        limit = None if bucket else max_zipped_bytes
+        return CodeIdentity(existing_zip(settings.src, limit, bucket, key))
     source = settings.src or definition.source_dir
     if not source.is_dir():
-        raise UsageError(f"--src {source}: not a folder")
+        raise UsageError(f"--src {source}: no such folder or zip file")
+    options = settings.packaging
     archive = None
     if dest is None:
-        sha = function_code_sha256(definition, settings.src)
+        sha = function_code_sha256(definition, settings.src, **options)
     else:
         archive = build_function_zip(
-            definition,
-            dest,
-            source=settings.src,
-            max_zipped_bytes=max_zipped_bytes,
-            ignore_file=ignore_file,
-            store_symlinks=store_symlinks,
+            definition, dest, source=settings.src, max_zipped_bytes=max_zipped_bytes, **options
         )
         sha = archive.sha256_b64
     if settings.src is None or source.resolve() == definition.source_dir.resolve():
-        sha = _imported_sha(definition, sha)
+        sha = _imported_sha(definition, sha, options)
     code = CodeSource(
         sha256=sha,
         size=archive.size if archive is not None else 0,
@@ -104,7 +104,38 @@ def code_identity(
     return CodeIdentity(code, archive, tuple(archive.warnings) if archive is not None else ())
 
 
-def _imported_sha(definition: FunctionDefinition, built_sha: str) -> str:
+def existing_zip(
+    path: Path, limit: int | None, bucket: str | None = None, key: str | None = None
+) -> CodeSource:
+    """``--src x.zip``: the zip as it is, once it opens as a zip (as lambroll checks it);
+    through S3 when the definition names Code.S3Bucket, else within the direct-upload limit."""
+    import base64
+    import hashlib
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ArchiveError(f"--src {path}: not a zip file ({exc})") from exc
+    size = path.stat().st_size
+    if limit is not None and size > limit:
+        raise ArchiveError(
+            f"--src {path}: {size} bytes, over the {limit // (1024 * 1024)} MiB direct upload "
+            "limit",
+            hint="name Code.S3Bucket and Code.S3Key in the definition to deploy through S3",
+        )
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    sha = base64.b64encode(digest.digest()).decode()
+    return CodeSource(sha256=sha, size=size, zip_path=str(path), s3_bucket=bucket, s3_key=key)
+
+
+def _imported_sha(
+    definition: FunctionDefinition, built_sha: str, packaging: dict[str, Any] | None = None
+) -> str:
     """The CodeSha256 recorded at import while the folder is unchanged since, else ``built_sha``.
 
     The import recorded the folder alone (its zip often vendors what the build adds), so the
@@ -116,7 +147,7 @@ def _imported_sha(definition: FunctionDefinition, built_sha: str) -> str:
     from lambherd.archive import code_sha256
     from lambherd.archive.function_package import package_options
 
-    options = package_options(definition)
+    options = package_options(definition, **(packaging or {}))
     folder_sha = built_sha
     if options["extra_trees"]:
         folder_sha = code_sha256(folder, **{**options, "extra_trees": []})

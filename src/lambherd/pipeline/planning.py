@@ -11,7 +11,7 @@ worker per function, bounded) and read-only: nothing here sends a mutating call.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,19 +102,22 @@ class Changeset:
 
 
 def plan_function(
-    target: DeployTarget, clients: Any, *, zip_path: Path | None = None
+    target: DeployTarget, clients: Any, *, zip_path: Path | None = None, retry: Any = None
 ) -> PlannedFunction:
     """Plan one target: its code identity (the zip written to ``zip_path``, or only hashed),
-    what AWS reports (one read), and the Plan. Read-only."""
+    what AWS reports (one read, retried with ``retry``), and the Plan. Read-only."""
     defn, settings = target.definition, target.settings
     code = code_identity(defn, settings, dest=zip_path, clients=clients)
-    remote = read_remote_state(clients, defn.name, alias=settings.alias, sidecars=defn.sidecars)
+    remote = read_remote_state(
+        clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
+    )
     if settings.skip_function and not remote.exists:
         raise DeployError(
             f"{defn.name}: function does not exist; --skip-function only updates the URL",
             hint="deploy once without --skip-function",
         )
-    desired = DesiredState(config=defn.config, code=code.source, sidecars=defn.sidecars)
+    config = _ignored_left_as_deployed(defn.config, remote, settings.ignore)
+    desired = DesiredState(config=config, code=code.source, sidecars=defn.sidecars)
     plan = plan_deploy(desired, remote, settings)
     if plan.empty:
         operation = NONE
@@ -134,6 +137,41 @@ def plan_function(
     )
 
 
+def replan(change: PlannedFunction, clients: Any, *, retry: Any = None) -> PlannedFunction:
+    """``change`` planned again from what AWS reports now, with the same code: after a create
+    found its function (alias, statement...) already there — made by a racing deploy, or by our
+    own request whose answer was lost. Read-only."""
+    target = change.target
+    if target is None or change.code is None:
+        return change
+    defn, settings = target.definition, target.settings
+    remote = read_remote_state(
+        clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
+    )
+    desired = DesiredState(config=defn.config, code=change.code, sidecars=defn.sidecars)
+    plan = plan_deploy(desired, remote, settings)
+    operation = NONE if plan.empty else MODIFY
+    return replace(
+        change, operation=operation, plan=plan, remote=remote, changes=describe_changes(plan.steps)
+    )
+
+
+def _ignored_left_as_deployed(
+    config: dict[str, Any], remote: Any, queries: tuple[str, ...]
+) -> dict[str, Any]:
+    """lambroll's ``deploy --ignore``: the definition with those paths as the deployed function
+    has them, so a deploy leaves them alone (a new function is created from the whole file)."""
+    if not queries or not remote.exists:
+        return config
+    from lambherd.definition.jq_paths import parse_paths, take_paths
+    from lambherd.definition.normalize import definition_from_remote
+
+    paths = tuple(p for q in queries for p in parse_paths(q))
+    deployed = definition_from_remote(remote.configuration or {}, remote.tags)
+    deployed["FunctionName"] = config.get("FunctionName")
+    return take_paths(config, deployed, paths)
+
+
 def plan_targets(
     clients: Any,
     targets: list[DeployTarget],
@@ -142,6 +180,7 @@ def plan_targets(
     only: tuple[str, ...] = (),
     zip_dir: Path | None = None,
     workers: int = DEFAULT_READ_WORKERS,
+    retry: Any = None,
 ) -> Changeset:
     """Plan every selected target (and, for a ``project``, find its prune candidates), reading
     AWS in parallel. ``zip_dir`` None hashes code without writing zips (``plan``); a folder gets
@@ -150,14 +189,18 @@ def plan_targets(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(
-                plan_function, t, clients, zip_path=zip_dir / f"{i}.zip" if zip_dir else None
+                plan_function,
+                t,
+                clients,
+                zip_path=zip_dir / f"{i}.zip" if zip_dir else None,
+                retry=retry,
             )
             for i, t in enumerate(chosen)
         ]
         orphans = None
         if project is not None:
             known = {t.name for t in targets}
-            orphans = pool.submit(_owned_orphans, clients, project.name, known, only)
+            orphans = pool.submit(_owned_orphans, clients, project.name, known, only, retry)
         rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
     rows.sort(key=lambda c: c.name)
     warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
@@ -170,7 +213,7 @@ def plan_targets(
 
 
 def _owned_orphans(
-    clients: Any, project: str, known: set[str], only: tuple[str, ...]
+    clients: Any, project: str, known: set[str], only: tuple[str, ...], retry: Any = None
 ) -> list[PlannedFunction]:
     """Functions tagged as owned by ``project`` that no folder defines any more."""
     from lambherd.pipeline.remote import functions_with_tags
@@ -179,7 +222,7 @@ def _owned_orphans(
 
     # Tags are read in a pool of their own: the planning pool's workers may all be busy.
     others = functions_with_tags(
-        clients, lambda name: name not in known and matches_any(only, name)
+        clients, lambda name: name not in known and matches_any(only, name), retry=retry
     )
     rows = []
     for fn, tags in others:

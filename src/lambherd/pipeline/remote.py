@@ -41,9 +41,10 @@ def remote_parts() -> tuple[RemotePart, ...]:
 class RemoteReader:
     """Lambda reads with throttling retried and failures described (``what: Code: message``)."""
 
-    def __init__(self, clients: Any) -> None:
+    def __init__(self, clients: Any, retry: Any = None) -> None:
         self.clients = clients
         self.lam = clients.client("lambda")
+        self.retry = retry  # a RetryPolicy (None: the default one)
 
     def call(self, fn: Callable[[], dict[str, Any]], action: str) -> dict[str, Any]:
         """``fn()``; an error names ``action``."""
@@ -52,7 +53,7 @@ class RemoteReader:
         from lambherd.retry import call_with_retry
 
         try:
-            return call_with_retry(fn)
+            return call_with_retry(fn, self.retry)
         except ClientError as exc:
             raise describe_client_error(exc, action) from exc
 
@@ -63,7 +64,7 @@ class RemoteReader:
         from lambherd.retry import call_with_retry
 
         try:
-            return call_with_retry(fn)
+            return call_with_retry(fn, self.retry)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
@@ -88,6 +89,7 @@ def read_remote_state(
     details: bool = True,
     versions: bool = True,
     sidecars: Mapping[str, dict[str, Any]] | None = None,
+    retry: Any = None,
 ) -> RemoteState:
     """A function's state as deployed (an empty ``RemoteState`` when it does not exist).
 
@@ -95,9 +97,9 @@ def read_remote_state(
     ``details=False`` stops after GetFunction and the tags; ``versions=False`` skips the versions
     and aliases; ``alias`` is the alias the command acts on (``remote.alias``: taken from
     ListAliases, or read with GetAlias without versions); ``sidecars`` (key -> rendered file)
-    select the concern parts to read.
+    select the concern parts to read; ``retry`` (a RetryPolicy) how reads are retried.
     """
-    reader = RemoteReader(clients)
+    reader = RemoteReader(clients, retry)
     lam = reader.lam
     get_kwargs = {"Qualifier": qualifier} if qualifier else {}
     got = reader.optional(
@@ -162,28 +164,32 @@ def strip_metadata(doc: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def functions_with_tags(
-    clients: Any, keep: Callable[[str], bool]
+    clients: Any, keep: Callable[[str], bool], *, retry: Any = None
 ) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """(ListFunctions entry, tags) of every function whose name ``keep`` accepts, in listing
-    order; the tags are read 8 at a time, in a pool of this call's own."""
+    order; the tags are read 8 at a time, in a pool of this call's own. Reads are retried
+    (``retry``, a RetryPolicy) as every read of the pipeline is."""
     from concurrent.futures import ThreadPoolExecutor
 
     from botocore.exceptions import ClientError
 
+    from lambherd.retry import call_with_retry
+
     lam = clients.client("lambda")
+
+    def list_all() -> list[dict[str, Any]]:
+        pages = lam.get_paginator("list_functions").paginate()
+        return [f for page in pages for f in page.get("Functions", []) if keep(f["FunctionName"])]
+
     try:
-        listed = [
-            f
-            for page in lam.get_paginator("list_functions").paginate()
-            for f in page.get("Functions", [])
-            if keep(f["FunctionName"])
-        ]
+        listed = call_with_retry(list_all, retry)
     except ClientError as exc:
         raise describe_client_error(exc, "list functions") from exc
 
     def tags_of(fn: dict[str, Any]) -> dict[str, str]:
         try:
-            return lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
+            got = call_with_retry(lambda: lam.list_tags(Resource=fn["FunctionArn"]), retry)
+            return got.get("Tags", {})
         except ClientError as exc:
             raise describe_client_error(exc, f"list tags of {fn['FunctionName']}") from exc
 

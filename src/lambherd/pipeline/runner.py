@@ -19,8 +19,8 @@ from typing import Any
 
 from lambherd.apply import ExecutionResult, StepResult, executor_for
 from lambherd.defaults import DEFAULT_PARALLEL
-from lambherd.errors import LambherdError
-from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction
+from lambherd.errors import AlreadyExistsError, LambherdError
+from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction, replan
 from lambherd.retry import RetryPolicy
 
 #: Outcome statuses.
@@ -175,9 +175,16 @@ def _run_one(
         )
 
     start = time.monotonic()
+    replanned = False
     try:
         executor = executor_for(clients, dry_run=dry_run, retry=retry, on_step=on_step)
-        execution = executor.run(change.plan)
+        try:
+            execution = executor.run(change.plan)
+        except AlreadyExistsError:
+            # a create found it there (a racing deploy, our own lost answer): re-plan from
+            # what is there, once; a second "already exists" is reported as it is
+            change, replanned = replan(change, clients, retry=retry), True
+            execution = executor.run(change.plan)
     except Exception as exc:  # one function's failure must not take the others down
         message = exc.message if isinstance(exc, LambherdError) else _describe(exc)
         notify(ProgressEvent(change.name, "failed", message, done_steps[0], total))
@@ -190,6 +197,8 @@ def _run_one(
             exception=exc,
         )
     status = DELETED if change.operation == DELETE else DEPLOYED
+    if execution.version is None and replanned:
+        execution.version = _served_version(change)  # published before the re-plan
     detail = f"version {execution.version}" if execution.version else status
     notify(ProgressEvent(change.name, "done", detail, total, total))
     return FunctionOutcome(
@@ -201,6 +210,18 @@ def _run_one(
         execution.bytes_uploaded,
         execution=execution,
     )
+
+
+def _served_version(change: PlannedFunction) -> str | None:
+    """The version a re-planned function's alias serves: where its plan moved it, else where
+    the re-plan found it."""
+    from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
+
+    for step in change.plan.steps:
+        if isinstance(step, CreateAlias | MoveAlias) and step.version != PUBLISHED:
+            return step.version
+    alias = change.remote.alias or {}
+    return str(alias["FunctionVersion"]) if alias.get("FunctionVersion") else None
 
 
 def _describe(exc: Exception) -> str:

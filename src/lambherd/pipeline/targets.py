@@ -6,6 +6,7 @@ for a project. Loading renders and validates; every problem of a project is repo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.errors import DefinitionError, UsageError, ValidationError
@@ -43,16 +44,22 @@ class DeployTarget:
         return matches_any(only, self.name, self.folder.key, self.folder.basename)
 
 
-def single_target(app: App, command_line: SettingsLayer | None = None) -> DeployTarget:
+def single_target(
+    app: App,
+    command_line: SettingsLayer | None = None,
+    *,
+    sidecar_files: dict[str, Path] | None = None,
+) -> DeployTarget:
     """The definition named by the global options, as its project deploys it (when it is in a
-    project's function folder: its [defaults], owner tag and settings), validated."""
+    project's function folder: its [defaults], owner tag and settings), validated.
+    ``sidecar_files``: a sidecar from a file of its own (``--function-url PATH``)."""
     from lambherd.definition.validate import check_definition
     from lambherd.project.context import function_settings, load_app_definition
 
     resolve_settings(command_line)  # a bad switch is refused before anything is read
-    definition = load_app_definition(app)
-    warnings = check_definition(definition)
+    definition = load_app_definition(app, sidecar_files=sidecar_files)
     settings = function_settings(app, command_line)
+    warnings = check_definition(definition, settings)
     return DeployTarget(definition, settings, None, tuple(warnings))
 
 
@@ -73,12 +80,25 @@ def project_targets(
     from lambherd.definition import load_function
     from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
-    from lambherd.project.config import project_definition
+    from lambherd.project.config import PROJECT_FILE, project_definition
     from lambherd.project.context import stage_render
-    from lambherd.project.discovery import discover_functions
+    from lambherd.project.discovery import discover_functions, unmatched_globs
 
     render = stage_render(render, project)  # a no-op for the CLI's, which has the envfiles
     resolve_settings(command_line)  # a bad switch is refused before any folder is read
+    unmatched = unmatched_globs(project)
+    if unmatched:  # a typo must not deploy nothing (nor let --prune delete those functions)
+        globs = ", ".join(repr(g) for g in unmatched)
+        raise DefinitionError(
+            f"{PROJECT_FILE}: [project] functions: {globs} "
+            f"match{'es' if len(unmatched) == 1 else ''} no function folder "
+            "(each needs a function.json or function.jsonnet)",
+            hint="fix the glob, or remove it from lambherd.toml",
+        )
+    if fields is None:
+        from lambherd.definition.validate import check_project_defaults
+
+        check_project_defaults(project)  # at lambherd.toml, once, not at each function's file
     loaded: list[DeployTarget] = []
     problems: list[str] = []
     owners: dict[str, str] = {}
@@ -91,8 +111,8 @@ def project_targets(
                 named = ("FunctionName", *fields)
                 raw = load_function_for(folder.definition, named, render, clients)
             defn = replace(raw, config=project_definition(project, raw.config))
-            warnings = check_definition(defn) if fields is None else []
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
+            warnings = check_definition(defn, settings) if fields is None else []
         except ValidationError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)
             continue

@@ -28,4 +28,5 @@ def plan_deploy(desired: DesiredState, remote: RemoteState, settings: DeploySett
         code_sha256=remote.code_sha256,
         changed_fields=function.changed_fields if function is not None else (),
         alias=settings.alias,
+        desired_config=None if settings.skip_configuration else desired.config,
     )

@@ -15,7 +15,7 @@ returning the new one).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Placeholder for "the version the PublishVersion step of this plan returns".
@@ -147,10 +147,13 @@ class UploadCode(Step):
 
 @dataclass(frozen=True)
 class PublishVersion(Step):
-    """PublishVersion of $LATEST (guarded by CodeSha256 and RevisionId)."""
+    """PublishVersion of $LATEST (guarded by CodeSha256 and RevisionId), with the version's
+    ``description`` when given."""
+
+    description: str | None = None
 
     def describe(self) -> str:
-        return "PublishVersion"
+        return f"PublishVersion {self.description!r}" if self.description else "PublishVersion"
 
     def labels(self) -> tuple[str, ...]:
         return ("version",)
@@ -264,7 +267,8 @@ class AddPermission(_PermissionStep):
     qualifier: str | None = None
 
     def describe(self) -> str:
-        return f"AddPermission {self.statement_id} principal={self.params.get('Principal')}"
+        action, principal = self.params.get("Action", ""), self.params.get("Principal")
+        return f"AddPermission {self.statement_id} {action} principal={principal}"
 
 
 @dataclass(frozen=True)
@@ -327,6 +331,9 @@ class Plan:
     code_sha256: str | None = None
     changed_fields: tuple[str, ...] = ()
     alias: str | None = None
+    #: The configuration the plan brings $LATEST to (None: not compared, e.g.
+    #: ``--skip-configuration``): what a write refused after a lost answer is checked against.
+    desired_config: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def empty(self) -> bool:

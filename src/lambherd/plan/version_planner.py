@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lambherd.plan.concerns import Concern, PlanContext
@@ -21,6 +22,19 @@ from lambherd.plan.steps import (
     Step,
 )
 from lambherd.settings import DeploySettings
+
+
+@dataclass(frozen=True)
+class DeleteAlias(Step):
+    """DeleteAlias of one alias (tune's temporary ones; the versions it served stay)."""
+
+    name: str
+
+    def describe(self) -> str:
+        return f"DeleteAlias {self.name}"
+
+    def labels(self) -> tuple[str, ...]:
+        return (f"alias {self.name}",)
 
 
 def alias_target_matches(

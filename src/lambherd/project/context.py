@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambherd.defaults import IGNORE_FILE
 from lambherd.errors import UsageError
 from lambherd.project.config import (
     OWNER_TAG,
@@ -120,10 +121,17 @@ def definition_folder(app: App) -> FunctionFolder | None:
 
 def function_settings(app: App, command_line: SettingsLayer | None = None) -> DeploySettings:
     """The deploy settings of the definition ``app`` points at: ``command_line`` over its
-    project folder's settings (when it is in one) over the defaults."""
+    project folder's settings (when it is in one) over the defaults.
+
+    Outside a project's function folder the zip's ignore file is lambroll's: ``.lambdaignore``
+    in the folder lambherd runs in (``-C``), also when ``--function`` or ``--src`` name another
+    folder; in a function folder, that folder's own."""
     folder = definition_folder(app)
     layers = app.project.settings_layers(folder.key) if folder and app.project else ()
-    return resolve_settings(command_line, *layers)
+    settings = resolve_settings(command_line, *layers)
+    if folder is None and settings.exclude_file is None:
+        settings = replace(settings, exclude_file=app.workdir / IGNORE_FILE)
+    return settings
 
 
 def in_project(project: ProjectConfig | None, definition: FunctionDefinition) -> FunctionDefinition:
@@ -135,7 +143,11 @@ def in_project(project: ProjectConfig | None, definition: FunctionDefinition) ->
 
 
 def load_app_definition(
-    app: App, clients: Any = None, *, fields: tuple[str, ...] | None = None
+    app: App,
+    clients: Any = None,
+    *,
+    fields: tuple[str, ...] | None = None,
+    sidecar_files: dict[str, Path] | None = None,
 ) -> FunctionDefinition:
     """Find and render the definition named by the global options, as its project deploys it.
 
@@ -143,6 +155,7 @@ def load_app_definition(
     build's), it renders without AWS unless one of those fields comes from AWS (``ssm``,
     ``caller_identity``, S3 tfstate); other fields may then hold placeholders, so use only
     ``fields`` of the result. ``clients`` defaults to ``app.clients``, made only when needed.
+    ``sidecar_files``: a sidecar read from a file of its own (``--function-url PATH``).
     """
     from lambherd.definition import find_definition, load_function
     from lambherd.definition.loader import load_function_for
@@ -160,10 +173,15 @@ def load_app_definition(
         ) from exc
     aws = (lambda: app.clients) if clients is None else clients
     if fields is None:
-        definition = load_function(path, app.render, aws)
+        definition = load_function(path, app.render, aws, sidecar_files=sidecar_files)
     else:
         definition = load_function_for(path, fields, app.render, aws)
-    return in_project(app.project, definition)
+    placed = in_project(app.project, definition)
+    if fields is None and placed is not definition and app.project is not None:
+        from lambherd.definition.validate import check_project_defaults
+
+        check_project_defaults(app.project)  # a bad default is lambherd.toml's, not the file's
+    return placed
 
 
 def defined_function_name(app: App) -> str:

@@ -17,6 +17,9 @@ Process and state
   scheduler.py      jobs run when sandbox time passes their time (background, or at a clock move)
 HTTP
   dispatcher.py     the WSGI stack: our endpoints, function URLs, the Lambda layer, moto; journals
+  guard.py          refuses foreign Hosts, browsers on control endpoints and APIs, unsigned API
+                    calls; presigned Code.Location URLs
+  sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   function_url.py   function URLs served on the sandbox's port (payload format 2.0)
 moto (nothing else imports it)
@@ -37,6 +40,8 @@ CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
+Price List
+  pricing.py        the Price List Query API (GetProducts, DescribeServices) from the shipped table
 
 A room's state across restarts (read this before adding a room)
   State kept in moto (functions, S3 objects, alarms, scalable targets, queues...) needs

@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from lambherd.defaults import DEFAULT_REGION
+from lambherd.sandbox.guard import presign_code
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.wire import json_doc, replace_json, split_name
@@ -86,8 +87,9 @@ class Configurations:
         version = str(config.get("Version") or "$LATEST")
         host = environ.get("HTTP_HOST") or self._endpoint.split("://", 1)[-1]
         sha = base64.b64decode(config.get("CodeSha256", "")).hex()
-        where = "" if region == DEFAULT_REGION else f"?region={region}"
-        return f"http://{host}{CODE_PATH_PREFIX}{name}/{version}/{sha}.zip{where}"
+        where = "" if region == DEFAULT_REGION else f"region={region}"
+        path = f"{CODE_PATH_PREFIX}{name}/{version}/{sha}.zip"
+        return f"http://{host}{path}?{presign_code(path, where)}"  # presigned, as S3's is
 
     def fix(self, resp: Response, environ: dict[str, Any], account: str, region: str) -> Response:
         """A moto answer about one function, version or alias, or a listing, fixed up."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
 from lambherd.errors import UsageError
 from lambherd.sandbox import (
@@ -33,6 +34,7 @@ from lambherd.sandbox import (
     telemetry,
 )
 from lambherd.sandbox.clock import SandboxClock, parse_time
+from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.recorder import RequestRecorder
@@ -90,6 +92,7 @@ class SandboxApp:
             facade=self.facade,
         )
         self.replayed = 0
+        self.guard = RequestGuard(endpoint)
         if self.state is not None:  # the rooms whose state lives outside moto
             self.state.rooms.register("functions", self.facade)
             self.state.rooms.register("revisions", self.lambda_layer.revisions)
@@ -151,6 +154,9 @@ class SandboxApp:
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        refused = self.guard.refuse(environ)  # Host, browsers, signatures (sandbox.guard)
+        if refused is not None:
+            return refused(environ, start_response)
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_lambherd/"):
             return self._own(environ)(environ, start_response)
@@ -178,6 +184,8 @@ class SandboxApp:
         too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
         if too_big is not None:
             return too_big(environ, start_response)
+        if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
+            return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
@@ -235,7 +243,9 @@ class SandboxApp:
         """Serve an API call the sandbox makes itself (telemetry) through this very stack, as a
         client's request: checked, applied and journaled the same way. (status, body)."""
         record = self._recorder.record(service, region, operation, **params)
-        status, _headers, data = _run_wsgi(self, record.environ(replay=False))
+        environ = record.environ(replay=False)
+        environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
+        status, _headers, data = _run_wsgi(self, environ)
         return status, data
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:

@@ -7,8 +7,8 @@ forms that work from this machine:
     http://<url-id>.lambda-url.<region>.localhost:<port>/<path>    (routed by Host header)
 
 An HTTP request becomes the function-URL event (payload format 2.0) and the function's result
-becomes the HTTP response, as Lambda does. AuthType AWS_IAM requires a SigV4-signed request
-(the signature is not verified).
+becomes the HTTP response, as Lambda does. AuthType AWS_IAM requires a request SigV4-signed
+with the sandbox's credentials (verified: ``sigv4``).
 """
 
 from __future__ import annotations
@@ -206,12 +206,12 @@ def serve(
     auth_type = urls.auth_type(target)
     if auth_type is None:
         return message(404, f"no function URL {uid} in this sandbox")
-    if auth_type == "AWS_IAM" and _signed_by(environ) is None:
-        return message(
-            403,
-            "Forbidden: this function URL has AuthType AWS_IAM; sign the request with SigV4 "
-            "(the sandbox accepts any signature)",
-        )
+    if auth_type == "AWS_IAM":
+        from lambherd.sandbox.sigv4 import verify
+
+        refused = verify(environ, body, region=target.key.region)
+        if refused is not None:
+            return message(403, refused)
     event = build_event(environ, body, uid, raw_path, target.key, now)
     payload = json.dumps(event).encode()
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from lambherd.function_names import create_name_problem
 from lambherd.sandbox import policy
 from lambherd.sandbox.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Concurrency
 from lambherd.sandbox.configurations import Configurations
@@ -253,6 +254,9 @@ class LambdaLayer:
     def create(self, environ: dict[str, Any], body: bytes, account: str, region: str) -> Response:
         """CreateFunction: make the execution role exist, remember what moto drops."""
         doc = json_doc(body)
+        bad_name = create_name_problem(str(doc.get("FunctionName", "")))
+        if bad_name is not None:  # what Lambda refuses (moto takes any name)
+            return error(400, "ValidationException", bad_name)
         ensure_role(self.facade, self.call_moto, account, region, doc.get("Role", ""))
         resp = self.call_moto(environ, body)
         if resp.status_code >= 400:

@@ -6,6 +6,7 @@ deploying command uses (``pipeline.code``). AWS is needed only when Code or Runt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from lambherd.archive.limits import human_size
@@ -24,7 +25,11 @@ class ArchiveRequest:
 
     dest: str | BinaryIO = "function.zip"
     store_symlinks: bool = False
-    exclude_file: str | None = None  # default: .lambdaignore, if present
+    #: The ignore file, relative to the working folder as lambroll reads it (default:
+    #: .lambdaignore there, if present)
+    exclude_file: str | None = None
+    #: A folder to zip instead of the definition's (``--src``).
+    src: Path | None = None
 
 
 def archive(app: App, request: ArchiveRequest) -> ArchiveResult:
@@ -33,20 +38,22 @@ def archive(app: App, request: ArchiveRequest) -> ArchiveResult:
     from lambherd.archive.function_package import PACKAGE_FIELDS
     from lambherd.build import build_function
     from lambherd.pipeline.code import code_identity
-    from lambherd.project.context import load_app_definition
+    from lambherd.project.context import function_settings, load_app_definition
+    from lambherd.settings import command_line
 
     definition = load_app_definition(app, fields=PACKAGE_FIELDS)
     source = definition.source_dir
-    if request.exclude_file is not None and not (source / request.exclude_file).is_file():
-        raise UsageError(f"--exclude-file {request.exclude_file}: no such file in {source}")
-    build_function(source, definition.config)
+    exclude = app.resolve(request.exclude_file) if request.exclude_file is not None else None
+    if exclude is not None and not exclude.is_file():
+        raise UsageError(f"--exclude-file {request.exclude_file}: no such file in {app.workdir}")
+    settings = function_settings(
+        app, command_line(exclude_file=exclude, symlink=request.store_symlinks, src=request.src)
+    )
+    if request.src is None:  # another folder gets no dependency build (package_options)
+        build_function(source, definition.config)
     dest = source / request.dest if isinstance(request.dest, str) else request.dest
     code = code_identity(
-        definition,
-        dest=dest,
-        max_zipped_bytes=archive_package.ZIPPED_LIMIT,
-        ignore_file=request.exclude_file or ".lambdaignore",
-        store_symlinks=request.store_symlinks,
+        definition, settings, dest=dest, max_zipped_bytes=archive_package.ZIPPED_LIMIT
     )
     assert code.archive is not None  # a zip was written
     return code.archive

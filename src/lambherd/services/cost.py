@@ -45,10 +45,11 @@ from lambherd.cost.estimate import (
     what_if,
 )
 from lambherd.cost.observe import REPORT_METHODS, Observation
-from lambherd.cost.prices import ARCHITECTURES, PriceTable, shipped_table
+from lambherd.cost.pricelist import Refresh, current_table
+from lambherd.cost.prices import ARCHITECTURES, PriceTable
 from lambherd.cost.schedule import capacity_hours_per_day, environment_hours
 from lambherd.defaults import DEFAULT_ALIAS
-from lambherd.errors import DefinitionError, UsageError
+from lambherd.errors import DefinitionError, LambherdError, UsageError
 
 if TYPE_CHECKING:
     from lambherd.app import App
@@ -91,6 +92,8 @@ class CostRequest:
     only: tuple[str, ...] = ()
     report_source: str = "auto"
     now: datetime | None = None
+    #: read the AWS Price List API into the cache first (``--refresh-prices``)
+    refresh_prices: bool = False
 
     @property
     def from_inputs(self) -> bool:
@@ -231,6 +234,7 @@ class CostReport:
     what_if_changes: dict[str, Any] = field(default_factory=dict)
     window: tuple[datetime, datetime] | None = None
     notes: list[str] = field(default_factory=list)
+    refreshed: Refresh | None = None
 
     @property
     def scale(self) -> Decimal | None:
@@ -248,6 +252,16 @@ class CostReport:
             "prices": {"table": self.table.label, "date": self.table.date},
             "month_days": DAYS_PER_MONTH,
         }
+        if self.refreshed is not None:
+            r = self.refreshed
+            doc["prices"]["refreshed"] = {
+                "region": r.region,
+                "cache": str(r.path),
+                "date": r.date,
+                "products": r.products,
+                "prices": r.entries,
+                "unmapped": list(r.unmapped),
+            }
         if self.project:
             doc["project"] = self.project
         elif self.functions:
@@ -317,10 +331,18 @@ def _observed(obs: Observation) -> dict[str, Any]:
 def estimate_cost(app: App, request: CostRequest) -> CostReport:
     """Price the function (or the project) for a month; see the module docstring."""
     inputs = _check(request)
-    table = shipped_table()
     region = app.clients.region
+    refreshed = _refresh(app, region) if request.refresh_prices else None
+    table, table_note = current_table()
     table.require_region(region)
-    targets, project = _targets(app, request)
+    try:
+        targets, project = _targets(app, request)
+    except DefinitionError:
+        if refreshed is None:
+            raise
+        empty = estimate([], table, free_tier=request.free_tier)  # refreshed, nothing to price
+        notes = [table_note] if table_note else []
+        return CostReport("refresh", region, table, [], empty, notes=notes, refreshed=refreshed)
     if request.schedule:  # concurrency.json read and checked before anything is sent
         for target in targets:
             _by_day_from(target, request)
@@ -354,8 +376,25 @@ def estimate_cost(app: App, request: CostRequest) -> CostReport:
         report.what_if_changes = _changes(request)
         for f in functions:
             f.what_if_usd = report.what_if_estimate.per_function.get(f.target.name, Decimal(0))
-    report.notes = _notes(report, request)
+    report.notes = ([table_note] if table_note else []) + _notes(report, request)
+    report.refreshed = refreshed
     return report
+
+
+def _refresh(app: App, region: str) -> Refresh:
+    """``--refresh-prices``: the region's prices from the Price List API into the cache."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from lambherd.cost.pricelist import PRICING_REGION, refresh_cache
+    from lambherd.errors import describe_client_error
+
+    client = app.clients.client_in("pricing", PRICING_REGION)
+    try:
+        return refresh_cache(client, region)
+    except ClientError as exc:
+        raise describe_client_error(exc, "reading the AWS Price List API (GetProducts)") from exc
+    except BotoCoreError as exc:
+        raise LambherdError(f"reading the AWS Price List API (GetProducts): {exc}") from exc
 
 
 def _window_end(now: datetime) -> datetime:

@@ -38,6 +38,10 @@ OnPlanned = Callable[
 ]
 
 
+#: Called with the lint result of ``deploy --lint`` before anything else is done.
+OnLinted = Callable[[Any], None]
+
+
 @dataclass(frozen=True)
 class DeployRequest:
     """What ``deploy`` was asked: the command line's deploy switches and how to run."""
@@ -46,6 +50,12 @@ class DeployRequest:
     run: RunSettings = field(default_factory=RunSettings)
     #: Build dependencies first (as ``build`` does, cached).
     build: bool = True
+    #: ``--function-url FILE``: the URL definition (lambroll's flag; single function only).
+    function_url: Path | None = None
+    #: ``--lint``: lint first and stop on findings at or above ``lint_fail_on`` (None:
+    #: lambherd.toml's [lint] fail_on, else warning).
+    lint: bool = False
+    lint_fail_on: str | None = None
 
 
 @dataclass
@@ -138,14 +148,22 @@ def deploy(
     request: DeployRequest,
     *,
     on_planned: OnPlanned | None = None,
+    on_linted: OnLinted | None = None,
     retry: RetryPolicy | None = None,
 ) -> DeployReport:
     """Deploy the function of ``app.workdir`` — or, in a project, every function (``--only``,
-    or the function folder run in) whose plan is not empty, pruning with ``--prune``."""
+    or the function folder run in) whose plan is not empty, pruning with ``--prune``. With
+    ``--lint``, lint the same functions first; a finding at or above the threshold stops it
+    before anything is read from AWS (``on_linted`` sees the report either way)."""
+    from lambherd.definition.jq_paths import parse_paths
     from lambherd.project.scope import project_clients, project_scope
 
     run = request.run
     settings = request.settings
+    for query in settings.values.get("ignore", ()):
+        parse_paths(query)  # a query lambherd cannot read is refused before anything runs
+    if request.lint:
+        _lint_first(app, request, on_linted)
     scope = project_scope(app, run.only)
     if scope is None:
         refused = run.project_options()
@@ -154,11 +172,14 @@ def deploy(
                 "--function names one definition" if app.function_path else "no lambherd.toml here"
             )
             raise UsageError(f"{', '.join(refused)}: a project option; {where}")
-        target = single_target(app, settings)
+        sidecars = {"url": request.function_url} if request.function_url else None
+        target = single_target(app, settings, sidecar_files=sidecars)
         targets, project, only, clients = [target], None, (), app.clients
         chosen = targets
     else:
         refused = _single_function_options(settings)
+        if request.function_url is not None:
+            refused.append("--function-url")
         if refused:
             raise UsageError(
                 f"{', '.join(refused)}: a single-function option; this folder is in a project "
@@ -200,5 +221,26 @@ def deploy(
 
 
 def _single_function_options(settings: SettingsLayer) -> list[str]:
-    names = {"src": "--src", "skip_archive": "--skip-archive", "skip_function": "--skip-function"}
+    names = {
+        "src": "--src",
+        "skip_archive": "--skip-archive",
+        "skip_function": "--skip-function",
+        "exclude_file": "--exclude-file",
+    }
     return [flag for key, flag in names.items() if settings.values.get(key)]
+
+
+def _lint_first(app: App, request: DeployRequest, on_linted: OnLinted | None) -> None:
+    """``deploy --lint``: the lint of the functions this deploy acts on; stop on failure."""
+    from lambherd.errors import DeployError
+    from lambherd.services.lint import LintOptions, lint
+
+    result = lint(app, LintOptions(only=request.run.only, fail_on=request.lint_fail_on))
+    if on_linted is not None:
+        on_linted(result)
+    if result.failed:
+        threshold = result.fail_on.name.lower() if result.fail_on is not None else "none"
+        raise DeployError(
+            f"lint: findings at or above {threshold}; nothing deployed",
+            hint="fix them (`lambherd lint` explains each), or deploy with --fail-on error/none",
+        )

@@ -20,6 +20,7 @@ from typing import Any
 
 from lambherd.defaults import DEFAULT_ALIAS, DEFAULT_IMPORT_WORKERS
 from lambherd.errors import UsageError, describe_client_error
+from lambherd.function_names import invalid_function_name
 from lambherd.project.config import OWNER_TAG, PROJECT_FILE, find_project, load_project
 
 FUNCTIONS_DIR = "functions"
@@ -50,6 +51,8 @@ class ImportAllResult:
     skipped: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: listed names Lambda would not take (``../x``...): skipped before touching the disk
+    invalid: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--output json`` document."""
@@ -61,6 +64,7 @@ class ImportAllResult:
             "skipped": self.skipped,
             "adopted": self.adopted,
             "notes": self.notes,
+            "invalid": self.invalid,
         }
 
 
@@ -85,10 +89,18 @@ def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
         raise UsageError(
             f"import --all: {request.root} is inside the project {existing}; run it there"
         )
-    matching = list_matching(clients, request.prefix, request.tags)
+    listed = list_matching(clients, request.prefix, request.tags)
+    # a name is a folder here: one Lambda would refuse (``../x``) is skipped before any disk
+    # write, reported, and the import goes on
+    bad = [(f["FunctionName"], invalid_function_name(f["FunctionName"])) for f, _ in listed]
+    bad = [(fname, why) for fname, why in bad if why is not None]
+    matching = [(f, t) for f, t in listed if invalid_function_name(f["FunctionName"]) is None]
     name = _project_name(request, existing, [t.get(OWNER_TAG) for _, t in matching])
     functions = [f for f, _ in matching]
     result = ImportAllResult(name, request.root / PROJECT_FILE)
+    for fname, why in bad:
+        result.invalid.append(fname)
+        result.notes.append(f"skipped {fname!r}: not a valid Lambda function name ({why})")
     if not functions:
         result.notes.append("no function matched")
     with ThreadPoolExecutor(max_workers=max(1, request.workers)) as pool:
@@ -143,6 +155,9 @@ def _import_one(
 
     fname = fn["FunctionName"]
     folder = request.root / FUNCTIONS_DIR / fname
+    functions_dir = (request.root / FUNCTIONS_DIR).resolve()
+    if invalid_function_name(fname) or folder.resolve().parent != functions_dir:
+        raise UsageError(f"import --all: {fname!r}: not a valid Lambda function name")
     if not request.force and any((folder / n).is_file() for n in DEFINITION_NAMES):
         return "skipped", True
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,11 @@ from lambherd.definition.normalize import definition_from_remote
 from lambherd.errors import ArchiveError, UsageError, describe_client_error
 from lambherd.importing import scaffold
 from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
-from lambherd.importing.function_files import definition_text, url_definition
+from lambherd.importing.function_files import (
+    definition_text,
+    missing_url_statements,
+    url_definition,
+)
 
 #: Asked before overwriting: receives the existing paths, returns True to go ahead.
 ConfirmOverwrite = Callable[[list[Path]], bool]
@@ -150,6 +154,11 @@ def _remote_files(
         else:
             url = url_definition(remote.url_config, remote.policy, request.qualifier)
             files[request.target / url_name] = definition_text(url, jsonnet=request.jsonnet)
+            for grant in missing_url_statements(url, remote.policy):
+                result.notes.append(
+                    f"the function URL's policy lacks {grant} (Lambda requires it for a URL "
+                    "since October 2025): the next deploy adds it"
+                )
     return files
 
 

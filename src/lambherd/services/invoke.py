@@ -6,6 +6,7 @@ Every document is read and checked (JSON, UTF-8, size) before the first one is s
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +87,15 @@ def invoke(app: App, request: InvokeRequest) -> Invocations:
 
 
 def _documents(app: App, request: InvokeRequest, kind: str) -> list[bytes]:
-    if request.payload is not None:
-        document = encode_payload(request.payload, "--payload")
-        check_payload_size(document, kind, source="--payload")
-        return [document]
+    if request.payload is not None:  # one or several documents, as lambroll reads --payload
+        text = io.StringIO(request.payload)
+        documents = list(iter_json_documents(text, source="--payload", max_bytes=sys.maxsize))
+        if not documents:
+            raise UsageError("--payload: no JSON document in it")
+        for i, document in enumerate(documents, 1):
+            where = "--payload" if len(documents) == 1 else f"--payload document {i}"
+            check_payload_size(document, kind, source=where)
+        return documents
     if request.payload_file is not None:
         path = app.resolve(request.payload_file)
         try:

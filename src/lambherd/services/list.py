@@ -102,3 +102,25 @@ def _summary(fn: dict[str, Any], managed: bool) -> FunctionSummary:
         package_type=package_type,
         managed=managed,
     )
+
+
+def list_definitions(app: App, prefix: str | None = None) -> list[dict[str, Any]]:
+    """Every function (``prefix`` filters by name) as lambroll's ``list`` prints it: its
+    definition in function.json's shape, with its tags (ListTags, one call per function)."""
+    from botocore.exceptions import ClientError
+
+    from lambherd.definition.normalize import definition_from_remote
+
+    lam = app.clients.client("lambda")
+    out = []
+    try:
+        for page in lam.get_paginator("list_functions").paginate():
+            for fn in page.get("Functions", []):
+                name = fn.get("FunctionName", "")
+                if prefix and not name.startswith(prefix):
+                    continue
+                tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags") or {}
+                out.append({"FunctionName": name, **definition_from_remote(fn, tags)})
+    except ClientError as exc:
+        raise describe_client_error(exc, "list functions") from exc
+    return sorted(out, key=lambda d: str(d.get("FunctionName")))

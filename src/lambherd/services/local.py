@@ -45,16 +45,18 @@ def invoke_locally(app: App, request: LocalInvokeRequest) -> LocalInvocation:
     from lambherd.local.definition_spec import load_local_spec
 
     payload = _read_event(app, request.event, request.stdin)
+    warnings: list[str] = []
     spec = load_local_spec(
         app,
         env_vars=request.env_vars,
         layer_dirs=request.layer_dirs,
+        warnings=warnings,
         memory_mb=request.memory_mb,
         timeout_s=request.timeout_s,
     )
     with LocalRuntime() as runtime:
         runtime.register(spec)
-        warnings = list(runtime.warnings)
+        warnings.extend(runtime.warnings)
         return LocalInvocation(runtime.invoke(spec.name, payload), warnings)
 
 
@@ -79,6 +81,7 @@ class LocalServer:
 
     name: str
     api: Any
+    warnings: list[str] = field(default_factory=list)
 
 
 def start_local(app: App, request: LocalStartRequest) -> LocalServer:
@@ -86,10 +89,12 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
     from lambherd.local.definition_spec import load_local_spec
     from lambherd.local.invoke_api import start_local_api
 
+    warnings: list[str] = []
     spec = load_local_spec(
         app,
         env_vars=request.env_vars,
         layer_dirs=request.layer_dirs,
+        warnings=warnings,
         reserved_concurrency=request.concurrency,
         provisioned=request.provisioned,
     )
@@ -104,7 +109,7 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
         warm=request.warm,
         idle_timeout_s=request.idle_timeout,
     )
-    return LocalServer(spec.name, api)
+    return LocalServer(spec.name, api, warnings)
 
 
 def _read_event(app: App, event: str | None, stdin: IO[Any] | None) -> bytes:

@@ -1,4 +1,11 @@
-"""``versions``: a table of published versions with their aliases; ``--delete`` prunes old ones."""
+"""``versions``: a table of published versions with their aliases; ``--delete`` prunes old ones.
+
+The rows are lambroll's (what scripts read from ``lambroll versions --output json|tsv``):
+published versions in number order, then ``$LATEST``; ``Version``, ``Aliases`` (the names of
+the aliases serving it, also through routing weights; left out of JSON when none),
+``LastModified`` (RFC 3339), ``Runtime`` — and lambherd's ``CodeSha256`` and, for an alias
+splitting traffic, ``Weights`` (alias -> share of this version).
+"""
 
 from __future__ import annotations
 
@@ -22,17 +29,59 @@ class VersionRow:
     last_modified: str
     code_sha256: str
     runtime: str
+    #: alias labels for the table (``canary 90%`` when the alias splits traffic)
     aliases: list[str] = field(default_factory=list)
+    #: the names of the aliases serving this version (lambroll's ``Aliases``)
+    alias_names: list[str] = field(default_factory=list)
+    #: alias -> this version's share, for aliases that split traffic
+    weights: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form of the row."""
-        return {
-            "version": self.version,
-            "last_modified": self.last_modified,
-            "code_sha256": self.code_sha256,
-            "runtime": self.runtime,
-            "aliases": self.aliases,
-        }
+        """The JSON form of the row: lambroll's columns first (``Aliases`` left out when
+        none, as lambroll leaves it out), then lambherd's."""
+        out: dict[str, Any] = {"Version": self.version}
+        if self.alias_names:
+            out["Aliases"] = self.alias_names
+        out["LastModified"] = rfc3339(self.last_modified)
+        out["Runtime"] = self.runtime
+        out["CodeSha256"] = self.code_sha256
+        if self.weights:
+            out["Weights"] = self.weights
+        return out
+
+    def tsv(self) -> str:
+        """lambroll's TSV line: Version, LastModified (local time), Aliases, Runtime."""
+        return "\t".join(
+            (
+                self.version,
+                rfc3339(self.last_modified, local=True),
+                ",".join(self.alias_names),
+                self.runtime,
+            )
+        )
+
+
+def rfc3339(value: str, *, local: bool = False) -> str:
+    """Lambda's ``2024-05-01T10:20:30.123+0000`` as RFC 3339, as Go prints it (``Z`` for UTC,
+    trailing zeros of the fraction dropped); ``local``: in this machine's time zone, to the
+    second (lambroll's TSV). A value that does not parse is returned as it is."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if local:
+        text = moment.astimezone().isoformat(timespec="seconds")
+    else:
+        text = moment.isoformat(timespec="microseconds")
+        head, _, rest = text.partition(".")
+        fraction, zone = rest[:6].rstrip("0"), rest[6:]
+        text = head + (f".{fraction}" if fraction else "") + zone
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def alias_labels(aliases: tuple[dict[str, Any], ...]) -> dict[str, list[str]]:
@@ -53,19 +102,43 @@ def alias_labels(aliases: tuple[dict[str, Any], ...]) -> dict[str, list[str]]:
 
 
 def version_rows(remote: RemoteState) -> list[VersionRow]:
-    """Rows for $LATEST and every published version, newest last."""
+    """Rows for every published version, in number order, then $LATEST (as lambroll lists)."""
     labels = alias_labels(remote.aliases)
-    configs = [remote.configuration or {}, *sorted(remote.versions, key=_number)]
-    return [
-        VersionRow(
-            version=str(c.get("Version", "$LATEST")),
-            last_modified=str(c.get("LastModified", "")),
-            code_sha256=str(c.get("CodeSha256", "")),
-            runtime=str(c.get("Runtime", c.get("PackageType", ""))),
-            aliases=labels.get(str(c.get("Version", "$LATEST")), []),
+    names, weights = _serving(remote.aliases)
+    configs = [*sorted(remote.versions, key=_number), remote.configuration or {}]
+    rows = []
+    for c in configs:
+        version = str(c.get("Version", "$LATEST"))
+        rows.append(
+            VersionRow(
+                version=version,
+                last_modified=str(c.get("LastModified", "")),
+                code_sha256=str(c.get("CodeSha256", "")),
+                runtime=str(c.get("Runtime", c.get("PackageType", ""))),
+                aliases=labels.get(version, []),
+                alias_names=names.get(version, []),
+                weights=weights.get(version, {}),
+            )
         )
-        for c in configs
-    ]
+    return rows
+
+
+def _serving(
+    aliases: tuple[dict[str, Any], ...],
+) -> tuple[dict[str, list[str]], dict[str, dict[str, float]]]:
+    """version -> the aliases serving it, and -> its share of each alias splitting traffic."""
+    names: dict[str, list[str]] = {}
+    weights: dict[str, dict[str, float]] = {}
+    for alias in sorted(aliases, key=lambda a: str(a.get("Name"))):
+        name, main = str(alias.get("Name")), str(alias.get("FunctionVersion"))
+        extra = alias_weights(alias)
+        names.setdefault(main, []).append(name)
+        if extra:
+            weights.setdefault(main, {})[name] = round(1.0 - sum(map(float, extra.values())), 6)
+        for version, weight in extra.items():
+            names.setdefault(str(version), []).append(name)
+            weights.setdefault(str(version), {})[name] = float(weight)
+    return names, weights
 
 
 def list_versions(app: App) -> list[VersionRow]:

@@ -32,9 +32,19 @@ def create(run: StepRun, step: CreateFunction) -> tuple[str, int]:
 
 @handles(UpdateConfiguration)
 def update_configuration(run: StepRun, step: UpdateConfiguration) -> tuple[str, int]:
+    def applied() -> dict[str, Any] | None:  # the changed fields already hold what we want
+        from lambherd.definition.normalize import definition_from_remote
+        from lambherd.plan.function_planner import config_differences
+
+        config = run.read_configuration()
+        wanted = run.desired_config or {**definition_from_remote(config), **step.params}
+        differing = set(config_differences(wanted, config)) & set(step.changed)
+        return None if differing else config
+
     resp = run.call(
         f"update configuration of {run.name}",
         "update_function_configuration",
+        applied=applied,
         FunctionName=run.name,
         **step.params,
         **run.revision(),
@@ -47,9 +57,16 @@ def update_configuration(run: StepRun, step: UpdateConfiguration) -> tuple[str, 
 @handles(UploadCode)
 def upload_code(run: StepRun, step: UploadCode) -> tuple[str, int]:
     code, sent = _code_param(run, step.code)
+
+    def applied() -> dict[str, Any] | None:  # $LATEST already has this code
+        config = run.read_configuration()
+        same = step.code.sha256 is not None and config.get("CodeSha256") == step.code.sha256
+        return config if same else None
+
     resp = run.call(
         f"update code of {run.name}",
         "update_function_code",
+        applied=applied,
         FunctionName=run.name,
         **code,
         **run.revision(),
@@ -62,7 +79,12 @@ def upload_code(run: StepRun, step: UploadCode) -> tuple[str, int]:
 
 @handles(DeleteFunction)
 def delete_function(run: StepRun, step: DeleteFunction) -> tuple[str, int]:
-    run.call(f"delete function {run.name}", "delete_function", FunctionName=run.name)
+    run.call(
+        f"delete function {run.name}",
+        "delete_function",
+        applied=lambda: {} if run.gone() else None,
+        FunctionName=run.name,
+    )
     return "deleted", 0
 
 
