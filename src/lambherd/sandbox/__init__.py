@@ -62,6 +62,8 @@ A room's state across restarts (read this before adding a room)
   ``app.state.rooms.after_restore(callback)`` runs once everything is loaded: re-arm scheduler
   jobs from restored state there (idempotently). Replayed requests carry
   ``persistence.REPLAY_ENVIRON_KEY`` and have no signature: request guards must let them pass.
+  tests/test_sandbox_room_state.py walks the rooms the app builds and fails on a dict, list or
+  set that is neither in a registered room nor named there as transient (a cache, threads).
 """
 
 from __future__ import annotations

@@ -60,6 +60,10 @@ class RoomRegistry:
             raise ValueError(f"a stateful room named {name!r} is already registered")
         self._rooms[name] = room
 
+    def registered(self) -> dict[str, Stateful]:
+        """The registered rooms, by name."""
+        return dict(self._rooms)
+
     def after_restore(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` once the snapshot and the journal tail are loaded (before the
         port opens): the place to re-arm scheduler jobs from restored state."""
