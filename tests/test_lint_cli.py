@@ -323,3 +323,17 @@ def test_the_examples_lint_clean_or_explained(lh, tmp_path: Path) -> None:
     # hello runs on x86_64 and has no compiled code: the one finding is the arm64 advice (info),
     # which README's lint section explains; everything else is clean
     assert [f["check"] for f in doc["functions"][0]["findings"]] == ["LH307"]
+
+
+def test_render_text_without_a_style_is_plain_text(tmp_path: Path) -> None:
+    from lambherd.lint.model import Finding, FunctionReport, LintReport, Severity
+    from lambherd.services.lint import LintResult, render
+
+    finding = Finding(
+        "LH101", Severity.WARNING, "boto3.client() inside the handler", "create it once",
+        "orders", ".", "app.py", 4, 10,
+    )  # fmt: skip
+    report = LintReport(tmp_path, [FunctionReport("orders", ".", [finding])])
+    text = render(LintResult(report, Severity.WARNING), "text")
+    assert isinstance(text, str)
+    assert "LH101" in text and "app.py" in text and "\x1b[" not in text

@@ -75,6 +75,8 @@ def render(result: LintResult, fmt: str, style: Any = None) -> str | dict[str, A
         return result.report.as_dict()
     if fmt == "sarif":
         return formats.render_sarif(result.report)
+    if style is None:
+        return formats.render_text(result.report)
     return formats.render_text(result.report, style)
 
 
