@@ -31,7 +31,13 @@ class PutWidget(Step):
 
 
 def test_the_registry_lists_todays_concerns_in_order() -> None:
-    assert [c.name for c in registry.concerns()] == ["function", "versions", "tags", "url"]
+    assert [c.name for c in registry.concerns()] == [
+        "function",
+        "versions",
+        "rollout",
+        "tags",
+        "url",
+    ]
     for module in registry.PLANNER_MODULES:
         assert module.startswith("lambherd.plan.")
 

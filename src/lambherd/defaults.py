@@ -125,3 +125,22 @@ TUNE_MAX_PARALLEL = 100
 IGNORE_FILE = ".lambdaignore"
 #: How the ignore file is matched: lambroll's wildcard (``gitignore`` is the opt-in).
 IGNORE_STYLE = "lambroll"
+
+# -- rollouts (lambherd.rollout) ----------------------------------------------------------------
+#: Lambda's limit on an alias's Description (CreateAlias/UpdateAlias), in characters.
+ALIAS_DESCRIPTION_LIMIT = 256
+#: How a deploy moves the alias unless told otherwise (``deploy --strategy``, ``strategy =``).
+DEFAULT_STRATEGY = "all-at-once"
+#: The default gate: the new version's (errors + throttles) / attempts may not exceed this...
+ROLLOUT_MAX_ERROR_RATE = 0.01
+#: ...once it has served this many invocations (fewer is no evidence).
+ROLLOUT_MIN_INVOCATIONS = 5
+#: Gate readings during a step: every interval/5 seconds, within these bounds.
+ROLLOUT_POLL_MIN_S = 0.5
+ROLLOUT_POLL_MAX_S = 10.0
+#: How long a step waits at most for CloudWatch to publish the metrics its logs show.
+ROLLOUT_METRIC_WAIT_S = 300.0
+#: What a Ctrl-C during a rollout does when nobody can be asked (``--on-interrupt``).
+ROLLOUT_ON_INTERRUPT = "rollback"
+#: How often (sandbox seconds) the sandbox evaluates the CloudWatch alarms it holds.
+SANDBOX_ALARM_EVALUATION_S = 10.0

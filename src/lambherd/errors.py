@@ -11,6 +11,8 @@
     │   └── ConflictError            the function changed since it was read (stale RevisionId)
     │       └── AlreadyExistsError   a create found it already there (the deploy re-plans once)
     ├── DeployError                  a deploy step failed (e.g. LastUpdateStatus Failed)
+    │   └── RolloutError             a rollout stopped: a gate failed (the alias rolled back)
+    │       └── RolloutInterrupted   Ctrl-C during a rollout (the split left for the CLI to decide)
     ├── LocalRuntimeError            the local emulator could not run the function
     │   └── ThrottledError           no free execution environment within the concurrency limit
     └── PayloadTooLargeError         a payload over Lambda's invoke limits (6 MB sync, 1 MB async)
@@ -125,3 +127,32 @@ def describe_client_error(exc: Exception, action: str) -> AwsError:
     if already_exists(exc):
         return AlreadyExistsError(text, code=code)
     return AwsError(text, code=code)
+
+
+class RolloutError(DeployError):
+    """A rollout stopped: a gate failed, a test failed, or another function failed under
+    ``--fail-fast``. ``rolled_back`` says whether the alias is back on the old version alone;
+    ``timeline`` is what the rollout did until then (JSON-ready)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        function: str = "",
+        alias: str = "",
+        rolled_back: bool = False,
+        timeline: list | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.function = function
+        self.alias = alias
+        self.rolled_back = rolled_back
+        self.timeline = timeline if timeline is not None else []
+
+
+class RolloutInterrupted(RolloutError):
+    """Ctrl-C during a rollout: the alias is left split (its marker says interrupted) for the
+    command to roll back or leave, as the user decides."""
+
+    exit_code = exit_codes.INTERRUPTED

@@ -10,11 +10,12 @@ Precedence, highest first — decided here and nowhere else:
   4. lambherd.toml ``[defaults]``
   5. the built-in defaults (``lambherd.defaults``: alias ``current``, publish, keep every version)
 
-Only ``alias``, ``publish``, ``keep_versions`` and ``ignore_style`` (``FILE_KEYS``) may come from
-lambherd.toml; the other switches are command-line only. ``resolve_settings`` checks every value
-it is given, with a message naming where it came from, and the one rule across switches
-(``--alias-to-latest`` moves the alias without publishing, so it contradicts an explicit
-``--no-publish``).
+Only ``alias``, ``publish``, ``keep_versions``, ``ignore_style``, ``strategy`` and ``rollout``
+(``FILE_KEYS``) may come from lambherd.toml; the other switches are command-line only. ``rollout``
+(the gate settings of a rollout, a table) is merged key by key across the layers; any other setting
+is replaced. ``resolve_settings`` checks every value it is given, with a message naming where it
+came from, and the one rule across switches (``--alias-to-latest`` moves the alias without
+publishing, so it contradicts an explicit ``--no-publish``).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from lambherd.defaults import (
     DEFAULT_ALIAS,
     DEFAULT_PARALLEL,
     DEFAULT_PUBLISH,
+    DEFAULT_STRATEGY,
     IGNORE_FILE,
     IGNORE_STYLE,
 )
 from lambherd.errors import DefinitionError, UsageError
 
 #: Settings lambherd.toml may set (lower-case keys of [defaults], [functions.X], stage defaults).
-FILE_KEYS = ("alias", "keep_versions", "publish", "ignore_style")
+FILE_KEYS = ("alias", "keep_versions", "publish", "ignore_style", "strategy", "rollout")
 #: How .lambdaignore may be matched (``ignore_style``; see ``lambherd.archive.ignore``).
 IGNORE_STYLES = ("lambroll", "gitignore")
 #: Where command-line values come from (``SettingsLayer.where``).
@@ -68,6 +70,10 @@ class DeploySettings:
     ignore_style: str = IGNORE_STYLE
     #: lambroll's ``deploy --ignore``: paths of the definition left as deployed (jq paths).
     ignore: tuple[str, ...] = ()
+    #: How the alias moves: all-at-once, canary, linear (``lambherd.rollout.strategy``).
+    strategy: str = DEFAULT_STRATEGY
+    #: The rollout's gate settings, as merged from every layer (``lambherd.rollout.gates``).
+    rollout: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def builds_code(self) -> bool:
@@ -160,7 +166,7 @@ def resolve_settings(*layers: SettingsLayer | None) -> DeploySettings:
     for layer in reversed([lay for lay in layers if lay is not None]):
         for key, value in layer.values.items():
             _check(layer, key, value)
-            chosen[key] = value
+            chosen[key] = {**chosen.get(key, {}), **value} if key == "rollout" else value
     cli = next((lay for lay in layers if lay is not None and lay.from_command_line), None)
     if cli is not None and cli.values.get("alias_to_latest") and cli.values.get("publish") is False:
         raise UsageError("--alias-to-latest and --no-publish contradict each other")
@@ -183,6 +189,8 @@ _TYPES: dict[str, type] = {
     "symlink": bool,
     "ignore_style": str,
     "ignore": tuple,
+    "strategy": str,
+    "rollout": dict,
 }
 
 
@@ -208,3 +216,11 @@ def _check(layer: SettingsLayer, key: str, value: Any) -> None:
         raise refuse("must not be empty")
     if key == "ignore_style" and value not in IGNORE_STYLES:
         raise refuse(f"must be one of {', '.join(IGNORE_STYLES)}, got {value!r}")
+    if key in ("strategy", "rollout"):
+        from lambherd.rollout.gates import gate_settings
+        from lambherd.rollout.strategy import parse_strategy
+
+        try:
+            parse_strategy(value) if key == "strategy" else gate_settings(value)
+        except UsageError as exc:
+            raise refuse(exc.message) from None

@@ -10,9 +10,17 @@ from typing import Any
 
 from lambherd.apply.display import DisplayExecutor
 from lambherd.apply.executor import ExecutionResult, Executor, StepResult
+from lambherd.apply.stopping import StopSignal
 from lambherd.retry import RetryPolicy
 
-__all__ = ["DisplayExecutor", "ExecutionResult", "Executor", "StepResult", "executor_for"]
+__all__ = [
+    "DisplayExecutor",
+    "ExecutionResult",
+    "Executor",
+    "StepResult",
+    "StopSignal",
+    "executor_for",
+]
 
 
 def executor_for(
@@ -21,8 +29,10 @@ def executor_for(
     dry_run: bool,
     retry: RetryPolicy | None = None,
     on_step: Callable[[StepResult], None] | None = None,
+    stop: StopSignal | None = None,
+    on_progress: Callable[..., None] | None = None,
 ) -> Executor | DisplayExecutor:
     """The executor of a run: the display-only one for a dry run (no AWS call at all)."""
     if dry_run:
         return DisplayExecutor()
-    return Executor(clients, retry=retry, on_step=on_step)
+    return Executor(clients, retry=retry, on_step=on_step, stop=stop, on_progress=on_progress)

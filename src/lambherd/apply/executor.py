@@ -20,6 +20,12 @@ re-plans that function from what is there, once (``pipeline.runner``).
 
 This is the core only: each step type's handler lives in its concern's module under
 ``lambherd.apply.handlers`` (see ``lambherd.apply.registry``).
+
+For steps that take long (a rollout's bake, a wait for an allocation) a run also offers: a
+``StopSignal`` its waits end on (``run.wait``), progress reports while a step runs
+(``run.progress``), state a concern chains from one of its steps to the next (``run.state``), a
+timeline of what happened when (``run.timeline``, kept on the result), and ``run.on_interrupt``:
+while set, a Ctrl-C between or inside steps is raised as the exception it makes.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambherd.apply.registry import handler_for
+from lambherd.apply.stopping import StopSignal
 from lambherd.apply.waiters import wait_until_ready
 from lambherd.errors import AwsError, LambherdError, describe_client_error
 from lambherd.plan.steps import PUBLISHED, Plan, Step
@@ -72,6 +79,8 @@ class ExecutionResult:
     results: list[StepResult] = field(default_factory=list)
     version: str | None = None
     dry_run: bool = False
+    #: Events of long steps in time order (a rollout's shifts and gate readings), JSON-ready.
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def bytes_uploaded(self) -> int:
@@ -90,7 +99,39 @@ class StepRun:
         self.function_arn = plan.function_arn
         self.desired_config = plan.desired_config
         self.version: str | None = None
+        #: What a concern's steps pass on to its later steps (key: the concern's name).
+        self.state: dict[str, Any] = {}
+        self.timeline: list[dict[str, Any]] = []
+        #: While set, a Ctrl-C is raised as the exception this returns (see the module docstring).
+        self.on_interrupt: Callable[[], BaseException] | None = None
         self._executor = executor
+
+    @property
+    def clients(self) -> Any:
+        """The run's ``AwsClients``."""
+        return self._executor.clients
+
+    @property
+    def stop(self) -> StopSignal | None:
+        """The run's stop signal (None: nothing can stop it early)."""
+        return self._executor.stop
+
+    def now(self) -> float:
+        """Wall time (epoch seconds)."""
+        return self._executor.clock()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when the stop signal ended the wait."""
+        stop = self._executor.stop
+        if stop is not None:
+            return stop.wait(seconds)
+        self._executor.sleep(max(0.0, seconds))
+        return False
+
+    def progress(self, step: Step, detail: str, **data: Any) -> None:
+        """Report how a long step is going (shown by progress views, never required)."""
+        if self._executor.on_progress is not None:
+            self._executor.on_progress(step, detail, data)
 
     def call(
         self,
@@ -215,17 +256,33 @@ class Executor:
         wait_timeout: float = 900.0,
         sleep: Callable[[float], None] = time.sleep,
         on_step: Callable[[StepResult], None] | None = None,
+        stop: StopSignal | None = None,
+        on_progress: Callable[[Step, str, dict[str, Any]], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.clients = clients
         self.retry = retry or RetryPolicy(sleep=sleep)
         self.wait_timeout = wait_timeout
         self.sleep = sleep
         self.on_step = on_step
+        self.stop = stop
+        self.on_progress = on_progress
+        self.clock = clock
 
     def run(self, plan: Plan) -> ExecutionResult:
         """Run every step in order; the first failure stops the run (re-running converges)."""
         run = StepRun(self, plan)
-        result = ExecutionResult(plan=plan)
+        result = ExecutionResult(plan=plan, timeline=run.timeline)
+        try:
+            self._run_steps(run, plan, result)
+        except KeyboardInterrupt:
+            if run.on_interrupt is None:
+                raise
+            raise run.on_interrupt() from None
+        result.version = run.version
+        return result
+
+    def _run_steps(self, run: StepRun, plan: Plan, result: ExecutionResult) -> None:
         for i, step in enumerate(plan.steps):
             handler = handler_for(type(step))
             if handler is None:
@@ -240,5 +297,3 @@ class Executor:
             result.results.append(done)
             if self.on_step:
                 self.on_step(done)
-        result.version = run.version
-        return result

@@ -13,7 +13,9 @@ import click
 from lambherd import exit_codes
 from lambherd.cli.output import app_of, confirm, emit_json, info, warn
 from lambherd.cli.project_view import progress_for, report_builds, show_changeset
-from lambherd.errors import UsageError
+from lambherd.cli.rollout_view import GateLines, answer_interrupt, gate_options, gate_table
+from lambherd.cli.rollout_view import show_stopped as show_stopped_rollout
+from lambherd.errors import RolloutError, RolloutInterrupted, UsageError
 
 if TYPE_CHECKING:
     from lambherd.app import App
@@ -67,6 +69,13 @@ class DeployCommand(click.Command):
     type=int,
     help="Delete older versions, keeping the newest N [a project: its keep_versions].",
 )
+@click.option(
+    "--strategy",
+    metavar="NAME",
+    help="How the alias moves: all-at-once, canary10-5m, linear10-1m, Canary10Percent5Minutes, "
+    "canary:PCT:INTERVAL, linear:PCT:INTERVAL [default: all-at-once; a project: its strategy].",
+)
+@gate_options
 @click.option("--force-code", is_flag=True, help="Upload the code even when its hash matches.")
 @click.option("--skip-configuration", is_flag=True, help="Leave the configuration untouched.")
 @click.option("--skip-archive", is_flag=True, help="Deploy the S3 object as is (no zip built).")
@@ -115,6 +124,12 @@ def command(
     alias_to_latest: bool,
     publish: bool | None,
     keep_versions: int | None,
+    strategy: str | None,
+    alarms: tuple[str, ...],
+    require_traffic: bool,
+    pre_traffic: bool,
+    post_traffic: bool,
+    on_interrupt: str | None,
     force_code: bool,
     skip_configuration: bool,
     skip_archive: bool,
@@ -145,6 +160,8 @@ def command(
             alias_to_latest=alias_to_latest,
             publish=publish,
             keep_versions=keep_versions,
+            strategy=strategy,
+            rollout=gate_table(alarms, require_traffic, pre_traffic, post_traffic),
             force_code=force_code,
             skip_configuration=skip_configuration,
             skip_archive=skip_archive,
@@ -161,12 +178,22 @@ def command(
         lint=lint or fail_on is not None,
         lint_fail_on=fail_on,
     )
-    report = deploy(
-        app,
-        request,
-        on_planned=lambda cs, builds: _view(app, cs, builds, prune),
-        on_linted=lambda result: _show_lint(app, result),
-    )
+    try:
+        report = deploy(
+            app,
+            request,
+            on_planned=lambda cs, builds: _view(app, cs, builds, prune),
+            on_linted=lambda result: _show_lint(app, result),
+        )
+    except RolloutInterrupted as exc:  # one function: Ctrl-C during its rollout
+        show_stopped_rollout(app, exc)
+        return answer_interrupt(app, [exc], on_interrupt)
+    except RolloutError as exc:
+        show_stopped_rollout(app, exc)
+        raise
+    if report.run.interrupted:
+        _show_project(app, report, prune, dry_run)
+        return answer_interrupt(app, report.run.interruptions, on_interrupt)
     single = report.single
     if single is not None:
         return _show_single(app, single, dry_run)
@@ -210,8 +237,10 @@ class _StepLines:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.gates = GateLines(app)
 
     def __call__(self, event: ProgressEvent) -> None:
+        self.gates(event)
         done = event.result
         if done is None or self.app.json_output:
             return

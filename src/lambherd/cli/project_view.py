@@ -41,12 +41,15 @@ def show_changeset(app: App, changeset: Any, *, prune: bool | None = None) -> No
 
 
 class DeployProgress:
-    """A live table (on a terminal) or one line per event (otherwise) of a project deploy."""
+    """A live table (on a terminal) or one line per event (otherwise) of a project deploy;
+    functions under a rollout also show their weight and their gates' state."""
 
     def __init__(self, app: App, names: list[str]) -> None:
         self.app = app
         self.console = console(app, stderr=True)
         self.rows: dict[str, tuple[str, str]] = {n: ("waiting", "") for n in names}
+        #: function -> (weight of the new version, gates' state), for rollouts
+        self.rollouts: dict[str, tuple[str, str]] = {}
         self.lock = threading.Lock()
         self.live: Any = None
 
@@ -65,6 +68,9 @@ class DeployProgress:
 
     def __call__(self, event: Any) -> None:
         with self.lock:
+            if event.kind == "progress":
+                self._progress(event)
+                return
             if event.kind == "step":
                 state = f"step {event.step_index}/{event.step_count}"
             else:
@@ -75,17 +81,39 @@ class DeployProgress:
             elif event.kind != "step":
                 click.echo(f"{event.function}: {state}: {event.detail}".rstrip(": "), err=True)
 
+    def _progress(self, event: Any) -> None:
+        """A long step under way (a rollout's shift or bake): its weight and gates."""
+        data = event.data or {}
+        weight = data.get("weight")
+        seen = (f"{weight:g}%" if isinstance(weight, int | float) else "-", str(data.get("gates")))
+        changed = self.rollouts.get(event.function) != seen
+        self.rollouts[event.function] = seen
+        state = self.rows.get(event.function, ("running", ""))[0]
+        self.rows[event.function] = (state, event.detail)
+        if self.live is not None:
+            self.live.update(self._table())
+        elif changed:
+            click.echo(f"{event.function}: {seen[0]}: gates {seen[1]}: {event.detail}", err=True)
+
     def _table(self) -> Any:
         from rich.table import Table
 
         table = Table(show_header=True, header_style="bold")
         table.add_column("Function", no_wrap=True)
         table.add_column("Status", no_wrap=True)
+        if self.rollouts:
+            table.add_column("Weight", no_wrap=True, justify="right")
+            table.add_column("Gates", no_wrap=True)
         table.add_column("Detail")
         colours = {"done": "green", "failed": "red", "skipped": "yellow", "running": "cyan"}
         for name, (state, detail) in self.rows.items():
             colour = colours.get(state, "cyan" if state.startswith("step") else "dim")
-            table.add_row(name, f"[{colour}]{state}[/]", detail)
+            cells = [name, f"[{colour}]{state}[/]"]
+            if self.rollouts:
+                weight, gates = self.rollouts.get(name, ("", ""))
+                tint = "red" if gates.startswith("failed") else "green" if gates == "ok" else "dim"
+                cells += [weight, f"[{tint}]{gates}[/]" if gates else ""]
+            table.add_row(*cells, detail)
         return table
 
 

@@ -27,4 +27,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("test", "Run tests.yaml cases against the deployed function."),
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
     "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),
+    "rollout": ("rollout", "Rollouts in progress: rollout status / abort / resume."),
 }

@@ -24,12 +24,14 @@ MAX_BACKOFF_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class LogQuery:
-    """Which events to read: a log group, a time window in ms, an optional filter pattern."""
+    """Which events to read: a log group, a time window in ms, an optional filter pattern,
+    optionally only some of the group's streams (at most 100 names, as FilterLogEvents takes)."""
 
     log_group: str
     start_ms: int
     end_ms: int | None = None
     filter_pattern: str | None = None
+    stream_names: tuple[str, ...] = ()
 
 
 def _configured_log_group(config: dict[str, Any] | None) -> str | None:
@@ -64,6 +66,8 @@ def _filter_kwargs(query: LogQuery, start_ms: int) -> dict[str, Any]:
         kwargs["endTime"] = query.end_ms
     if query.filter_pattern:
         kwargs["filterPattern"] = query.filter_pattern
+    if query.stream_names:
+        kwargs["logStreamNames"] = list(query.stream_names)
     return kwargs
 
 

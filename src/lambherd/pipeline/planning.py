@@ -19,6 +19,7 @@ from lambherd.defaults import DEFAULT_READ_WORKERS
 from lambherd.errors import DeployError
 from lambherd.pipeline.code import code_identity
 from lambherd.pipeline.remote import read_remote_state
+from lambherd.pipeline.rollout_checks import prepare_rollout
 from lambherd.plan.delete_planner import plan_delete
 from lambherd.plan.planner import DesiredState, plan_deploy
 from lambherd.plan.remote import RemoteState
@@ -118,7 +119,7 @@ def plan_function(
         )
     config = _ignored_left_as_deployed(defn.config, remote, settings.ignore)
     desired = DesiredState(config=config, code=code.source, sidecars=defn.sidecars)
-    plan = plan_deploy(desired, remote, settings)
+    plan = prepare_rollout(plan_deploy(desired, remote, settings), defn.source_dir, clients)
     if plan.empty:
         operation = NONE
     elif plan.of_type(CreateFunction):
@@ -149,7 +150,7 @@ def replan(change: PlannedFunction, clients: Any, *, retry: Any = None) -> Plann
         clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
     )
     desired = DesiredState(config=defn.config, code=change.code, sidecars=defn.sidecars)
-    plan = plan_deploy(desired, remote, settings)
+    plan = prepare_rollout(plan_deploy(desired, remote, settings), defn.source_dir, clients)
     operation = NONE if plan.empty else MODIFY
     return replace(
         change, operation=operation, plan=plan, remote=remote, changes=describe_changes(plan.steps)

@@ -4,22 +4,25 @@ project and for a single function (a one-row changeset) alike.
 Each function's plan runs through the executor ``executor_for`` picks (the real one: waits,
 RevisionId chain, throttling and conflicts retried with backoff; the display-only one for a dry
 run). One function failing does not stop the others unless ``fail_fast``; functions not yet
-started are then skipped. Progress is reported through ``on_event`` (called from worker
-threads); nothing here prints.
+started are then skipped, and the run's stop signal ends the long steps of those running (a
+rollout rolls back). A Ctrl-C stops the run the same way; rollouts under way are then left split
+and marked interrupted (``RunResult.interrupted``), for the command to roll back or leave.
+Progress is reported through ``on_event`` (called from worker threads); nothing here prints.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from typing import Any
 
 from lambherd.apply import ExecutionResult, StepResult, executor_for
+from lambherd.apply.stopping import FAIL_FAST, INTERRUPTED, StopSignal
 from lambherd.defaults import DEFAULT_PARALLEL
-from lambherd.errors import AlreadyExistsError, LambherdError
+from lambherd.errors import AlreadyExistsError, LambherdError, RolloutInterrupted
 from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction, replan
 from lambherd.retry import RetryPolicy
 
@@ -35,8 +38,9 @@ DEPLOYED, DELETED, UNCHANGED, FAILED, SKIPPED = (
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """``kind`` is start, step, done, failed or skipped; ``detail`` a short text; a step event
-    carries the step's ``result`` (its duration and what it returned)."""
+    """``kind`` is start, step, progress, done, failed or skipped; ``detail`` a short text; a
+    step event carries the step's ``result`` (its duration and what it returned); a progress
+    event (a long step under way) its ``data`` (a rollout's ``weight`` and ``gates``)."""
 
     function: str
     kind: str
@@ -44,6 +48,7 @@ class ProgressEvent:
     step_index: int = 0
     step_count: int = 0
     result: StepResult | None = None
+    data: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,16 @@ class FunctionOutcome:
     execution: ExecutionResult | None = field(default=None, compare=False)
     exception: Exception | None = field(default=None, compare=False)
 
+    @property
+    def timeline(self) -> list[dict[str, Any]]:
+        """What the long steps did when (a rollout's shifts and gate readings), even on failure."""
+        if self.execution is not None:
+            return list(self.execution.timeline)
+        return list(getattr(self.exception, "timeline", None) or [])
+
     def to_json(self) -> dict[str, Any]:
         """This outcome as a JSON document."""
-        return {
+        doc = {
             "function": self.name,
             "operation": self.operation,
             "status": self.status,
@@ -72,6 +84,9 @@ class FunctionOutcome:
             "bytes_uploaded": self.bytes_uploaded,
             "error": self.error,
         }
+        if self.timeline:
+            doc["timeline"] = self.timeline
+        return doc
 
 
 @dataclass
@@ -80,6 +95,14 @@ class RunResult:
 
     outcomes: list[FunctionOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    #: True when a Ctrl-C stopped the run with rollouts left split (their outcomes carry a
+    #: ``RolloutInterrupted``).
+    interrupted: bool = False
+
+    @property
+    def interruptions(self) -> list[RolloutInterrupted]:
+        """The rollouts a Ctrl-C left split."""
+        return [o.exception for o in self.outcomes if isinstance(o.exception, RolloutInterrupted)]
 
     @property
     def ok(self) -> bool:
@@ -104,6 +127,7 @@ class RunResult:
         """The ``deploy --output json`` document for a project."""
         return {
             "ok": self.ok,
+            "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
             "bytes_uploaded": self.bytes_uploaded,
             "functions": [o.to_json() for o in self.outcomes],
@@ -125,7 +149,7 @@ def run_changeset(
     with ``dry_run``, display them (no AWS call)."""
     start = time.monotonic()
     notify = on_event or (lambda _event: None)
-    stop = threading.Event()
+    stop = StopSignal()
     outcomes: dict[str, FunctionOutcome] = {}
     work: list[PlannedFunction] = []
     for change in changeset.changes:
@@ -136,25 +160,63 @@ def run_changeset(
 
     def one(change: PlannedFunction) -> FunctionOutcome:
         if stop.is_set():
-            notify(ProgressEvent(change.name, "skipped", "an earlier function failed"))
+            why = "interrupted" if stop.reason == INTERRUPTED else "an earlier function failed"
+            notify(ProgressEvent(change.name, "skipped", why))
             return FunctionOutcome(change.name, change.operation, SKIPPED)
-        outcome = _run_one(clients, change, notify, retry, dry_run)
-        if outcome.status == FAILED and fail_fast:
-            stop.set()
+        outcome = _run_one(clients, change, notify, retry, dry_run, stop)
+        if isinstance(outcome.exception, RolloutInterrupted):
+            stop.stop(INTERRUPTED)
+        elif outcome.status == FAILED and fail_fast:
+            stop.stop(FAIL_FAST)
         return outcome
 
     if parallel == 1 or len(work) <= 1:
         # in this thread: Ctrl-C stops the function being deployed where it is, as a single
-        # function's deploy always has (a pool would let it run to its end first)
+        # function's deploy always has (a pool would let it run to its end first); a rollout
+        # turns it into a RolloutInterrupted outcome
         for change in work:
             outcome = one(change)
             outcomes[outcome.name] = outcome
     else:
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            for outcome in pool.map(one, work):  # on Ctrl-C, map cancels what has not started
-                outcomes[outcome.name] = outcome
+        _run_pool(one, work, parallel, stop, outcomes)
     ordered = [outcomes[c.name] for c in changeset.changes]
-    return RunResult(ordered, time.monotonic() - start)
+    result = RunResult(ordered, time.monotonic() - start)
+    result.interrupted = stop.reason == INTERRUPTED and bool(result.interruptions)
+    return result
+
+
+def _run_pool(
+    one: Callable[[PlannedFunction], FunctionOutcome],
+    work: list[PlannedFunction],
+    parallel: int,
+    stop: StopSignal,
+    outcomes: dict[str, FunctionOutcome],
+) -> None:
+    """``one`` over ``work`` in a pool. On Ctrl-C nothing more starts and the stop signal ends
+    the waits of the functions under way (a rollout leaves its split, marked interrupted); the
+    Ctrl-C is raised again unless a rollout was interrupted (the caller reports those)."""
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    futures = [pool.submit(one, change) for change in work]
+    interrupted = False
+    try:
+        wait_for(futures)
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.stop(INTERRUPTED)
+        for future in futures:
+            future.cancel()
+        wait_for(futures)  # those under way stop at their next wait
+    finally:
+        pool.shutdown(wait=True)
+    for change, future in zip(work, futures, strict=True):
+        if future.cancelled():
+            outcomes[change.name] = FunctionOutcome(change.name, change.operation, SKIPPED)
+        else:
+            outcomes[change.name] = future.result()
+    if interrupted and not any(
+        isinstance(o.exception, RolloutInterrupted) for o in outcomes.values()
+    ):
+        raise KeyboardInterrupt
 
 
 def _run_one(
@@ -163,10 +225,14 @@ def _run_one(
     notify: Callable[[ProgressEvent], None],
     retry: RetryPolicy | None,
     dry_run: bool,
+    stop: StopSignal | None = None,
 ) -> FunctionOutcome:
     total = len(change.plan.steps)
     done_steps = [0]
     notify(ProgressEvent(change.name, "start", ", ".join(change.changes), 0, total))
+
+    def on_progress(step: Any, detail: str, data: dict[str, Any]) -> None:
+        notify(ProgressEvent(change.name, "progress", detail, done_steps[0], total, data=data))
 
     def on_step(result: StepResult) -> None:
         done_steps[0] += 1
@@ -177,7 +243,14 @@ def _run_one(
     start = time.monotonic()
     replanned = False
     try:
-        executor = executor_for(clients, dry_run=dry_run, retry=retry, on_step=on_step)
+        executor = executor_for(
+            clients,
+            dry_run=dry_run,
+            retry=retry,
+            on_step=on_step,
+            stop=stop,
+            on_progress=on_progress,
+        )
         try:
             execution = executor.run(change.plan)
         except AlreadyExistsError:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 #: Concern planner modules, in the order their steps run. One line per concern.
 PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.function_planner",  # create / configuration / code
-    "lambherd.plan.version_planner",  # publish, alias, old versions
+    "lambherd.plan.version_planner",  # publish; decides the alias's target and old versions
+    "lambherd.plan.rollout_planner",  # the alias moves (all at once, canary, linear), then prune
     "lambherd.plan.tags_planner",  # tags (of an existing function)
     "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
 )

@@ -1,4 +1,12 @@
-"""The versions concern: publish when something changed, move the alias, delete old versions.
+"""The versions concern: publish when something changed, and decide which version the alias
+serves and which old versions go.
+
+The concern itself plans only the PublishVersion; what it decided about the alias (the target
+version, the all-at-once move, the versions to prune once the alias has moved) is left in
+``ctx.decided["versions"]`` (a ``VersionsDecision``) for the rollout concern, which moves the
+alias — all at once, or in steps — and then prunes. Concerns planned between the two (e.g.
+provisioned concurrency on the new version) land after the publish and before any traffic moves.
+``plan_versions`` gives the whole sequence at once, as a deploy all at once runs it.
 
 ``prune_versions`` and ``point_alias`` are shared with ``versions --delete`` and ``rollback``.
 """
@@ -70,6 +78,53 @@ def matching_version(
     return None
 
 
+@dataclass(frozen=True)
+class VersionsDecision:
+    """What the versions concern decided about the deploy's alias.
+
+    ``target``: the version the alias is to serve (a number, ``PUBLISHED`` or ``$LATEST``; None
+    when it stays as it is); ``alias_steps``: the CreateAlias / MoveAlias that moves it there all
+    at once; ``prune``: the DeleteVersion steps to run once it serves ``target``.
+    """
+
+    alias: str
+    target: str | None = None
+    alias_steps: tuple[Step, ...] = ()
+    prune: tuple[Step, ...] = ()
+
+
+def decide_versions(
+    desired: dict[str, Any],
+    remote: RemoteState,
+    options: DeploySettings,
+    *,
+    function_changed: bool,
+    code_sha256: str | None,
+    compare_config: bool = True,
+) -> tuple[tuple[Step, ...], VersionsDecision]:
+    """The PublishVersion step (if any) and the decision about the alias."""
+    if options.alias_to_latest:
+        moves = tuple(point_alias(remote, options.alias, LATEST))
+        return (), VersionsDecision(options.alias, LATEST if moves else None, moves)
+    if not options.publish:
+        return (), VersionsDecision(options.alias)
+    compared = desired if compare_config else None
+    needs_publish = function_changed or not alias_target_matches(compared, code_sha256, remote)
+    if not needs_publish:
+        return (), VersionsDecision(options.alias)
+    if not function_changed:
+        existing = matching_version(compared, code_sha256, remote)
+        if existing is not None:  # e.g. after a rollback: serve that version again
+            moves = tuple(point_alias(remote, options.alias, existing))
+            return (), VersionsDecision(options.alias, existing if moves else None, moves)
+    prune: tuple[Step, ...] = ()
+    if options.keep_versions is not None:
+        protected = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
+        prune = tuple(prune_versions(remote, options.keep_versions, protected, publishing=True))
+    moves = tuple(point_alias(remote, options.alias, PUBLISHED))
+    return (PublishVersion(),), VersionsDecision(options.alias, PUBLISHED, moves, prune)
+
+
 def plan_versions(
     desired: dict[str, Any],
     remote: RemoteState,
@@ -79,27 +134,17 @@ def plan_versions(
     code_sha256: str | None,
     compare_config: bool = True,
 ) -> tuple[Step, ...]:
-    """PublishVersion / alias / DeleteVersion steps, after the function's own steps."""
-    steps: list[Step] = []
-    if options.alias_to_latest:
-        steps.extend(point_alias(remote, options.alias, LATEST))
-        return tuple(steps)
-    if not options.publish:
-        return ()
-    compared = desired if compare_config else None
-    needs_publish = function_changed or not alias_target_matches(compared, code_sha256, remote)
-    if not needs_publish:
-        return ()
-    if not function_changed:
-        existing = matching_version(compared, code_sha256, remote)
-        if existing is not None:  # e.g. after a rollback: serve that version again
-            return tuple(point_alias(remote, options.alias, existing))
-    steps.append(PublishVersion())
-    steps.extend(point_alias(remote, options.alias, PUBLISHED))
-    if options.keep_versions is not None:
-        protected = aliased_versions([a for a in remote.aliases if a.get("Name") != options.alias])
-        steps.extend(prune_versions(remote, options.keep_versions, protected, publishing=True))
-    return tuple(steps)
+    """PublishVersion / alias / DeleteVersion steps, after the function's own steps, as a
+    deploy all at once runs them."""
+    publish, decision = decide_versions(
+        desired,
+        remote,
+        options,
+        function_changed=function_changed,
+        code_sha256=code_sha256,
+        compare_config=compare_config,
+    )
+    return (*publish, *decision.alias_steps, *decision.prune)
 
 
 def point_alias(remote: RemoteState, name: str, version: str) -> list[Step]:
@@ -150,7 +195,7 @@ def _plan(ctx: PlanContext) -> tuple[Step, ...]:
     function: FunctionChanges = ctx.decided["function"]
     code = ctx.desired.code
     code_sha = code.sha256 or ctx.remote.code_sha256
-    return plan_versions(
+    publish, decision = decide_versions(
         ctx.desired.config,
         ctx.remote,
         ctx.settings,
@@ -158,6 +203,8 @@ def _plan(ctx: PlanContext) -> tuple[Step, ...]:
         code_sha256=None if function.code_changed and code.sha256 is None else code_sha,
         compare_config=not ctx.settings.skip_configuration,
     )
+    ctx.decided["versions"] = decision  # the rollout concern moves the alias, then prunes
+    return publish
 
 
 CONCERN = Concern("versions", _plan)

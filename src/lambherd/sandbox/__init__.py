@@ -21,6 +21,7 @@ HTTP
                     calls; presigned Code.Location URLs
   sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
+  wsgi_io.py        request bodies read once, SDK gzip bodies, one request run through an app
   function_url.py   function URLs served on the sandbox's port (payload format 2.0)
 moto (nothing else imports it)
   moto_facade.py    moto's backends and model fields, per function; our per-function state
@@ -40,6 +41,7 @@ CloudWatch
   telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
+  alarms.py         metric alarms evaluated against the metrics the sandbox holds (moto does not)
 Price List
   pricing.py        the Price List Query API (GetProducts, DescribeServices) from the shipped table
 

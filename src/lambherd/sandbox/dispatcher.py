@@ -33,6 +33,7 @@ from lambherd.sandbox import (
     persistence,
     telemetry,
 )
+from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
@@ -42,6 +43,7 @@ from lambherd.sandbox.scheduler import Scheduler
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.state_store import StateStore
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
+from lambherd.sandbox.wsgi_io import decompressed, plain_request, read_body, run_wsgi
 
 log = logging.getLogger("lambherd.sandbox")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -93,11 +95,13 @@ class SandboxApp:
         )
         self.replayed = 0
         self.guard = RequestGuard(endpoint)
+        self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
         if self.state is not None:  # the rooms whose state lives outside moto
             self.state.rooms.register("functions", self.facade)
             self.state.rooms.register("revisions", self.lambda_layer.revisions)
             self.state.rooms.register("url-configs", self.lambda_layer.urls)
             self.state.rooms.register("telemetry", self.telemetry)
+            self.state.rooms.register("alarms", self.alarms)
 
     @property
     def write_lock(self) -> threading.RLock:
@@ -114,7 +118,7 @@ class SandboxApp:
         return self.replayed
 
     def _replay(self, request: persistence.RecordedRequest) -> None:
-        status, _headers, _data = _run_wsgi(self, request.environ())
+        status, _headers, _data = run_wsgi(self, request.environ())
         if status >= 500:
             log.warning("replayed %s %s answered %d", request.method, request.path, status)
 
@@ -132,7 +136,7 @@ class SandboxApp:
         """Empty moto, the Lambda layer, the saved state and the code cache; the clock goes back
         to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
         with self.state.exclusive() if self.state is not None else self._write_lock:
-            env, body = _plain_request("POST", "/moto-api/reset")
+            env, body = plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
             self.telemetry.reset()
@@ -162,7 +166,7 @@ class SandboxApp:
             return self._own(environ)(environ, start_response)
         url = function_url.match(environ)
         if url is not None:  # a function URL: invoke, never journaled
-            body = _read_body(environ)
+            body = read_body(environ)
             resp = function_url.serve(
                 self.lambda_layer.urls,
                 self._invoke_direct,
@@ -177,10 +181,10 @@ class SandboxApp:
         too_big = code_limits.refuse_early(environ) if fresh else None  # Lambda's size limits
         if too_big is not None:
             return too_big(environ, start_response)
-        body = _read_body(environ)
+        body = read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
-        body = _decompressed(environ, body, service)
+        body = decompressed(environ, body, service)
         too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
         if too_big is not None:
             return too_big(environ, start_response)
@@ -214,7 +218,11 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
+                self.alarms.evaluate(region)  # the state the metrics give now
             resp = self.call_moto(environ, body)
+            if action == "PutMetricAlarm" and resp.status_code < 400:
+                self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
             elif service == "logs" and resp.status_code < 400:
@@ -245,15 +253,25 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         environ = record.environ(replay=False)
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
-        status, _headers, data = _run_wsgi(self, environ)
+        status, _headers, data = run_wsgi(self, environ)
         return status, data
+
+    def call_api(
+        self, service: str, region: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``submit``, answered as botocore parses it (an ``Error`` key when it failed)."""
+        record = self._recorder.record(service, region, operation, **params)
+        environ = record.environ(replay=False)
+        environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
+        status, headers, data = run_wsgi(self, environ)
+        return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
         """Run one request through moto and capture its response."""
         environ = dict(environ)
         environ["wsgi.input"] = persistence.body_stream(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        status, headers, data = _run_wsgi(self.moto, environ)
+        status, headers, data = run_wsgi(self.moto, environ)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         return Response(data, status=status, headers=headers)
 
@@ -324,75 +342,5 @@ class SandboxApp:
         }
 
 
-def _run_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of one request run through a WSGI ``app``."""
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"] = int(status.split(" ", 1)[0])
-        captured["headers"] = headers
-        return lambda _data: None
-
-    chunks = app(environ, start_response)
-    try:
-        data = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close:
-            close()
-    return captured.get("status", 500), list(captured.get("headers", [])), data
-
-
 def _bad_request(message: str) -> Response:
     return Response(json.dumps({"message": message}), status=400, content_type="application/json")
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        body = stream.read(int(length))
-    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
-        "wsgi.input_terminated"
-    ):
-        body = stream.read()
-    else:
-        body = b""
-    environ["wsgi.input"] = persistence.body_stream(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("HTTP_TRANSFER_ENCODING", None)
-    return body
-
-
-def _decompressed(environ: dict[str, Any], body: bytes, service: str | None) -> bytes:
-    """The body of a request an SDK gzip-compressed (CloudWatch PutMetricData over 10 KB).
-
-    moto's server would decompress such a body twice and fail; the sandbox hands it a plain
-    body (and journals that). S3's Content-Encoding is object metadata and is left alone.
-    """
-    if service in (None, "s3") or environ.get("HTTP_CONTENT_ENCODING", "").lower() != "gzip":
-        return body
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    import gzip
-
-    try:
-        plain = gzip.decompress(body)
-    except (OSError, EOFError):
-        return body
-    del environ["HTTP_CONTENT_ENCODING"]
-    environ["wsgi.input"] = persistence.body_stream(plain)
-    environ["CONTENT_LENGTH"] = str(len(plain))
-    return plain
-
-
-def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:
-    from werkzeug.test import EnvironBuilder
-
-    builder = EnvironBuilder(path=path, base_url="http://127.0.0.1", method=method)
-    try:
-        return builder.get_environ(), b""
-    finally:
-        builder.close()

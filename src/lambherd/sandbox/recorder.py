@@ -80,6 +80,27 @@ class RequestRecorder:
             body=body,
         )
 
+    def parse(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> dict[str, Any]:
+        """The answer to a recorded ``operation`` as botocore parses it (``Error`` on failure)."""
+        from botocore.awsrequest import HeadersDict
+        from botocore.parsers import create_parser
+
+        client = self._client(service, region)
+        model = client.meta.service_model
+        op = model.operation_model(client.meta.method_to_api_mapping[operation])
+        protocol = getattr(model, "resolved_protocol", None) or model.protocol
+        response = {"status_code": status, "headers": HeadersDict(headers), "body": body}
+        shape = op.output_shape if status < 400 else None
+        return create_parser(protocol).parse(response, shape)
+
 
 def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -114,6 +114,7 @@ class DeployResult:
                 for r in self.execution.results
             ],
             "warnings": self.warnings,
+            **({"timeline": self.execution.timeline} if self.execution.timeline else {}),
         }
 
 
