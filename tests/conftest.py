@@ -30,6 +30,7 @@ from aws_testkit import (
     tiny_zip,
 )
 from lambherd.cli.main import main as cli_main
+from local_testkit import KINDS as local_kinds_params
 
 
 def free_port() -> int:
@@ -39,10 +40,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _runtime_cache_folder(factory: pytest.TempPathFactory) -> Path:
+    kept = os.environ.get("LAMBHERD_TEST_RUNTIME_CACHE")
+    folder = Path(kept) if kept else factory.getbasetemp() / "runtimes"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Node tests collected: prepare Node's runtime interface client first (it compiles for
+    minutes), outside any test's timeout; a failure shows in the tests, one line each."""
+    import shutil
+
+    if not shutil.which("node") or not any("node" in i.nodeid.lower() for i in session.items):
+        return
+    from lambherd.errors import LambherdError
+    from lambherd.local import node_runtimes
+
+    root = _runtime_cache_folder(session.config._tmp_path_factory)  # type: ignore[attr-defined]
+    try:
+        node_runtimes.prepare_for_machine(root)
+    except LambherdError:
+        pass
+
+
 @pytest.fixture(scope="session", autouse=True)
 def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache of prepared runtime environments (e.g. python3.12) for the whole session."""
-    folder = tmp_path_factory.mktemp("runtimes")
+    """One cache of prepared runtime environments (e.g. python3.12, Node's ric) for the whole
+    session; ``LAMBHERD_TEST_RUNTIME_CACHE`` names a folder kept between sessions instead (the
+    Node runtime interface client compiles for minutes: build it once, not per session)."""
+    folder = _runtime_cache_folder(tmp_path_factory)
     before = os.environ.get("LAMBHERD_RUNTIME_CACHE")
     os.environ["LAMBHERD_RUNTIME_CACHE"] = str(folder)  # inherited by sandbox server processes
     yield folder
@@ -248,3 +275,9 @@ def price_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("LAMBHERD_PRICE_CACHE", None)
     else:
         os.environ["LAMBHERD_PRICE_CACHE"] = before
+
+
+@pytest.fixture(params=local_kinds_params)
+def runtime_kind(request: pytest.FixtureRequest) -> Any:
+    """Each runtime kind of the local emulator (python, node): a case using it runs for both."""
+    return request.param

@@ -3,26 +3,72 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 DATA = Path(__file__).parent / "data" / "local"
 PY = f"python{sys.version_info.major}.{sys.version_info.minor}"
+#: The Node.js runtime of the Node tests: the machine's Node major (no mismatch warning).
+NODE = "nodejs20.x"
+HAS_NODE = shutil.which("node") is not None
 
 
-def hello_function(tmp_path: Path, **config: Any) -> Path:
-    """``tmp_path/hello``: the ``basic`` handler and a function.json for it (plus ``config``)."""
+@dataclass(frozen=True)
+class RuntimeKind:
+    """One kind of runtime the emulator tests run each case on: where its twin fixtures live
+    (``basic``, ``broken_import``... with the same behaviour in each language) and how its
+    runtime words what differs (error types, messages)."""
+
+    name: str
+    runtime: str
+    data: Path
+    handler: str
+    module: str  # the handler's file in each fixture
+    fail_type: str  # errorType of the ``fail`` action's exception
+    init_errors: dict[str, tuple[str, str]] = field(default_factory=dict)
+    returning: Callable[[str], str] = repr  # source of a handler returning that string
+    slow_source: str = ""
+    fail_log: str = ""  # what the log of the ``fail`` action shows
+    fail_doc: Callable[[str], dict[str, Any]] = lambda rid: {}  # more of its error document
+    build_subdir: str = ""  # where a build's packages go under .lambherd/build
+    search_order: Callable[[Path, Path], list[Path]] = lambda code, layer: []
+
+    def folder(self, name: str) -> Path:
+        """A fixture folder of this kind (``basic``, ``broken_import``...)."""
+        return self.data / name
+
+
+SLOW_NODE_HANDLER = """
+const fs = require("fs");
+
+exports.handler = async (event) => {
+  fs.writeFileSync(event.marker, "running");
+  if (event.crash) process.kill(process.pid, "SIGKILL");
+  await new Promise((resolve) => setTimeout(resolve, 60000));
+  return "done";
+};
+"""
+
+
+def hello_function(tmp_path: Path, kind: RuntimeKind | None = None, **config: Any) -> Path:
+    """``tmp_path/hello``: the ``basic`` handler of ``kind`` (default Python) and a
+    function.json for it (plus ``config``)."""
+    kind = kind or PYTHON_KIND
     folder = tmp_path / "hello"
-    shutil.copytree(DATA / "basic", folder)
+    shutil.copytree(kind.folder("basic"), folder)
     definition = {
         "FunctionName": "hello",
-        "Handler": "app.handler",
-        "Runtime": PY,
+        "Handler": kind.handler,
+        "Runtime": kind.runtime,
         "Role": "arn:aws:iam::123456789012:role/lambda",
         "Timeout": 2,
         **config,
@@ -67,3 +113,79 @@ def in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, An
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, out
+
+
+class StderrLines:
+    """The lines a process writes (its stderr), waited for one by one."""
+
+    def __init__(self, stream) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no line with {text!r}"
+            line = self._queue.get(timeout=left)
+            if text in line:
+                return line
+
+
+PYTHON_KIND = RuntimeKind(
+    name="python",
+    runtime=PY,
+    data=DATA,
+    handler="app.handler",
+    module="app.py",
+    fail_type="ValueError",
+    init_errors={
+        "broken_import": (
+            "Runtime.ImportModuleError",
+            "Unable to import module 'app': No module named 'module_that_does_not_exist'",
+        ),
+        "no_handler": ("Runtime.HandlerNotFound", "Handler 'handler' missing on module 'app'"),
+        "init_exit": ("Runtime.ExitError", "Runtime exited with error: exit status 4"),
+    },
+    returning=lambda value: f"def handler(event, context):\n    return {value!r}\n",
+    slow_source=SLOW_HANDLER,
+    fail_log="[ERROR] ValueError: boom\nTraceback (most recent call last):",
+    fail_doc=lambda rid: {"requestId": rid, "stackTrace": lambda v: isinstance(v, list) and v},
+    search_order=lambda code, layer: [code, code / ".lambherd" / "build", layer / "python"],
+)
+NODE_KIND = RuntimeKind(
+    name="node",
+    runtime=NODE,
+    data=DATA / "node",
+    handler="index.handler",
+    module="index.js",
+    fail_type="Error",
+    init_errors={
+        "broken_import": (
+            "Runtime.ImportModuleError",
+            "Error: Cannot find module 'module_that_does_not_exist'",
+        ),
+        "no_handler": ("Runtime.HandlerNotFound", "index.handler is undefined or not exported"),
+        "init_exit": ("Runtime.ExitError", "Runtime exited with error: exit status 4"),
+    },
+    returning=lambda value: f"exports.handler = async () => {json.dumps(value)};\n",
+    slow_source=SLOW_NODE_HANDLER,
+    fail_log='\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"boom"',
+    fail_doc=lambda rid: {"trace": lambda v: isinstance(v, list) and v[0] == "Error: boom"},
+    build_subdir="node_modules",
+    search_order=lambda code, layer: [
+        layer / "nodejs" / "node_modules",
+        code / ".lambherd" / "build" / "node_modules",
+        code,
+    ],
+)
+needs_node = pytest.mark.skipif(not HAS_NODE, reason="Node.js is not installed on this machine")
+#: ``@pytest.mark.parametrize("kind", KINDS)``-ready: every runtime kind the emulator runs.
+KINDS = [
+    pytest.param(PYTHON_KIND, id="python"),
+    pytest.param(NODE_KIND, id="node", marks=needs_node),
+]

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import free_port
 from lambherd.local.definition_spec import load_env_vars_file, spec_from_definition
-from local_testkit import PY, hello_function
+from local_testkit import NODE, PY, RuntimeKind, hello_function
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -27,8 +27,20 @@ def fn_dir(tmp_path: Path) -> Path:
     )
 
 
+@pytest.fixture
+def kind_dir(tmp_path: Path, runtime_kind: RuntimeKind) -> Path:
+    """``fn_dir`` in each runtime kind (Python, Node.js)."""
+    return hello_function(
+        tmp_path,
+        runtime_kind,
+        MemorySize=128,
+        Environment={"Variables": {"GREETING": "hi", "STAGE": "dev"}},
+    )
+
+
 @pytest.mark.slow
-def test_local_invoke_prints_response_and_logs(lh, fn_dir, tmp_path):
+def test_local_invoke_prints_response_and_logs(lh, kind_dir, tmp_path):
+    fn_dir = kind_dir
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "env", "names": ["GREETING", "STAGE", "EXTRA"]}))
     env_vars = tmp_path / "env.json"
@@ -49,18 +61,18 @@ def test_local_invoke_event_from_stdin_and_overrides(lh, fn_dir):
 
 
 @pytest.mark.slow
-def test_local_invoke_function_error_exits_1(lh, fn_dir):
-    res = lh("-C", fn_dir, "local", "invoke", "--event", "-", input='{"action": "fail"}')
+def test_local_invoke_function_error_exits_1(lh, kind_dir, runtime_kind):
+    res = lh("-C", kind_dir, "local", "invoke", "--event", "-", input='{"action": "fail"}')
     assert res.code == 1
-    assert json.loads(res.out)["errorType"] == "ValueError"
-    assert "[ERROR] ValueError: boom" in res.err
+    assert json.loads(res.out)["errorType"] == runtime_kind.fail_type
+    assert runtime_kind.fail_log in res.err
 
 
 @pytest.mark.slow
-def test_local_invoke_timeout_override(lh, fn_dir):
+def test_local_invoke_timeout_override(lh, kind_dir):
     res = lh(
         "-C",
-        fn_dir,
+        kind_dir,
         "local",
         "invoke",
         "--timeout",
@@ -89,28 +101,34 @@ def test_bad_event_is_one_line_error(lh, fn_dir):
     assert "Traceback" not in res.err
 
 
-def test_non_python_runtime_is_a_clear_error(lh, fn_dir):
+def test_other_runtime_is_a_clear_error(lh, fn_dir):
     doc = json.loads((fn_dir / "function.json").read_text())
-    doc["Runtime"] = "nodejs20.x"
+    doc["Runtime"] = "java21"
     (fn_dir / "function.json").write_text(json.dumps(doc))
     res = lh("-C", fn_dir, "local", "invoke")
     assert res.code == 1
     assert res.err.strip() == (
-        "error: runtime nodejs20.x: not supported locally yet "
-        "(the local emulator runs python3.x functions only)"
+        "error: runtime java21: not supported locally yet "
+        "(the local emulator runs python3.x and nodejs20.x, nodejs22.x, nodejs24.x functions)"
     )
 
 
 @pytest.mark.slow
-def test_runtime_mismatch_warns_and_still_runs(lh, fn_dir):
-    other = "python3.12" if PY != "python3.12" else "python3.13"
+def test_runtime_mismatch_warns_and_still_runs(lh, kind_dir, runtime_kind):
+    fn_dir = kind_dir
+    if runtime_kind.name == "python":
+        other = "python3.12" if PY != "python3.12" else "python3.13"
+        fallback = "running with Python"
+    else:  # a Node major this machine may not have (nodejs20.x's is the tests' own)
+        other, fallback = ("nodejs22.x" if NODE != "nodejs22.x" else "nodejs24.x"), "running with"
     doc = json.loads((fn_dir / "function.json").read_text())
     doc["Runtime"] = other
     (fn_dir / "function.json").write_text(json.dumps(doc))
     res = lh("-C", fn_dir, "local", "invoke")
     assert res.code == 0, res.err
-    if "warning:" in res.err:  # no awslambdaric for that interpreter here: fell back
-        assert f"warning: runtime {other}:" in res.err and "running with Python" in res.err
+    if "warning:" in res.err:  # no matching interpreter or node here: fell back, said once
+        assert f"warning: runtime {other}:" in res.err and fallback in res.err
+        assert res.err.count("warning:") == 1
     assert json.loads(res.out)["count"] == 1
 
 

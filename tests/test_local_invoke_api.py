@@ -1,4 +1,5 @@
-"""The Invoke API of ``local start``, driven by a real boto3 client and raw HTTP."""
+"""The Invoke API of ``local start``, driven by a real boto3 client and raw HTTP, for each
+runtime kind (the server in front of a Python or a Node.js function)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,21 @@ import pytest
 
 from lambherd.local import FunctionSpec
 from lambherd.local.invoke_api import split_function_name, start_local_api
-from local_testkit import DATA, PY
+from local_testkit import RuntimeKind
 
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def api(monkeypatch):
+def api(monkeypatch, runtime_kind: RuntimeKind):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    common = {"name": "fn", "handler": "app.handler", "runtime": PY, "code_dir": DATA / "basic"}
+    common = {
+        "name": "fn",
+        "handler": runtime_kind.handler,
+        "runtime": runtime_kind.runtime,
+        "code_dir": runtime_kind.folder("basic"),
+    }
     specs = [
         FunctionSpec(timeout_s=2, reserved_concurrency=1, **common),
         FunctionSpec(version="3", environment={"V": "three"}, **common),
@@ -61,10 +67,10 @@ def test_boto3_invoke_with_log_tail(client):
 
 
 @pytest.mark.slow
-def test_function_error_header(client):
+def test_function_error_header(client, runtime_kind):
     resp = client.invoke(FunctionName="fn", Payload=b'{"action": "fail"}')
     assert resp["FunctionError"] == "Unhandled"
-    assert json.loads(resp["Payload"].read())["errorType"] == "ValueError"
+    assert json.loads(resp["Payload"].read())["errorType"] == runtime_kind.fail_type
 
 
 @pytest.mark.slow

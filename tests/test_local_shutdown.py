@@ -11,17 +11,24 @@ from typing import Any
 import pytest
 
 from lambherd.local import FunctionSpec, LocalRuntime
-from local_testkit import PY, SLOW_HANDLER, in_thread, wait_for_file
+from local_testkit import RuntimeKind, in_thread, wait_for_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
-def slow_spec(tmp_path: Path) -> FunctionSpec:
+def slow_spec(tmp_path: Path, runtime_kind: RuntimeKind) -> FunctionSpec:
+    """A handler that says it runs, then runs for a minute (or kills itself), in each kind."""
     code = tmp_path / "code"
     code.mkdir()
-    (code / "app.py").write_text(SLOW_HANDLER)
-    return FunctionSpec(name="slow", handler="app.handler", runtime=PY, code_dir=code, timeout_s=60)
+    (code / runtime_kind.module).write_text(runtime_kind.slow_source)
+    return FunctionSpec(
+        name="slow",
+        handler=runtime_kind.handler,
+        runtime=runtime_kind.runtime,
+        code_dir=code,
+        timeout_s=60,
+    )
 
 
 def _cut_off(rt: LocalRuntime, tmp_path: Path, stop: Any, **event: Any) -> dict[str, Any]:

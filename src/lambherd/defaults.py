@@ -144,3 +144,12 @@ ROLLOUT_METRIC_WAIT_S = 300.0
 ROLLOUT_ON_INTERRUPT = "rollback"
 #: How often (sandbox seconds) the sandbox evaluates the CloudWatch alarms it holds.
 SANDBOX_ALARM_EVALUATION_S = 10.0
+
+# -- watch modes (issue 19) ------------------------------------------------------------------
+#: ``local start --watch``: a batch of saves is taken after this quiet time (ms), at most
+#: ``LOCAL_WATCH_DEBOUNCE_MS`` after its first change.
+LOCAL_WATCH_STEP_MS = 50
+LOCAL_WATCH_DEBOUNCE_MS = 1600
+#: ``deploy --watch``: the same, longer (each push is a deploy).
+DEPLOY_WATCH_STEP_MS = 200
+DEPLOY_WATCH_DEBOUNCE_MS = 2000

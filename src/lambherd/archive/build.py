@@ -85,6 +85,7 @@ def build_archive(
     max_unzipped_bytes: int | None = UNZIPPED_LIMIT,
     workers: int | None = None,
     allow_empty: bool = False,
+    skip_paths: Iterable[Path] = (),
 ) -> ArchiveResult:
     """Zip ``source_dir`` (and ``extra_trees`` merged at the root) into ``dest``.
 
@@ -108,7 +109,7 @@ def build_archive(
         follow_symlinks=follow_symlinks,
         store_symlinks=store_symlinks,
         extra_trees=extra_trees,
-        skip_paths=[dest_path] if dest_path else [],
+        skip_paths=[*skip_paths, *([dest_path] if dest_path else [])],
     )
     if not tree.entries and not allow_empty:
         ignored_by = f" or left out by {rules.source}" if ignore_file else ""

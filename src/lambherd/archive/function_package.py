@@ -55,6 +55,8 @@ def package_options(
     same = source.resolve() == folder.resolve()
     ignores = [f"/{defn.path.name}"] if same and ignore_style == "gitignore" else []
     build = build_dir(folder)
+    # a Node build ships its node_modules; the folder's own (dev tools too) stays out
+    node_build = same and (build / "node_modules").is_dir()
     return {
         "ignore_file": ignore_file,
         "store_symlinks": store_symlinks,
@@ -62,6 +64,7 @@ def package_options(
         "ignore_style": ignore_style,
         "ignore_base": folder,
         "extra_trees": [build] if same and build.is_dir() else [],
+        "skip_paths": [folder / "node_modules"] if node_build else [],
     }
 
 

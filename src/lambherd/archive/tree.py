@@ -111,6 +111,8 @@ class _Walker:
                 if item.is_symlink():
                     self._link(item, rel)
                 elif item.is_dir(follow_symlinks=False):
+                    if os.path.join(real, item.name) in self.skip:  # a folder left out whole
+                        continue
                     if not self.rules.ignores_dir(rel):
                         self._walk(item.path, rel + "/", os.path.join(real, item.name))
                 elif item.is_file(follow_symlinks=False):

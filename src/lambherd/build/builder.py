@@ -11,30 +11,18 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lambherd.build import cache
 from lambherd.build.installer import Installer, find_installer, run_install
 from lambherd.build.requirements import find_dependencies, lambda_machine, python_version
+from lambherd.build.result import BuildResult
 
 #: Definition fields a build depends on: the platform (Python version, CPU) it installs for.
 BUILD_FIELDS = ("Runtime", "Architectures")
 #: Files installers leave at the top of ``--target`` (uv's lock file) that must not ship.
 INSTALLER_LEFTOVERS = (".lock",)
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """One folder's build: ``none``, ``fresh`` (already built), ``cached`` or ``installed``."""
-
-    folder: Path
-    status: str
-    seconds: float = 0.0
-    key: str | None = None
-    installer: str | None = None
-    detail: str = ""
 
 
 def build_function(
@@ -45,6 +33,10 @@ def build_function(
     installer: Installer | None = None,
 ) -> BuildResult:
     """Make ``folder/.lambherd/build`` match the dependencies and platform of ``config``."""
+    from lambherd.build.node import build_node_function, node_major
+
+    if node_major(config.get("Runtime")) is not None:  # package.json + lockfile (build.node)
+        return build_node_function(folder, config, force=force)
     start = time.monotonic()
     spec = find_dependencies(folder)
     if spec is None:

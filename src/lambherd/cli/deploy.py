@@ -116,6 +116,12 @@ class DeployCommand(click.Command):
 @click.option("--only", multiple=True, metavar="NAME/GLOB", help="Only these functions.")
 @click.option("--fail-fast", is_flag=True, help="Start no more after a failure.")
 @click.option("--prune", is_flag=True, help="Delete owned functions whose folder is gone.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Deploy, then push each save: code-only (no publish) when only code changed, a full "
+    "deploy when the definition did. Refuses a protected stage.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -145,6 +151,7 @@ def command(
     only: tuple[str, ...],
     fail_fast: bool,
     prune: bool,
+    watch: bool,
 ) -> int | None:
     """Deploy the function: only what changed is sent; an unchanged function uploads nothing.
 
@@ -178,6 +185,8 @@ def command(
         lint=lint or fail_on is not None,
         lint_fail_on=fail_on,
     )
+    if watch:
+        return _watch(app, request)
     try:
         report = deploy(
             app,
@@ -289,3 +298,43 @@ def _show_project(app: App, report: DeployReport, prune: bool, dry_run: bool) ->
                 click.echo(f"error: {outcome.name}: {outcome.error}", err=True)
         click.echo(f"Deploy: {result.summary()}, {result.bytes_uploaded} bytes uploaded.")
     return exit_codes.SUCCESS if result.ok else exit_codes.FAILURE
+
+
+def _watch(app: App, request: Any) -> int:
+    """``--watch``: one line per push, until Ctrl-C (or SIGTERM)."""
+    import signal
+    import threading
+
+    from lambherd.services.deploy_watch import DeployWatch, Push
+
+    def line(push: Push) -> None:
+        who = ", ".join(push.names) or "every function"
+        what = {"initial": "deploy", "code": "code-only push", "full": "full deploy"}[push.kind]
+        head = f"{what} of {who}"
+        if push.trigger:
+            head += f" ({push.trigger} changed)"
+        if push.error:
+            warn(f"{head}: failed after {push.seconds:.2f}s: {push.error}")
+            return
+        sent = f"{push.bytes_uploaded} bytes uploaded" if push.changed else "no changes"
+        info(f"{head}: {push.seconds:.2f}s, {sent}")
+
+    watcher = DeployWatch(app, request, line)
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM)
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        watcher.start()
+        info("watching for saves (Ctrl-C to stop)")
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    info("stopped watching")
+    return exit_codes.SUCCESS

@@ -109,6 +109,12 @@ def invoke_cmd(
 @click.option(
     "--layer-dir", "layer_dirs", multiple=True, type=_DIR, help="A layer's folder (repeatable)."
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Reload on save: a change of the function's files (.lambdaignore respected) replaces "
+    "its environments before the next invocation.",
+)
 @click.pass_context
 def start_cmd(
     ctx: click.Context,
@@ -120,13 +126,24 @@ def start_cmd(
     idle_timeout: float,
     env_vars: Path | None,
     layer_dirs: tuple[Path, ...],
+    watch: bool,
 ) -> int:
-    """Serve the Lambda Invoke API for the function (boto3 / aws --endpoint-url work)."""
+    """Serve the Lambda Invoke API for the function (boto3 / aws --endpoint-url work), and its
+    function URL when the folder has a function_url.json (curl / a browser work)."""
     from lambherd.services.local import LocalStartRequest, start_local
 
     app = app_of(ctx)
     request = LocalStartRequest(
-        host, port, warm, concurrency, provisioned, idle_timeout, env_vars, layer_dirs
+        host,
+        port,
+        warm,
+        concurrency,
+        provisioned,
+        idle_timeout,
+        env_vars,
+        layer_dirs,
+        watch=watch,
+        notify=info,
     )
     serving = start_local(app, request)
     server = serving.api
@@ -140,13 +157,16 @@ def start_cmd(
         for message in serving.warnings + server.runtime.warnings + server.warm_failures:
             warn(message)
         info(f"serving {serving.name} on {server.url} (Ctrl-C to stop)")
+        if serving.url:
+            info(f"function URL of {serving.name}: {serving.url}")
+        if serving.watcher is not None:
+            info(f"watching {serving.name}'s files: a saved change reloads it")
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
-        server.runtime.close()
+        serving.close()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, previous)
     info("stopped")

@@ -33,11 +33,14 @@ def measure_init(
     from lambherd.errors import LambherdError
     from lambherd.local import LocalRuntime
     from lambherd.local.definition_spec import spec_from_definition
+    from lambherd.local.node import is_node_runtime
 
     runtime = defn.config.get("Runtime")
-    if not (isinstance(runtime, str) and runtime.startswith("python")):
+    if not (
+        isinstance(runtime, str) and (runtime.startswith("python") or is_node_runtime(runtime))
+    ):
         return Measurement(
-            None, f"--measure: {runtime} is not run by the local emulator (Python only)"
+            None, f"--measure: {runtime} is not run by the local emulator (Python and Node.js)"
         )
     try:
         spec = spec_from_definition(

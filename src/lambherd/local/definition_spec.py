@@ -141,6 +141,33 @@ def load_local_spec(
     refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
     ``--layer-dir``) it is a warning, appended to ``warnings``.
     """
+    return _load(app, env_vars, layer_dirs, warnings, overrides)[1]
+
+
+def load_local_function(
+    app: App,
+    *,
+    env_vars: Path | None = None,
+    layer_dirs: tuple[Path, ...] = (),
+    warnings: list[str] | None = None,
+    **overrides: Any,
+) -> tuple[FunctionSpec, dict[str, Any] | None]:
+    """``load_local_spec`` plus the function URL's ``Config`` when the folder has a
+    ``function_url.json`` (``local start`` serves it)."""
+    from lambherd.local.url_server import url_config
+
+    definition, spec = _load(app, env_vars, layer_dirs, warnings, overrides)
+    sidecar = definition.sidecars.get("url")
+    return spec, (None if sidecar is None else url_config(sidecar))
+
+
+def _load(
+    app: App,
+    env_vars: Path | None,
+    layer_dirs: tuple[Path, ...],
+    warnings: list[str] | None,
+    overrides: dict[str, Any],
+) -> tuple[Any, FunctionSpec]:
     from lambherd.archive.handler import check_handler_in_package
     from lambherd.project.context import load_app_definition
 
@@ -157,12 +184,12 @@ def load_local_spec(
         source=definition.display_path,
         **overrides,
     )
-    # Only for runtimes the emulator runs (Python): another runtime gets the emulator's own
-    # "not supported locally" refusal first.
-    if spec.runtime.startswith("python"):
+    # Only for runtimes the emulator runs (Python, Node.js): another runtime gets the
+    # emulator's own "not supported locally" refusal first.
+    if spec.runtime.startswith(("python", "nodejs")):
         problem = check_handler_in_package(definition, layer_dirs=layer_dirs)
         if problem is not None and problem.error:
             raise DefinitionError(problem.message)
         if problem is not None and warnings is not None:
             warnings.append(problem.message)
-    return spec
+    return definition, spec

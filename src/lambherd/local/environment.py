@@ -26,6 +26,7 @@ from lambherd.local.interpreters import Interpreter
 from lambherd.local.logs import log_stream_name
 from lambherd.local.runtime_api import serve_runtime_api
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation
+from lambherd.local.streaming import ResponseStream
 
 #: errorType of an invocation cut off because the emulator stopped its environment on purpose.
 SHUTDOWN_ERROR_TYPE = "Runtime.Shutdown"
@@ -138,6 +139,7 @@ class Environment:
             and self._proc is not None
             and self._exit_status is None
             and self._proc.poll() is None
+            and not memory.exited(self._proc.pid)
         )
 
     def start(self, init_timeout_s: float = INIT_TIMEOUT_S) -> bool:
@@ -147,9 +149,10 @@ class Environment:
         env = child_environment(
             self.spec, self._server.address, self.id, self.interpreter, init_type
         )
+        env = self.interpreter.adapt_environment(env, self.spec)  # Node: NODE_PATH...
         started = time.perf_counter()
         self._proc = subprocess.Popen(
-            [self.interpreter.executable, "-m", "awslambdaric", self.spec.handler],
+            self.interpreter.command(self.spec.handler, self.spec.memory_mb),
             cwd=str(Path(self.spec.code_dir).resolve()),
             env=env,
             stdin=subprocess.DEVNULL,
@@ -288,6 +291,28 @@ class Environment:
         """Called by ``POST /init/error``."""
         self.init_failure = InitFailure(error_type or "Runtime.Unknown", body=body)
         self._ready.set()
+
+    def open_stream(self, request_id: str, content_type: str | None) -> ResponseStream | None:
+        """Called when a streamed ``/response`` starts: the stream its chunks go to."""
+        inv = self._current
+        if inv is None or inv.request_id != request_id or inv.outcome is not None:
+            return None
+        if inv.stream is None:  # a plain Invoke of a streaming function: kept for the result
+            inv.stream = ResponseStream(buffered=True)
+        inv.stream.open(content_type)
+        return inv.stream
+
+    def close_stream(self, request_id: str, error_type: str | None, error_body: bytes) -> None:
+        """Called when a streamed ``/response`` ends (with the trailers' error, if any)."""
+        inv = self._current
+        if inv is None or inv.request_id != request_id or inv.stream is None:
+            return
+        stream = inv.stream
+        stream.close(error_type, error_body)  # kept as it is when the stream ended itself
+        if stream.error_type:
+            inv.finish("error", stream.error_body or b"", stream.error_type)
+        else:
+            inv.finish("response", bytes(stream.body))
 
     # -- invocation ------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lambherd.errors import LocalRuntimeError
 from lambherd.local import runtimes
@@ -50,6 +51,14 @@ class Interpreter:
     executable: str
     version: str  # "3.11"
     warning: str | None = None
+
+    def command(self, handler: str, memory_mb: int = 128) -> list[str]:
+        """The child's command line: ``python -m awslambdaric <handler>``."""
+        return [self.executable, "-m", "awslambdaric", handler]
+
+    def adapt_environment(self, env: dict[str, str], spec: Any) -> dict[str, str]:
+        """The child's variables for this kind of runtime (Python's are made as they are)."""
+        return env
 
 
 @dataclass(frozen=True)

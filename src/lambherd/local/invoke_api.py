@@ -3,6 +3,10 @@
 Speaks what botocore and the AWS CLI expect: ``X-Amz-Invocation-Type`` (RequestResponse, Event,
 DryRun), ``X-Amz-Log-Type: Tail`` -> ``X-Amz-Log-Result``, ``X-Amz-Client-Context``,
 ``?Qualifier=``, and JSON error bodies with an ``x-amzn-ErrorType`` header (404, 413, 429...).
+``InvokeWithResponseStream`` (``POST /2021-11-15/functions/{name}/response-streaming-invocations``)
+answers an event stream: ``PayloadChunk`` events as the function writes, then ``InvokeComplete``
+(``local.stream_invoke``). Function URLs of ``local start`` are served on the same port
+(``local.url_server``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from lambherd.local.spec import FunctionSpec
 
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"
+STREAM_PREFIX = "/2021-11-15/functions/"
+STREAM_SUFFIX = "/response-streaming-invocations"
 
 
 def split_function_name(raw: str) -> tuple[str, str | None]:
@@ -43,8 +49,18 @@ def split_function_name(raw: str) -> tuple[str, str | None]:
 
 class _InvokeHandler(QuietHandler):
     def do_POST(self) -> None:
+        if self._function_url():
+            return
         url = urlsplit(self.path)
         body = self.read_body()
+        if url.path.startswith(STREAM_PREFIX) and url.path.endswith(STREAM_SUFFIX):
+            from lambherd.local.stream_invoke import serve_stream_invoke
+
+            raw = url.path[len(STREAM_PREFIX) : -len(STREAM_SUFFIX)]
+            name, qualifier = split_function_name(raw)
+            qualifier = (parse_qs(url.query).get("Qualifier") or [qualifier])[0] or "$LATEST"
+            serve_stream_invoke(self, self.server.context, name, qualifier, body)
+            return
         if not (url.path.startswith(_PREFIX) and url.path.endswith(_SUFFIX)):
             self._fail(404, "UnknownOperationException", f"unknown operation POST {url.path}")
             return
@@ -82,25 +98,8 @@ class _InvokeHandler(QuietHandler):
                 client_context=self.headers.get("X-Amz-Client-Context"),
                 invocation_type=kind,
             )
-        except NotFoundError:
-            spec_arn = FunctionSpec(name=name, handler="-").arn
-            self._fail(
-                404, "ResourceNotFoundException", f"Function not found: {spec_arn}:{qualifier}"
-            )
-            return
-        except ThrottledError:
-            self._fail(
-                429,
-                "TooManyRequestsException",
-                "Rate Exceeded.",
-                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
-            )
-            return
-        except PayloadTooLargeError as exc:
-            self._fail(413, "RequestEntityTooLargeException", exc.message)
-            return
         except LambherdError as exc:
-            self._fail(500, "ServiceException", exc.message)
+            self.fail_with(exc, name, qualifier)
             return
         headers = {"x-amzn-RequestId": result.request_id}
         if result.status_code == 200:
@@ -112,9 +111,38 @@ class _InvokeHandler(QuietHandler):
         self.reply(result.status_code, result.payload, headers)
 
     def do_GET(self) -> None:
+        if self._function_url():
+            return
         self._fail(404, "UnknownOperationException", f"unknown operation GET {self.path}")
 
+    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _function_url(self) -> bool:
+        """Answer a request for a function URL of ``local start`` (True when it was one)."""
+        urls = getattr(self.server, "function_urls", None)
+        return urls is not None and urls.answer(self)
+
+    def fail_with(self, exc: LambherdError, name: str, qualifier: str) -> None:
+        """The Invoke API's answer to an invocation that could not run."""
+        if isinstance(exc, NotFoundError):
+            spec_arn = FunctionSpec(name=name, handler="-").arn
+            self._fail(
+                404, "ResourceNotFoundException", f"Function not found: {spec_arn}:{qualifier}"
+            )
+        elif isinstance(exc, ThrottledError):
+            self._fail(
+                429,
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
+            )
+        elif isinstance(exc, PayloadTooLargeError):
+            self._fail(413, "RequestEntityTooLargeException", exc.message)
+        else:
+            self._fail(500, "ServiceException", exc.message)
+
     def _fail(self, status: int, error_type: str, message: str, **extra: str) -> None:
+        """A JSON error answer with ``x-amzn-ErrorType``."""
         doc = {"Type": "User", "message": message, **extra}
         self.reply(status, json.dumps(doc).encode(), {"x-amzn-ErrorType": error_type})
 

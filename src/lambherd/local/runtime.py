@@ -30,10 +30,11 @@ from lambherd.errors import (
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
-from lambherd.local.interpreters import resolve_interpreter
 from lambherd.local.pool import ConcurrencyLimit, FunctionPool
 from lambherd.local.results import CLOSED_REASON
+from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
+from lambherd.local.streaming import ResponseStream, error_type_of
 
 __all__ = ["CLOSED_REASON", "REMOVED_REASON", "FunctionSpec", "InvokeResult", "LocalRuntime"]
 
@@ -95,7 +96,7 @@ class LocalRuntime:
 
     def register(self, spec: FunctionSpec) -> None:
         """Add or replace a function version; replaced code drains the old environments."""
-        interpreter = resolve_interpreter(spec.runtime, notify=self._notify)
+        interpreter = resolve_runtime(spec.runtime, notify=self._notify)
         if interpreter.warning and interpreter.warning not in self.warnings:
             self.warnings.append(interpreter.warning)
             log.debug(interpreter.warning)
@@ -191,8 +192,9 @@ class LocalRuntime:
         version: str = "$LATEST",
         client_context: str | None = None,
         invocation_type: str = "RequestResponse",
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
-        """Invoke a registered function version (see the module docstring)."""
+        """Invoke a function version; a streaming one's writes go to ``stream`` if given."""
         pool = self._pool(name, version)
         if invocation_type not in INVOCATION_TYPES:
             raise LocalRuntimeError(
@@ -224,7 +226,7 @@ class LocalRuntime:
                 "the function's concurrency are busy"
             )
         try:
-            return self._execute(pool, request_id, payload, context)
+            return self._execute(pool, request_id, payload, context, stream)
         finally:
             limit_.release()
 
@@ -245,7 +247,12 @@ class LocalRuntime:
                 self._background.discard(threading.current_thread())
 
     def _execute(
-        self, pool: FunctionPool, request_id: str, payload: bytes, context: str | None
+        self,
+        pool: FunctionPool,
+        request_id: str,
+        payload: bytes,
+        context: str | None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         if self._closed.is_set():
             raise LocalRuntimeError("the local runtime is closed")
@@ -255,7 +262,7 @@ class LocalRuntime:
             pool.checkin(env)
             result = results.init_failed(spec, env, request_id)
         else:
-            result = self._run(spec, env, request_id, payload or b"{}", context)
+            result = self._run(spec, env, request_id, payload or b"{}", context, stream)
             pool.checkin(env)
         for listener in list(self._listeners):
             try:
@@ -271,6 +278,7 @@ class LocalRuntime:
         request_id: str,
         payload: bytes,
         context: str | None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         arn = spec.arn if spec.version == "$LATEST" else f"{spec.arn}:{spec.version}"
         inv = Invocation(
@@ -280,6 +288,7 @@ class LocalRuntime:
             invoked_arn=arn,
             trace_id=_trace_id(),
             client_context=context,
+            stream=stream,
         )
         started = time.perf_counter()
         peak = env.run(inv, spec.timeout_s, spec.memory_mb)
@@ -289,6 +298,8 @@ class LocalRuntime:
             env.init_reported = True
             init_ms = env.init_duration_ms
         body, function_error, platform = results.outcome(spec, inv)
+        if inv.stream is not None:  # timed out, out of memory, exited: its reader's stream ends
+            inv.stream.close(inv.error_type or error_type_of(body), body)
         text = results.text(env.init_log) if init_ms is not None else ""
         if init_ms is not None:
             env.init_log.clear()

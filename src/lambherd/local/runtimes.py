@@ -299,3 +299,10 @@ def _file_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+# Shared with the Node.js environments (``node_runtimes``): the same stamp, lock and swap.
+read_stamp = _read_stamp
+file_lock = _file_lock
+remove_leftovers = _remove_leftovers
+replace_folder = _replace

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -38,16 +39,33 @@ class QuietHandler(BaseHTTPRequestHandler):
         body: bytes = b"",
         headers: dict[str, str] | None = None,
         content_type: str = "application/json",
+        cookies: Iterable[str] = (),
     ) -> None:
-        """Send status, headers and body in one write."""
+        """Send status, headers (and one Set-Cookie per cookie) and body in one write."""
         head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"]
         head.append(f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n")
         if headers:
             head.extend(f"{k}: {v}\r\n" for k, v in headers.items())
+        head.extend(f"Set-Cookie: {c}\r\n" for c in cookies)
         if self.close_connection:
             head.append("Connection: close\r\n")
         head.append("\r\n")
         self.wfile.write("".join(head).encode("latin-1") + body)
+
+    def start_chunked(
+        self, status: int, headers: dict[str, str], content_type: str, cookies: Iterable[str] = ()
+    ) -> None:
+        """Send the head of a response whose body follows in chunks (``write_chunk``)."""
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"]
+        head.append(f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n")
+        head.extend(f"{k}: {v}\r\n" for k, v in headers.items())
+        head.extend(f"Set-Cookie: {c}\r\n" for c in cookies)
+        head.append("\r\n")
+        self.wfile.write("".join(head).encode("latin-1"))
+
+    def write_chunk(self, data: bytes) -> None:
+        """One chunk of a chunked body (an empty ``data`` ends it)."""
+        self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
 
 
 class LoopbackServer:

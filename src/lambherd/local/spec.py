@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from lambherd.defaults import DEFAULT_REGION, MEMORY_SIZE, SANDBOX_ACCOUNT_ID, TIMEOUT
+
+if TYPE_CHECKING:
+    from lambherd.local.streaming import ResponseStream
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -79,6 +83,9 @@ class Invocation:
     body: bytes = b""
     error_type: str | None = None
     exit_status: int | None = None
+    #: where a streamed response goes (``InvokeWithResponseStream``, a streaming URL); when the
+    #: function streams without one, a buffered stream is made and its bytes become ``body``
+    stream: ResponseStream | None = None
     done: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -18,6 +18,7 @@ region = "eu-west-1"
 profile = "prod"
 envfile = ".env.prod"
 defaults = { MemorySize = 1024 }
+protected = true                   # deploy --watch refuses this stage
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ PROJECT_FILE = "lambherd.toml"
 #: The tag that marks a function as owned by a project (prune only deletes these).
 OWNER_TAG = "lambherd:project"
 _PROJECT_KEYS = {"name", "functions"}
-_STAGE_KEYS = {"region", "profile", "envfile", "defaults"}
+_STAGE_KEYS = {"region", "profile", "envfile", "defaults", "protected"}
 _TOP_KEYS = {"project", "defaults", "functions", "stages", "lint"}
 
 
@@ -48,6 +49,8 @@ class Stage:
     profile: str | None = None
     envfiles: tuple[str, ...] = ()
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: ``protected = true``: no watch-mode pushes (``deploy --watch``) to this stage
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,12 +191,15 @@ def _stage(stages: dict[str, Any], name: str) -> Stage:
     defaults = table.get("defaults", {})
     if not isinstance(defaults, dict):
         raise DefinitionError(f"{where}: defaults: expected a table")
+    if not isinstance(table.get("protected", False), bool):
+        raise DefinitionError(f"{where}: protected: expected true or false")
     return Stage(
         name=name,
         region=table.get("region"),
         profile=table.get("profile"),
         envfiles=tuple(envfiles),
         defaults=defaults,
+        protected=table.get("protected", False),
     )
 
 

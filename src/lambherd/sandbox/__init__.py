@@ -22,7 +22,10 @@ HTTP
   sigv4.py          SigV4 signatures of AWS_IAM function URL requests, verified
   wire.py           Lambda REST routes, error/ok responses, JSON rewriting, time formats
   wsgi_io.py        request bodies read once, SDK gzip bodies, one request run through an app
-  function_url.py   function URLs served on the sandbox's port (payload format 2.0)
+  function_url.py   function URLs served on the sandbox's port (payload format 2.0; the
+                    translation is local/function_urls.py, shared with `local start`)
+  url_cors.py       CORS of function URLs (preflights answered, headers from the config)
+  stream_invoke.py  InvokeWithResponseStream: the function's writes as an event stream
 moto (nothing else imports it)
   moto_facade.py    moto's backends and model fields, per function; our per-function state
   moto_state.py     moto as a whole: its WSGI app (dispatch cached), its clock, every backend

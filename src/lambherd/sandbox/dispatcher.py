@@ -193,6 +193,13 @@ class SandboxApp:
         route = parse_route(environ) if service in (None, "lambda") else None
         if route is not None and service is None and "HTTP_AUTHORIZATION" in environ:
             route = None
+        if route is not None and route.sub == "response-streaming-invocations":
+            from lambherd.sandbox import stream_invoke  # InvokeWithResponseStream, not journaled
+
+            resp = stream_invoke.serve(
+                self.lambda_layer.invoker(), route, environ, body, self.account, region
+            )
+            return resp(environ, start_response)
         if route is not None and self.lambda_layer.is_invoke(route):
             resp = self.lambda_layer.invoke(route, environ, body, self.account, region)
             return resp(environ, start_response)
@@ -242,8 +249,10 @@ class SandboxApp:
     def _s3_object(self, bucket: str, key: str) -> bytes | None:
         return moto_state.s3_object(self.account, bucket, key)
 
-    def _invoke_direct(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> Any:
-        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload)
+    def _invoke_direct(
+        self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
+    ) -> Any:
+        return self.lambda_layer.invoker().invoke_direct(key, qualifier, payload, stream)
 
     def submit(
         self, service: str, region: str, operation: str, params: dict[str, Any]

@@ -173,16 +173,17 @@ class Invoker:
         return Response(result.payload, status=200, headers=headers)
 
     def invoke_direct(
-        self, key: FunctionKey, qualifier: str | None, payload: bytes
+        self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
     ) -> InvokeResult:
-        """Run one synchronous invocation (function URLs); raises ThrottledError/NotFoundError."""
+        """Run one synchronous invocation (function URLs, streamed invokes: what a streaming
+        function writes goes to ``stream``); raises ThrottledError/NotFoundError."""
         version = self.functions.pick_version(key, qualifier or "$LATEST")
         if version is None:
             where = f"{key.name}{':' + qualifier if qualifier else ''}"
             raise NotFoundError(f"function {where} not found")
         spec = self.spec_for(key, version)
         resource = f"{key.name}:{qualifier}" if qualifier else None
-        return self._run(key, spec, payload, None, resource)
+        return self._run(key, spec, payload, None, resource, stream)
 
     def _run(
         self,
@@ -191,13 +192,14 @@ class Invoker:
         payload: bytes,
         context: str | None,
         resource: str | None,
+        stream: Any = None,
     ) -> InvokeResult:
         with self._lock:
             current = self._in_flight.get(key, 0) + 1
             self._in_flight[key] = current
         try:
             result = self.runtime(key).invoke(
-                spec.name, payload, version=spec.version, client_context=context
+                spec.name, payload, version=spec.version, client_context=context, stream=stream
             )
         except ThrottledError:
             self._record(spec, None, resource, current, throttled=True)

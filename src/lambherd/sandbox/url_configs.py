@@ -9,13 +9,13 @@ here.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
 
+from lambherd.local import function_urls
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.wire import Route, error, json_doc, lambda_time, ok, replace_json, with_field
@@ -33,8 +33,7 @@ class UrlTarget:
 
 def url_id(key: FunctionKey, qualifier: str | None) -> str:
     """The stable 32-character id of a function's URL (the same after every restart)."""
-    raw = f"{key.account}:{key.region}:{key.name}:{qualifier or ''}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return function_urls.url_id(key.account, key.region, key.name, qualifier)
 
 
 def public_url(host: str, uid: str) -> str:
@@ -76,6 +75,11 @@ class UrlConfigs:
     def auth_type(self, target: UrlTarget) -> str | None:
         """The AuthType of the URL's config (None when it has none any more)."""
         return self._facade.url_auth_type(target.key)
+
+    def invoke_mode(self, target: UrlTarget) -> str:
+        """The URL's InvokeMode (``BUFFERED`` unless it says ``RESPONSE_STREAM``)."""
+        config = self._facade.url_config(target.key) or {}
+        return str(config.get("InvokeMode") or "BUFFERED").upper()
 
     def remember(self, key: FunctionKey, qualifier: str | None) -> None:
         """A URL config was created or updated."""

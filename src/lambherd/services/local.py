@@ -4,6 +4,7 @@ emulator (awslambdaric child processes, no Docker), from its folder and its defi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -72,32 +73,49 @@ class LocalStartRequest:
     idle_timeout: float = 300.0
     env_vars: Path | None = None
     layer_dirs: tuple[Path, ...] = ()
+    #: ``--watch``: a saved change replaces the function's environments (``notify`` says so)
+    watch: bool = False
+    notify: Callable[[str], None] | None = None
 
 
 @dataclass
 class LocalServer:
-    """The function served (its name) and the running Invoke API (``api.url``; close it, then
-    ``api.runtime``, when done)."""
+    """The function served (its name), the running Invoke API (``api.url``) and the function
+    URL it serves (when it has a function_url.json). ``close()`` stops everything."""
 
     name: str
     api: Any
+    url: str | None = None
+    watcher: Any = None
     warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop watching, serving and every environment."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.api.close()
+        self.api.runtime.close()
 
 
 def start_local(app: App, request: LocalStartRequest) -> LocalServer:
-    """Start serving the function's Invoke API."""
-    from lambherd.local.definition_spec import load_local_spec
+    """Start serving the function's Invoke API (and its function URL)."""
+    from lambherd.local.definition_spec import load_local_function
     from lambherd.local.invoke_api import start_local_api
+    from lambherd.local.url_server import FunctionUrls
 
     warnings: list[str] = []
-    spec = load_local_spec(
-        app,
-        env_vars=request.env_vars,
-        layer_dirs=request.layer_dirs,
-        warnings=warnings,
-        reserved_concurrency=request.concurrency,
-        provisioned=request.provisioned,
-    )
+
+    def load(found: list[str]) -> tuple[Any, dict[str, Any] | None]:
+        return load_local_function(
+            app,
+            env_vars=request.env_vars,
+            layer_dirs=request.layer_dirs,
+            warnings=found,
+            reserved_concurrency=request.concurrency,
+            provisioned=request.provisioned,
+        )
+
+    spec, url_config = load(warnings)
     if request.concurrency is not None and request.provisioned > request.concurrency:
         raise UsageError(
             f"--provisioned {request.provisioned} is above --concurrency {request.concurrency}"
@@ -109,7 +127,40 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
         warm=request.warm,
         idle_timeout_s=request.idle_timeout,
     )
-    return LocalServer(spec.name, api, warnings)
+    urls = FunctionUrls(api.runtime)
+    api.server.function_urls = urls  # answered on the Invoke API's port
+    served = LocalServer(spec.name, api, warnings=warnings)
+    if url_config is not None:
+        served.url = f"{api.url}/_lambda_url/{urls.add(spec, url_config).uid}/"
+    if request.watch:
+        served.watcher = _watch(app, spec, load, served, urls, request.notify or (lambda _m: None))
+    return served
+
+
+def _watch(app: App, spec: Any, load: Any, served: LocalServer, urls: Any, notify: Any) -> Any:
+    """Replace the function's environments after each saved change of its folder."""
+    from lambherd.errors import LambherdError
+    from lambherd.local.watch import FolderWatcher
+
+    def reload(changes: list[Any]) -> None:
+        what = "; ".join(c.describe() for c in changes)
+        found: list[str] = []
+        try:
+            new_spec, url_config = load(found)
+            served.api.runtime.register(new_spec)  # old environments drained
+        except LambherdError as exc:
+            notify(f"{spec.name}: not reloaded ({what} changed): {exc.message}")
+            return
+        for message in found:
+            notify(f"{new_spec.name}: {message}")
+        if url_config is not None:
+            urls.add(new_spec, url_config)
+        notify(f"reloaded {new_spec.name}: {what} changed (the next invocation starts cold)")
+
+    extra = [app.project.root / "lambherd.toml"] if app.project is not None else []
+    watcher = FolderWatcher([spec.code_dir], reload, extra_files=extra)
+    watcher.start()
+    return watcher
 
 
 def _read_event(app: App, event: str | None, stdin: IO[Any] | None) -> bytes:

@@ -1,0 +1,3 @@
+require("module_that_does_not_exist");
+
+exports.handler = async () => "unreachable";

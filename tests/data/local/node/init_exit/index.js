@@ -1,0 +1,2 @@
+console.log("giving up during init");
+process.exit(4);

@@ -1,0 +1,3 @@
+console.log("module loaded");
+
+exports.other = async () => "not the handler";

@@ -1,0 +1,3 @@
+const layerlib = require("layerlib");
+
+exports.handler = async () => ({ layer: layerlib.WHERE, path: process.env.NODE_PATH.split(":") });
