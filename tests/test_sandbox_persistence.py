@@ -533,7 +533,8 @@ def test_a_rooms_own_state_survives_a_restart(tmp_path: Path) -> None:
 def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> None:
     """Queues and their messages, topics, rules, schedules, scalable targets and scheduled
     actions, tables with streams, streams, alarms, event source mappings, invoke configs,
-    stacks' exports, assumed roles: all moto state, all in the snapshot (no room code)."""
+    function URLs' InvokeMode and CORS, stacks' exports, assumed roles: all moto state, all in
+    the snapshot (no room code)."""
     import boto3
 
     from sandbox_testkit import in_process
@@ -588,6 +589,12 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
             EventSourceArn="arn:aws:sqs:eu-west-1:123456789012:q", FunctionName="f", BatchSize=5
         )
         c("lambda").put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
+        c("lambda").create_function_url_config(  # the streaming and CORS rooms read these
+            FunctionName="f",
+            AuthType="NONE",
+            InvokeMode="RESPONSE_STREAM",
+            Cors={"AllowOrigins": ["https://example.com"], "MaxAge": 60},
+        )
         template = {
             "Resources": {"Q": {"Type": "AWS::SQS::Queue"}},
             "Outputs": {"Out": {"Value": "v", "Export": {"Name": "exported"}}},
@@ -618,6 +625,9 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
         assert [m["BatchSize"] for m in mappings] == [5]
         config = c("lambda").get_function_event_invoke_config(FunctionName="f")
         assert config["MaximumRetryAttempts"] == 1
+        url = c("lambda").get_function_url_config(FunctionName="f")
+        assert url["InvokeMode"] == "RESPONSE_STREAM"
+        assert url["Cors"] == {"AllowOrigins": ["https://example.com"], "MaxAge": 60}
         assert [e["Name"] for e in c("cloudformation").list_exports()["Exports"]] == ["exported"]
         assumed = boto3.client(
             "sts",
