@@ -41,12 +41,20 @@ HANDLER = "def handler(event, context):\n    return event\n"
 
 
 def _state_bytes(state: Path) -> int:
-    """Bytes of the saved state (snapshot, journals, blobs; not extracted code or the log)."""
+    """Bytes of the saved state (snapshot, journals, blobs; not extracted code or the log).
+
+    A running server may be replacing a file (a snapshot rewrites the journals beside their
+    names, then renames): a file gone between the listing and its size was such a one."""
     total = 0
     for path in state.rglob("*"):
         top = path.relative_to(state).parts[0]
-        if path.is_file() and top != "code" and path.name != process.LOG_FILE:
-            total += path.stat().st_size
+        if top == "code" or path.name == process.LOG_FILE:
+            continue
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except FileNotFoundError:
+            continue
     return total
 
 
