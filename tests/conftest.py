@@ -237,14 +237,15 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     import boto3
 
     from deploy_testkit import NAME
+    from sandbox_testkit import REGION as SANDBOX_REGION  # AWS_DEFAULT_REGION when set
 
     for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
         monkeypatch.delenv(key, raising=False)
     env = {
         "AWS_ACCESS_KEY_ID": "sandbox",
         "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": SANDBOX_REGION,
+        "AWS_REGION": SANDBOX_REGION,
         "AWS_ENDPOINT_URL": sandbox_endpoint,
         "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
@@ -254,7 +255,7 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
 
     def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=REGION)
+        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=SANDBOX_REGION)
 
     lam = client("lambda")
     try:  # each test starts from no function

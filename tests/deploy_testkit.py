@@ -66,6 +66,9 @@ MUTATING_PREFIXES = (
     "Remove",
     "Tag",
     "Untag",
+    "Register",  # Application Auto Scaling: RegisterScalableTarget, DeregisterScalableTarget
+    "Deregister",
+    "Request",  # Service Quotas: RequestServiceQuotaIncrease
 )
 
 

@@ -286,3 +286,16 @@ def invoke(lam: Any, name: str, payload: dict[str, Any] | None = None, **kw: Any
     resp = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **kw)
     resp["Body"] = resp["Payload"].read()
     return resp
+
+
+def provisioned_ready(lam: Any, name: str, qualifier: str, timeout: float = 60.0) -> dict[str, Any]:
+    """GetProvisionedConcurrencyConfig once it is no longer IN_PROGRESS (the sandbox allocates
+    pre-warmed environments, which takes a moment); its last answer."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        got = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        if got["Status"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)

@@ -16,7 +16,8 @@ from aws_testkit import clients, tiny_zip
 from lambherd.archive import code_sha256
 from lambherd.definition import FunctionDefinition, load_function
 from lambherd.errors import NotFoundError, UsageError
-from lambherd.pipeline.code import BASELINE_FILE, code_identity, record_import_baseline
+from lambherd.importing.record import RECORD_FILE, folder_sha256
+from lambherd.pipeline.code import code_identity
 from lambherd.plan.steps import CodeSource
 from lambherd.settings import DeploySettings
 
@@ -97,11 +98,17 @@ def test_skip_archive_reads_the_objects_checksum(aws: str, boto, tmp_path: Path)
         code_identity(missing, settings, clients=clients(aws))
 
 
+def record_code_baseline(folder: Path, code_sha256: str) -> None:
+    """The code part of an import record, as the import writes it."""
+    local = folder_sha256(folder, folder)
+    doc = {"code": {"CodeSha256": code_sha256, "LocalSha256": local}}
+    (folder / RECORD_FILE).write_text(json.dumps(doc))
+
+
 def test_the_import_baseline_stands_while_the_folder_is_unchanged(tmp_path: Path) -> None:
     defn = folder_with(tmp_path)
     built = code_identity(defn).source.sha256
-    record_import_baseline(defn.source_dir, "function.json", "REMOTE-SHA=")
-    assert (defn.source_dir / BASELINE_FILE).is_file()
+    record_code_baseline(defn.source_dir, "REMOTE-SHA=")
     assert code_identity(defn).source.sha256 == "REMOTE-SHA="
     assert code_identity(defn, dest=tmp_path / "z.zip").source.sha256 == "REMOTE-SHA="
     # a dependency build added later does not count as a change of the imported folder
@@ -125,6 +132,5 @@ def test_the_import_baseline_stands_while_the_folder_is_unchanged(tmp_path: Path
 def test_an_unreadable_baseline_is_no_baseline(tmp_path: Path) -> None:
     defn = folder_with(tmp_path)
     built = code_identity(defn).source.sha256
-    (defn.source_dir / BASELINE_FILE).parent.mkdir()
-    (defn.source_dir / BASELINE_FILE).write_text("not json")
+    (defn.source_dir / RECORD_FILE).write_text("not json")
     assert code_identity(defn).source.sha256 == built

@@ -44,7 +44,7 @@ def imported(lh, boto, code_proxy, lambda_role, tmp_path: Path, monkeypatch) -> 
     _create(boto, code_proxy, lambda_role, "vendored", vendored, alias=True)
     root = tmp_path / "proj"
     root.mkdir()
-    result = lh("-C", root, "import", "--all")
+    result = lh("-C", root, "--yes", "import", "--all")
     assert result.code == 0, result.err
     assert "3 imported" in result.out
     return root

@@ -59,6 +59,13 @@ def test_unzip_into_src_folder(lh, deploy_zip, tmp_path: Path) -> None:
     assert (tmp_path / "src" / "app.py").read_bytes() == CODE["app.py"]
     assert not (tmp_path / "app.py").exists()
     assert (tmp_path / "function.zip").is_file()
+    # the code is where --src says, at deploy time too (lambroll's rule), and it is unchanged
+    assert "run deploy and diff with --src src" in result.err, result.err
+    diff = lh("-C", tmp_path, "diff", "--code", "--src", "src", "--exit-code")
+    assert diff.code == 0, diff.out + diff.err
+    planned = lh("-C", tmp_path, "--output", "json", "deploy", "--src", "src", "--dry-run")
+    assert planned.code == 0, planned.err
+    assert json.loads(planned.out)["steps"] == [], planned.out
 
 
 @pytest.mark.slow
@@ -70,6 +77,7 @@ def test_download_only_keeps_the_zip(lh, deploy_zip, tmp_path: Path) -> None:
         ".lambdaignore",
         "function.json",
         "function.zip",
+        "lambherd-import.json",
     ]
 
 

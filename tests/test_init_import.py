@@ -169,7 +169,7 @@ def test_json_output_lists_the_files(lh, orders, tmp_path: Path) -> None:
     doc = json.loads(result.out)
     assert doc["function"] == "orders"
     assert doc["source"] == "aws"
-    assert doc["written"] == ["function.json", ".lambdaignore"]
+    assert doc["written"] == ["function.json", ".lambdaignore", "lambherd-import.json"]
 
 
 @pytest.mark.slow

@@ -88,7 +88,8 @@ def test_function_runs_on_the_runtime_s_python(code_dir: Path, runtime_cache: Pa
     assert body["boto3"] is True  # Lambda's Python runtimes ship boto3
     assert body["click"] is False  # none of our own site-packages leak into the child
     stamp = json.loads((folder / runtimes.STAMP).read_text())
-    assert stamp["runtime"] == f"python{OTHER}" and stamp["requirements"] == runtimes.requirements()
+    assert stamp["runtime"] == f"python{OTHER}"
+    assert stamp["requirements"] == runtimes.requirements(OTHER)
     assert stamp["installed"]["python"].startswith(f"{OTHER}.")
     ours = metadata.version("awslambdaric").split(".")[0]
     assert stamp["installed"]["awslambdaric"].split(".")[0] == ours  # same major as ours

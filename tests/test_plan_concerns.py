@@ -37,6 +37,7 @@ def test_the_registry_lists_todays_concerns_in_order() -> None:
         "rollout",
         "tags",
         "url",
+        "concurrency",
     ]
     for module in registry.PLANNER_MODULES:
         assert module.startswith("lambherd.plan.")

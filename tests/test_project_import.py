@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aws_testkit import create_function, make_zip
+from lambherd.importing.record import RECORD_FILE
 from lambherd.project.config import OWNER_TAG
 
 APP = b"def handler(event, context):\n    return 'hi'\n"
@@ -37,7 +38,9 @@ def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_pa
     create(boto, code_proxy, lambda_role, "billing-job")
     root = tmp_path / "proj"
     root.mkdir()
-    result = lh("-C", root, "import", "--all", "--prefix", "orders-", "--project-name", "orders")
+    result = lh(
+        "-C", root, "--yes", "import", "--all", "--prefix", "orders-", "--project-name", "orders"
+    )
     assert result.code == 0, result.err
     assert "2 imported, 0 skipped" in result.out
     folder = root / "functions" / "orders-api"
@@ -47,7 +50,11 @@ def test_import_all_then_plan_is_empty(lh, boto, code_proxy, lambda_role, tmp_pa
     assert definition["MemorySize"] == 256 and definition["Tags"] == {"team": "a"}
     assert not (root / "functions" / "billing-job").exists()
     toml = (root / "lambherd.toml").read_text()
-    assert 'name = "orders"' in toml and '[functions."functions/orders-worker"]' in toml
+    assert 'name = "orders"' in toml and "[functions." not in toml
+    worker = json.loads((root / "functions" / "orders-worker" / RECORD_FILE).read_text())
+    assert worker["deploy"] == {"publish": False}  # no alias: deployed to $LATEST only
+    api = json.loads((folder / RECORD_FILE).read_text())
+    assert api["deploy"] == {"alias": "current"} and api["alias"]["Name"] == "current"
     tags = boto("lambda").list_tags(Resource=_arn(boto, "orders-worker"))["Tags"]
     assert tags[OWNER_TAG] == "orders"
     plan = lh("-C", root, "plan", "--exit-code")
@@ -160,7 +167,7 @@ def test_import_all_of_a_function_with_requirements_then_plan_is_empty(
     code_proxy.code["vendored"] = package
     root = tmp_path / "proj"
     root.mkdir()
-    assert lh("-C", root, "import", "--all").code == 0
+    assert lh("-C", root, "--yes", "import", "--all").code == 0
     plan = lh("-C", root, "plan", "--exit-code")
     assert plan.code == 0, plan.out + plan.err
     assert "vendored: dependencies installed" in plan.err

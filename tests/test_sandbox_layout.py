@@ -9,9 +9,14 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGES = ("lambherd.sandbox", "lambherd.local")
-#: The sandbox modules that may import moto: per-function state (its backends' fields), and
-#: moto as a whole (its WSGI app, every backend for snapshots, CloudWatch writes).
-FACADES = ("lambherd.sandbox.moto_facade", "lambherd.sandbox.moto_state")
+#: The sandbox modules that may import moto: per-function state (its backends' fields), moto as
+#: a whole (its WSGI app, every backend for snapshots, CloudWatch writes) and the CloudWatch
+#: metric series read by exact dimensions.
+FACADES = (
+    "lambherd.sandbox.moto_facade",
+    "lambherd.sandbox.moto_state",
+    "lambherd.sandbox.moto_cloudwatch",
+)
 MAX_LINES = 400
 
 

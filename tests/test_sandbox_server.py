@@ -17,7 +17,16 @@ from botocore.exceptions import ClientError
 
 from lambherd import sandbox
 from lambherd.sandbox import process
-from sandbox_testkit import Sandbox, code_zip, create, free_port, invoke, make_bucket, running
+from sandbox_testkit import (
+    Sandbox,
+    code_zip,
+    create,
+    free_port,
+    invoke,
+    make_bucket,
+    provisioned_ready,
+    running,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -219,7 +228,8 @@ def test_provisioned_concurrency_round_trip(box: Sandbox) -> None:
         FunctionName="prov", Qualifier="live", ProvisionedConcurrentExecutions=2
     )
     assert put["RequestedProvisionedConcurrentExecutions"] == 2
-    got = lam.get_provisioned_concurrency_config(FunctionName="prov", Qualifier="live")
+    assert put["Status"] == "IN_PROGRESS"  # pre-warmed environments are started first
+    got = provisioned_ready(lam, "prov", "live")
     assert got["Status"] == "READY" and got["AllocatedProvisionedConcurrentExecutions"] == 2
     listed = lam.list_provisioned_concurrency_configs(FunctionName="prov")
     assert [

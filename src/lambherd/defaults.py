@@ -97,6 +97,28 @@ DEFAULT_FUNCTION_GLOBS = ("functions/*",)
 #: The region used when neither the command line, the environment nor the profile names one.
 DEFAULT_REGION = "us-east-1"
 
+# -- concurrency (concurrency.json, ``lambherd concurrency``) -----------------------------------
+#: Lambda keeps at least this much of an account's concurrency unreserved (PutFunctionConcurrency).
+MIN_UNRESERVED_CONCURRENCY = 100
+#: An account's concurrent executions in a region unless raised (GetAccountSettings says the real).
+ACCOUNT_CONCURRENCY = 1000
+#: The target-tracking policy lambherd manages on a scalable target (TargetTracking.PolicyName).
+TARGET_TRACKING_POLICY_NAME = "lambherd-provisioned-utilization"
+#: A deploy polls a provisioned concurrency allocation first after this, then at most this often.
+PROVISIONED_POLL_FIRST_S = 0.2
+PROVISIONED_POLL_MAX_S = 5.0
+#: How long a deploy waits for an allocation to be READY (AWS takes minutes).
+PROVISIONED_WAIT_S = 900.0
+#: Service Quotas: Lambda's service code and its "Concurrent executions" quota.
+LAMBDA_SERVICE_CODE = "lambda"
+CONCURRENCY_QUOTA_CODE = "L-B99A9384"
+#: Sandbox seconds a provisioned allocation takes at least (``LAMBHERD_SANDBOX_PC_ALLOCATION_S``).
+SANDBOX_PROVISIONED_ALLOCATION_S = 1.0
+#: ``lambherd concurrency``: the CloudWatch window, and the utilisation outside which it flags.
+CONCURRENCY_SINCE = "24h"
+UTILISATION_LOW = 0.30
+UTILISATION_HIGH = 0.90
+
 # -- the embedded sandbox ---------------------------------------------------------------------
 SANDBOX_PORT = 4566
 #: The sandbox's one account (moto's default account id).

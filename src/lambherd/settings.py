@@ -4,7 +4,8 @@ resolution of them.
 Precedence, highest first — decided here and nowhere else:
 
   1. the command line (``--alias``, ``--no-publish``, ``--keep-versions``, ``--alias-to-latest``,
-     ``--force-code``, ``--skip-configuration``, ``--skip-archive``, ``--skip-function``, ``--src``)
+     ``--force-code``, ``--skip-configuration``, ``--skip-archive``, ``--skip-function``, ``--src``,
+     ``--no-wait``)
   2. lambherd.toml ``[functions."<folder>"]`` (the folder's path, or its name)
   3. the stage's defaults (``[stages.NAME] defaults = {...}`` with ``--stage NAME``)
   4. lambherd.toml ``[defaults]``
@@ -70,6 +71,8 @@ class DeploySettings:
     ignore_style: str = IGNORE_STYLE
     #: lambroll's ``deploy --ignore``: paths of the definition left as deployed (jq paths).
     ignore: tuple[str, ...] = ()
+    #: Do not wait for provisioned concurrency to be READY (``--no-wait``).
+    no_wait: bool = False
     #: How the alias moves: all-at-once, canary, linear (``lambherd.rollout.strategy``).
     strategy: str = DEFAULT_STRATEGY
     #: The rollout's gate settings, as merged from every layer (``lambherd.rollout.gates``).
@@ -189,6 +192,7 @@ _TYPES: dict[str, type] = {
     "symlink": bool,
     "ignore_style": str,
     "ignore": tuple,
+    "no_wait": bool,
     "strategy": str,
     "rollout": dict,
 }

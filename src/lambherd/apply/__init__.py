@@ -32,7 +32,9 @@ def executor_for(
     stop: StopSignal | None = None,
     on_progress: Callable[..., None] | None = None,
 ) -> Executor | DisplayExecutor:
-    """The executor of a run: the display-only one for a dry run (no AWS call at all)."""
+    """The executor of a run: the display-only one for a dry run (no AWS call at all).
+    ``on_progress(step, text, data)`` hears how a long step is going (an allocation, a
+    rollout's shift)."""
     if dry_run:
         return DisplayExecutor()
     return Executor(clients, retry=retry, on_step=on_step, stop=stop, on_progress=on_progress)

@@ -23,6 +23,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "lambherd.apply.handlers.versions",
     "lambherd.apply.handlers.tags",
     "lambherd.apply.handlers.url",
+    "lambherd.apply.handlers.concurrency",
     "lambherd.apply.handlers.rollout",
 )
 

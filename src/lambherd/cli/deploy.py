@@ -81,6 +81,9 @@ class DeployCommand(click.Command):
 @click.option("--skip-archive", is_flag=True, help="Deploy the S3 object as is (no zip built).")
 @click.option("--skip-function", is_flag=True, help="Only the function URL (function_url.json).")
 @click.option(
+    "--no-wait", is_flag=True, help="Do not wait for provisioned concurrency to be READY."
+)
+@click.option(
     "--src",
     type=click.Path(path_type=Path),
     help="Folder to zip, or a zip to upload as it is (default: the definition's folder).",
@@ -140,6 +143,7 @@ def command(
     skip_configuration: bool,
     skip_archive: bool,
     skip_function: bool,
+    no_wait: bool,
     src: Path | None,
     exclude_file: Path | None,
     symlink: bool,
@@ -173,6 +177,7 @@ def command(
             skip_configuration=skip_configuration,
             skip_archive=skip_archive,
             skip_function=skip_function,
+            no_wait=no_wait,
             src=app.resolve(src) if src else None,
             exclude_file=app.resolve(exclude_file) if exclude_file else None,
             symlink=symlink,
@@ -251,6 +256,8 @@ class _StepLines:
     def __call__(self, event: ProgressEvent) -> None:
         self.gates(event)
         done = event.result
+        if event.kind == "progress" and not event.data and not self.app.json_output:
+            click.echo(f"  ... {event.detail}", err=True)  # (a rollout's: GateLines)
         if done is None or self.app.json_output:
             return
         suffix = f": {done.detail}" if done.detail else ""

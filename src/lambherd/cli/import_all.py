@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lambherd.cli.output import app_of, emit_json, info
+from lambherd.cli.output import app_of, confirm, emit_json, info
 
 
 @click.command("import")
@@ -17,7 +17,8 @@ from lambherd.cli.output import app_of, emit_json, info
     "--adopt/--no-adopt",
     default=True,
     show_default=True,
-    help="Tag imported functions lambherd:project=NAME (so plan is empty and prune may act).",
+    help="Tag imported functions lambherd:project=NAME (so plan is empty and prune may act); "
+    "asks first unless --yes.",
 )
 @click.pass_context
 def command(
@@ -42,6 +43,15 @@ def command(
         if not sep or not key:
             raise UsageError(f"--tag: expected KEY=VALUE, got {item!r}")
         wanted[key] = value
+
+    def confirm_adopt(project: str, names: list[str]) -> bool:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return confirm(
+            app,
+            f"tag {len(names)} live function(s) lambherd:project={project} ({shown}), so this "
+            "project owns them (plan empty; deploy --prune may delete them later)?",
+        )
+
     request = ImportAllRequest(
         root=app.workdir,
         project_name=project_name,
@@ -49,6 +59,7 @@ def command(
         tags=wanted,
         force=force,
         adopt=adopt,
+        confirm_adopt=confirm_adopt,
     )
     result = import_all(app.clients, request)
     if app.json_output:
@@ -60,6 +71,8 @@ def command(
         info(f"skipped {name}: functions/{name} exists (use --force)")
     for name in result.adopted:
         info(f"adopted {name}: tagged lambherd:project={result.project_name}")
+    for name in result.not_adopted:
+        info(f"not adopted {name}: left untagged (answer yes, or pass --yes, to tag it)")
     for note in result.notes:
         info(note)
     if result.project_written:

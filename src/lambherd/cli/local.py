@@ -96,7 +96,9 @@ def invoke_cmd(
     help="Reserved concurrency (default: definition or 10).",
 )
 @click.option(
-    "--provisioned", type=click.IntRange(0), default=0, help="Pre-initialise N environments."
+    "--provisioned",
+    type=click.IntRange(0),
+    help="Pre-initialise N environments [default: concurrency.json's for the alias, else 0].",
 )
 @click.option(
     "--idle-timeout", type=click.FloatRange(0.1), default=300.0, show_default=True, help="Seconds."
@@ -122,7 +124,7 @@ def start_cmd(
     port: int,
     warm: str,
     concurrency: int | None,
-    provisioned: int,
+    provisioned: int | None,
     idle_timeout: float,
     env_vars: Path | None,
     layer_dirs: tuple[Path, ...],

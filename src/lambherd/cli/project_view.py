@@ -68,6 +68,9 @@ class DeployProgress:
 
     def __call__(self, event: Any) -> None:
         with self.lock:
+            if event.kind == "progress" and not event.data:
+                self._news(event)
+                return
             if event.kind == "progress":
                 self._progress(event)
                 return
@@ -80,6 +83,15 @@ class DeployProgress:
                 self.live.update(self._table())
             elif event.kind != "step":
                 click.echo(f"{event.function}: {state}: {event.detail}".rstrip(": "), err=True)
+
+    def _news(self, event: Any) -> None:
+        """A long step under way without a rollout's figures (a provisioned allocation)."""
+        state = self.rows.get(event.function, ("running", ""))[0]
+        self.rows[event.function] = (state, event.detail)
+        if self.live is not None:
+            self.live.update(self._table())
+        else:
+            click.echo(f"{event.function}: {event.detail}", err=True)
 
     def _progress(self, event: Any) -> None:
         """A long step under way (a rollout's shift or bake): its weight and gates."""

@@ -27,5 +27,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("test", "Run tests.yaml cases against the deployed function."),
     "local": ("local", "Run the function locally: local invoke / local start (no Docker)."),
     "sandbox": ("sandbox", "The embedded local AWS: sandbox start / stop / status / reset."),
+    "concurrency": ("concurrency", "Account and per-function concurrency; quota requests."),
     "rollout": ("rollout", "Rollouts in progress: rollout status / abort / resume."),
 }

@@ -47,10 +47,13 @@ def load_function(
     clients: Any = None,
     *,
     functions: Any = None,
+    sidecars: bool = True,
     sidecar_files: Mapping[str, Path] | None = None,
 ) -> FunctionDefinition:
     """Read and render a definition and its sidecars (no validation).
 
+    ``sidecars=False`` reads function.json alone (lint reads the sidecars itself, one by one,
+    so that a broken one is a finding and not a definition that does not load).
     ``clients`` (an ``AwsClients``, a zero-argument callable returning one, or None) is used
     only by ``ssm``, ``caller_identity`` and S3-hosted tfstate, when a file calls them.
     ``functions`` (a ``DefinitionFunctions``) replaces the default set, e.g. one without AWS.
@@ -69,8 +72,8 @@ def load_function(
     field_notes = [note.message(path.name) for note in notes]
     # lambroll's own sidecar is read as its Go struct reads it (field names folded, unknown dropped)
     conformers = {"url": conform_url}
-    sidecars: dict[str, dict[str, Any]] = {}
-    for sidecar in SIDECARS:
+    found_sidecars: dict[str, dict[str, Any]] = {}
+    for sidecar in SIDECARS if sidecars else ():
         found = next((path.parent / n for n in sidecar.names if (path.parent / n).is_file()), None)
         explicit = (sidecar_files or {}).get(sidecar.key)
         if explicit is not None:
@@ -84,9 +87,9 @@ def load_function(
         if conform is not None:
             document, notes = conform(document)
             field_notes.extend(note.message(found.name) for note in notes)
-        sidecars[sidecar.key] = document
+        found_sidecars[sidecar.key] = document
     return FunctionDefinition(
-        path=path, config=config, sidecars=sidecars, field_notes=tuple(field_notes)
+        path=path, config=config, sidecars=found_sidecars, field_notes=tuple(field_notes)
     )
 
 

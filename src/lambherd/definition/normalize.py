@@ -10,6 +10,10 @@ Two directions meet here:
 * ``normalize_config`` is applied to *both* sides before comparing: defaults filled, empty values
   dropped, ID lists sorted, fields that are not configuration (Code, Tags, Publish) removed.
 
+Empty means "not set" everywhere but in ``Environment.Variables``: there ``""`` is a value (a
+variable set to the empty string is not the variable absent). ``Environment`` itself absent,
+``{}`` and ``{"Variables": {}}`` all mean no variables.
+
 Lambda's defaults themselves (and the values that reset a field) live in ``lambherd.defaults``.
 """
 
@@ -69,8 +73,8 @@ def normalize_config(config: dict[str, Any]) -> dict[str, Any]:
     if out.get("PackageType") == "Image":
         out.pop("Runtime", None)
         out.pop("Handler", None)
-    cleaned = _drop_empty(out)
-    return _sort_unordered(cleaned) if isinstance(cleaned, dict) else {}
+    cleaned = _drop_empty_keeping_variables(out)
+    return _sort_unordered(cleaned)
 
 
 def definition_from_remote(
@@ -84,8 +88,7 @@ def definition_from_remote(
     for key, default in lambda_defaults(projected).items():
         if key not in projected:
             projected[key] = copy.deepcopy(default)
-    result = _drop_empty(projected)
-    assert isinstance(result, dict)
+    result = _drop_empty_keeping_variables(projected)
     user_tags = comparable_tags(tags)
     if user_tags:
         result["Tags"] = user_tags
@@ -132,6 +135,19 @@ def _project(value: Any, shape: Any) -> Any:
     if shape.type_name == "list" and isinstance(value, list):
         return [_project(v, shape.member) for v in value]
     return value
+
+
+def _drop_empty_keeping_variables(config: dict[str, Any]) -> dict[str, Any]:
+    """``_drop_empty`` of a configuration, except that environment variables keep ``""``."""
+    env = config.get("Environment")
+    variables = env.get("Variables") if isinstance(env, dict) else None
+    cleaned = _drop_empty({k: v for k, v in config.items() if k != "Environment"})
+    assert isinstance(cleaned, dict)
+    if isinstance(variables, dict) and variables:
+        cleaned["Environment"] = {
+            "Variables": {str(k): "" if v is None else v for k, v in variables.items()}
+        }
+    return cleaned
 
 
 def _drop_empty(value: Any) -> Any:

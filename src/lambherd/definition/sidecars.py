@@ -30,6 +30,8 @@ class Sidecar:
 #: Every sidecar, by concern. One line per sidecar.
 SIDECARS: tuple[Sidecar, ...] = (
     Sidecar("url", ("function_url.json", "function_url.jsonnet"), lambroll=True),
+    Sidecar("import_record", ("lambherd-import.json",)),  # importing/record.py
+    Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet")),
 )
 
 

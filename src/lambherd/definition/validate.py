@@ -78,6 +78,12 @@ def validate_definition(
     _check_handler(defn, report, package, src, packaging)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
+    if defn.sidecars.get("concurrency") is not None:
+        from lambherd.concurrency.rules import file_problems
+
+        found = file_problems(defn.sidecars["concurrency"])
+        report.errors.extend(f"concurrency.json: {p}" for p in found.errors)
+        report.warnings.extend(f"concurrency.json: {p}" for p in found.warnings)
     return report
 
 

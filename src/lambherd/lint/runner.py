@@ -95,7 +95,9 @@ def _load(target: LintTarget, run: LintRun) -> FunctionContext:
         "alias": target.alias,
     }
     try:
-        definition = load_function(target.definition, run.render, functions=functions)
+        definition = load_function(
+            target.definition, run.render, functions=functions, sidecars=False
+        )
     except LambherdError as exc:
         stub = FunctionDefinition(path=target.definition, config={})
         problems = [(target.definition, exc.message)]

@@ -65,6 +65,7 @@ def _scalars(path: Path, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _reserved_concurrency(source_dir: Path) -> int | None:
+    """The reservation of a folder's concurrency.json read alone (no template, no project)."""
     path = source_dir / CONCURRENCY_FILE
     if not path.is_file():
         return None
@@ -72,8 +73,20 @@ def _reserved_concurrency(source_dir: Path) -> int | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    value = data.get("ReservedConcurrentExecutions") if isinstance(data, dict) else None
-    return value if isinstance(value, int) else None
+    return file_concurrency(data)[0]
+
+
+def file_concurrency(doc: Any, alias: str | None = None) -> tuple[int | None, int]:
+    """(reserved, provisioned of ``alias``) a rendered concurrency.json asks for (the model of
+    ``lambherd.concurrency``); (None, 0) for what it leaves out."""
+    from lambherd.concurrency.model import read_concurrency
+
+    if doc is None:
+        return None, 0
+    config = read_concurrency(doc, [])
+    reserved = config.reserved if isinstance(config.reserved, int) else None
+    provisioned = config.provisioned.get(alias) if alias else None
+    return reserved, provisioned if isinstance(provisioned, int) else 0
 
 
 def spec_from_definition(
@@ -136,6 +149,8 @@ def load_local_spec(
 ) -> FunctionSpec:
     """The spec of the function defined in the app's folder (``--function``, ``-C``); in a
     project's function folder, with the project's defaults (Runtime, Handler, Environment...).
+    Without ``layer_dirs``, the definition's Layers come from the layer cache (downloaded from
+    the account the first time: ``importing.layers``).
 
     A Handler whose module is not in the package deploy would upload is refused, as deploy
     refuses it (the same finder, ``archive.handler``); when a layer may bring it (``Layers``,
@@ -175,6 +190,20 @@ def _load(
     # {{ caller_identity.Account }} must not need an AWS account to run the code locally.
     definition = load_app_definition(app, fields=LOCAL_FIELDS)
     env = load_env_vars_file(app.resolve(env_vars), definition.name) if env_vars else None
+    if not layer_dirs and definition.config.get("Layers"):
+        # the account's layer versions, from the layer cache (downloaded once when missing)
+        from lambherd.importing.layers import account_layers
+
+        arns = [str(a) for a in definition.config.get("Layers") or []]
+        layer_dirs = account_layers(lambda: app.clients, arns)
+    from lambherd.project.context import function_settings
+
+    sidecar = definition.sidecars.get("concurrency")
+    reserved, provisioned = file_concurrency(sidecar, function_settings(app).alias)
+    if overrides.get("reserved_concurrency") is None:
+        overrides["reserved_concurrency"] = reserved
+    if "provisioned" in overrides and overrides["provisioned"] is None:  # local start's default
+        overrides["provisioned"] = provisioned
     spec = spec_from_definition(
         definition.config,
         definition.source_dir,

@@ -23,6 +23,7 @@ from pathlib import Path
 from lambherd.defaults import INIT_TIMEOUT_S
 from lambherd.local import cpu, memory
 from lambherd.local.interpreters import Interpreter
+from lambherd.local.layers import opt_folder, python_paths
 from lambherd.local.logs import log_stream_name
 from lambherd.local.runtime_api import serve_runtime_api
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation
@@ -49,14 +50,8 @@ def child_environment(
     build = build_dir(code_dir)  # what `lambherd build` installed, as the archive adds it
     if build.is_dir():
         paths.append(str(build))
-    for layer in spec.layer_dirs:
-        layer = Path(layer).resolve()
-        for sub in (
-            layer / "python",
-            layer / "python" / "lib" / f"python{interpreter.version}" / "site-packages",
-        ):
-            if sub.is_dir():
-                paths.append(str(sub))
+    # the layers at /opt, in Lambda's order: python/lib/python3.X/site-packages, then python
+    paths.extend(python_paths(opt_folder(tuple(spec.layer_dirs)), interpreter.version))
     env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
     env.update({str(k): str(v) for k, v in spec.environment.items()})
     env.update({str(k): str(v) for k, v in spec.extra_env.items()})
@@ -107,6 +102,8 @@ class Environment:
         self.init_failure: InitFailure | None = None
         self.init_log = bytearray()
         self.init_reported = provisioned  # provisioned inits are not billed to an invocation
+        #: (busy, total) provisioned environments of its version when it was last checked out
+        self.provisioned_use = (0, 0)
         self.last_used = time.monotonic()
         self.invocations = 0
         self.peak_mb = 0

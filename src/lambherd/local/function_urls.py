@@ -211,7 +211,10 @@ def streamed_response(run: StreamedInvocation, request_id: str | None = None) ->
         result = run.result()
         if result.function_error:
             return message(502, "Internal Server Error", result.request_id)
-        resp = Response(result.payload, status=200, content_type="application/octet-stream")
+        # still a stream on the wire (chunked, no Content-Length), as Lambda sends it
+        payload = result.payload
+        pieces = (payload[i : i + 64 * 1024] for i in range(0, len(payload), 64 * 1024))
+        resp = Response(pieces, status=200, content_type="application/octet-stream")
         resp.headers["x-amzn-RequestId"] = result.request_id
         return resp
     status, headers, first = 200, [("Content-Type", stream.content_type)], b""

@@ -1,15 +1,16 @@
 """Which Python executable runs a function's runtime (``python3.12`` -> an interpreter).
 
-The interpreter must be able to import ``awslambdaric`` *including* its C extension
-``runtime_client`` (built per Python version), so sharing our own site-packages with another
-version does not work. In order of preference, for a runtime of another version than ours:
+Every runtime runs isolated: in a prepared environment (``runtimes``) holding only what Lambda's
+runtime has, never with lambherd's own site-packages (where yaml, requests, rich, moto and click
+would hide a dependency missing from the package). In order of preference:
 
 1. ``LAMBHERD_LOCAL_PYTHON``: that executable, whatever it is (checked that it runs).
 2. The prepared environment for that version in the runtime cache (see ``runtimes``).
-3. An installed interpreter of that version that already has awslambdaric and boto3.
-4. An installed interpreter of that version: a prepared environment is made from it, once
-   (unless ``LAMBHERD_RUNTIME_PROVISION=0``).
-5. Our own interpreter, with one warning saying why and how to fix it.
+3. An installed interpreter of that version (for our own version, the base interpreter our
+   venv was made from): a prepared environment is made from it, once (unless
+   ``LAMBHERD_RUNTIME_PROVISION=0``).
+4. Our own interpreter, with one warning saying why (it sees lambherd's packages) and how to
+   fix it.
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def _probe(executable: str) -> _Probe | None:
         return None
 
 
+def _base_interpreter() -> str:
+    """The interpreter our own venv was made from (a venv of it does not see our packages)."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return os.path.realpath(base)
+
+
 def _stderr_notify(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -154,16 +161,12 @@ def _resolve(
     current = _current_version()
     if forced:
         return _forced(runtime, wanted, forced)
-    if wanted == current:
-        return Interpreter(sys.executable, current)
     root = Path(cache)
     prepared = runtimes.cached_runtime(wanted, root)
     if prepared is not None:
         return Interpreter(prepared.python, wanted)
-    found = [p for p in map(_probe, _candidates(wanted)) if p is not None and p.version == wanted]
-    for probe in found:
-        if probe.awslambdaric and probe.boto3:
-            return Interpreter(probe.executable, wanted)
+    bases = [_base_interpreter()] if wanted == current else _candidates(wanted)
+    found = [p for p in map(_probe, bases) if p is not None and p.version == wanted]
     if not found:
         why = (
             f"no Python {wanted} interpreter found; running with Python {current} instead "
@@ -173,10 +176,11 @@ def _resolve(
     base = found[0].executable
     if not provision:
         why = (
-            f"Python {wanted} ({base}) has no awslambdaric and LAMBHERD_RUNTIME_PROVISION=0 "
-            f"keeps lambherd from preparing an environment for it; running with Python {current} "
-            f"instead (unset LAMBHERD_RUNTIME_PROVISION, or set LAMBHERD_LOCAL_PYTHON to a "
-            f"python{wanted} with awslambdaric and boto3)"
+            f"Python {wanted} ({base}) has no prepared environment and "
+            f"LAMBHERD_RUNTIME_PROVISION=0 keeps lambherd from making one; running with "
+            f"lambherd's own Python {current} instead, which "
+            f"also sees lambherd's packages (unset LAMBHERD_RUNTIME_PROVISION, or set "
+            f"LAMBHERD_LOCAL_PYTHON to a python{wanted} with awslambdaric and boto3)"
         )
         return Interpreter(sys.executable, current, warning=f"runtime {runtime}: {why}")
     try:

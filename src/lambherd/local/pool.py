@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from lambherd.local.environment import Environment
 from lambherd.local.interpreters import Interpreter
 from lambherd.local.spec import FunctionSpec, InitFailure
+
+#: Provisioned environments per version (``LocalRuntime.set_concurrency``).
+Counts = dict[str, int] | None
+#: Called as each new provisioned environment is up.
+Started = Callable[[], None] | None
 
 
 class ConcurrencyLimit:
@@ -70,17 +76,32 @@ class FunctionPool:
         self._lock = threading.Lock()
 
     def checkout(self) -> tuple[Environment, bool]:
-        """A warm idle environment, or a new unstarted one; ``(env, cold)``."""
+        """A warm idle environment (a provisioned one first, as Lambda serves from provisioned
+        concurrency before spilling over), or a new unstarted one; ``(env, cold)``."""
         with self._lock:
             while self._idle:
-                env = self._idle.pop()
+                chosen = next((e for e in reversed(self._idle) if e.provisioned), None)
+                env = chosen or self._idle[-1]
+                self._idle.remove(env)
                 if env.alive:
+                    env.provisioned_use = self._use()
                     return env, False
                 self._all.discard(env)
                 env.stop()
             env = Environment(self.spec, self.interpreter)
             self._all.add(env)
+            env.provisioned_use = self._use()
             return env, True
+
+    def provisioned_use(self) -> tuple[int, int]:
+        """(busy, total) provisioned environments of this version right now."""
+        with self._lock:
+            return self._use()
+
+    def _use(self) -> tuple[int, int]:
+        total = [e for e in self._all if e.provisioned]
+        idle = sum(1 for e in self._idle if e.provisioned)
+        return len(total) - idle, len(total)
 
     def checkin(self, env: Environment) -> None:
         """Return an environment after an invocation; dead or drained ones are stopped."""
@@ -93,14 +114,26 @@ class FunctionPool:
         if not keep:
             env.stop()
 
-    def prewarm(self, count: int, *, provisioned: bool) -> list[InitFailure]:
-        """Start ``count`` environments in parallel and park them idle; returns init failures."""
+    def prewarm(
+        self,
+        count: int,
+        *,
+        provisioned: bool,
+        on_started: Callable[[], None] | None = None,
+    ) -> list[InitFailure]:
+        """Start ``count`` environments in parallel and park them idle; returns init failures.
+        ``on_started()`` is called as each one finishes its init successfully."""
         envs = [
             Environment(self.spec, self.interpreter, provisioned=provisioned) for _ in range(count)
         ]
         with self._lock:
             self._all.update(envs)
-        threads = [threading.Thread(target=e.start, daemon=True) for e in envs]
+
+        def start(env: Environment) -> None:
+            if env.start() and on_started is not None:
+                on_started()
+
+        threads = [threading.Thread(target=start, args=(e,), daemon=True) for e in envs]
         for t in threads:
             t.start()
         for t in threads:
@@ -116,7 +149,9 @@ class FunctionPool:
                 self.checkin(env)
         return failures
 
-    def set_provisioned(self, count: int) -> list[InitFailure]:
+    def set_provisioned(
+        self, count: int, on_started: Callable[[], None] | None = None
+    ) -> list[InitFailure]:
         """Keep exactly ``count`` provisioned environments (extra ones become on-demand)."""
         with self._lock:
             current = [e for e in self._all if e.provisioned and e.alive]
@@ -124,7 +159,9 @@ class FunctionPool:
                 env.provisioned = False
                 env.last_used = time.monotonic()
         missing = count - len(current)
-        return self.prewarm(missing, provisioned=True) if missing > 0 else []
+        if missing <= 0:
+            return []
+        return self.prewarm(missing, provisioned=True, on_started=on_started)
 
     def reap(self, idle_timeout_s: float) -> int:
         """Stop on-demand environments idle for longer than ``idle_timeout_s``."""

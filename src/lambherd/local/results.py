@@ -6,7 +6,9 @@ on purpose, failed init), kept apart from the runtime that schedules invocations
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 from lambherd.local import logs
 from lambherd.local.environment import SHUTDOWN_ERROR_TYPE, Environment, describe_exit
@@ -22,6 +24,27 @@ CLOSED_REASON = (
 def text(data: bytes | bytearray) -> str:
     """Child output as text; awslambdaric ends multi-line error records with CR."""
     return bytes(data).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def lambda_path_pairs(spec: FunctionSpec) -> list[tuple[str, str]]:
+    """(host folder, Lambda's path) for the task root and the layers, longest first."""
+    from lambherd.build.cache import build_dir
+    from lambherd.local.layers import opt_folder
+
+    code = Path(spec.code_dir).resolve()
+    pairs = [(str(build_dir(code)), "/var/task"), (str(code), "/var/task")]
+    opt = opt_folder(tuple(spec.layer_dirs))
+    if opt is not None:
+        pairs.append((str(opt), "/opt"))
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def as_on_lambda(data: str, spec: FunctionSpec) -> str:
+    """``data`` (a traceback, a log) with the host's folders named as on Lambda: the code's as
+    ``/var/task``, the layers' as ``/opt``."""
+    for host, there in lambda_path_pairs(spec):
+        data = data.replace(host + "/", there + "/")
+    return data
 
 
 def error_doc(error_type: str, message: str) -> bytes:
@@ -78,8 +101,9 @@ def init_failed(spec: FunctionSpec, env: Environment, request_id: str) -> Invoke
     body = failure.body or error_doc(
         failure.error_type, f"RequestId: {request_id} Error: {failure.message}"
     )
+    body = as_on_lambda(body.decode("utf-8", "replace"), spec).encode("utf-8")
     init_ms = env.init_duration_ms or 0.0
-    out = text(env.init_log)
+    out = as_on_lambda(text(env.init_log), spec)
     out += (
         f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
         f"Error Type: {failure.error_type}\n"
@@ -114,4 +138,15 @@ def empty(spec: FunctionSpec, request_id: str, status: int) -> InvokeResult:
         max_memory_used_mb=0,
         init_duration_ms=None,
         status_code=status,
+    )
+
+
+def with_provisioned_use(result: InvokeResult, env: Environment) -> InvokeResult:
+    """The result with its version's provisioned use when ``env`` was checked out (busy of
+    total environments, ``env`` one of them or not) when it has any; unchanged otherwise."""
+    busy, total = env.provisioned_use
+    if not total:
+        return result
+    return dataclasses.replace(
+        result, provisioned=env.provisioned, provisioned_busy=busy, provisioned_total=total
     )

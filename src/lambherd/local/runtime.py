@@ -30,7 +30,7 @@ from lambherd.errors import (
 from lambherd.invoke_limits import INVOCATION_TYPES, payload_limit
 from lambherd.local import cpu, logs, results
 from lambherd.local.environment import Environment
-from lambherd.local.pool import ConcurrencyLimit, FunctionPool
+from lambherd.local.pool import ConcurrencyLimit, Counts, FunctionPool, Started
 from lambherd.local.results import CLOSED_REASON
 from lambherd.local.runtime_kinds import resolve_runtime
 from lambherd.local.spec import FunctionSpec, InitFailure, Invocation, InvokeResult
@@ -127,10 +127,8 @@ class LocalRuntime:
     def unregister(
         self, name: str, version: str | None = None, *, reason: str = REMOVED_REASON
     ) -> None:
-        """Remove a function version (or all its versions) and stop its environments.
-
-        Invocations still running end with a ``Runtime.Shutdown`` error saying ``reason``.
-        """
+        """Remove a function version (or all its versions) and stop its environments;
+        invocations still running end with a ``Runtime.Shutdown`` error saying ``reason``."""
         with self._lock:
             keys = [k for k in self._pools if k[0] == name and version in (None, k[1])]
             if not keys:
@@ -146,7 +144,7 @@ class LocalRuntime:
             pool.close(reason)
 
     def set_concurrency(
-        self, name: str, reserved: int | None, provisioned: dict[str, int] | None = None
+        self, name: str, reserved: int | None, provisioned: Counts = None, started: Started = None
     ) -> None:
         """Change reserved concurrency (None = default) and provisioned environments per version."""
         with self._lock:
@@ -155,8 +153,8 @@ class LocalRuntime:
                 raise NotFoundError(f"function {name} is not registered")
             limit.set(self._concurrency(reserved))
             pools = {v: self._pool(name, v) for v in (provisioned or {})}
-        for version, count in (provisioned or {}).items():
-            self._raise_on_failures(pools[version].spec, pools[version].set_provisioned(count))
+        for version, pool in pools.items():
+            self._raise_on_failures(pool.spec, pool.set_provisioned(provisioned[version], started))
 
     def warm(self, name: str, count: int = 1, *, version: str = "$LATEST") -> list[str]:
         """Start ``count`` on-demand environments ahead of time; returns init failure messages."""
@@ -269,7 +267,7 @@ class LocalRuntime:
                 listener(spec, result)
             except Exception:
                 log.exception("invocation listener failed")
-        return result
+        return results.with_provisioned_use(result, env)
 
     def _run(
         self,
@@ -293,16 +291,14 @@ class LocalRuntime:
         started = time.perf_counter()
         peak = env.run(inv, spec.timeout_s, spec.memory_mb)
         duration = (time.perf_counter() - started) * 1000.0
-        init_ms = None
-        if not env.init_reported:
-            env.init_reported = True
-            init_ms = env.init_duration_ms
+        init_ms, text = None, ""
+        if not env.init_reported:  # the first invocation reports INIT and carries its log
+            env.init_reported, init_ms = True, env.init_duration_ms
+            text = results.text(env.init_log)
+            env.init_log.clear()
         body, function_error, platform = results.outcome(spec, inv)
         if inv.stream is not None:  # timed out, out of memory, exited: its reader's stream ends
             inv.stream.close(inv.error_type or error_type_of(body), body)
-        text = results.text(env.init_log) if init_ms is not None else ""
-        if init_ms is not None:
-            env.init_log.clear()
         if inv.outcome == "timeout":
             duration = spec.timeout_s * 1000.0
         billed = logs.billed_ms(duration)
@@ -310,6 +306,9 @@ class LocalRuntime:
         text += results.text(inv.log) + platform
         text += logs.end_line(request_id)
         text += logs.report_line(request_id, duration, billed, spec.memory_mb, peak, init_ms)
+        text = results.as_on_lambda(text, spec)
+        if function_error:  # a traceback names /var/task, as on Lambda
+            body = results.as_on_lambda(body.decode("utf-8", "replace"), spec).encode("utf-8")
         return InvokeResult(
             request_id=request_id,
             payload=body,

@@ -1,10 +1,12 @@
-"""Prepared runtime environments: a venv per Python version with what Lambda's runtime ships.
+"""Prepared runtime environments: a venv per Python runtime with only what Lambda's runtime has.
 
-When a function's runtime is ``python3.12`` and this machine has a Python 3.12 without
-``awslambdaric``, we make (once) a virtual environment from that interpreter under the cache
+Every Python runtime — also the one of lambherd's own interpreter — runs in a virtual
+environment of its own, made (once) from a base interpreter of that version under the cache
 folder (``$LAMBHERD_RUNTIME_CACHE``, else ``$XDG_CACHE_HOME/lambherd/runtimes``, else
-``~/.cache/lambherd/runtimes``) holding ``awslambdaric`` (same major version as ours) and
-``boto3`` (Lambda's Python runtimes include it). uv builds it; pip when uv is missing.
+``~/.cache/lambherd/runtimes``), never with lambherd's site-packages: a function that imports
+``yaml`` or ``requests`` without packaging them fails here as it fails on Lambda. It holds
+``awslambdaric`` (same major version as ours) and the boto3/botocore Lambda's runtime includes
+(``RUNTIME_SDK`` below, with its source). uv builds it; pip when uv is missing.
 
 Safe to call from many threads and processes at once: a file lock per environment serialises
 the builds, each build happens in a temporary folder renamed into place when complete, and a
@@ -34,7 +36,7 @@ from lambherd.errors import LocalRuntimeError
 
 STAMP = "lambherd-runtime.json"
 #: Bumped when the layout of a prepared environment changes (old ones are rebuilt).
-STAMP_FORMAT = 1
+STAMP_FORMAT = 3  # 2: boto3/botocore pinned to the runtime's (RUNTIME_SDK); 3: bytecode compiled
 #: How long one process waits for another one's build of the same environment.
 LOCK_WAIT_S = 600.0
 INSTALL_TIMEOUT_S = 600.0
@@ -65,14 +67,37 @@ def cache_root() -> Path:
     return Path(base) / "lambherd" / "runtimes"
 
 
-def requirements() -> list[str]:
-    """What a prepared environment holds: awslambdaric of our major version, and boto3."""
+#: The AWS SDK for Python each managed runtime includes: (boto3, botocore). Source: the AWS Lambda
+#: Developer Guide's runtime tables ("Lambda runtimes", SDK column; "Building Lambda functions
+#: with Python", "Runtime-included SDK versions"), the last edition that listed each runtime:
+#: python3.8 to 3.11 boto3-1.26.90 botocore-1.29.90 (2023), python3.12 boto3-1.28.72
+#: botocore-1.31.72 (at its launch, Nov 2023), python3.13 boto3-1.34.145 botocore-1.34.145 (Nov
+#: 2024). AWS now says the included version "depends on the runtime version and your AWS
+#: Region" and updates it over time without a table; a function printing boto3.__version__
+#: shows the one a region runs. A runtime not listed gets the newest boto3 (and a note in the
+#: stamp). Bundle boto3 in the package when the exact version matters.
+RUNTIME_SDK: dict[str, tuple[str, str]] = {
+    "3.8": ("1.26.90", "1.29.90"),
+    "3.9": ("1.26.90", "1.29.90"),
+    "3.10": ("1.26.90", "1.29.90"),
+    "3.11": ("1.26.90", "1.29.90"),
+    "3.12": ("1.28.72", "1.31.72"),
+    "3.13": ("1.34.145", "1.34.145"),
+}
+
+
+def requirements(version: str | None = None) -> list[str]:
+    """What a prepared environment of Python ``version`` holds: awslambdaric of our major
+    version, and boto3/botocore at the versions Lambda's runtime includes (``RUNTIME_SDK``)."""
     try:
         major = int(metadata.version("awslambdaric").split(".")[0])
         ric = f"awslambdaric>={major},<{major + 1}"
     except (metadata.PackageNotFoundError, ValueError):
         ric = "awslambdaric"
-    return [ric, "boto3"]
+    sdk = RUNTIME_SDK.get(version or "")
+    if sdk is None:
+        return [ric, "boto3"]
+    return [ric, f"boto3=={sdk[0]}", f"botocore=={sdk[1]}"]
 
 
 def environment_folder(version: str, root: Path | None = None) -> Path:
@@ -94,7 +119,7 @@ def cached_runtime(version: str, root: Path | None = None) -> PreparedRuntime | 
     stamp = _read_stamp(folder)
     if stamp is None:
         return None
-    if stamp.get("format") != STAMP_FORMAT or stamp.get("requirements") != requirements():
+    if stamp.get("format") != STAMP_FORMAT or stamp.get("requirements") != requirements(version):
         return None
     python = _venv_python(folder)
     if not python.exists() or not os.path.exists(str(stamp.get("base", ""))):
@@ -142,7 +167,7 @@ def prepare_runtime(
         if notify is not None:
             notify(
                 f"preparing the python{version} runtime environment (once): a venv of "
-                f"{base_python} with {' and '.join(requirements())} in {folder}"
+                f"{base_python} with {', '.join(requirements(version))} in {folder}"
             )
         try:
             _remove_leftovers(folder)
@@ -177,7 +202,16 @@ def _build(temp: Path, version: str, base_python: str) -> dict[str, object]:
             "uv venv",
         )
         _run(
-            [uv, "pip", "install", "--quiet", "--python", str(_venv_python(temp)), *requirements()],
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--compile-bytecode",  # children run with PYTHONDONTWRITEBYTECODE (cold starts)
+                "--python",
+                str(_venv_python(temp)),
+                *requirements(version),
+            ],
             "uv pip install",
         )
     else:
@@ -191,7 +225,7 @@ def _build(temp: Path, version: str, base_python: str) -> dict[str, object]:
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                *requirements(),
+                *requirements(version),
             ],
             "pip install",
         )
@@ -209,7 +243,7 @@ def _build(temp: Path, version: str, base_python: str) -> dict[str, object]:
         "runtime": f"python{version}",
         "machine": platform.machine(),
         "base": os.path.realpath(base_python),
-        "requirements": requirements(),
+        "requirements": requirements(version),
         "installed": installed,
         "installer": tool,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

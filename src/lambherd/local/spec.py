@@ -63,6 +63,11 @@ class InvokeResult:
     max_memory_used_mb: int
     init_duration_ms: float | None
     status_code: int = 200
+    #: Served by a provisioned environment; how many of the version's provisioned environments
+    #: were busy then (this one included) and how many it has (Lambda's provisioned metrics).
+    provisioned: bool = False
+    provisioned_busy: int = 0
+    provisioned_total: int = 0
 
 
 @dataclass(eq=False)

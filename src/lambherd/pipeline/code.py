@@ -10,15 +10,15 @@ SHA-256); the deterministic zip of a ``--src`` folder; or the deterministic zip 
 definition's folder plus its dependency build, written (deploy) or only hashed (plan, diff).
 The zip follows the settings' ignore file, ignore style and ``--symlink``.
 
-The import baseline: after ``import --all`` the folder holds the *unzipped* code of a zip some
-other tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the
-same files. The import records both hashes in ``.lambherd/imported.json``; while the folder
-still zips to the recorded hash, the code counts as the deployed one (no upload, no difference).
+The import baseline: after an import the folder holds the *unzipped* code of a zip some other
+tool made, whose bytes (and so CodeSha256) differ from lambherd's deterministic zip of the same
+files. The import records both hashes in the committed ``lambherd-import.json``
+(``lambherd.importing.record``); while the folder still zips to the recorded hash, the code
+counts as the deployed one (no upload, no difference).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -31,9 +31,6 @@ from lambherd.settings import DeploySettings
 if TYPE_CHECKING:
     from lambherd.archive import ArchiveResult
     from lambherd.definition import FunctionDefinition
-
-#: Where the import records the imported code's two hashes.
-BASELINE_FILE = ".lambherd/imported.json"
 
 
 @dataclass(frozen=True)
@@ -92,8 +89,7 @@ def code_identity(
             definition, dest, source=settings.src, max_zipped_bytes=max_zipped_bytes, **options
         )
         sha = archive.sha256_b64
-    if settings.src is None or source.resolve() == definition.source_dir.resolve():
-        sha = _imported_sha(definition, sha, options)
+    sha = _imported_sha(definition, source, sha, options)
     code = CodeSource(
         sha256=sha,
         size=archive.size if archive is not None else 0,
@@ -134,49 +130,12 @@ def existing_zip(
 
 
 def _imported_sha(
-    definition: FunctionDefinition, built_sha: str, packaging: dict[str, Any] | None = None
+    definition: FunctionDefinition, source: Path, built_sha: str, packaging: dict[str, Any]
 ) -> str:
-    """The CodeSha256 recorded at import while the folder is unchanged since, else ``built_sha``.
+    """The CodeSha256 recorded at import while ``source`` is unchanged since, else ``built_sha``."""
+    from lambherd.importing.record import imported_sha
 
-    The import recorded the folder alone (its zip often vendors what the build adds), so the
-    folder is compared without its dependency build.
-    """
-    folder = definition.source_dir
-    if not (folder / BASELINE_FILE).is_file():
-        return built_sha
-    from lambherd.archive import code_sha256
-    from lambherd.archive.function_package import package_options
-
-    options = package_options(definition, **(packaging or {}))
-    folder_sha = built_sha
-    if options["extra_trees"]:
-        folder_sha = code_sha256(folder, **{**options, "extra_trees": []})
-    try:
-        data = json.loads((folder / BASELINE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return built_sha
-    if (
-        isinstance(data, dict)
-        and data.get("local_sha256") == folder_sha
-        and data.get("code_sha256")
-    ):
-        return str(data["code_sha256"])
-    return built_sha
-
-
-def record_import_baseline(folder: Path, definition_name: str, remote_sha: str) -> None:
-    """Record the imported code's two hashes: the folder's zip (without any dependency build)
-    and the deployed CodeSha256 (see the module docstring)."""
-    from lambherd.archive import code_sha256
-    from lambherd.archive.function_package import package_options
-    from lambherd.definition import FunctionDefinition
-
-    defn = FunctionDefinition(path=folder / definition_name, config={})
-    source_only = {**package_options(defn), "extra_trees": []}
-    path = folder / BASELINE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"local_sha256": code_sha256(folder, **source_only), "code_sha256": remote_sha}
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return imported_sha(definition, source, built_sha, packaging)
 
 
 def identify_s3_object(clients: Any, code: CodeSource) -> CodeSource:

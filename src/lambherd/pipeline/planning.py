@@ -204,6 +204,9 @@ def plan_targets(
             orphans = pool.submit(_owned_orphans, clients, project.name, known, only, retry)
         rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
     rows.sort(key=lambda c: c.name)
+    from lambherd.pipeline.concurrency_checks import check_concurrency
+
+    check_concurrency(clients, rows)  # the account's rules, before anything is sent
     warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
     if project is not None and not targets:
         globs = ", ".join(project.function_globs)
@@ -230,8 +233,13 @@ def _owned_orphans(
         if tags.get(OWNER_TAG) != project:
             continue
         name = fn["FunctionName"]
+        from lambherd.pipeline.remote_concurrency import cleanup_steps
+
         plan = plan_delete(
-            name, function_arn=fn.get("FunctionArn"), revision_id=fn.get("RevisionId")
+            name,
+            function_arn=fn.get("FunctionArn"),
+            revision_id=fn.get("RevisionId"),
+            before=cleanup_steps(clients, name),  # its scaling goes with it
         )
         rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
     return rows

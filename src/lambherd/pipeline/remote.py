@@ -19,7 +19,10 @@ from lambherd.errors import describe_client_error
 from lambherd.plan.remote import RemoteState
 
 #: Reader modules of the concerns' remote parts. One line per concern with a remote part.
-REMOTE_PART_MODULES: tuple[str, ...] = ("lambherd.pipeline.remote_url",)
+REMOTE_PART_MODULES: tuple[str, ...] = (
+    "lambherd.pipeline.remote_url",
+    "lambherd.pipeline.remote_concurrency",
+)
 
 
 @dataclass(frozen=True)

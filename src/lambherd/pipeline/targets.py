@@ -80,7 +80,7 @@ def project_targets(
     from lambherd.definition import load_function
     from lambherd.definition.loader import load_function_for
     from lambherd.definition.validate import check_definition
-    from lambherd.project.config import PROJECT_FILE, project_definition
+    from lambherd.project.config import PROJECT_FILE, project_definition, project_sidecars
     from lambherd.project.context import stage_render
     from lambherd.project.discovery import discover_functions, unmatched_globs
 
@@ -110,7 +110,11 @@ def project_targets(
             else:
                 named = ("FunctionName", *fields)
                 raw = load_function_for(folder.definition, named, render, clients)
-            defn = replace(raw, config=project_definition(project, raw.config))
+            defn = replace(
+                raw,
+                config=project_definition(project, raw.config),
+                sidecars=project_sidecars(project, raw.sidecars),
+            )
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
             warnings = check_definition(defn, settings) if fields is None else []
         except ValidationError as exc:

@@ -31,6 +31,7 @@ PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.rollout_planner",  # the alias moves (all at once, canary, linear), then prune
     "lambherd.plan.tags_planner",  # tags (of an existing function)
     "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
+    "lambherd.plan.concurrency_planner",  # concurrency.json: reserved, provisioned, autoscaling
 )
 
 
@@ -59,6 +60,14 @@ class PlanContext:
     steps: list[Step] = field(default_factory=list)
     #: What earlier concerns decided, by concern name (e.g. ``function``: FunctionChanges).
     decided: dict[str, Any] = field(default_factory=dict)
+
+    def insert_at(self, anchor: Step, steps: Iterable[Step], *, before: bool = False) -> None:
+        """Put ``steps`` right after (or ``before``) ``anchor``, a step an earlier concern
+        planned (that very object): for steps that must run between two of another concern's,
+        e.g. a wait for provisioned concurrency right after the alias moves."""
+        index = next(i for i, s in enumerate(self.steps) if s is anchor)
+        at = index if before else index + 1
+        self.steps[at:at] = list(steps)
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,21 @@ folder is gone)."""
 
 from __future__ import annotations
 
-from lambherd.plan.steps import DeleteFunction, Plan
+from lambherd.plan.steps import DeleteFunction, Plan, Step
 
 
 def plan_delete(
-    name: str, *, function_arn: str | None = None, revision_id: str | None = None
+    name: str,
+    *,
+    function_arn: str | None = None,
+    revision_id: str | None = None,
+    before: tuple[Step, ...] = (),
 ) -> Plan:
-    """DeleteFunction of ``name``: every version and alias with it."""
+    """DeleteFunction of ``name``: every version and alias with it (``before``: what goes
+    first, e.g. the scalable targets of its aliases)."""
     return Plan(
         function_name=name,
-        steps=(DeleteFunction(name=name),),
+        steps=(*before, DeleteFunction(name=name)),
         function_arn=function_arn,
         revision_id=revision_id,
     )

@@ -10,6 +10,9 @@ Tags = { team = "orders" }
 alias = "current"                  # lower-case keys are deploy settings, not API fields
 keep_versions = 5
 
+[defaults.concurrency]             # merged under every function's concurrency.json
+ReservedConcurrentExecutions = 10
+
 [functions."functions/legacy"]     # deploy settings of one folder (path or folder name)
 publish = false
 
@@ -24,6 +27,7 @@ protected = true                   # deploy --watch refuses this stage
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,8 @@ OWNER_TAG = "lambherd:project"
 _PROJECT_KEYS = {"name", "functions"}
 _STAGE_KEYS = {"region", "profile", "envfile", "defaults", "protected"}
 _TOP_KEYS = {"project", "defaults", "functions", "stages", "lint"}
+#: The ``[defaults]`` (and stage defaults) key holding concurrency.json's defaults.
+CONCURRENCY_KEY = "concurrency"
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class ProjectConfig:
     stages: tuple[str, ...] = ()
     #: the ``[lint]`` table as written (checked by ``lambherd.lint.settings`` when lint runs)
     lint: dict[str, Any] = field(default_factory=dict)
+    #: ``[defaults.concurrency]`` (with the stage's): merged under each concurrency.json
+    concurrency: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -82,15 +90,28 @@ class ProjectConfig:
 
     def settings_layers(self, folder_key: str) -> tuple[SettingsLayer | None, ...]:
         """The project's layers of deploy settings for one function folder, highest first:
-        ``[functions."<path>"]`` (or its folder name), the stage's defaults, ``[defaults]``."""
+        ``[functions."<path>"]`` (or its folder name), the stage's defaults, ``[defaults]``,
+        then the folder's import record (``lambherd-import.json``: the alias it was run with)."""
         base = folder_key.rsplit("/", 1)[-1]
         values = self.folder_settings.get(folder_key) or self.folder_settings.get(base) or {}
         folder = file_layer(values, f"{PROJECT_FILE}: functions.{folder_key}")
-        return (folder, self.stage_settings, self.defaults_settings)
+        return (
+            folder,
+            self.stage_settings,
+            self.defaults_settings,
+            imported_layer(self.root, folder_key),
+        )
 
     def settings_for(self, folder_key: str) -> DeploySettings:
         """Deploy settings of one function folder (see ``lambherd.settings`` for precedence)."""
         return resolve_settings(*self.settings_layers(folder_key))
+
+
+def imported_layer(root: Path, folder_key: str) -> SettingsLayer | None:
+    """The deploy settings the import recorded in a function folder (None without a record)."""
+    from lambherd.importing.record import RECORD_FILE, settings_layer
+
+    return settings_layer(root / folder_key, f"{folder_key}/{RECORD_FILE}")
 
 
 def find_project(start: Path) -> Path | None:
@@ -158,17 +179,21 @@ def load_project(path: Path, stage: str | None = None) -> ProjectConfig:
     if chosen is not None:
         stage_settings = file_layer(chosen.defaults, f"{PROJECT_FILE}: [stages.{chosen.name}]")
         defaults = merge_definitions(defaults, chosen.defaults)
+    concurrency = defaults.get(CONCURRENCY_KEY, {})
+    if not isinstance(concurrency, dict):
+        raise DefinitionError(f"{PROJECT_FILE}: [defaults.{CONCURRENCY_KEY}]: expected a table")
     return ProjectConfig(
         path=path,
         name=name.strip(),
         function_globs=tuple(globs),
-        defaults={k: v for k, v in defaults.items() if k not in FILE_KEYS},
+        defaults={k: v for k, v in defaults.items() if k not in FILE_KEYS and k != CONCURRENCY_KEY},
         defaults_settings=defaults_settings,
         stage_settings=stage_settings,
         folder_settings={k: dict(v) for k, v in folder_settings.items()},
         stage=chosen,
         stages=tuple(sorted(stages)),
         lint=_table(data, "lint", PROJECT_FILE),
+        concurrency=concurrency,
     )
 
 
@@ -223,6 +248,19 @@ def project_definition(
         tags = merged.get("Tags") if isinstance(merged.get("Tags"), dict) else {}
         merged["Tags"] = {**tags, OWNER_TAG: project.name}
     return merged
+
+
+def project_sidecars(
+    project: ProjectConfig, sidecars: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """A function's sidecars as deployed in the project: ``[defaults.concurrency]`` under its
+    concurrency.json (tables merge key by key, the function's own value wins, ``null`` in the
+    file removes; a function without the file gets the defaults alone)."""
+    out = dict(sidecars)
+    if project.concurrency:
+        own = sidecars.get(CONCURRENCY_KEY) or {}
+        out[CONCURRENCY_KEY] = merge_definitions(project.concurrency, own)
+    return out
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -121,14 +121,19 @@ def definition_folder(app: App) -> FunctionFolder | None:
 
 def function_settings(app: App, command_line: SettingsLayer | None = None) -> DeploySettings:
     """The deploy settings of the definition ``app`` points at: ``command_line`` over its
-    project folder's settings (when it is in one) over the defaults.
+    project folder's settings (when it is in one) over its import record's over the defaults.
 
     Outside a project's function folder the zip's ignore file is lambroll's: ``.lambdaignore``
     in the folder lambherd runs in (``-C``), also when ``--function`` or ``--src`` name another
     folder; in a function folder, that folder's own."""
+    from lambherd.importing.record import settings_layer
+
     folder = definition_folder(app)
-    layers = app.project.settings_layers(folder.key) if folder and app.project else ()
-    settings = resolve_settings(command_line, *layers)
+    if folder and app.project:
+        return resolve_settings(command_line, *app.project.settings_layers(folder.key))
+    path = definition_path(app)
+    imported = settings_layer(path.parent) if path is not None else None
+    settings = resolve_settings(command_line, imported)
     if folder is None and settings.exclude_file is None:
         settings = replace(settings, exclude_file=app.workdir / IGNORE_FILE)
     return settings
@@ -139,7 +144,13 @@ def in_project(project: ProjectConfig | None, definition: FunctionDefinition) ->
     (unchanged when it is in no function folder of the project)."""
     if project is None or folder_of(project, definition.path) is None:
         return definition
-    return replace(definition, config=project_definition(project, definition.config))
+    from lambherd.project.config import project_sidecars
+
+    return replace(
+        definition,
+        config=project_definition(project, definition.config),
+        sidecars=project_sidecars(project, definition.sidecars),
+    )
 
 
 def load_app_definition(

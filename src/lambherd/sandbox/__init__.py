@@ -26,22 +26,32 @@ HTTP
                     translation is local/function_urls.py, shared with `local start`)
   url_cors.py       CORS of function URLs (preflights answered, headers from the config)
   stream_invoke.py  InvokeWithResponseStream: the function's writes as an event stream
+  layer_content.py  layer versions' Content.Location served, GetLayerVersionByArn
 moto (nothing else imports it)
   moto_facade.py    moto's backends and model fields, per function; our per-function state
   moto_state.py     moto as a whole: its WSGI app (dispatch cached), its clock, every backend
                     (for snapshots), CloudWatch writes without a request
+  moto_cloudwatch.py  moto's metric series read and listed by exact dimension set
   state.py          FunctionKey (account, region, name), FunctionState and the facade's snapshots
 The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   revisions.py      RevisionIds: deterministic, enforced, changed by every change
   versions.py       version numbers never reused, new versions stamped, alias routing weights
-  concurrency.py    reserved concurrency and the unreserved floor, provisioned configs, account
+  concurrency.py    reserved concurrency and the unreserved floor, account settings
+  provisioned.py    provisioned configs allocated as pre-warmed environments (IN_PROGRESS ->
+                    READY / FAILED), alias moves as Lambda does them (old version serves meanwhile)
   url_configs.py    function URL ids, the addresses reported, their times, ListFunctionUrlConfigs
   policy.py         resource policies: RevisionId checked by us, reported by GetPolicy
   roles.py          a missing execution role is created
   configurations.py fields moto drops, RevisionIds and Code.Location merged into its answers
   invoker.py        the Invoke API: the invoked version's code run by the local emulator
+Application Auto Scaling and Service Quotas (in front of moto)
+  autoscaling.py    Lambda targets checked, kept in range; DeregisterScalableTarget takes its
+                    actions and policies; DescribeScalingActivities
+  scheduled_actions.py  scheduled actions run when sandbox time reaches them (cron/rate/at, zone)
+  target_tracking.py    target tracking evaluated each sandbox minute on the utilisation metric
+  service_quotas.py Lambda's quotas and increase requests with their states
 CloudWatch
-  telemetry.py      invocation logs and metrics written into the sandbox's CloudWatch
+  telemetry.py      invocation logs and metrics (provisioned ones too) into the sandbox's CloudWatch
   cloudwatch_ext.py percentile statistics (p50, p99...) for GetMetricData, which moto lacks
   logs_ext.py       CloudWatch Logs creation/ingestion times stamped with the request's
   alarms.py         metric alarms evaluated against the metrics the sandbox holds (moto does not)

@@ -1,8 +1,9 @@
-"""Concurrency: reserved (and the unreserved floor), provisioned configs, account settings.
+"""Concurrency: reserved (and the unreserved floor), account settings, provisioned configs.
 
 moto stores reserved concurrency but neither checks it against the account nor serves
 provisioned concurrency or GetAccountSettings as Lambda does; the sandbox does. Provisioned
-environments are pre-warmed by the invoker (``on_change`` tells it to look again).
+configs and their allocation are the room ``lambherd.sandbox.provisioned``; the account's limit
+is the one it started with, raised by approved Service Quotas requests (``limit_of``).
 """
 
 from __future__ import annotations
@@ -13,27 +14,21 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from lambherd.defaults import ACCOUNT_CONCURRENCY, MIN_UNRESERVED_CONCURRENCY
 from lambherd.sandbox.moto_facade import MotoFacade
+from lambherd.sandbox.provisioned import Provisioned
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.versions import Versions
-from lambherd.sandbox.wire import Route, error, lambda_time, ok
+from lambherd.sandbox.wire import Route, error, ok
 
-DEFAULT_ACCOUNT_CONCURRENCY = 1000
-MIN_UNRESERVED = 100
+DEFAULT_ACCOUNT_CONCURRENCY = ACCOUNT_CONCURRENCY
+MIN_UNRESERVED = MIN_UNRESERVED_CONCURRENCY
 #: Lambda's account limits GetAccountSettings reports (besides concurrency).
 CODE_LIMITS = {
     "TotalCodeSize": 80530636800,
     "CodeSizeUnzipped": 262144000,
     "CodeSizeZipped": 52428800,
 }
-
-
-def _not_found(qualifier: str) -> Response:
-    return error(
-        404,
-        "ProvisionedConcurrencyConfigNotFoundException",
-        f"No Provisioned Concurrency Config found for this function: {qualifier}",
-    )
 
 
 class Concurrency:
@@ -45,12 +40,18 @@ class Concurrency:
         versions: Versions,
         *,
         account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY,
-        on_change: Callable[[FunctionKey], None] = lambda _key: None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        from datetime import UTC
+
         self._facade = facade
         self._versions = versions
         self.account_concurrency = account_concurrency
-        self.on_change = on_change
+        #: (account, region) -> the account's limit there (quota increases raise it)
+        self.limit_of: Callable[[str, str], int] = lambda _a, _r: self.account_concurrency
+        self.provisioned_room = Provisioned(
+            facade, versions, now=now or (lambda: datetime.now(UTC))
+        )
 
     # -- reserved ---------------------------------------------------------------------------
     def reserved_total(self, account: str, region: str, excluding: str | None = None) -> int:
@@ -65,7 +66,7 @@ class Concurrency:
         """Refuse a PutFunctionConcurrency that leaves the account under its floor."""
         wanted = int(doc.get("ReservedConcurrentExecutions") or 0)
         others = self.reserved_total(key.account, key.region, excluding=key.name)
-        if self.account_concurrency - others - wanted < MIN_UNRESERVED:
+        if self.limit_of(key.account, key.region) - others - wanted < MIN_UNRESERVED:
             return error(
                 400,
                 "InvalidParameterValueException",
@@ -77,12 +78,13 @@ class Concurrency:
     def account_settings(self, account: str, region: str) -> Response:
         """GetAccountSettings."""
         functions = self._facade.functions(account, region)
-        unreserved = self.account_concurrency - self.reserved_total(account, region)
+        limit = self.limit_of(account, region)
+        unreserved = limit - self.reserved_total(account, region)
         return ok(
             {
                 "AccountLimit": {
                     **CODE_LIMITS,
-                    "ConcurrentExecutions": self.account_concurrency,
+                    "ConcurrentExecutions": limit,
                     "UnreservedConcurrentExecutions": unreserved,
                 },
                 "AccountUsage": {
@@ -92,86 +94,27 @@ class Concurrency:
             }
         )
 
-    # -- provisioned -----------------------------------------------------------------------
+    # -- provisioned (the room of its own: ``lambherd.sandbox.provisioned``) ---------------------
     def provisioned(
-        self, route: Route, key: FunctionKey, doc: dict[str, Any], at: datetime
+        self,
+        route: Route,
+        key: FunctionKey,
+        doc: dict[str, Any],
+        at: datetime,
+        *,
+        replaying: bool = False,
     ) -> Response:
         """Put / Get / Delete / List provisioned concurrency configs."""
-        qualifier, method = route.qualifier, route.method
-        arn = self._facade.function_arn(key)
-        if arn is None:
-            return error(404, "ResourceNotFoundException", f"Function not found: {key.name}")
-        state = self._facade.extra(key)
-        if method == "GET" and route.query.get("List") == "ALL":
-            items = [_doc(arn, q, cfg) for q, cfg in sorted(state.provisioned.items())]
-            return ok({"ProvisionedConcurrencyConfigs": items})
-        if not qualifier:
-            return error(400, "InvalidParameterValueException", "Qualifier is required")
-        if qualifier == "$LATEST":
-            return error(
-                400,
-                "InvalidParameterValueException",
-                "Provisioned Concurrency Configs cannot be applied to unpublished function "
-                "versions.",
-            )
-        if self._versions.resolve(key, qualifier) is None:
-            return error(404, "ResourceNotFoundException", f"Function not found: {arn}:{qualifier}")
-        if method == "GET":
-            cfg = state.provisioned.get(qualifier)
-            return _not_found(qualifier) if cfg is None else ok(_doc(arn, qualifier, cfg, False))
-        if method == "DELETE":
-            if state.provisioned.pop(qualifier, None) is None:
-                return _not_found(qualifier)
-            self.on_change(key)
-            return Response(status=204)
-        wanted = doc.get("ProvisionedConcurrentExecutions")
-        if not isinstance(wanted, int) or wanted < 1:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                "ProvisionedConcurrentExecutions must be an integer of at least 1",
-            )
-        limit = self._facade.reserved(key)
-        others = sum(c["Requested"] for q, c in state.provisioned.items() if q != qualifier)
-        if limit is not None and others + wanted > limit:
-            return error(
-                400,
-                "InvalidParameterValueException",
-                f"Requested Provisioned Concurrency should not be greater than the "
-                f"reservedConcurrentExecution for function: {limit}",
-            )
-        state.provisioned[qualifier] = {"Requested": wanted, "LastModified": lambda_time(at)}
-        self.on_change(key)
-        return ok(_doc(arn, qualifier, state.provisioned[qualifier], False), status=202)
+        reserved = self._facade.reserved(key)
+        return self.provisioned_room.serve(
+            route, key, doc, at, reserved=reserved, replaying=replaying
+        )
 
     def drop(self, key: FunctionKey, qualifier: str) -> None:
         """Forget the config of a deleted version or alias."""
-        state = self._facade.extra_if_any(key)
-        if state is not None:
-            state.provisioned.pop(qualifier, None)
+        self.provisioned_room.drop(key, qualifier)
 
     def by_version(self, key: FunctionKey) -> dict[str, int]:
-        """Provisioned environments per version number (aliases resolved)."""
-        out: dict[str, int] = {}
-        with self._facade.transaction():
-            state = self._facade.extra_if_any(key)
-            for qualifier, cfg in (state.provisioned if state else {}).items():
-                version = self._versions.resolve(key, qualifier)
-                if version:
-                    out[version] = out.get(version, 0) + int(cfg["Requested"])
-        return out
-
-
-def _doc(arn: str, qualifier: str, cfg: dict[str, Any], with_arn: bool = True) -> dict[str, Any]:
-    n = cfg["Requested"]
-    out = {
-        "FunctionArn": f"{arn}:{qualifier}",
-        "RequestedProvisionedConcurrentExecutions": n,
-        "AvailableProvisionedConcurrentExecutions": n,
-        "AllocatedProvisionedConcurrentExecutions": n,
-        "Status": "READY",
-        "LastModified": cfg["LastModified"],
-    }
-    if not with_arn:
-        out.pop("FunctionArn")
-    return out
+        """Provisioned environments per version number (aliases resolved; a moving alias's on
+        both its versions)."""
+        return self.provisioned_room.by_version(key)

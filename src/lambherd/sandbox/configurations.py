@@ -17,7 +17,7 @@ from lambherd.defaults import DEFAULT_REGION
 from lambherd.sandbox.guard import presign_code
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey
-from lambherd.sandbox.wire import json_doc, replace_json, split_name
+from lambherd.sandbox.wire import as_lambda_time, json_doc, replace_json, split_name
 
 #: Configuration fields moto drops; kept here and merged into every configuration it returns.
 KEPT_FIELDS = ("LoggingConfig",)
@@ -72,6 +72,8 @@ class Configurations:
         revision = state.revisions.get(version) if state else None
         if revision:
             config["RevisionId"] = revision
+        if isinstance(config.get("LastModified"), str):  # Lambda's format, not moto's
+            config["LastModified"] = as_lambda_time(config["LastModified"])
 
     def fix_alias(self, account: str, region: str, alias: dict[str, Any]) -> None:
         """An alias document's RevisionId."""

@@ -28,18 +28,22 @@ from lambherd.sandbox import (
     cloudwatch_ext,
     code_limits,
     function_url,
+    layer_content,
     logs_ext,
+    moto_cloudwatch,
     moto_state,
     persistence,
     telemetry,
 )
 from lambherd.sandbox.alarms import AlarmEvaluator
+from lambherd.sandbox.autoscaling import AutoScaling
 from lambherd.sandbox.clock import SandboxClock, parse_time
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
+from lambherd.sandbox.service_quotas import ServiceQuotas
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.state_store import StateStore
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
@@ -93,6 +97,18 @@ class SandboxApp:
             telemetry=self.telemetry,
             facade=self.facade,
         )
+        self.lambda_layer.provisioned.attach(self.clock.now, self.scheduler)
+        self.quotas = ServiceQuotas(self.account, account_concurrency, self.clock.now)
+        self.lambda_layer.concurrency.limit_of = self.quotas.concurrency_limit
+        self.autoscaling = AutoScaling(
+            account=self.account,
+            call_moto=self.call_moto,
+            submit=self.submit,
+            scheduler=self.scheduler,
+            now=self.clock.now,
+            resolve=self.facade.resolve,
+            metric_points=self.facade.metric_points,
+        )
         self.replayed = 0
         self.guard = RequestGuard(endpoint)
         self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
@@ -115,6 +131,8 @@ class SandboxApp:
         journal entries were replayed."""
         if self.state is not None:
             self.replayed = self.state.restore(self._replay, self._apply_telemetry)
+        self.lambda_layer.provisioned.allocate_all()  # the environments died with the process
+        self.autoscaling.rearm()  # scheduled actions and target tracking armed again
         return self.replayed
 
     def _replay(self, request: persistence.RecordedRequest) -> None:
@@ -140,6 +158,8 @@ class SandboxApp:
             self.call_moto(env, body)
             self.lambda_layer.reset()
             self.telemetry.reset()
+            self.autoscaling.reset()
+            self.quotas.reset()
             if self.state is not None:
                 self.state.reset()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
@@ -225,13 +245,24 @@ class SandboxApp:
             action = persistence.action_name(environ, body)
             if action == "GetMetricData":
                 cloudwatch_ext.install(self.facade, self.account, region)
+            elif action in {"GetMetricStatistics", "ListMetrics"}:  # series by exact dimensions
+                moto_cloudwatch.match_dimensions_exactly(self.account, region)
+            if service == "application-autoscaling":
+                return self.autoscaling.handle(environ, body, region, action)
+            if service == "servicequotas":
+                served = self.quotas.handle(environ, body, region, action)
+                if served is not None:
+                    return served
             if action in ("DescribeAlarms", "DescribeAlarmsForMetric"):
                 self.alarms.evaluate(region)  # the state the metrics give now
+            if service == "lambda":
+                environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
             if action == "PutMetricAlarm" and resp.status_code < 400:
                 self.alarms.noticed(region)
             if service == "lambda":
                 resp = self.lambda_layer.stamp_moto_write(environ, resp, self.account, region)
+                resp = layer_content.fix_location(environ, resp, region, self.endpoint)
             elif service == "logs" and resp.status_code < 400:
                 at = persistence.request_time(environ).timestamp()
                 logs_ext.stamp_write(
@@ -295,6 +326,14 @@ class SandboxApp:
             return ok({"reset": True})
         if path == "/_lambherd/clock":
             return self._clock_endpoint(request)
+        layer = layer_content.LAYER_PATH.match(path)
+        if layer and request.method in {"GET", "HEAD"}:
+            region = request.args.get("region", DEFAULT_REGION)
+            arn = f"arn:aws:lambda:{region}:{self.account}:layer:{layer[1]}:{layer[2]}"
+            zipped = self.facade.layer_zip(self.account, region, arn)
+            if zipped is None:
+                return Response("no such layer version", status=404)
+            return Response(zipped, status=200, content_type="application/zip")
         m = _CODE_PATH.match(path)
         if m and request.method in {"GET", "HEAD"}:
             name, version = split_name(m.group(1))[0], m.group(2)

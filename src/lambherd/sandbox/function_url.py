@@ -9,12 +9,17 @@ forms that work from this machine:
 An HTTP request becomes the function-URL event (payload format 2.0) and the function's result
 becomes the HTTP response, as Lambda does (the translation is ``local.function_urls``, shared
 with ``local start``'s URLs). AuthType AWS_IAM requires a request SigV4-signed with the
-sandbox's credentials (verified: ``sigv4``).
+sandbox's credentials (verified: ``sigv4``). CORS comes from the URL's ``Cors``
+(``url_cors``). With ``InvokeMode: RESPONSE_STREAM`` the response is streamed (chunked): a
+Python function cannot stream on Lambda's managed runtime (no streaming API in it), so Lambda
+sends its buffered result as the stream's content — the returned document itself, status 200,
+not read as ``statusCode``/``headers``/``body`` — and so does the sandbox.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from lambherd.local import function_urls
 from lambherd.local.function_urls import http_response, match, message
+from lambherd.sandbox import url_cors
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.url_configs import UrlConfigs
 
@@ -73,16 +79,24 @@ def serve(
         refused = verify(environ, body, region=target.key.region)
         if refused is not None:
             return message(403, refused)
+    config = urls.config(target)
+    cors = config.get("Cors") or None
+    if url_cors.is_preflight(cors, environ):
+        return url_cors.preflight(cors or {}, environ, str(uuid.uuid4()))
     event = build_event(environ, body, uid, raw_path, target.key, now)
     payload = json.dumps(event).encode()
-    if urls.invoke_mode(target) == "RESPONSE_STREAM":  # the function's writes, as they come
-        return function_urls.serve_streaming(
+    if urls.invoke_mode(target) == "RESPONSE_STREAM":
+        # the function's writes as they come; a function that does not stream (Python on the
+        # managed runtime) has its buffered result sent as the stream's content
+        resp = function_urls.serve_streaming(
             lambda stream: invoke(target.key, target.qualifier, payload, stream)
         )
+        return url_cors.decorate(cors, environ, resp)
     try:
         result = invoke(target.key, target.qualifier, payload)
     except ThrottledError:
         return message(429, "Rate Exceeded.")
     except LambherdError as exc:
         return message(502, f"Internal Server Error: {exc.message}")
-    return http_response(result.payload, result.function_error, result.request_id)
+    resp = http_response(result.payload, result.function_error, result.request_id)
+    return url_cors.decorate(cors, environ, resp)

@@ -87,6 +87,8 @@ class Invoker:
         self._in_flight: dict[FunctionKey, int] = {}
         self._layer_shas: dict[int, tuple[bytes, str]] = {}
         self.closed = False
+        #: called after a version's pool was replaced (new code or configuration)
+        self.on_registered: Any = None
 
     def runtime(self, key: FunctionKey) -> LocalRuntime:
         """The local runtime of the function's account and region (made on first use)."""
@@ -261,7 +263,9 @@ class Invoker:
             environment=config.environment,
             version=version,
             layer_dirs=layer_dirs,
-            reserved_concurrency=config.reserved,
+            # the reserved limit is applied with set_concurrency: a change of it must not
+            # replace the version's pool (and its provisioned environments)
+            reserved_concurrency=None,
             provisioned=run.provisioned,
             region=key.region,
             account_id=key.account,
@@ -282,30 +286,50 @@ class Invoker:
                 runtime = self.runtime(key)
                 seen = len(runtime.warnings)
                 runtime.register(spec)
+                runtime.set_concurrency(key.name, config.reserved)
                 for warning in runtime.warnings[seen:]:  # e.g. python3.12 run by 3.11
                     log.warning(warning)
                 with self._lock:
                     self._specs[(key, version)] = spec
+                if known is not None and self.on_registered is not None:
+                    self.on_registered(key)  # a new pool: its provisioned environments again
         return spec
 
     def refresh_concurrency(self, key: FunctionKey) -> None:
         """Apply the current reserved and provisioned concurrency of a function."""
+        self.apply_provisioned(key, self.functions.provisioned_by_version(key), lambda _v: None)
+
+    def apply_provisioned(
+        self, key: FunctionKey, counts: dict[str, int], on_started: Any
+    ) -> dict[str, str]:
+        """Keep ``counts`` provisioned environments per version (pre-warmed now; the others of
+        the function's registered versions become on-demand) and the reserved limit; returns
+        {version: why its environments did not initialise}. ``on_started(version)`` is called
+        as each new environment is up."""
         if self.functions.facade.function_arn(key) is None:
-            return
-        provisioned = self.functions.provisioned_by_version(key)
-        for version in provisioned:  # provisioned environments are pre-warmed now
-            try:
-                self.spec_for(key, version)
-            except LambherdError:
-                continue
+            return {}
+        failures: dict[str, str] = {}
+        for version, count in counts.items():
+            if count > 0:
+                try:
+                    self.spec_for(key, version)
+                except LambherdError as exc:
+                    failures[version] = exc.message
         with self._lock:
-            registered = {v for (k, v) in self._specs if k == key}
-        if not registered:
-            return
-        for version in registered:
-            provisioned.setdefault(version, 0)
+            registered = sorted(v for (k, v) in self._specs if k == key)
         reserved = self.functions.facade.reserved(key)
-        self.runtime(key).set_concurrency(key.name, reserved, provisioned)
+        runtime = self.runtime(key)
+        for version in registered:
+            if version in failures:
+                continue
+            try:
+                started = (lambda v=version: on_started(v)) if on_started is not None else None
+                runtime.set_concurrency(
+                    key.name, reserved, {version: counts.get(version, 0)}, started=started
+                )
+            except LambherdError as exc:
+                failures[version] = exc.message
+        return failures
 
     def forget(self, key: FunctionKey, version: str | None) -> None:
         """Drop environments of a deleted function (or version)."""

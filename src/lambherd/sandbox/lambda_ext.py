@@ -10,6 +10,7 @@ RevisionIds, fields moto drops, URLs), each in its own module: ``revisions``, ``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from lambherd.sandbox.concurrency import DEFAULT_ACCOUNT_CONCURRENCY, Concurrenc
 from lambherd.sandbox.configurations import Configurations
 from lambherd.sandbox.invoker import Invoker, RunConfig
 from lambherd.sandbox.moto_facade import MotoFacade
-from lambherd.sandbox.persistence import request_time
+from lambherd.sandbox.persistence import REPLAY_ENVIRON_KEY, request_time
 from lambherd.sandbox.revisions import Revisions
 from lambherd.sandbox.roles import ensure_role
 from lambherd.sandbox.state import FunctionKey
@@ -64,11 +65,11 @@ class LambdaLayer:
         self.revisions = Revisions(self.facade)
         self.versions = Versions(self.facade)
         self.concurrency = Concurrency(
-            self.facade,
-            self.versions,
-            account_concurrency=account_concurrency,
-            on_change=self._refresh,
+            self.facade, self.versions, account_concurrency=account_concurrency
         )
+        #: provisioned configs and their allocation (``lambherd.sandbox.provisioned``)
+        self.provisioned = self.concurrency.provisioned_room
+        self.provisioned.allocator = self._allocate
         self.urls = UrlConfigs(self.facade, endpoint)
         self.configurations = Configurations(self.facade, endpoint)
         self._invoker: Invoker | None = None
@@ -109,11 +110,14 @@ class LambdaLayer:
         with self.facade.transaction():
             if self._invoker is None:
                 self._invoker = Invoker(self, self.state_dir, self.endpoint, self.telemetry)
+                self._invoker.on_registered = self._refresh
             return self._invoker
 
     def pick_version(self, key: FunctionKey, qualifier: str) -> str | None:
-        """The version an invoke of ``qualifier`` runs (alias weights followed)."""
-        return self.versions.pick(key, qualifier)
+        """The version an invoke of ``qualifier`` runs (alias weights followed; an alias whose
+        provisioned concurrency Lambda is moving still runs its old version)."""
+        serving = None if qualifier.isdigit() else self.provisioned.serving(key, qualifier)
+        return serving or self.versions.pick(key, qualifier)
 
     def run_config(self, key: FunctionKey, version: str) -> RunConfig | None:
         """What the invoker needs to run one version, None when it does not exist."""
@@ -123,7 +127,7 @@ class LambdaLayer:
                 return None
             return RunConfig(
                 config=config,
-                provisioned=self.concurrency.by_version(key).get(version, 0),
+                provisioned=0,  # allocated by the provisioned room, not at registration
                 log_group=self.configurations.log_group(key, version),
             )
 
@@ -132,8 +136,13 @@ class LambdaLayer:
         return self.concurrency.by_version(key)
 
     def _refresh(self, key: FunctionKey) -> None:
-        if self._invoker is not None:
-            self._invoker.refresh_concurrency(key)
+        self.provisioned.allocate(key)
+
+    def _allocate(self, key: FunctionKey, counts: dict[str, int], on_started: Any) -> Any:
+        """The provisioned room's allocator: the counts applied by the local emulator."""
+        if self.facade.function_arn(key) is None:
+            return {}
+        return self.invoker().apply_provisioned(key, counts, on_started)
 
     # -- dispatch -----------------------------------------------------------------------
     def handle(
@@ -156,9 +165,15 @@ class LambdaLayer:
         key = FunctionKey(account, region, name)
         doc = json_doc(body)
         if sub == "provisioned-concurrency":
-            return self.concurrency.provisioned(route, key, doc, request_time(environ))
+            replaying = bool(environ.get(REPLAY_ENVIRON_KEY))
+            return self.concurrency.provisioned(
+                route, key, doc, request_time(environ), replaying=replaying
+            )
         if sub == "urls" and method == "GET":  # ListFunctionUrlConfigs: moto lacks it
             return self.urls.list(route, environ, key)
+        if (sub, method) == ("versions", "GET") and self.facade.function_arn(key) is None:
+            arn = f"arn:aws:lambda:{region}:{account}:function:{name}"  # moto lists nothing
+            return error(404, "ResourceNotFoundException", f"Function not found: {arn}")
         stale = self.revisions.stale(route, key, doc)
         if stale is not None:
             return stale
@@ -174,9 +189,16 @@ class LambdaLayer:
             (sub, method) == ("code", "PUT") and bool(doc.get("Publish"))
         )
         published_before = self.versions.count(key) if publishes else 0
+        moving = sub == "aliases" and method == "PUT" and route.rest
+        was = self.facade.resolve(key, route.rest) if moving else None
         resp = self.call_moto(environ, body)
         if resp.status_code >= 400:
             return resp
+        if moving:  # Lambda moves the alias's provisioned concurrency with it
+            now = self.facade.resolve(key, route.rest)
+            self.provisioned.alias_moved(key, route.rest, was, now)
+        if sub == "aliases" and method == "GET":
+            resp = self._moving_weights(key, resp)
         at = request_time(environ)
         if publishes:
             resp = self.versions.number_new(key, published_before, resp)
@@ -194,6 +216,22 @@ class LambdaLayer:
         if sub in {"url", "urls"}:
             return self.urls.fix(resp, environ, route, key)
         return self.configurations.fix(resp, environ, account, region)
+
+    def _moving_weights(self, key: FunctionKey, resp: Response) -> Response:
+        """GetAlias/ListAliases of an alias in a provisioned move show Lambda's transient
+        routing weight (all traffic still on the old version)."""
+        doc = json_doc(resp.get_data())
+        entries = doc.get("Aliases") if "Aliases" in doc else [doc]
+        changed = False
+        for entry in entries or []:
+            serving = self.provisioned.serving(key, str(entry.get("Name")))
+            if serving:
+                entry["RoutingConfig"] = {"AdditionalVersionWeights": {serving: 1.0}}
+                changed = True
+        if not changed:
+            return resp
+        resp.set_data(json.dumps(doc))
+        return resp
 
     def _touch(self, key: FunctionKey, resp: Response, at: Any) -> Response:
         """Update ``LastModified`` of ``$LATEST`` as Lambda does (moto keeps the creation time).
@@ -237,6 +275,7 @@ class LambdaLayer:
             elif route.rest and method == "DELETE":
                 self.revisions.drop_alias(key, route.rest)
                 self.concurrency.drop(key, route.rest)
+                self._refresh(key)
             return
         if sub == "url":
             if method == "DELETE":

@@ -153,8 +153,9 @@ class Telemetry:
         throttled: bool,
     ) -> None:
         # Lambda's dimension sets: FunctionName; for an alias or version also
-        # FunctionName+Resource and FunctionName+Resource+ExecutedVersion. CloudWatch matches a
-        # query's dimensions exactly, so each set is its own series.
+        # FunctionName+Resource and FunctionName+Resource+ExecutedVersion; and none ("across all
+        # functions" of the region, not for ConcurrentExecutions: that one is per function
+        # here). CloudWatch matches a query's dimensions exactly, so each set is its own series.
         dims = [[{"Name": "FunctionName", "Value": name}]]
         if resource:
             dims.append([*dims[0], {"Name": "Resource", "Value": resource}])
@@ -178,8 +179,10 @@ class Telemetry:
                 "Unit": unit,
             }
             for metric, value, unit in values
-            for d in dims
+            for d in ([*dims, []] if metric != "ConcurrentExecutions" else dims)
         ]
+        if resource and result is not None and result.provisioned_total:
+            data += provisioned_metrics(name, resource, result, stamp)
         self._commit(
             {
                 "type": "metrics",
@@ -189,3 +192,28 @@ class Telemetry:
                 "data": data,
             }
         )
+
+
+def provisioned_metrics(
+    name: str, resource: str, result: InvokeResult, stamp: float
+) -> list[dict[str, Any]]:
+    """What Lambda writes for an invocation of an alias or version with provisioned
+    concurrency (dimensions FunctionName + Resource): the provisioned environments busy, that
+    share of those allocated, and whether a provisioned environment served it or it spilled
+    over to standard concurrency."""
+    dims = [{"Name": "FunctionName", "Value": name}, {"Name": "Resource", "Value": resource}]
+    served = 1.0 if result.provisioned else 0.0
+    values = (
+        ("ProvisionedConcurrentExecutions", float(result.provisioned_busy), "Count"),
+        (
+            "ProvisionedConcurrencyUtilization",
+            round(result.provisioned_busy / result.provisioned_total, 4),
+            "None",
+        ),
+        ("ProvisionedConcurrencyInvocations", served, "Count"),
+        ("ProvisionedConcurrencySpilloverInvocations", 1.0 - served, "Count"),
+    )
+    return [
+        {"MetricName": m, "Dimensions": dims, "Timestamp": stamp, "Value": v, "Unit": u}
+        for m, v, u in values
+    ]

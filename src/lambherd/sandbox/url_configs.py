@@ -76,10 +76,13 @@ class UrlConfigs:
         """The AuthType of the URL's config (None when it has none any more)."""
         return self._facade.url_auth_type(target.key)
 
+    def config(self, target: UrlTarget) -> dict[str, Any]:
+        """The URL's config as moto keeps it (Cors, InvokeMode...); {} when it has none."""
+        return self._facade.url_config(target.key) or {}
+
     def invoke_mode(self, target: UrlTarget) -> str:
         """The URL's InvokeMode (``BUFFERED`` unless it says ``RESPONSE_STREAM``)."""
-        config = self._facade.url_config(target.key) or {}
-        return str(config.get("InvokeMode") or "BUFFERED").upper()
+        return str(self.config(target).get("InvokeMode") or "BUFFERED").upper()
 
     def remember(self, key: FunctionKey, qualifier: str | None) -> None:
         """A URL config was created or updated."""

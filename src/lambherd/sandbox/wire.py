@@ -113,6 +113,18 @@ def lambda_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|[+-]00:?00)$")
+
+
+def as_lambda_time(stamp: str) -> str:
+    """A timestamp moto keeps (``...T07:41:00.943000000Z``) in Lambda's format
+    (``...T07:41:00.943+0000``); anything else unchanged."""
+    m = _STAMP.match(stamp)
+    if not m:
+        return stamp
+    return f"{m.group(1)}.{(m.group(2) or '')[:3].ljust(3, '0')}+0000"
+
+
 def moto_stamp(at: datetime) -> str:
     """``at`` in the format moto keeps a function's ``last_modified`` in."""
     return at.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")

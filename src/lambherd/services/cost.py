@@ -22,7 +22,6 @@ the volume tiers and the free tier are applied once over all of them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -122,6 +121,8 @@ class Target:
     config: dict[str, Any]
     alias: str
     config_source: str = "definition"  # "deployed", "definition", "Lambda's defaults"
+    #: concurrency.json as the definition loader renders it (templates, [defaults.concurrency])
+    concurrency_doc: dict[str, Any] | None = None
 
     @property
     def memory_mb(self) -> int:
@@ -150,17 +151,9 @@ class Target:
         return str((self.config.get("LoggingConfig") or {}).get("LogFormat") or "Text")
 
     def concurrency(self) -> dict[str, Any] | None:
-        """concurrency.json beside the definition, or None."""
-        if self.folder is None or not (self.folder / CONCURRENCY_FILE).is_file():
-            return None
-        path = self.folder / CONCURRENCY_FILE
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DefinitionError(f"{path}: cannot read: {exc}") from exc
-        if not isinstance(doc, dict):
-            raise DefinitionError(f"{path}: expected a JSON object")
-        return doc
+        """concurrency.json beside the definition as the definition loader renders it (its
+        templates, and the project's [defaults.concurrency]), or None."""
+        return self.concurrency_doc
 
 
 @dataclass
@@ -498,6 +491,7 @@ def _targets(app: App, request: CostRequest) -> tuple[list[Target], str | None]:
                 f.definition.source_dir,
                 dict(f.definition.config),
                 request.alias or f.settings.alias,
+                concurrency_doc=f.definition.sidecars.get("concurrency"),
             )
             for f in chosen
         ]
@@ -520,7 +514,14 @@ def _targets(app: App, request: CostRequest) -> tuple[list[Target], str | None]:
             hint="set FunctionName or pass --function-name",
         )
     alias = request.alias or function_settings(app).alias
-    return [Target(definition.name, definition.source_dir, dict(definition.config), alias)], None
+    target = Target(
+        definition.name,
+        definition.source_dir,
+        dict(definition.config),
+        alias,
+        concurrency_doc=definition.sidecars.get("concurrency"),
+    )
+    return [target], None
 
 
 def _workload(target: Target, region: str, request: CostRequest, **usage: Any) -> Workload:

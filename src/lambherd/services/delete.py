@@ -25,7 +25,9 @@ def delete(
     remote = read_remote_state(app.clients, name, details=False)
     if not remote.exists:
         raise NotFoundError(f"{name}: function not found")
-    plan = plan_delete(name)
+    from lambherd.pipeline.remote_concurrency import cleanup_steps
+
+    plan = plan_delete(name, before=cleanup_steps(app.clients, name))
     if not dry_run and not confirm(name):
         raise UsageError(f"{name}: not deleted (confirm, or pass --yes)")
     return executor_for(app.clients, dry_run=dry_run).run(plan)

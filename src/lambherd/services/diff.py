@@ -82,6 +82,7 @@ def diff(app: App, options: DiffOptions) -> DiffResult:
     )
     local_doc = local_document(defn.config, defn.url_config, remote)
     remote_doc = remote_document(remote, defn.url_config, "Tags" in defn.config)
+    _add_concurrency(defn.sidecars.get("concurrency"), remote, local_doc, remote_doc)
     if options.code and not options.skip_function:
         settings = function_settings(
             app,
@@ -157,6 +158,27 @@ def remote_document(
             "Permissions": list(grants.present),
         }
     return doc
+
+
+def _add_concurrency(
+    sidecar: dict[str, Any] | None,
+    remote: RemoteState,
+    local_doc: dict[str, Any],
+    remote_doc: dict[str, Any],
+) -> None:
+    """``Concurrency``: what concurrency.json manages, both sides (as the planner compares)."""
+    if sidecar is None:
+        return
+    from lambherd.concurrency.documents import comparable_documents
+    from lambherd.concurrency.model import parse_concurrency
+    from lambherd.plan.concurrency_planner import ConcurrencyRemote
+
+    config = parse_concurrency(sidecar)
+    part = remote.part(ConcurrencyRemote) or ConcurrencyRemote()
+    local, deployed = comparable_documents(config, part)
+    local_doc["Concurrency"] = local
+    if remote.exists:
+        remote_doc["Concurrency"] = deployed
 
 
 def _statements(remote: RemoteState) -> tuple[dict[str, Any], ...]:

@@ -1,11 +1,14 @@
 """``import --all``: every function of the account and region into a project, one folder each.
 
-Each function goes through the one-function importer (``services.init.import_function``:
-definition, URL config, tags, code downloaded and safely unzipped) into
+Each function goes through the one-function importer (``services.init.import_function``, the
+same path as ``init --download --unzip --function-url``: definition, URL config, tags, code
+downloaded and safely unzipped, the import record with its code baseline and alias) into
 ``<root>/functions/<name>/``; ``lambherd.toml`` is written when missing. A folder that already has
-a definition is skipped unless ``force``. Imported functions are *adopted*: tagged
-``lambherd:project=<name>`` (the only call here that changes anything, and only with ``adopt``),
-so that ``plan`` right after the import is empty and ``--prune`` may later delete them. A
+a definition is skipped unless ``force``. Imported functions may be *adopted*: tagged
+``lambherd:project=<name>`` so that ``plan`` right after the import is empty and ``--prune`` may
+later delete them. Tagging changes live functions, so it is the one call here that changes
+anything, made only with ``adopt`` and after ``confirm_adopt`` agreed (the CLI asks, or
+``--yes``); declined, nothing is tagged and the plan shows the tag each function would get. A
 function another project owns is never re-tagged; without ``lambherd.toml`` or a name given, the
 project is named after the one project that already owns the imported functions, if any.
 """
@@ -13,12 +16,13 @@ project is named after the one project that already owns the imported functions,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambherd.defaults import DEFAULT_ALIAS, DEFAULT_IMPORT_WORKERS
+from lambherd.defaults import DEFAULT_IMPORT_WORKERS
 from lambherd.errors import UsageError, describe_client_error
 from lambherd.function_names import invalid_function_name
 from lambherd.project.config import OWNER_TAG, PROJECT_FILE, find_project, load_project
@@ -36,8 +40,9 @@ class ImportAllRequest:
     tags: dict[str, str] = field(default_factory=dict)
     force: bool = False
     adopt: bool = True
-    alias: str = DEFAULT_ALIAS
     workers: int = DEFAULT_IMPORT_WORKERS
+    #: asked before tagging: receives (project, function names), True to tag them
+    confirm_adopt: Callable[[str, list[str]], bool] = lambda _project, _names: True
 
 
 @dataclass
@@ -50,6 +55,8 @@ class ImportAllResult:
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
+    #: would have been tagged, but the question was declined
+    not_adopted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: listed names Lambda would not take (``../x``...): skipped before touching the disk
     invalid: list[str] = field(default_factory=list)
@@ -63,6 +70,7 @@ class ImportAllResult:
             "imported": self.imported,
             "skipped": self.skipped,
             "adopted": self.adopted,
+            "not_adopted": self.not_adopted,
             "notes": self.notes,
             "invalid": self.invalid,
         }
@@ -105,10 +113,11 @@ def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
         result.notes.append("no function matched")
     with ThreadPoolExecutor(max_workers=max(1, request.workers)) as pool:
         outcomes = list(pool.map(lambda f: _import_one(clients, request, name, f), functions))
-    unpublished: list[str] = []
-    for (fn, tags), (status, has_alias) in zip(matching, outcomes, strict=True):
+    candidates: list[str] = []
+    for (fn, tags), (status, notes) in zip(matching, outcomes, strict=True):
         fname = fn["FunctionName"]
         getattr(result, status).append(fname)
+        result.notes.extend(notes)
         owner = tags.get(OWNER_TAG)
         if status == "imported" and owner not in (None, name):
             result.notes.append(
@@ -116,12 +125,18 @@ def import_all(clients: Any, request: ImportAllRequest) -> ImportAllResult:
                 f"here would take it over (plan shows its tags change)"
             )
         elif status == "imported" and request.adopt and owner is None:
-            result.adopted.append(fname)
-        if status == "imported" and not has_alias:
-            unpublished.append(fname)
-    if request.adopt:
-        _adopt(clients, functions, result.adopted, name)
-    result.project_written = _write_project_file(result.project_file, name, unpublished, existing)
+            candidates.append(fname)
+    if candidates and request.confirm_adopt(name, candidates):
+        _adopt(clients, functions, candidates, name)
+        result.adopted = candidates
+    elif candidates:
+        result.not_adopted = candidates
+        result.notes.append(
+            f"not tagged {OWNER_TAG}={name}: plan shows that tag as a change for "
+            f"{len(candidates)} function(s) until a deploy (or `import --all --force --yes`) "
+            "adds it"
+        )
+    result.project_written = _write_project_file(result.project_file, name, existing)
     return result
 
 
@@ -148,8 +163,8 @@ def _project_name(
 
 def _import_one(
     clients: Any, request: ImportAllRequest, project: str, fn: dict[str, Any]
-) -> tuple[str, bool]:
-    """Import one function; returns (imported|skipped, whether its alias exists)."""
+) -> tuple[str, list[str]]:
+    """Import one function; returns (imported|skipped, the import's notes)."""
     from lambherd.definition.loader import DEFINITION_NAMES
     from lambherd.services.init import InitRequest, import_function
 
@@ -159,49 +174,18 @@ def _import_one(
     if invalid_function_name(fname) or folder.resolve().parent != functions_dir:
         raise UsageError(f"import --all: {fname!r}: not a valid Lambda function name")
     if not request.force and any((folder / n).is_file() for n in DEFINITION_NAMES):
-        return "skipped", True
+        return "skipped", []
     folder.mkdir(parents=True, exist_ok=True)
     init = InitRequest(
-        function_name=fname, target=folder, download=True, unzip=True, function_url=True
+        function_name=fname,
+        target=folder,
+        download=True,
+        unzip=True,
+        function_url=True,
+        in_project=True,
     )
-    import_function(clients, init, lambda _paths: request.force)
-    _strip_owner_tag(folder / "function.json")
-    (folder / "function.zip").unlink(missing_ok=True)  # unzipped next to it; the zip is noise
-    _record_baseline(folder, fn)
-    return "imported", _alias_exists(clients, fname, request.alias)
-
-
-def _strip_owner_tag(path: Path) -> None:
-    """The owner tag comes from the project, not from each function.json."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    tags = doc.get("Tags")
-    if isinstance(tags, dict) and OWNER_TAG in tags:
-        del tags[OWNER_TAG]
-        if not tags:
-            del doc["Tags"]
-        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _record_baseline(folder: Path, fn: dict[str, Any]) -> None:
-    """Remember the folder's zip hash next to the deployed CodeSha256 (``pipeline.code``)."""
-    from lambherd.pipeline.code import record_import_baseline
-
-    remote_sha = fn.get("CodeSha256")
-    if not remote_sha or fn.get("PackageType") == "Image":
-        return
-    record_import_baseline(folder, "function.json", remote_sha)
-
-
-def _alias_exists(clients: Any, name: str, alias: str) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        clients.client("lambda").get_alias(FunctionName=name, Name=alias)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return False
-        raise describe_client_error(exc, f"read alias {alias} of {name}") from exc
-    return True
+    outcome = import_function(clients, init, lambda _paths: request.force)
+    return "imported", outcome.notes
 
 
 def _adopt(clients: Any, functions: list[dict[str, Any]], names: list[str], project: str) -> None:
@@ -216,27 +200,16 @@ def _adopt(clients: Any, functions: list[dict[str, Any]], names: list[str], proj
             raise describe_client_error(exc, f"tag {name} as owned by {project}") from exc
 
 
-def _write_project_file(
-    path: Path, name: str, unpublished: list[str], existing: Path | None
-) -> bool:
-    """Write lambherd.toml, or append settings for newly imported functions; True if written."""
-    known = load_project(existing).folder_settings if existing is not None else {}
-    tables = "".join(
-        f'\n[functions."{FUNCTIONS_DIR}/{fn}"]\n'
-        "# imported without the deploy alias: deploys update $LATEST only\n"
-        "publish = false\n"
-        for fn in sorted(unpublished)
-        if f"{FUNCTIONS_DIR}/{fn}" not in known and fn not in known
+def _write_project_file(path: Path, name: str, existing: Path | None) -> bool:
+    """Write lambherd.toml when there is none; True if written. (Each function's deploy
+    settings, e.g. its alias, are in its folder's import record, lambherd-import.json.)"""
+    if existing is not None:
+        return False
+    head = (
+        "# written by `lambherd import --all`; each function's alias and code baseline are in\n"
+        "# functions/<name>/lambherd-import.json (commit it)\n"
+        f"[project]\nname = {json.dumps(name)}\n"
+        f'functions = ["{FUNCTIONS_DIR}/*"]\n'
     )
-    if existing is None:
-        head = (
-            "# written by `lambherd import --all`\n"
-            f"[project]\nname = {json.dumps(name)}\n"
-            f'functions = ["{FUNCTIONS_DIR}/*"]\n'
-        )
-        path.write_text(head + tables, encoding="utf-8")
-        return True
-    if tables:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(tables)
-    return False
+    path.write_text(head, encoding="utf-8")
+    return True

@@ -2,15 +2,17 @@
 .lambdaignore, its zip), or scaffold a new one.
 
 ``import_function`` is the one entry point (``init`` uses it for one function, ``import --all``
-for many). It reads everything first (GetFunction, ListTags, the URL configuration and policy),
-decides which files to write, asks ``confirm_overwrite`` about files that already exist, then
-writes each file atomically (temporary file + rename). A function that does not exist yet gets
-the scaffold from ``lambherd.importing.scaffold`` instead. Nothing here prints.
+for many). It reads everything first (``importing.remote``: GetFunction, ListTags, the URL
+configuration and policy, aliases and versions), asks every import writer
+(``importing.writers``) for its files, asks ``confirm_overwrite`` about files that already exist,
+downloads and unzips the code, then writes each file atomically (temporary file + rename); the
+import record (``lambherd-import.json``) is written last, hashing the folder as deploy zips it. A
+function that does not exist yet gets the scaffold from ``lambherd.importing.scaffold`` instead.
+Nothing here prints.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -19,15 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambherd.definition.normalize import definition_from_remote
-from lambherd.errors import ArchiveError, UsageError, describe_client_error
+from lambherd.errors import ArchiveError, UsageError
 from lambherd.importing import scaffold
 from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
-from lambherd.importing.function_files import (
-    definition_text,
-    missing_url_statements,
-    url_definition,
-)
+from lambherd.importing.remote import RemoteFunction, fetch_remote
+from lambherd.importing.writers import FileText, ImportContext, import_writers
+
+__all__ = ["InitRequest", "InitResult", "RemoteFunction", "fetch_remote", "import_function"]
 
 #: Asked before overwriting: receives the existing paths, returns True to go ahead.
 ConfirmOverwrite = Callable[[list[Path]], bool]
@@ -46,17 +46,8 @@ class InitRequest:
     src: Path | None = None
     function_url: bool = False
     max_download_bytes: int = MAX_DOWNLOAD_BYTES
-
-
-@dataclass(frozen=True)
-class RemoteFunction:
-    """What AWS reports about one function (and its URL, when asked for)."""
-
-    configuration: dict[str, Any]
-    tags: dict[str, str]
-    code: dict[str, Any]
-    url_config: dict[str, Any] | None = None
-    policy: dict[str, Any] | None = None
+    #: imported into a project (``import --all``): no owner tag in function.json, the zip not kept
+    in_project: bool = False
 
 
 @dataclass
@@ -69,69 +60,9 @@ class InitResult:
     kept: list[Path] = field(default_factory=list)
     extracted: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: files lambherd rewrites on every import (never asked about)
+    regenerated: list[Path] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------------------
-# Reading AWS
-# ----------------------------------------------------------------------------------------
-def fetch_remote(
-    clients: Any, name: str, qualifier: str | None = None, *, with_url: bool = False
-) -> RemoteFunction | None:
-    """GetFunction + ListTags (+ URL config and policy); None when the function does not exist."""
-    from botocore.exceptions import ClientError
-
-    lam = clients.client("lambda")
-    what = f"get function {name}" + (f":{qualifier}" if qualifier else "")
-    kwargs: dict[str, Any] = {"FunctionName": name}
-    if qualifier:
-        kwargs["Qualifier"] = qualifier
-    try:
-        resp = lam.get_function(**kwargs)
-    except ClientError as exc:
-        if _code(exc) == "ResourceNotFoundException" and not qualifier:
-            return None
-        raise describe_client_error(exc, what) from exc
-    configuration = resp["Configuration"]
-    arn = _unqualified_arn(configuration.get("FunctionArn", ""))
-    try:
-        tags = lam.list_tags(Resource=arn).get("Tags", {}) if arn else resp.get("Tags", {})
-    except ClientError as exc:
-        raise describe_client_error(exc, f"list tags of {name}") from exc
-    url_config = policy = None
-    if with_url:
-        url_config, policy = _fetch_url(lam, name, kwargs)
-    return RemoteFunction(configuration, tags or {}, resp.get("Code") or {}, url_config, policy)
-
-
-def _fetch_url(
-    lam: Any, name: str, kwargs: dict[str, Any]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The URL configuration and resource policy of ``kwargs`` (FunctionName[, Qualifier])."""
-    from botocore.exceptions import ClientError
-
-    try:
-        url_config = lam.get_function_url_config(**kwargs)
-    except ClientError as exc:
-        if _code(exc) == "ResourceNotFoundException":
-            return None, None
-        raise describe_client_error(exc, f"get function URL of {name}") from exc
-    try:
-        policy = json.loads(lam.get_policy(**kwargs)["Policy"])
-    except ClientError as exc:
-        if _code(exc) != "ResourceNotFoundException":
-            raise describe_client_error(exc, f"get policy of {name}") from exc
-        policy = None
-    return url_config, policy
-
-
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
-def _unqualified_arn(arn: str) -> str:
-    parts = arn.split(":")
-    return ":".join(parts[:7]) if len(parts) >= 7 else arn
 
 
 def _definition_names(jsonnet: bool) -> tuple[str, str]:
@@ -141,28 +72,30 @@ def _definition_names(jsonnet: bool) -> tuple[str, str]:
 
 
 def _remote_files(
-    remote: RemoteFunction, request: InitRequest, result: InitResult
-) -> dict[Path, str]:
-    fn_name, url_name = _definition_names(request.jsonnet)
-    config = definition_from_remote(remote.configuration, remote.tags)
-    files = {request.target / fn_name: definition_text(config, jsonnet=request.jsonnet)}
-    if request.function_url:
-        if remote.url_config is None:
-            result.notes.append(
-                f"{request.function_name} has no function URL; {url_name} not written"
-            )
-        else:
-            url = url_definition(remote.url_config, remote.policy, request.qualifier)
-            files[request.target / url_name] = definition_text(url, jsonnet=request.jsonnet)
-            for grant in missing_url_statements(url, remote.policy):
-                result.notes.append(
-                    f"the function URL's policy lacks {grant} (Lambda requires it for a URL "
-                    "since October 2025): the next deploy adds it"
-                )
-    return files
+    clients: Any, remote: RemoteFunction, request: InitRequest, result: InitResult
+) -> tuple[ImportContext, dict[Path, FileText]]:
+    """Every writer's files (``importing.writers``), by path."""
+    ctx = ImportContext(
+        remote=remote,
+        target=request.target,
+        qualifier=request.qualifier,
+        jsonnet=request.jsonnet,
+        function_url=request.function_url,
+        code_dir=(request.src or request.target) if request.unzip else None,
+        in_project=request.in_project,
+        clients=clients,
+        notes=result.notes,
+    )
+    files: dict[Path, FileText] = {}
+    for writer in import_writers():
+        for name, text in writer.write(ctx).items():
+            files[request.target / name] = text
+            if not writer.ask_before_replacing:
+                result.regenerated.append(request.target / name)
+    return ctx, files
 
 
-def _scaffold_files(request: InitRequest) -> dict[Path, str]:
+def _scaffold_files(request: InitRequest) -> dict[Path, FileText]:
     t, name = request.target, request.function_name
     fn_name, url_name = _definition_names(request.jsonnet)
     if request.jsonnet:
@@ -200,8 +133,13 @@ def import_function(
         _note_other_definition(request, result)
         return _write_all(files, request, result, confirm_overwrite, remote=None)
     result = InitResult(request.function_name, "aws")
-    files = _remote_files(remote, request, result)
+    _ctx, files = _remote_files(clients, remote, request, result)
     _note_other_definition(request, result)
+    if request.download and not request.unzip:
+        result.notes.append(
+            "function.zip saved, not unzipped: deploy zips this folder, so add --unzip to "
+            "deploy the same code"
+        )
     return _write_all(files, request, result, confirm_overwrite, remote=remote)
 
 
@@ -254,7 +192,7 @@ def _check_name(option: str, value: str, member: str) -> None:
 
 
 def _write_all(
-    files: dict[Path, str],
+    files: dict[Path, FileText],
     request: InitRequest,
     result: InitResult,
     confirm_overwrite: ConfirmOverwrite,
@@ -266,8 +204,8 @@ def _write_all(
     location = None
     if remote is not None and request.download:
         location = _code_location(remote, result)
-    existing = [p for p in files if p.exists()]
-    if location and zip_path.exists():
+    existing = [p for p in files if p.exists() and p not in result.regenerated]
+    if location and zip_path.exists() and not request.in_project:
         existing.append(zip_path)
     if existing and not confirm_overwrite(existing):
         names = ", ".join(_rel(p, request.target) for p in existing)
@@ -275,13 +213,19 @@ def _write_all(
     if location and remote is not None:
         _fetch_code(location, remote, request, result, confirm_overwrite)
     for path, text in files.items():
-        write_atomic(path, text.encode("utf-8"))
-        result.written.append(path)
+        if not callable(text):
+            write_atomic(path, text.encode("utf-8"))
+            result.written.append(path)
     if ignore.exists():
         result.kept.append(ignore)
     else:
         write_atomic(ignore, scaffold.LAMBDAIGNORE.encode("utf-8"))
         result.written.append(ignore)
+    for path, text in files.items():  # after the rest: they may hash the folder as deploy zips it
+        content = text() if callable(text) else None
+        if content is not None:
+            write_atomic(path, content.encode("utf-8"))
+            result.written.append(path)
     return result
 
 
@@ -318,6 +262,8 @@ def _fetch_code(
         if request.unzip:
             src = request.src or request.target
             result.extracted = _extract(tmp, src, confirm_overwrite)
+        if request.in_project:
+            return  # unzipped in its folder: a project keeps no function.zip
         publish(tmp, zip_path)
     finally:
         tmp.unlink(missing_ok=True)

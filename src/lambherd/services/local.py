@@ -69,7 +69,8 @@ class LocalStartRequest:
     port: int = 3001
     warm: str = "lazy"
     concurrency: int | None = None
-    provisioned: int = 0
+    #: None: concurrency.json's ProvisionedConcurrency of the deploy alias (else 0)
+    provisioned: int | None = None
     idle_timeout: float = 300.0
     env_vars: Path | None = None
     layer_dirs: tuple[Path, ...] = ()
@@ -116,9 +117,10 @@ def start_local(app: App, request: LocalStartRequest) -> LocalServer:
         )
 
     spec, url_config = load(warnings)
-    if request.concurrency is not None and request.provisioned > request.concurrency:
+    if spec.reserved_concurrency is not None and spec.provisioned > spec.reserved_concurrency:
         raise UsageError(
-            f"--provisioned {request.provisioned} is above --concurrency {request.concurrency}"
+            f"provisioned {spec.provisioned} is above the reserved concurrency "
+            f"{spec.reserved_concurrency} (--provisioned / --concurrency, or concurrency.json)"
         )
     api = start_local_api(
         [spec],

@@ -126,13 +126,15 @@ def auto_period(since: timedelta) -> timedelta:
 def window(
     since: timedelta, period: timedelta, now: datetime | None = None
 ) -> tuple[datetime, datetime, int, int]:
-    """(start aligned to the period, end, period seconds, number of periods)."""
+    """(start aligned to the period, end (now), period seconds, number of periods)."""
     seconds = int(period.total_seconds())
     if seconds < 60 or seconds % 60:
         raise UsageError(f"--period: {seconds}s must be a whole number of minutes (at least 1m)")
     if since < period:
         raise UsageError("--since must cover at least one --period")
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    exact = now or datetime.now(UTC)
+    now = exact.replace(microsecond=0)
+    until = now if exact == now else now + timedelta(seconds=1)  # this second's data included
     start_epoch = math.floor((now - since).timestamp() / seconds) * seconds
     start = datetime.fromtimestamp(start_epoch, tz=UTC)
     count = math.ceil((now - start).total_seconds() / seconds)
@@ -141,7 +143,8 @@ def window(
             f"--since/--period: {count} periods is too many (at most {MAX_PERIODS}); "
             "use a longer --period"
         )
-    return start, start + timedelta(seconds=count * seconds), seconds, count
+    # the last period is the one under way: the window ends now, never in the future
+    return start, min(start + timedelta(seconds=count * seconds), until), seconds, count
 
 
 def function_exists(lambda_client: Any, name: str, qualifier: str | None) -> bool | None:

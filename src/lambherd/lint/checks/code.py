@@ -150,12 +150,11 @@ def _prewarmed(ctx: FunctionContext) -> bool:
     snap = ctx.config.get("SnapStart")
     if isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions":
         return True
+    from lambherd.concurrency.model import read_concurrency
+
     concurrency = ctx.sidecar("concurrency")
-    data = concurrency.data if concurrency is not None else None
-    provisioned = data.get("ProvisionedConcurrency") if isinstance(data, dict) else None
-    return isinstance(provisioned, dict) and any(
-        isinstance(v, int) and v > 0 for v in provisioned.values()
-    )
+    config = read_concurrency(concurrency.data if concurrency is not None else {}, [])
+    return any(v for v in config.provisioned.values())
 
 
 @check(

@@ -339,9 +339,12 @@ def logging_not_json(ctx: FunctionContext) -> Iterator[Hit]:
     )
 
 
-def _concurrency(ctx: FunctionContext) -> dict[str, Any]:
+def _concurrency(ctx: FunctionContext) -> Any:
+    """concurrency.json as its loader reads it (``lambherd.concurrency.model``)."""
+    from lambherd.concurrency.model import read_concurrency
+
     sidecar = ctx.sidecar("concurrency")
-    return sidecar.data if sidecar is not None and isinstance(sidecar.data, dict) else {}
+    return read_concurrency(sidecar.data if sidecar is not None else {}, [])
 
 
 @check(
@@ -365,7 +368,7 @@ def _concurrency(ctx: FunctionContext) -> dict[str, Any]:
 )
 def reserved_concurrency_zero(ctx: FunctionContext) -> Iterator[Hit]:
     sidecar = ctx.sidecar("concurrency")
-    if _concurrency(ctx).get("ReservedConcurrentExecutions") == 0 and sidecar is not None:
+    if _concurrency(ctx).reserved == 0 and sidecar is not None:
         line = _json_line(sidecar.path, "ReservedConcurrentExecutions")
         yield Hit(
             "ReservedConcurrentExecutions is 0: every invocation is throttled",
@@ -406,9 +409,9 @@ def _json_line(path: Any, key: str) -> int | None:
 )
 def provisioned_on_unserved_version(ctx: FunctionContext) -> Iterator[Hit]:
     sidecar = ctx.sidecar("concurrency")
-    provisioned = _concurrency(ctx).get("ProvisionedConcurrency")
+    provisioned = _concurrency(ctx).provisioned
     reported: set[str] = set()
-    if sidecar is not None and isinstance(provisioned, dict) and ctx.publish:
+    if sidecar is not None and provisioned and ctx.publish:
         for qualifier, count in provisioned.items():
             if str(qualifier).isdigit() and isinstance(count, int) and count > 0:
                 reported.add(str(qualifier))
@@ -454,10 +457,7 @@ def snapstart_incompatible(ctx: FunctionContext) -> Iterator[Hit]:
     if not (isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions"):
         return
     reasons = []
-    provisioned = _concurrency(ctx).get("ProvisionedConcurrency")
-    if isinstance(provisioned, dict) and any(
-        isinstance(v, int) and v > 0 for v in provisioned.values()
-    ):
+    if any(v for v in _concurrency(ctx).provisioned.values()):
         reasons.append("provisioned concurrency (concurrency.json)")
     elif ctx.live is not None and ctx.live.provisioned_total > 0:
         reasons.append("provisioned concurrency (deployed)")
