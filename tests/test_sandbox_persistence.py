@@ -646,3 +646,76 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
             aws_session_token=creds["SessionToken"],
         )
         assert ":assumed-role/" in assumed.get_caller_identity()["Arn"]
+
+
+def test_the_concurrency_rooms_own_state_survives_a_restart_from_a_snapshot(
+    tmp_path: Path,
+) -> None:
+    """Scheduled actions still run, quota requests keep their Id and go on to APPROVED, the
+    scaling activities stay listed and provisioned configs are allocated again, after a start
+    that loads the snapshot (no journal request replayed)."""
+    from datetime import timedelta
+
+    from concurrency_testkit import next_tokyo, wait_for
+    from lambherd.defaults import CONCURRENCY_QUOTA_CODE
+    from sandbox_testkit import in_process, provisioned_ready
+
+    region = "ap-northeast-1"
+    target = {
+        "ServiceNamespace": "lambda",
+        "ResourceId": "function:kept:live",
+        "ScalableDimension": "lambda:function:ProvisionedConcurrency",
+    }
+    quota = {"ServiceCode": "lambda", "QuotaCode": CONCURRENCY_QUOTA_CODE}
+    state = tmp_path / "state"
+    with in_process(state) as sb:
+        lam = sb.client("lambda", region)
+        aas, sq = sb.client("application-autoscaling", region), sb.client("service-quotas", region)
+        create_with(lam, "kept", HANDLER)
+        lam.publish_version(FunctionName="kept")
+        lam.create_alias(FunctionName="kept", Name="live", FunctionVersion="1")
+        lam.put_provisioned_concurrency_config(
+            FunctionName="kept", Qualifier="live", ProvisionedConcurrentExecutions=1
+        )
+        assert provisioned_ready(lam, "kept", "live")["Status"] == "READY"
+        aas.register_scalable_target(**target, MinCapacity=2, MaxCapacity=4)  # scales out to 2
+        aas.put_scheduled_action(
+            **target,
+            ScheduledActionName="morning",
+            Schedule="cron(0 9 * * ? *)",
+            Timezone="Asia/Tokyo",
+            ScalableTargetAction={"MinCapacity": 3},
+        )
+        asked = sq.request_service_quota_increase(**quota, DesiredValue=2000)["RequestedQuota"]
+        assert asked["Status"] == "PENDING"
+        before = aas.describe_scaling_activities(ServiceNamespace="lambda")["ScalingActivities"]
+        assert [a["Description"] for a in before] == ["Setting provisioned concurrency to 2"]
+        nine = next_tokyo(sb.app.clock.now() + timedelta(hours=1), 9)
+    with in_process(state) as sb:  # loaded from the snapshot the close wrote
+        assert saved_state(state)["requests"] == [] and sb.app.replayed == 0
+        lam = sb.client("lambda", region)
+        aas, sq = sb.client("application-autoscaling", region), sb.client("service-quotas", region)
+        got = sq.get_requested_service_quota_change(RequestId=asked["Id"])["RequestedQuota"]
+        assert (got["Id"], got["DesiredValue"], got["Status"]) == (asked["Id"], 2000.0, "PENDING")
+        listed = sq.list_requested_service_quota_change_history(ServiceCode="lambda")
+        assert [r["Id"] for r in listed["RequestedQuotas"]] == [asked["Id"]]
+        after = aas.describe_scaling_activities(ServiceNamespace="lambda")["ScalingActivities"]
+        assert [a["ActivityId"] for a in after] == [a["ActivityId"] for a in before]
+        live = provisioned_ready(lam, "kept", "live")  # its environments died with the process
+        assert (live["Status"], live["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 2)
+        sb.app.clock.advance(6 * 60)  # past the 5 minutes a request is PENDING
+        got = sq.get_requested_service_quota_change(RequestId=asked["Id"])["RequestedQuota"]
+        assert got["Status"] == "APPROVED"
+        assert sq.get_service_quota(**quota)["Quota"]["Value"] == 2000.0
+        sb.app.clock.set(nine)  # the scheduled action's time: its minimum, 3, is applied
+        wait_for(
+            lambda: (
+                lam.get_provisioned_concurrency_config(FunctionName="kept", Qualifier="live")[
+                    "RequestedProvisionedConcurrentExecutions"
+                ]
+                == 3
+            ),
+            timeout=60,
+        )
+        scaled = aas.describe_scalable_targets(ServiceNamespace="lambda")["ScalableTargets"]
+        assert [(t["MinCapacity"], t["MaxCapacity"]) for t in scaled] == [(3, 4)]

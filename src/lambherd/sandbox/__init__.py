@@ -66,6 +66,10 @@ A room's state across restarts (read this before adding a room)
 
       app.state.rooms.register("autoscaling", room)   # app.state is None with journal=False
 
+  Registered: functions (the facade), revisions, url-configs, telemetry, alarms, provisioned
+  (the functions with configs), quota-requests, autoscaling (regions, activities) and
+  target-tracking (cooldowns).
+
   ``room.snapshot() -> dict`` returns JSON data (checked with json.dumps) and is called under
   ``app.write_lock``; ``room.restore(doc)`` gets it back at start, before the journal tail is
   replayed (only when the snapshot has the room's entry: a new room starts empty). Change that

@@ -118,6 +118,10 @@ class SandboxApp:
             self.state.rooms.register("url-configs", self.lambda_layer.urls)
             self.state.rooms.register("telemetry", self.telemetry)
             self.state.rooms.register("alarms", self.alarms)
+            self.state.rooms.register("provisioned", self.lambda_layer.provisioned)
+            self.state.rooms.register("quota-requests", self.quotas)
+            self.state.rooms.register("autoscaling", self.autoscaling)
+            self.state.rooms.register("target-tracking", self.autoscaling.tracking)
 
     @property
     def write_lock(self) -> threading.RLock:
