@@ -126,6 +126,9 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+#: Journal tail (MiB of requests and telemetry since the snapshot) that triggers a new snapshot
+#: (``LAMBHERD_SANDBOX_COMPACT_MB`` overrides it).
+SANDBOX_SNAPSHOT_TAIL_MB = 4.0
 #: How long a Code.Location the sandbox gives stays valid (Lambda's presigned S3 URL: 10 min).
 SANDBOX_CODE_URL_SECONDS = 600
 #: How far a SigV4 request's X-Amz-Date may be from now (AWS refuses older signatures).

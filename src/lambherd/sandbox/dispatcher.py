@@ -1,14 +1,14 @@
 """The sandbox's WSGI stack: lambherd's own endpoints, the Lambda layer, then moto.
 
 Requests that may change state are serialised by one lock and, when they succeed, appended to the
-journal in the order they were applied (so a replay rebuilds the same state). Invokes run outside
-that lock: they change nothing in the control plane (their logs and metrics come back in as
-ordinary journaled writes).
+journal in the order they were applied (so a replay rebuilds the same state; ``state_store``
+keeps the snapshot, the journal tail and the blobs). Invokes run outside that lock: they change
+nothing in the control plane; their logs and metrics are written straight into moto's
+CloudWatch (``telemetry``) and kept apart from the control-plane journal.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -22,27 +22,28 @@ from werkzeug.wrappers import Request, Response
 
 import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
-from lambherd.errors import UsageError
 from lambherd.sandbox import (
     cloudwatch_ext,
-    compaction,
+    code_limits,
     function_url,
     layer_content,
     logs_ext,
     moto_cloudwatch,
+    moto_state,
     persistence,
+    telemetry,
 )
 from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.autoscaling import AutoScaling
-from lambherd.sandbox.clock import SandboxClock, parse_time
+from lambherd.sandbox.clock import SandboxClock, clock_endpoint
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
-from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
+from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
 from lambherd.sandbox.service_quotas import ServiceQuotas
 from lambherd.sandbox.state import FunctionKey
-from lambherd.sandbox.telemetry import Telemetry
+from lambherd.sandbox.state_store import StateStore
 from lambherd.sandbox.triggers import TriggerRooms
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
 from lambherd.sandbox.wsgi_io import decompressed, plain_request, read_body, run_wsgi
@@ -74,13 +75,19 @@ class SandboxApp:
         self.endpoint = endpoint
         self.account = SANDBOX_ACCOUNT_ID  # the one account the sandbox serves
         self.facade = MotoFacade()
-        self.moto = wsgi_app()
-        self.journal = persistence.Journal(state_dir / "journal.jsonl") if journal else None
+        self.moto = moto_state.wsgi_app()
+        self._write_lock = threading.RLock()
+        #: snapshot + journal tail + blobs (None: nothing is kept, ``journal=False``)
+        self.state = (
+            StateStore(state_dir, self._write_lock, live={"facade": self.facade})
+            if journal
+            else None
+        )
         self.clock = clock or SandboxClock(state_dir)
         self.scheduler = Scheduler(self.clock)
-        self._unfollow_clock = self.facade.follow_clock(self.clock.now)
+        self._unfollow_clock = moto_state.follow_clock(self.clock.now)
         self._recorder = RequestRecorder()
-        self.telemetry = Telemetry(self.submit, self.clock.now)
+        self.telemetry = telemetry.Telemetry(self._commit_telemetry, self.clock.now)
         self.lambda_layer = LambdaLayer(
             self.call_moto,
             state_dir,
@@ -101,25 +108,56 @@ class SandboxApp:
             resolve=self.facade.resolve,
             metric_points=self.facade.metric_points,
         )
-        self._write_lock = threading.RLock()
         self.replayed = 0
         self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
         self.guard = RequestGuard(endpoint)
         self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
+        if self.state is not None:  # the rooms whose state lives outside moto
+            self.state.rooms.register("functions", self.facade)
+            self.state.rooms.register("revisions", self.lambda_layer.revisions)
+            self.state.rooms.register("url-configs", self.lambda_layer.urls)
+            self.state.rooms.register("telemetry", self.telemetry)
+            self.state.rooms.register("alarms", self.alarms)
+            self.state.rooms.register("provisioned", self.lambda_layer.provisioned)
+            self.state.rooms.register("quota-requests", self.quotas)
+            self.state.rooms.register("autoscaling", self.autoscaling)
+            self.state.rooms.register("target-tracking", self.autoscaling.tracking)
+
+    @property
+    def write_lock(self) -> threading.RLock:
+        """Held by every request that may change state, and while a snapshot copies it: a room
+        changes its own state under it."""
+        return self._write_lock
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
-        """Replay the journal (before serving); returns the number of requests replayed."""
-        if self.journal is not None:
-            self.replayed = persistence.replay(self.journal, self)
+        """Load the snapshot and replay the journal tail (before serving); returns how many
+        journal entries were replayed."""
+        if self.state is not None:
+            self.replayed = self.state.restore(self._replay, self._apply_telemetry)
         self.lambda_layer.provisioned.allocate_all()  # the environments died with the process
         self.autoscaling.rearm()  # scheduled actions and target tracking armed again
         return self.replayed
 
-    def reset(self) -> None:
-        """Empty moto, the Lambda layer, the journal and the code cache; the clock goes back
-        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+    def _replay(self, request: persistence.RecordedRequest) -> None:
+        status, _headers, _data = run_wsgi(self, request.environ())
+        if status >= 500:
+            log.warning("replayed %s %s answered %d", request.method, request.path, status)
+
+    def _apply_telemetry(self, doc: dict[str, Any]) -> None:
+        telemetry.apply(self.facade, doc)
+
+    def _commit_telemetry(self, doc: dict[str, Any]) -> None:
+        """Apply one invocation's telemetry record and keep it (``telemetry.Commit``)."""
         with self._write_lock:
+            telemetry.apply(self.facade, doc)
+            if self.state is not None:
+                self.state.record_telemetry(doc)
+
+    def reset(self) -> None:
+        """Empty moto, the Lambda layer, the saved state and the code cache; the clock goes back
+        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+        with self.state.exclusive() if self.state is not None else self._write_lock:
             env, body = plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
@@ -127,34 +165,23 @@ class SandboxApp:
             self.telemetry.reset()
             self.autoscaling.reset()
             self.quotas.reset()
-            if self.journal is not None:
-                self.journal.clear()
+            if self.state is not None:
+                self.state.reset()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
         self.clock.reset()
 
     def close(self) -> None:
-        """Stop the scheduler and every execution environment; moto gets its own clock back."""
+        """Stop the scheduler and every execution environment, then take the last snapshot;
+        moto gets its own clock back."""
         self.scheduler.close()
         self.triggers.stop()
         self.lambda_layer.close()
         self.triggers.close()
-        self._unfollow_clock()
-
-    def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
-        """Compact the journal when it is over ``threshold`` bytes (default from the env).
-
-        Never raises: a failed compaction leaves the journal as it was.
-        """
-        if self.journal is None:
-            return None
-        limit = compaction.threshold_bytes() if threshold is None else threshold
-        if self.journal.size() <= limit:
-            return None
         try:
-            return compaction.compact(self.journal, facade=self.facade, lock=self._write_lock)
-        except Exception:  # keep serving/stopping; the journal is untouched until the swap
-            log.exception("journal compaction failed")
-            return None
+            if self.state is not None:
+                self.state.close()
+        finally:
+            self._unfollow_clock()
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -177,10 +204,17 @@ class SandboxApp:
                 self.clock.now(),
             )
             return resp(environ, start_response)
+        fresh = not environ.get(persistence.REPLAY_ENVIRON_KEY)  # a replay was accepted once
+        too_big = code_limits.refuse_early(environ) if fresh else None  # Lambda's size limits
+        if too_big is not None:
+            return too_big(environ, start_response)
         body = read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
         body = decompressed(environ, body, service)
+        too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
+        if too_big is not None:
+            return too_big(environ, start_response)
         if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
             return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
@@ -206,8 +240,8 @@ class SandboxApp:
             record = persistence.RecordedRequest.from_environ(environ, body)
             resp = self._serve(route, environ, body, region)
             replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
-            if self.journal is not None and not replaying and resp.status_code < 400:
-                self.journal.append(record)
+            if self.state is not None and not replaying and resp.status_code < 400:
+                self.state.record(record)
         return resp(environ, start_response)
 
     def _serve(
@@ -254,6 +288,9 @@ class SandboxApp:
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
 
+    def _s3_object(self, bucket: str, key: str) -> bytes | None:
+        return moto_state.s3_object(self.account, bucket, key)
+
     def _invoke_direct(
         self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
     ) -> Any:
@@ -299,7 +336,7 @@ class SandboxApp:
             self.reset()
             return ok({"reset": True})
         if path == "/_lambherd/clock":
-            return self._clock_endpoint(request)
+            return clock_endpoint(self.clock, request)
         layer = layer_content.LAYER_PATH.match(path)
         if layer and request.method in {"GET", "HEAD"}:
             region = request.args.get("region", DEFAULT_REGION)
@@ -318,27 +355,6 @@ class SandboxApp:
             return Response(code, status=200, content_type="application/zip")
         return Response("not found", status=404)
 
-    def _clock_endpoint(self, request: Request) -> Response:
-        """``GET`` the sandbox time; ``POST {"advance_seconds": N}`` or ``{"set": ISO 8601}``."""
-        if request.method == "GET":
-            return ok(self.clock.describe())
-        if request.method != "POST":
-            return Response("method not allowed", status=405)
-        try:
-            doc = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict) or len(doc.keys() & {"advance_seconds", "set"}) != 1:
-            return _bad_request('expected {"advance_seconds": N} or {"set": "<ISO 8601 time>"}')
-        try:
-            if "set" in doc:
-                self.clock.set(parse_time(str(doc["set"])))
-            else:
-                self.clock.advance(doc["advance_seconds"])
-        except UsageError as exc:
-            return _bad_request(exc.message)
-        return ok(self.clock.describe())
-
     def health(self) -> dict[str, Any]:
         """What ``/_lambherd/health`` answers (``functions``: in every region)."""
         functions = 0
@@ -353,9 +369,12 @@ class SandboxApp:
             "state_dir": str(self.state_dir),
             "functions": functions,
             "replayed": self.replayed,
+            "journal": {}
+            if self.state is None
+            else {
+                "seq": self.state.seq,
+                "snapshot_seq": self.state.snapshot_seq,
+                "tail_bytes": self.state.tail_bytes,
+            },
             "warnings": self.lambda_layer.warnings(),
         }
-
-
-def _bad_request(message: str) -> Response:
-    return Response(json.dumps({"message": message}), status=400, content_type="application/json")

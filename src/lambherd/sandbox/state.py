@@ -50,6 +50,8 @@ class VersionConfig:
     layer_arns: tuple[str, ...]
     #: the function's reserved concurrency (it is the same for every version)
     reserved: int | None
+    #: SHA-256 of ``code`` in hex, as moto computed it ("" when unknown: hashed when needed)
+    code_sha256: str = ""
 
 
 @dataclass(frozen=True)

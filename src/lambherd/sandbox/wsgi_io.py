@@ -1,5 +1,6 @@
-"""WSGI plumbing of the dispatcher: a request run through a WSGI app, its body read once (and
-handed on as a stream), an SDK's gzip body made plain, a bare request built."""
+"""Bodies and calls at the WSGI level, for the dispatcher: a request's body read once (and
+put back as a stream), an SDK's gzip body made plain, one request run through an app and its
+answer captured, a plain request's environ."""
 
 from __future__ import annotations
 
