@@ -31,6 +31,9 @@ NOT_SAVED = {
     "TargetTracking._jobs": "scheduler jobs, armed again from moto's policies (rearm)",
     "Provisioned._workers": "allocation threads: none run after a restart (allocate_all)",
     "Provisioned._dirty": "functions an allocation thread has yet to look at",
+    "SqsDelivery._pollers": "poller threads, started again for the restored mappings",
+    "SqsDelivery.counts": "delivery counters of this process (for the benchmark)",
+    "StreamDelivery._readers": "reader threads, started again for the restored mappings",
 }
 
 
@@ -78,5 +81,7 @@ def test_every_rooms_state_is_saved_or_named_as_transient(tmp_path: Path) -> Non
         assert {"functions", "revisions", "url-configs", "telemetry"} <= set(registered)
         concurrency = {"provisioned", "quota-requests", "autoscaling", "target-tracking"}
         assert concurrency <= set(registered), "the concurrency rooms keep state of their own"
+        triggers = {"event-source-mappings", "async-invokes", "schedules"}
+        assert triggers <= set(registered), "the trigger rooms keep state of their own"
     finally:
         app.close()

@@ -189,7 +189,7 @@ def test_prune_deletes_the_triggers_lambherd_made_for_a_gone_function(
 def test_a_sandbox_restart_keeps_the_triggers_and_delivers_again(
     lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sandbox_testkit import running
+    from sandbox_testkit import running, saved_state
     from triggers_testkit import tokyo_sandbox
 
     state = tmp_path / "state"
@@ -211,6 +211,8 @@ def test_a_sandbox_restart_keeps_the_triggers_and_delivers_again(
         folder = function_folder(tmp_path / "fn", "kept-worker", results=results, files=files)
         assert lh("-C", folder, "deploy").code == 0
         (before,) = tokyo.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    saved = saved_state(state)  # the clean stop took a snapshot: the journal tail is empty
+    assert saved["snapshot_seq"] and saved["requests"] == []
     with running(state) as second:
         monkeypatch.setenv("AWS_ENDPOINT_URL", second.endpoint)
         lam = second.client("lambda", TOKYO)
@@ -231,3 +233,73 @@ def test_a_sandbox_restart_keeps_the_triggers_and_delivers_again(
             lambda: [r for r in results_of(results) if r.get("n") == 3], "delivery after restart"
         )
         assert queue_url == url.replace(first.endpoint, second.endpoint)
+
+
+def test_a_snapshot_keeps_stream_positions_pending_async_retries_and_schedules(
+    lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox_testkit import running, saved_state
+    from triggers_testkit import tokyo_sandbox
+
+    state = tmp_path / "state"
+    results = tmp_path / "results"
+
+    def stream_keys() -> list[str]:
+        return [
+            r["record"]["dynamodb"]["Keys"]["id"]["S"]
+            for r in results_of(results)
+            if r.get("kind") == "aws:dynamodb"
+        ]
+
+    def events(**match: Any) -> list[dict[str, Any]]:
+        found = [r.get("event") or {} for r in results_of(results)]
+        return [e for e in found if all(e.get(k) == v for k, v in match.items())]
+
+    with running(state) as first:
+        tokyo = tokyo_sandbox(first.endpoint, monkeypatch, tmp_path)
+        ddb = tokyo.client("dynamodb")
+        table = ddb.create_table(
+            TableName="kept-items",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )["TableDescription"]
+        files = {
+            "event_sources.json": [
+                {"EventSourceArn": table["LatestStreamArn"], "StartingPosition": "TRIM_HORIZON"}
+            ],
+            "event_invoke.json": {"MaximumRetryAttempts": 1},
+            "schedules.json": [
+                {
+                    "Name": "hourly",
+                    "ScheduleExpression": "rate(1 hour)",
+                    "Target": {"RoleArn": SCHEDULER_ROLE, "Input": '{"scheduled": true}'},
+                }
+            ],
+        }
+        folder = function_folder(tmp_path / "fn", "kept-reader", results=results, files=files)
+        assert lh("-C", folder, "deploy").code == 0
+        ddb.put_item(TableName="kept-items", Item={"id": {"S": "a"}})
+        wait_for(lambda: stream_keys() == ["a"], "the first stream record")
+        tokyo.client("lambda").invoke(
+            FunctionName="kept-reader",
+            Qualifier="current",
+            InvocationType="Event",
+            Payload=json.dumps({"fail": True, "order": 1}).encode(),
+        )
+        wait_for(lambda: events(order=1), "the first asynchronous attempt")
+    saved = saved_state(state)  # the clean stop took a snapshot: nothing is replayed
+    assert saved["snapshot_seq"] and saved["requests"] == []
+    with running(state) as second:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", second.endpoint)
+        second.client("dynamodb", TOKYO).put_item(TableName="kept-items", Item={"id": {"S": "b"}})
+        wait_for(lambda: "b" in stream_keys(), "the stream record after the restart")
+        assert stream_keys() == ["a", "b"]  # read on from where it was, "a" not again
+        assert len(events(order=1)) == 1
+        move_clock(second.endpoint, advance_seconds=61)  # the retry armed before the restart
+        wait_for(lambda: len(events(order=1)) == 2, "the asynchronous retry after the restart")
+        assert events(scheduled=True) == []
+        move_clock(second.endpoint, advance_seconds=3600)
+        wait_for(lambda: events(scheduled=True), "the schedule fired after the restart")
+        assert len(events(order=1)) == 2  # MaximumRetryAttempts 1: no third attempt

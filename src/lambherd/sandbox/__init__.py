@@ -77,8 +77,10 @@ A room's state across restarts (read this before adding a room)
       app.state.rooms.register("autoscaling", room)   # app.state is None with journal=False
 
   Registered: functions (the facade), revisions, url-configs, telemetry, alarms, provisioned
-  (the functions with configs), quota-requests, autoscaling (regions, activities) and
-  target-tracking (cooldowns).
+  (the functions with configs), quota-requests, autoscaling (regions, activities),
+  target-tracking (cooldowns), event-source-mappings (with their state and stream positions),
+  async-invokes (pending events, their attempts and retry times) and schedules (origins; the
+  schedules are moto's); the trigger rooms register in ``TriggerRooms.__init__``.
 
   ``room.snapshot() -> dict`` returns JSON data (checked with json.dumps) and is called under
   ``app.write_lock``; ``room.restore(doc)`` gets it back at start, before the journal tail is

@@ -14,6 +14,8 @@ responsePayload).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import logging
 import threading
@@ -44,6 +46,19 @@ class AsyncEvent:
     first_at: float
     attempts: int = 0
     throttles: int = 0
+    #: sandbox time of its next attempt (None: it is queued or running now)
+    due: float | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The event as JSON data (a snapshot's)."""
+        doc = dataclasses.asdict(self)
+        return {**doc, "key": list(self.key), "payload": base64.b64encode(self.payload).decode()}
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> AsyncEvent:
+        """The event of a snapshot's ``document``."""
+        payload = base64.b64decode(doc["payload"])
+        return cls(**{**doc, "key": FunctionKey(*doc["key"]), "payload": payload})
 
 
 class AsyncInvokes:
@@ -67,10 +82,14 @@ class AsyncInvokes:
         self._lock = threading.Lock()
         #: events finished, by condition (for tests and the benchmark)
         self.finished: dict[str, int] = {}
+        #: events not finished yet (queued, running or waiting for a retry), by request id
+        self._pending: dict[str, AsyncEvent] = {}
 
     def submit(self, key: FunctionKey, qualifier: str | None, payload: bytes) -> str:
         """Queue one event; returns its request id."""
         event = AsyncEvent(str(uuidlib.uuid4()), key, qualifier, payload, self.now())
+        with self._lock:
+            self._pending[event.request_id] = event
         self._run_soon(event)
         return event.request_id
 
@@ -80,10 +99,43 @@ class AsyncInvokes:
         qualifier = parts[7] if len(parts) > 7 and parts[7] != "$LATEST" else None
         return self.submit(FunctionKey(parts[4], parts[3], parts[6]), qualifier, payload)
 
+    def reset(self) -> None:
+        """Forget the pending events (``sandbox reset``; a retry already armed finds no
+        function and ends)."""
+        with self._lock:
+            self._pending.clear()
+
     def close(self) -> None:
         """No new attempt starts; wait for those running."""
         self._closed.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- across restarts: a room of the sandbox's snapshot (``app.state.rooms``) ------------
+    def snapshot(self) -> dict[str, Any]:
+        """The events not finished (with their attempts and next attempt's time) and the
+        finished counts, as JSON data. An attempt running at the snapshot runs again after a
+        restart (Lambda's asynchronous delivery is at least once)."""
+        with self._lock:
+            pending = [event.document() for event in self._pending.values()]
+            return {"finished": dict(self.finished), "pending": pending}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """The events and counts of a snapshot (their attempts are armed in ``restarted``)."""
+        with self._lock:
+            self.finished = {str(k): int(v) for k, v in (doc.get("finished") or {}).items()}
+            events = [AsyncEvent.from_document(d) for d in doc.get("pending") or ()]
+            self._pending = {event.request_id: event for event in events}
+
+    def restarted(self) -> None:
+        """The whole state is loaded: each pending event is attempted when it is due."""
+        with self._lock:
+            events = list(self._pending.values())
+        now = self.now()
+        for event in events:
+            if event.due is not None and event.due > now:
+                self._later(event, event.due - now)
+            else:
+                self._run_soon(event)
 
     # -- running ---------------------------------------------------------------------------
     def _run_soon(self, event: AsyncEvent) -> None:
@@ -97,12 +149,14 @@ class AsyncInvokes:
     def _later(self, event: AsyncEvent, seconds: float, *, after: float | None = None) -> None:
         """Run the event again ``seconds`` of sandbox time after ``after`` (default: now)."""
         base = self.now() if after is None else after
+        event.due = base + seconds
         when = datetime.fromtimestamp(base, UTC) + timedelta(seconds=seconds)
         self.scheduler.at(
             when, lambda _due: self._run_soon(event), name=f"async-{event.request_id}"
         )
 
     def _attempt(self, event: AsyncEvent) -> None:
+        event.due = None
         config = self.configs.lookup(event.key, event.qualifier)
         if self.now() - event.first_at > float(config["MaximumEventAgeInSeconds"]):
             self._finish(event, None, "EventAgeExceeded", config)
@@ -141,6 +195,7 @@ class AsyncInvokes:
     ) -> None:
         with self._lock:
             self.finished[condition] = self.finished.get(condition, 0) + 1
+            self._pending.pop(event.request_id, None)
         side = "OnSuccess" if condition == "Success" else "OnFailure"
         target = ((config.get("DestinationConfig") or {}).get(side) or {}).get("Destination")
         if not target:

@@ -17,7 +17,7 @@ import re
 import threading
 import uuid as uuidlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -51,6 +51,8 @@ class Mapping:
     reason: str = _OK_REASON
     #: where a stream is read from (shard -> position), fixed when the mapping is made
     start: dict[str, int] = field(default_factory=dict)
+    #: how far its stream was delivered (shard -> position; None: from ``start``)
+    positions: dict[str, int] | None = None
 
     @property
     def uuid(self) -> str:
@@ -114,11 +116,39 @@ class EventSourceMappings:
             if mapping is not None:
                 mapping.doc["LastProcessingResult"] = result
 
+    def keep_positions(self, uuid: str, positions: dict[str, int] | None) -> None:
+        """How far a stream room delivered (None: start over from ``start``), for snapshots."""
+        with self._lock:
+            mapping = self._mappings.get(uuid)
+            if mapping is not None:
+                mapping.positions = None if positions is None else dict(positions)
+
     def reset(self) -> None:
         """Forget every mapping (``sandbox reset``)."""
         with self._lock:
             self._mappings.clear()
             self._created = 0
+
+    # -- across restarts: a room of the sandbox's snapshot (``app.state.rooms``) ------------
+    def snapshot(self) -> dict[str, Any]:
+        """Every mapping (document, tags, state, stream start and positions) as JSON data."""
+        with self._lock:
+            mappings = [{**asdict(m), "key": list(m.key)} for m in self._mappings.values()]
+            return {"created": self._created, "mappings": mappings}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """The mappings of a snapshot (their delivery starts in ``restarted``)."""
+        with self._lock:
+            self._mappings = {}
+            for item in doc.get("mappings") or ():
+                mapping = Mapping(**{**item, "key": FunctionKey(*item["key"])})
+                self._mappings[mapping.uuid] = mapping
+            self._created = int(doc.get("created") or 0)
+
+    def restarted(self) -> None:
+        """The whole state is loaded: every mapping's delivery room hears of it again."""
+        for mapping in self.mappings_now():
+            self.on_change(mapping)
 
     # -- the API ---------------------------------------------------------------------------
     @staticmethod

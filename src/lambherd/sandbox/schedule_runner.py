@@ -74,6 +74,31 @@ class ScheduleRunner:
                 if job is not None:
                     self._jobs[arn] = (signature, job)
 
+    # -- across restarts: a room of the sandbox's snapshot (``app.state.rooms``) ------------
+    def snapshot(self) -> dict[str, Any]:
+        """When each schedule was first seen (a rate counts from there) and the firings, as
+        JSON data; the schedules themselves are moto's (in the snapshot with it)."""
+        with self._lock:
+            return {
+                "origins": {arn: at.isoformat() for arn, at in self._origins.items()},
+                "fired": [[arn, due.isoformat()] for arn, due in self.fired],
+            }
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """The origins and firings of a snapshot (the jobs are armed in ``restarted``)."""
+        with self._lock:
+            origins = (doc.get("origins") or {}).items()
+            self._origins = {arn: datetime.fromisoformat(at) for arn, at in origins}
+            self.fired = [(arn, datetime.fromisoformat(due)) for arn, due in doc.get("fired") or ()]
+
+    def restarted(self) -> None:
+        """The whole state is loaded: a job for every schedule of every account and region
+        that has some (from now on: no time missed while stopped is fired)."""
+        with self._lock:
+            places = {(arn.split(":")[4], arn.split(":")[3]) for arn in self._origins}
+        for account, region in sorted(places):
+            self.sync(account, region, self.now())
+
     def reset(self) -> None:
         """Cancel every job (``sandbox reset``)."""
         with self._lock:

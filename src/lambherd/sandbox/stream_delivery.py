@@ -92,7 +92,9 @@ class StreamDelivery:
             if mapping is None:
                 return
             if mapping.state != "Enabled":
-                positions = None if mapping.state == "Disabled" else positions
+                if mapping.state == "Disabled" and positions is not None:
+                    positions = None
+                    self.mappings.keep_positions(uuid, None)
                 self._stop.wait(IDLE_WAIT_S / 4)
                 continue
             arn = str(mapping.doc.get("EventSourceArn"))
@@ -105,11 +107,13 @@ class StreamDelivery:
             for shard, records in pending.items():
                 if records and not self._stop.is_set():
                     self._batch(mapping, arn, shard, records, positions, attempts)
+                    self.mappings.keep_positions(uuid, positions)  # kept by the next snapshot
 
     @staticmethod
     def _start(mapping: Any, arn: str) -> dict[str, int]:
-        """Where reading starts: fixed by the mapping room when the mapping was made."""
-        return dict(mapping.start)
+        """Where reading starts: where it got to (a restored mapping), else the position the
+        mapping room fixed when the mapping was made."""
+        return dict(mapping.start if mapping.positions is None else mapping.positions)
 
     def _pending(
         self, mapping: Any, arn: str, positions: dict[str, int]

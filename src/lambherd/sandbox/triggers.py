@@ -8,6 +8,12 @@ layer and moto; ``after_moto`` hears every Scheduler request moto served; ``rese
 (no new delivery) and ``close`` (threads joined). The Lambda layer hands Event invocations to
 ``async_invokes`` (``LambdaLayer.async_invokes``).
 
+Across restarts: moto's queues, streams and schedules are in the sandbox's snapshot with moto;
+the mappings (with their state and stream positions), the pending asynchronous events (with
+their attempts and retry times) and the schedules' origins are registered rooms
+(``event-source-mappings``, ``async-invokes``, ``schedules``), started again by ``restarted``
+once the snapshot and the journal tail are loaded.
+
 Delivered: SQS (standard and FIFO), DynamoDB Streams, Kinesis, asynchronous invocations and
 their destinations (SQS, SNS, Lambda, EventBridge, S3), schedules with Lambda or SQS targets.
 Managed only (created, updated, listed, deleted, never delivered): MSK, self-managed Kafka,
@@ -60,6 +66,11 @@ class TriggerRooms:
             app.clock.now,
         )
         app.lambda_layer.async_invokes = self.async_invokes
+        if app.state is not None:  # their own state, in the snapshot (sandbox/__init__.py)
+            app.state.rooms.register("event-source-mappings", self.mappings)
+            app.state.rooms.register("async-invokes", self.async_invokes)
+            app.state.rooms.register("schedules", self.schedules)
+            app.state.rooms.after_restore(self.restarted)
 
     # -- hooks ----------------------------------------------------------------------------
     def serve(
@@ -83,10 +94,18 @@ class TriggerRooms:
             at = request_time(environ) if TIME_ENVIRON_KEY in environ else self.app.clock.now()
             self.schedules.sync(account, region, at)
 
+    def restarted(self) -> None:
+        """The saved state is loaded: delivery starts for the mappings, the pending
+        asynchronous events are attempted when due, the schedules' jobs are armed."""
+        self.mappings.restarted()
+        self.async_invokes.restarted()
+        self.schedules.restarted()
+
     def reset(self) -> None:
         """Forget every mapping and schedule job (``sandbox reset``)."""
         self.mappings.reset()
         self.schedules.reset()
+        self.async_invokes.reset()
 
     def stop(self) -> None:
         """Start no new delivery (before the execution environments stop)."""
