@@ -265,6 +265,14 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     return client
 
 
+@pytest.fixture
+def tokyo(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The module's sandbox, emptied, seen from ap-northeast-1 (the trigger tests)."""
+    from triggers_testkit import tokyo_sandbox
+
+    return tokyo_sandbox(sandbox_endpoint, monkeypatch, tmp_path)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def price_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The Price List cache of the session (empty at first): no user's cache reaches a test."""

@@ -143,6 +143,49 @@ class Sandbox:
         return datetime.fromisoformat(move_clock(self.endpoint, advance_seconds=seconds)["now"])
 
 
+def kill_sandbox(state_dir: Path) -> None:
+    """SIGKILL the sandbox of ``state_dir`` (no last snapshot) and wait until it is gone."""
+    import signal
+    import time
+
+    pid = (process.read_pid_file(state_dir) or {}).get("pid")
+    assert isinstance(pid, int), f"no sandbox runs on {state_dir}"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while process._alive(pid):
+        assert time.monotonic() < deadline, f"pid {pid} outlived SIGKILL"
+        time.sleep(0.02)
+
+
+def saved_state(state_dir: Path) -> dict[str, Any]:
+    """What the state folder holds: journal requests (their actions), telemetry records, the
+    snapshot's position."""
+    from lambherd.sandbox import persistence, snapshots
+    from lambherd.sandbox.statefiles import JsonLines
+
+    requests = list(persistence.Journal(state_dir / "journal.jsonl").entries())
+    header = snapshots.read_header(state_dir / snapshots.SNAPSHOT_FILE)
+    return {
+        "requests": requests,
+        "actions": [_action(r) for r in requests],
+        "telemetry": list(JsonLines(state_dir / "telemetry.jsonl", durable=False).docs()),
+        "snapshot_seq": header["seq"] if header else None,
+    }
+
+
+def _action(record: Any) -> str | None:
+    from lambherd.sandbox.persistence import action_of
+
+    headers = {k.lower(): v for k, v in record.headers.items()}
+    return action_of(
+        headers.get("x-amz-target"),
+        record.path,
+        record.query,
+        headers.get("content-type", ""),
+        record.body,
+    )
+
+
 @contextlib.contextmanager
 def running(state_dir: Path) -> Iterator[Sandbox]:
     """A sandbox started on a free port with state in ``state_dir``, stopped at the end."""
@@ -166,10 +209,10 @@ class InProcessSandbox:
     """
 
     def __init__(self, state_dir: Path) -> None:
-        from werkzeug.serving import make_server
         from werkzeug.test import Client
 
         from lambherd.sandbox.dispatcher import SandboxApp
+        from lambherd.sandbox.http_server import make_sandbox_server
 
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -179,7 +222,7 @@ class InProcessSandbox:
         self.app = SandboxApp(state_dir, self.endpoint)
         Client(self.app.moto).post("/moto-api/reset")  # moto's state, not the journal
         self.app.restore()
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = make_sandbox_server("127.0.0.1", self.port, self.app)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -189,6 +232,7 @@ class InProcessSandbox:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.drain(3.0)
         self._thread.join(timeout=10)
         self.app.close()
 

@@ -37,6 +37,11 @@ def test_the_registry_lists_todays_concerns_in_order() -> None:
         "rollout",
         "tags",
         "url",
+        "trigger_checks",
+        "permissions",
+        "event_sources",
+        "event_invoke",
+        "schedules",
         "concurrency",
     ]
     for module in registry.PLANNER_MODULES:

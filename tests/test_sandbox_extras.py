@@ -1,4 +1,4 @@
-"""Sandbox extras through boto3: percentile metrics, layers, function URLs, journal compaction."""
+"""Sandbox extras through boto3: percentile metrics, layers, function URLs, snapshots."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from lambherd.sandbox import persistence
 from sandbox_testkit import (
     REGION,
     Sandbox,
@@ -23,6 +22,7 @@ from sandbox_testkit import (
     create_with,
     invoke,
     running,
+    saved_state,
     use_private_sandbox,
     zip_of,
 )
@@ -289,14 +289,7 @@ def test_function_url_aws_iam_needs_a_signed_request(box: Sandbox) -> None:
     assert _http(url + "bare")[0] == 200
 
 
-# -- 4. journal compaction ----------------------------------------------------------------------
-
-
-def _journal_actions(state_dir: Path) -> list[str | None]:
-    from lambherd.sandbox.compaction import record_action
-
-    journal = persistence.Journal(state_dir / "journal.jsonl")
-    return [record_action(r) for r in journal.entries()]
+# -- 4. snapshots -------------------------------------------------------------------------------
 
 
 def _snapshot(sb: Sandbox) -> dict[str, Any]:
@@ -338,10 +331,10 @@ def _snapshot(sb: Sandbox) -> dict[str, Any]:
     }
 
 
-def test_compaction_on_stop_keeps_state_and_shrinks_the_journal(
+def test_invocations_stay_out_of_the_journal_and_a_stop_snapshots_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "0")  # the server inherits it
+    monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "1000")  # no snapshot while it runs
     with running(tmp_path / "state") as sb:
         lam, logs = sb.client("lambda"), sb.client("logs")
         layer_arn, _ = _publish_lib(lam, "hey")
@@ -356,6 +349,7 @@ def test_compaction_on_stop_keeps_state_and_shrinks_the_journal(
             RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}},
         )
         lam.create_function_url_config(FunctionName="kept", AuthType="NONE")
+        control = saved_state(sb.state_dir)["actions"]
         for i in range(12):
             assert invoke(lam, "kept", {"i": i}, Qualifier="live")["StatusCode"] == 200
         logs.create_log_group(logGroupName="/custom/app")
@@ -368,27 +362,29 @@ def test_compaction_on_stop_keeps_state_and_shrinks_the_journal(
                 logEvents=[{"timestamp": now + i, "message": f"user line {i}"}],
             )
         before = _snapshot(sb)
-        actions_before = _journal_actions(sb.state_dir)
-        size_before = (sb.state_dir / "journal.jsonl").stat().st_size
-        assert actions_before.count("PutLogEvents") >= 17
+        saved = saved_state(sb.state_dir)
+        # the invocations' logs and metrics are telemetry records, not control-plane requests;
+        # the user's own Logs calls are requests
+        user_logs = ["CreateLogGroup", "CreateLogStream"] + ["PutLogEvents"] * 5
+        assert saved["actions"] == [*control, *user_logs]
+        kinds = [d["type"] for d in saved["telemetry"]]
+        assert kinds.count("logs") == 12 and kinds.count("metrics") == 12
+        seqs = [r.seq for r in saved["requests"]] + [d["seq"] for d in saved["telemetry"]]
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))  # one sequence for both
         sb.stop()
 
-        actions_after = _journal_actions(sb.state_dir)
-        assert len(actions_after) < len(actions_before)
-        assert (sb.state_dir / "journal.jsonl").stat().st_size < size_before
-        streams = len(before["events"])
-        assert actions_after.count("PutLogEvents") == streams
-        assert actions_after.count("PutMetricData") == 1
-        others = [a for a in actions_before if a not in {"PutLogEvents", "PutMetricData"}]
-        assert [a for a in actions_after if a not in {"PutLogEvents", "PutMetricData"}] == others
-
+        saved = saved_state(sb.state_dir)
+        assert saved["requests"] == [] and saved["telemetry"] == []
+        assert saved["snapshot_seq"] == len(seqs)
         sb.start()
         after = _snapshot(sb)
         assert after == before
         assert sum(len(v) for v in after["events"].values()) >= 12 * 4 + 5
         assert _http(after["url"] + "x")[0] == 200  # the URL and the layer still work
         again = _snapshot(sb)
-        sb.stop()  # compacts once more: the new invocation's batch joins the rebuilt ones
-        assert _journal_actions(sb.state_dir).count("PutLogEvents") == len(again["events"])
+        assert sum(len(v) for v in again["events"].values()) > sum(
+            len(v) for v in after["events"].values()
+        )
+        sb.stop()  # the URL invocation's telemetry joins the snapshot
         sb.start()
         assert _snapshot(sb) == again

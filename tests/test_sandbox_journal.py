@@ -1,4 +1,5 @@
-"""The journal: what a landed version wrote still replays to the same state."""
+"""The journal: what a landed version wrote still replays to the same state, and becomes a
+snapshot (with an empty journal) that loads to that state again."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sandbox_testkit import running
+from sandbox_testkit import running, saved_state
 
 DATA = Path(__file__).parent / "data" / "sandbox"
 
@@ -43,13 +44,20 @@ def test_a_journal_recorded_by_the_landed_version_replays_to_the_same_state(
     state.mkdir()
     shutil.copy(DATA / "journal-main.jsonl", state / "journal.jsonl")
     expected = json.loads((DATA / "journal-main.expected.json").read_text())
-    with running(state) as sb:
-        got = json.loads(json.dumps(_recorder().snapshot(sb.endpoint), sort_keys=True, default=str))
-        # every Code.Location downloads its zip, in every region (the landed version's did
-        # not outside us-east-1: its URL named no region)
-        for region, name, entry in _functions(got):
-            with urllib.request.urlopen(sb.endpoint + entry["code"], timeout=30) as resp:
-                assert resp.status == 200 and resp.read()[:2] == b"PK", (region, name)
-            entry["code"] = entry["code"].split("?", 1)[0]
-    assert len(_functions(got)) == 3
-    assert got == expected
+    lines = len((state / "journal.jsonl").read_text().splitlines())
+    for start in ("the landed version's journal", "the snapshot it became"):
+        with running(state) as sb:
+            got = json.loads(
+                json.dumps(_recorder().snapshot(sb.endpoint), sort_keys=True, default=str)
+            )
+            # every Code.Location downloads its zip, in every region (the landed version's did
+            # not outside us-east-1: its URL named no region)
+            for region, name, entry in _functions(got):
+                with urllib.request.urlopen(sb.endpoint + entry["code"], timeout=30) as resp:
+                    assert resp.status == 200 and resp.read()[:2] == b"PK", (region, name)
+                entry["code"] = entry["code"].split("?", 1)[0]
+            # migrated at the first start: the snapshot holds every line, the journal is empty
+            saved = saved_state(state)
+            assert (saved["snapshot_seq"], saved["requests"]) == (lines, []), start
+        assert len(_functions(got)) == 3, start
+        assert got == expected, start

@@ -1,5 +1,6 @@
 """The layout rules of ``sandbox/`` and ``local/``: no import circles (function-level and
-``TYPE_CHECKING`` imports count), moto reached through one module, no module over ~400 lines."""
+``TYPE_CHECKING`` imports count), moto reached through its two facade modules, no module over
+~400 lines."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGES = ("lambherd.sandbox", "lambherd.local")
-#: The sandbox modules that may import moto (its backends, private fields, WSGI app): the facade
-#: and its CloudWatch-metrics half.
-FACADES = ("lambherd.sandbox.moto_facade", "lambherd.sandbox.moto_cloudwatch")
+#: The sandbox modules that may import moto: per-function state (its backends' fields), moto as
+#: a whole (its WSGI app, every backend for snapshots, CloudWatch writes), the CloudWatch
+#: metric series read by exact dimensions, and the events side (queues, streams, schedules).
+FACADES = (
+    "lambherd.sandbox.moto_facade",
+    "lambherd.sandbox.moto_state",
+    "lambherd.sandbox.moto_cloudwatch",
+    "lambherd.sandbox.moto_events",
+)
 MAX_LINES = 400
 
 

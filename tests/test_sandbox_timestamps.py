@@ -1,5 +1,5 @@
-"""Timestamps a user sees: LastModified follows updates, and a sandbox restart (journal replay,
-with or without compaction) keeps every one of them.
+"""Timestamps a user sees: LastModified follows updates, and a sandbox restart (from the
+journal tail after a kill, or from a snapshot after a clean stop) keeps every one of them.
 
 Without the recorded request times, a replay re-creates functions, versions, URL configs and
 layers at restart time, so ``lambherd versions`` / ``list`` / ``status`` would show the restart as
@@ -16,8 +16,17 @@ from typing import Any
 import pytest
 
 from lambherd.sandbox import persistence
-from lambherd.sandbox.compaction import record_action
-from sandbox_testkit import Sandbox, code_zip, create, invoke, running, sandbox_now, zip_of
+from sandbox_testkit import (
+    Sandbox,
+    code_zip,
+    create,
+    invoke,
+    kill_sandbox,
+    running,
+    sandbox_now,
+    saved_state,
+    zip_of,
+)
 
 NAME = "dated"
 pytestmark = pytest.mark.slow
@@ -96,14 +105,9 @@ def _build(sb: Sandbox) -> None:
         assert invoke(lam, NAME, {"i": i}, Qualifier="live")["StatusCode"] == 200
 
 
-def _journal(sb: Sandbox) -> list[persistence.RecordedRequest]:
-    return list(persistence.Journal(sb.state_dir / "journal.jsonl").entries())
-
-
-def test_restart_and_compaction_keep_every_timestamp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_restart_from_the_journal_and_from_a_snapshot_keeps_every_timestamp(
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "1000")  # no compaction on the first stop
     with running(tmp_path / "state") as sb:
         _build(sb)
         before = _snapshot(sb)
@@ -115,35 +119,23 @@ def test_restart_and_compaction_keep_every_timestamp(
         assert before["url"][0] != before["url"][1]
         assert before["each_version"] == before["versions"]
         assert before["events"] and before["metrics"]
-        assert all(r.at is not None for r in _journal(sb))
+        saved = saved_state(sb.state_dir)
+        assert saved["snapshot_seq"] is None and saved["requests"] and saved["telemetry"]
+        assert all(r.at is not None for r in saved["requests"])
         sb.advance_clock(1.1)  # a replay stamping "now" could not hit the old times by chance
-        sb.stop()
 
+        kill_sandbox(sb.state_dir)  # no last snapshot: the journal tail is all there is
         sb.start()
         restarted_at = sandbox_now(sb.endpoint)  # the clock's offset survives the restart
         after = _snapshot(sb)
-        assert after == before
+        assert after == before  # ingestion times included: telemetry records carry theirs
         assert _parse(after["versions"]["1"]) < restarted_at - timedelta(seconds=3)
 
-        # compaction on stop rewrites logs/metrics but keeps every other request's time
-        journaled = [(record_action(r), r.at) for r in _journal(sb)]
-        rebuilt = {"PutLogEvents", "PutMetricData"}
-        kept_before = [k for k in journaled if k[0] not in rebuilt]
-        sb.stop()
-        monkeypatch.setenv("LAMBHERD_SANDBOX_COMPACT_MB", "0")
+        sb.stop()  # a clean stop: everything goes into a snapshot, the journal ends empty
+        saved = saved_state(sb.state_dir)
+        assert saved["snapshot_seq"] and saved["requests"] == [] and saved["telemetry"] == []
         sb.start()
         assert _snapshot(sb) == before
-        sb.stop()  # compacts
-        compacted = _journal(sb)
-        assert len(compacted) < len(journaled)  # it did compact
-        assert [(record_action(r), r.at) for r in compacted][: len(kept_before)] == kept_before
-        assert all(record_action(r) in rebuilt for r in compacted[len(kept_before) :])
-        sb.start()
-        again = _snapshot(sb)
-        # a rebuilt batch is ingested at its latest event's time; everything else is as it was
-        latest = max(i for _, _, i in before["ingested"])
-        assert {i for _, _, i in again.pop("ingested")} == {latest}
-        assert again == {k: v for k, v in before.items() if k != "ingested"}
 
 
 def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
@@ -159,7 +151,7 @@ def test_journal_lines_without_a_time_still_replay(tmp_path: Path) -> None:
 
     with running(tmp_path / "state") as sb:
         create(sb.client("lambda"), "legacy")
-        sb.stop()
+        kill_sandbox(sb.state_dir)  # the journal keeps the request (a clean stop snapshots)
         path = sb.state_dir / "journal.jsonl"
         docs = [json.loads(x) for x in path.read_text().splitlines()]
         assert docs and all("at" in d for d in docs)

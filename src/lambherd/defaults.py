@@ -126,6 +126,9 @@ SANDBOX_ACCOUNT_ID = "123456789012"
 #: Credentials used against the sandbox: obviously fake, never a real key.
 SANDBOX_ACCESS_KEY = "sandbox"
 SANDBOX_SECRET_KEY = "sandbox"
+#: Journal tail (MiB of requests and telemetry since the snapshot) that triggers a new snapshot
+#: (``LAMBHERD_SANDBOX_COMPACT_MB`` overrides it).
+SANDBOX_SNAPSHOT_TAIL_MB = 4.0
 #: How long a Code.Location the sandbox gives stays valid (Lambda's presigned S3 URL: 10 min).
 SANDBOX_CODE_URL_SECONDS = 600
 #: How far a SigV4 request's X-Amz-Date may be from now (AWS refuses older signatures).
@@ -163,6 +166,22 @@ ROLLOUT_METRIC_WAIT_S = 300.0
 ROLLOUT_ON_INTERRUPT = "rollback"
 #: How often (sandbox seconds) the sandbox evaluates the CloudWatch alarms it holds.
 SANDBOX_ALARM_EVALUATION_S = 10.0
+
+# -- triggers (event_sources.json, event_invoke.json, permissions.json, schedules.json) ------
+#: A schedule's FlexibleTimeWindow when schedules.json leaves it out (fire at the exact time).
+SCHEDULE_FLEXIBLE_WINDOW = {"Mode": "OFF"}
+#: Lambda's asynchronous invocation defaults: retries after a function error, and how long an
+#: event may wait in the queue (PutFunctionEventInvokeConfig's MaximumRetryAttempts 0-2,
+#: MaximumEventAgeInSeconds 60-21600).
+ASYNC_MAX_RETRIES = 2
+ASYNC_MAX_EVENT_AGE_S = 21600
+#: How long a deploy waits for an event source mapping to leave Creating/Updating/Deleting.
+MAPPING_WAIT_S = 300.0
+#: Batches the sandbox delivers at once per SQS mapping without ScalingConfig (Lambda starts
+#: with five pollers).
+SQS_DEFAULT_CONCURRENCY = 5
+#: Lambda's waits before the first and second retry of a failed asynchronous invocation.
+ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
 
 # -- watch modes (issue 19) ------------------------------------------------------------------
 #: ``local start --watch``: a batch of saves is taken after this quiet time (ms), at most

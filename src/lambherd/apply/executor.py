@@ -212,6 +212,16 @@ class StepRun:
             sleep=self._executor.sleep,
         )
 
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """The executor's sleep: waits use it (tests make it instant)."""
+        return self._executor.sleep
+
+    @property
+    def wait_timeout(self) -> float:
+        """How long a wait may take before it gives up."""
+        return self._executor.wait_timeout
+
     def revision(self) -> dict[str, Any]:
         """``{"RevisionId": ...}`` to guard a change of $LATEST, or {} when none is known."""
         return {"RevisionId": self.revision_id} if self.revision_id else {}

@@ -23,6 +23,10 @@ HANDLER_MODULES: tuple[str, ...] = (
     "lambherd.apply.handlers.versions",
     "lambherd.apply.handlers.tags",
     "lambherd.apply.handlers.url",
+    "lambherd.apply.handlers.permissions",
+    "lambherd.apply.handlers.event_sources",
+    "lambherd.apply.handlers.event_invoke",
+    "lambherd.apply.handlers.schedules",
     "lambherd.apply.handlers.concurrency",
     "lambherd.apply.handlers.rollout",
 )

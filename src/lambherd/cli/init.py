@@ -22,6 +22,12 @@ from lambherd.cli.output import app_of, confirm, emit_json, info
 @click.option("--jsonnet", is_flag=True, help="Write function.jsonnet instead of function.json.")
 @click.option("--function-url", is_flag=True, help="Also write function_url.json if it has one.")
 @click.option("--qualifier", help="Read this version's or alias's configuration.")
+@click.option(
+    "--template",
+    metavar="NAME",
+    help="Start a new function from a starter: http-api, sqs-worker, scheduled-task, "
+    "dynamodb-stream.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files without asking.")
 @click.pass_context
 def command(
@@ -33,6 +39,7 @@ def command(
     jsonnet: bool,
     function_url: bool,
     qualifier: str | None,
+    template: str | None,
     force: bool,
 ) -> int:
     """Write function.json (and friends) for FUNCTION_NAME, or a starter function if it is new."""
@@ -48,6 +55,7 @@ def command(
         unzip=unzip,
         src=app.resolve(src) if src else None,
         function_url=function_url,
+        template=template,
     )
 
     def allow_overwrite(paths: list[Path]) -> bool:

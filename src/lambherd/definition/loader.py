@@ -82,7 +82,7 @@ def load_function(
             found = explicit
         if found is None:
             continue
-        document = render_document(found, options, functions)
+        document = render_document(found, options, functions, list_ok=sidecar.list_ok)
         conform = conformers.get(sidecar.key)
         if conform is not None:
             document, notes = conform(document)
@@ -93,8 +93,11 @@ def load_function(
     )
 
 
-def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[str, Any]:
-    """One file rendered (Jsonnet, then templates) and parsed into a JSON object."""
+def render_document(
+    path: Path, options: RenderOptions, functions: Any, *, list_ok: bool = False
+) -> Any:
+    """One file rendered (Jsonnet, then templates) and parsed into a JSON object (or, with
+    ``list_ok``, a JSON list)."""
     from lambherd.definition.template import render_template
 
     if path.suffix == ".jsonnet":
@@ -115,10 +118,10 @@ def render_document(path: Path, options: RenderOptions, functions: Any) -> dict[
             raise DefinitionError(f"{path.name}: not UTF-8 text: {exc.reason}") from exc
     had_actions = "{{" in text
     rendered = render_template(text, functions.template_functions(), path.name)
-    return _parse_json(rendered, path.name, had_actions)
+    return _parse_json(rendered, path.name, had_actions, list_ok=list_ok)
 
 
-def _parse_json(text: str, source: str, had_actions: bool) -> dict[str, Any]:
+def _parse_json(text: str, source: str, had_actions: bool, *, list_ok: bool = False) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -130,8 +133,11 @@ def _parse_json(text: str, source: str, had_actions: bool) -> dict[str, Any]:
                 "`| json_escape` inside a JSON string",
             ) from exc
         raise DefinitionError(f"{where}: invalid JSON: {exc.msg}") from exc
+    if list_ok and isinstance(data, list):
+        return data
     if not isinstance(data, dict):
-        raise DefinitionError(f"{source}: expected a JSON object at the top level")
+        what = "a JSON list or object" if list_ok else "a JSON object"
+        raise DefinitionError(f"{source}: expected {what} at the top level")
     return data
 
 

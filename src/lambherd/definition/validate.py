@@ -78,10 +78,17 @@ def validate_definition(
     _check_handler(defn, report, package, src, packaging)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
-    if defn.sidecars.get("concurrency") is not None:
-        from lambherd.concurrency.rules import file_problems
+    from lambherd.triggers.validation import ShapeTools, file_problems
 
-        found = file_problems(defn.sidecars["concurrency"])
+    # event_sources.json, event_invoke.json, permissions.json, schedules.json
+    triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))
+    report.errors.extend(triggers.errors)
+    report.warnings.extend(triggers.warnings)
+    # concurrency.json
+    if defn.sidecars.get("concurrency") is not None:
+        from lambherd.concurrency.rules import file_problems as concurrency_problems
+
+        found = concurrency_problems(defn.sidecars["concurrency"])
         report.errors.extend(f"concurrency.json: {p}" for p in found.errors)
         report.warnings.extend(f"concurrency.json: {p}" for p in found.warnings)
     return report

@@ -27,6 +27,7 @@ WRITER_MODULES: tuple[str, ...] = (
     "lambherd.importing.url_writer",  # function_url.json (with --function-url)
     "lambherd.importing.record",  # lambherd-import.json: code baseline, alias, versions
     "lambherd.importing.concurrency_file",  # concurrency.json (reserved, provisioned, scaling)
+    "lambherd.importing.triggers",  # event_sources, event_invoke, permissions, schedules .json
     "lambherd.importing.layers",  # no file: the layer versions cached for local runs
     "lambherd.importing.unmanaged",  # no file: notes on what deploys leave alone
 )

@@ -117,12 +117,12 @@ def _with_live(ctx: FunctionContext, run: LintRun) -> FunctionContext:
     if ctx.broken or not ctx.definition.name:
         return ctx
     from lambherd.lint.live import gather_live, queue_visibility_for
+    from lambherd.triggers.files import event_source_arns
 
     facts = gather_live(run.clients, ctx.definition.name, ctx.config, window=run.window)
     sources = ctx.sidecar("event_sources")
-    if facts.deployed and sources is not None and isinstance(sources.data, list):
-        arns = [s.get("EventSourceArn") for s in sources.data if isinstance(s, dict)]
-        queue_visibility_for(run.clients, [a for a in arns if isinstance(a, str)], facts)
+    if facts.deployed and sources is not None:
+        queue_visibility_for(run.clients, event_source_arns(sources.data), facts)
     return replace(ctx, live=facts)
 
 

@@ -240,6 +240,7 @@ def _owned_orphans(
 ) -> list[PlannedFunction]:
     """Functions tagged as owned by ``project`` that no folder defines any more."""
     from lambherd.pipeline.remote import functions_with_tags
+    from lambherd.pipeline.trigger_prune import with_trigger_cleanup
     from lambherd.project.config import OWNER_TAG
     from lambherd.project.discovery import matches_any
 
@@ -260,5 +261,9 @@ def _owned_orphans(
             revision_id=fn.get("RevisionId"),
             before=cleanup_steps(clients, name),  # its scaling goes with it
         )
-        rows.append(PlannedFunction(name, DELETE, plan, changes=("function (folder gone)",)))
+        plan = with_trigger_cleanup(clients, plan, project)  # its mappings and schedules
+        triggers = tuple(c for c in describe_changes(plan.steps) if c != "function")
+        rows.append(
+            PlannedFunction(name, DELETE, plan, changes=("function (folder gone)", *triggers))
+        )
     return rows

@@ -21,6 +21,10 @@ from lambherd.plan.remote import RemoteState
 #: Reader modules of the concerns' remote parts. One line per concern with a remote part.
 REMOTE_PART_MODULES: tuple[str, ...] = (
     "lambherd.pipeline.remote_url",
+    "lambherd.pipeline.remote_event_sources",
+    "lambherd.pipeline.remote_event_invoke",
+    "lambherd.pipeline.remote_permissions",
+    "lambherd.pipeline.remote_schedules",
     "lambherd.pipeline.remote_concurrency",
 )
 
@@ -31,6 +35,8 @@ class RemotePart:
 
     sidecar: str
     read: Callable[[RemoteReader, str, dict[str, Any]], Any]
+    #: Also read when the function does not exist yet (what the part checks is outside it).
+    new_functions: bool = False
 
 
 @cache
@@ -109,7 +115,13 @@ def read_remote_state(
         lambda: lam.get_function(FunctionName=name, **get_kwargs), f"read function {name}"
     )
     if got is None:
-        return RemoteState()
+        wanted = sidecars or {}
+        early = tuple(
+            part.read(reader, name, wanted[part.sidecar])
+            for part in remote_parts()
+            if part.new_functions and wanted.get(part.sidecar) is not None
+        )
+        return RemoteState(parts=early)
     configuration = dict(got["Configuration"])
     arn = configuration["FunctionArn"]
     if qualifier and arn.endswith(f":{qualifier}"):

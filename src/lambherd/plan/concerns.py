@@ -31,6 +31,11 @@ PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.rollout_planner",  # the alias moves (all at once, canary, linear), then prune
     "lambherd.plan.tags_planner",  # tags (of an existing function)
     "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
+    "lambherd.plan.trigger_checks_planner",  # the trigger files against what was read
+    "lambherd.plan.permissions_planner",  # permissions.json
+    "lambherd.plan.event_sources_planner",  # event_sources.json
+    "lambherd.plan.event_invoke_planner",  # event_invoke.json
+    "lambherd.plan.schedules_planner",  # schedules.json
     "lambherd.plan.concurrency_planner",  # concurrency.json: reserved, provisioned, autoscaling
 )
 

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambherd.errors import DeployError
+
 #: Statement ids of statements lambherd may remove: its own, and lambroll's (a folder moved from
 #: lambroll keeps its grants; lambroll's stale ones are cleaned up as lambroll would).
 OWNED_SID_PREFIXES = ("lambherd-", "lambroll-")
@@ -262,3 +264,65 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return bool(value)
+
+
+# -- permissions.json (the permissions concern) ---------------------------------------------------
+def is_invoke_statement(statement: Mapping[str, Any]) -> bool:
+    """True for a statement allowing something other than a function URL's invocation:
+    permissions.json's kind (a URL grant is function_url.json's)."""
+    grants = grant_from_statement(statement)
+    return bool(grants) and not any(g.for_function_url for g in grants)
+
+
+def statement_qualifier(statement: Mapping[str, Any]) -> str | None:
+    """The alias or version a statement's Resource names (None: the function itself)."""
+    resource = statement.get("Resource")
+    if not isinstance(resource, str):
+        return None
+    parts = resource.split(":")
+    if len(parts) >= 8 and parts[7] != "$LATEST":
+        return parts[7]
+    return None
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What to change: Sids to remove, then (Sid, params) to add. ``kept`` maps each wanted
+    entry's index to the Sid of the statement that already allows it."""
+
+    remove: tuple[str, ...] = ()
+    add: tuple[tuple[str, dict[str, Any]], ...] = ()
+    kept: tuple[tuple[int, str], ...] = ()
+
+
+def reconcile(
+    wanted: Iterable[tuple[dict[str, Any], str | None]],
+    statements: Iterable[Mapping[str, Any]],
+    scope: Callable[[Grant], bool] = lambda grant: True,
+) -> Reconciled:
+    """``match_grants`` for entries that may name their own Sid: ``wanted`` is AddPermission
+    params each with its chosen Sid (or None: ``new_statement_id``). Entries allowing the same
+    are added once; a chosen Sid already used by a statement that stays is refused (DeployError)."""
+    statements = list(statements)
+    grants: dict[str, Grant] = {}
+    chosen: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for i, (params, sid) in enumerate(wanted):
+        grant = grant_from_permission(params)
+        if grant in grants.values():
+            continue
+        grants[str(i)] = grant
+        chosen[str(i)] = (params, sid)
+    match = match_grants(grants, statements, scope)
+    add = tuple(
+        (chosen[key][1] or new_statement_id(grants[key]), dict(chosen[key][0]))
+        for key in match.missing
+    )
+    taken = {str(s.get("Sid", "")) for s in statements} - set(match.stale)
+    clashes = [sid for sid, _ in add if sid in taken]
+    if clashes:
+        raise DeployError(
+            f"statement id {clashes[0]} is already used by a statement allowing something else",
+            hint="leave StatementId out (lambherd names the statements it adds) or pick another",
+        )
+    kept = tuple(sorted((int(key), sid) for key, sid in match.existing.items()))
+    return Reconciled(remove=match.stale, add=add, kept=kept)

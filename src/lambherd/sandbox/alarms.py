@@ -176,6 +176,18 @@ class AlarmEvaluator:
             out.append((begin, found.get(int(begin.timestamp()))))
         return out
 
+    # -- across restarts: a room of the sandbox's snapshot (``app.state.rooms``) ------------
+    def snapshot(self) -> dict[str, Any]:
+        """The regions whose alarms are evaluated, as JSON data (a snapshot replaces the
+        PutMetricAlarm requests that told them)."""
+        with self._lock:
+            return {"regions": sorted(self._regions)}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Evaluate the regions a snapshot names again (the scheduler job armed again)."""
+        for region in doc.get("regions") or ():
+            self.noticed(str(region))
+
 
 def _metrics_period(alarm: dict[str, Any]) -> int | None:
     for query in alarm.get("Metrics") or []:

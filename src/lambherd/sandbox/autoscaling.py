@@ -16,7 +16,9 @@ calls; it neither checks Lambda resources nor ever acts. This room, in front of 
   lists what it did.
 
 Every effect is a request served by the sandbox's own stack (``submit``), journaled like a
-client's, so a restart replays it; the jobs are armed again from the restored state.
+client's, so a restart replays it; the jobs are armed again from the restored state. Targets,
+actions and policies live in moto (in the snapshot); the room keeps the regions it serves (what
+``rearm`` looks at) and the activities it recorded, in its snapshot (a registered room).
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class AutoScaling:
         doc = doc if isinstance(doc, dict) else {}
         if doc.get("ServiceNamespace") != NAMESPACE and action != "DescribeScalingActivities":
             return self._call_moto(environ, body)
-        self._regions.add(region)
+        with self._lock:
+            self._regions.add(region)
         if action == "DescribeScalingActivities":
             return ok({"ScalingActivities": self.activities(region, doc)})
         refused = self._check(action or "", doc, region)
@@ -317,16 +320,34 @@ class AutoScaling:
             ]
         return list(reversed(found))
 
+    def snapshot(self) -> dict[str, Any]:
+        """The regions served and the activities recorded, as JSON data (a registered room:
+        activities come from scheduler jobs and effects, which no journal replay repeats)."""
+        with self._lock:
+            return {
+                "regions": sorted(self._regions),
+                "activities": [dict(a) for a in self._activities],
+            }
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Take back what ``snapshot`` gave (``rearm`` then arms the jobs of those regions)."""
+        with self._lock:
+            self._regions = {str(r) for r in doc.get("regions") or ()}
+            self._activities = [dict(a) for a in doc.get("activities") or ()]
+
     def reset(self) -> None:
         """Forget every job and activity (``sandbox reset``)."""
         with self._lock:
             self._activities.clear()
+            self._regions.clear()
         self.scheduled.reset()
         self.tracking.reset()
 
     def rearm(self) -> None:
         """After a restart: the scheduled actions and policies of every target armed again."""
-        for region in sorted(self._regions):
+        with self._lock:
+            regions = sorted(self._regions)
+        for region in regions:
             status, body = self._submit(
                 "application-autoscaling",
                 region,

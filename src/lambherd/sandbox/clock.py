@@ -3,7 +3,7 @@
 Tests (and users) move it forward with ``POST /_lambherd/clock`` to see what happens at a later
 time (a scheduled scaling action, the end of a rollout interval) without waiting for it. Every
 time the sandbox stamps (LastModified, log events, metric datapoints, URL events) comes from here,
-and moto's own "now" follows it (see ``MotoFacade.follow_clock``). The clock only moves forward;
+and moto's own "now" follows it (see ``moto_state.follow_clock``). The clock only moves forward;
 ``sandbox reset`` puts it back to wall time.
 """
 
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lambherd.errors import UsageError
 from lambherd.sandbox.locations import CLOCK_FILE
@@ -126,3 +127,35 @@ class SandboxClock:
     def describe(self) -> dict[str, object]:
         """What ``GET /_lambherd/clock`` answers."""
         return {"now": self.now().isoformat(), "offset_seconds": self.offset_seconds}
+
+
+def clock_endpoint(clock: SandboxClock, request: Any) -> Any:
+    """``/_lambherd/clock`` (a werkzeug ``Request``): ``GET`` the sandbox time; ``POST
+    {"advance_seconds": N}`` or ``{"set": ISO 8601}`` moves it."""
+    from werkzeug.wrappers import Response
+
+    from lambherd.sandbox.wire import ok
+
+    def bad(message: str) -> Response:
+        return Response(
+            json.dumps({"message": message}), status=400, content_type="application/json"
+        )
+
+    if request.method == "GET":
+        return ok(clock.describe())
+    if request.method != "POST":
+        return Response("method not allowed", status=405)
+    try:
+        doc = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or len(doc.keys() & {"advance_seconds", "set"}) != 1:
+        return bad('expected {"advance_seconds": N} or {"set": "<ISO 8601 time>"}')
+    try:
+        if "set" in doc:
+            clock.set(parse_time(str(doc["set"])))
+        else:
+            clock.advance(doc["advance_seconds"])
+    except UsageError as exc:
+        return bad(exc.message)
+    return ok(clock.describe())

@@ -1,14 +1,14 @@
 """The sandbox's WSGI stack: lambherd's own endpoints, the Lambda layer, then moto.
 
 Requests that may change state are serialised by one lock and, when they succeed, appended to the
-journal in the order they were applied (so a replay rebuilds the same state). Invokes run outside
-that lock: they change nothing in the control plane (their logs and metrics come back in as
-ordinary journaled writes).
+journal in the order they were applied (so a replay rebuilds the same state; ``state_store``
+keeps the snapshot, the journal tail and the blobs). Invokes run outside that lock: they change
+nothing in the control plane; their logs and metrics are written straight into moto's
+CloudWatch (``telemetry``) and kept apart from the control-plane journal.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -22,28 +22,31 @@ from werkzeug.wrappers import Request, Response
 
 import lambherd.sandbox.pricing as pricing
 from lambherd.defaults import DEFAULT_REGION, SANDBOX_ACCOUNT_ID
-from lambherd.errors import UsageError
 from lambherd.sandbox import (
     cloudwatch_ext,
-    compaction,
+    code_limits,
     function_url,
     layer_content,
     logs_ext,
     moto_cloudwatch,
+    moto_state,
     persistence,
+    telemetry,
 )
 from lambherd.sandbox.alarms import AlarmEvaluator
 from lambherd.sandbox.autoscaling import AutoScaling
-from lambherd.sandbox.clock import SandboxClock, parse_time
+from lambherd.sandbox.clock import SandboxClock, clock_endpoint
 from lambherd.sandbox.guard import INTERNAL_ENVIRON_KEY, RequestGuard
 from lambherd.sandbox.lambda_ext import LambdaLayer
-from lambherd.sandbox.moto_facade import MotoFacade, wsgi_app
+from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.recorder import RequestRecorder
 from lambherd.sandbox.scheduler import Scheduler
 from lambherd.sandbox.service_quotas import ServiceQuotas
 from lambherd.sandbox.state import FunctionKey
-from lambherd.sandbox.telemetry import Telemetry
+from lambherd.sandbox.state_store import StateStore
+from lambherd.sandbox.triggers import TriggerRooms
 from lambherd.sandbox.wire import Route, error, ok, parse_route, split_name
+from lambherd.sandbox.wsgi_io import decompressed, plain_request, read_body, run_wsgi
 
 log = logging.getLogger("lambherd.sandbox")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -72,13 +75,19 @@ class SandboxApp:
         self.endpoint = endpoint
         self.account = SANDBOX_ACCOUNT_ID  # the one account the sandbox serves
         self.facade = MotoFacade()
-        self.moto = wsgi_app()
-        self.journal = persistence.Journal(state_dir / "journal.jsonl") if journal else None
+        self.moto = moto_state.wsgi_app()
+        self._write_lock = threading.RLock()
+        #: snapshot + journal tail + blobs (None: nothing is kept, ``journal=False``)
+        self.state = (
+            StateStore(state_dir, self._write_lock, live={"facade": self.facade})
+            if journal
+            else None
+        )
         self.clock = clock or SandboxClock(state_dir)
         self.scheduler = Scheduler(self.clock)
-        self._unfollow_clock = self.facade.follow_clock(self.clock.now)
+        self._unfollow_clock = moto_state.follow_clock(self.clock.now)
         self._recorder = RequestRecorder()
-        self.telemetry = Telemetry(self.submit, self.clock.now)
+        self.telemetry = telemetry.Telemetry(self._commit_telemetry, self.clock.now)
         self.lambda_layer = LambdaLayer(
             self.call_moto,
             state_dir,
@@ -99,56 +108,80 @@ class SandboxApp:
             resolve=self.facade.resolve,
             metric_points=self.facade.metric_points,
         )
-        self._write_lock = threading.RLock()
         self.replayed = 0
+        self.triggers = TriggerRooms(self)  # mappings, delivery, async invokes, schedules
         self.guard = RequestGuard(endpoint)
         self.alarms = AlarmEvaluator(self.call_api, self.clock.now, self.scheduler)
+        if self.state is not None:  # the rooms whose state lives outside moto
+            self.state.rooms.register("functions", self.facade)
+            self.state.rooms.register("revisions", self.lambda_layer.revisions)
+            self.state.rooms.register("url-configs", self.lambda_layer.urls)
+            self.state.rooms.register("telemetry", self.telemetry)
+            self.state.rooms.register("alarms", self.alarms)
+            self.state.rooms.register("provisioned", self.lambda_layer.provisioned)
+            self.state.rooms.register("quota-requests", self.quotas)
+            self.state.rooms.register("autoscaling", self.autoscaling)
+            self.state.rooms.register("target-tracking", self.autoscaling.tracking)
+
+    @property
+    def write_lock(self) -> threading.RLock:
+        """Held by every request that may change state, and while a snapshot copies it: a room
+        changes its own state under it."""
+        return self._write_lock
 
     # -- lifecycle --------------------------------------------------------------------------
     def restore(self) -> int:
-        """Replay the journal (before serving); returns the number of requests replayed."""
-        if self.journal is not None:
-            self.replayed = persistence.replay(self.journal, self)
+        """Load the snapshot and replay the journal tail (before serving); returns how many
+        journal entries were replayed."""
+        if self.state is not None:
+            self.replayed = self.state.restore(self._replay, self._apply_telemetry)
         self.lambda_layer.provisioned.allocate_all()  # the environments died with the process
         self.autoscaling.rearm()  # scheduled actions and target tracking armed again
         return self.replayed
 
-    def reset(self) -> None:
-        """Empty moto, the Lambda layer, the journal and the code cache; the clock goes back
-        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+    def _replay(self, request: persistence.RecordedRequest) -> None:
+        status, _headers, _data = run_wsgi(self, request.environ())
+        if status >= 500:
+            log.warning("replayed %s %s answered %d", request.method, request.path, status)
+
+    def _apply_telemetry(self, doc: dict[str, Any]) -> None:
+        telemetry.apply(self.facade, doc)
+
+    def _commit_telemetry(self, doc: dict[str, Any]) -> None:
+        """Apply one invocation's telemetry record and keep it (``telemetry.Commit``)."""
         with self._write_lock:
-            env, body = _plain_request("POST", "/moto-api/reset")
+            telemetry.apply(self.facade, doc)
+            if self.state is not None:
+                self.state.record_telemetry(doc)
+
+    def reset(self) -> None:
+        """Empty moto, the Lambda layer, the saved state and the code cache; the clock goes back
+        to wall time (scheduled jobs stay: their owners drop what the reset made obsolete)."""
+        with self.state.exclusive() if self.state is not None else self._write_lock:
+            env, body = plain_request("POST", "/moto-api/reset")
             self.call_moto(env, body)
             self.lambda_layer.reset()
+            self.triggers.reset()
             self.telemetry.reset()
             self.autoscaling.reset()
             self.quotas.reset()
-            if self.journal is not None:
-                self.journal.clear()
+            if self.state is not None:
+                self.state.reset()
             shutil.rmtree(self.state_dir / "code", ignore_errors=True)
         self.clock.reset()
 
     def close(self) -> None:
-        """Stop the scheduler and every execution environment; moto gets its own clock back."""
+        """Stop the scheduler and every execution environment, then take the last snapshot;
+        moto gets its own clock back."""
         self.scheduler.close()
+        self.triggers.stop()
         self.lambda_layer.close()
-        self._unfollow_clock()
-
-    def compact(self, threshold: int | None = None) -> compaction.CompactionResult | None:
-        """Compact the journal when it is over ``threshold`` bytes (default from the env).
-
-        Never raises: a failed compaction leaves the journal as it was.
-        """
-        if self.journal is None:
-            return None
-        limit = compaction.threshold_bytes() if threshold is None else threshold
-        if self.journal.size() <= limit:
-            return None
+        self.triggers.close()
         try:
-            return compaction.compact(self.journal, facade=self.facade, lock=self._write_lock)
-        except Exception:  # keep serving/stopping; the journal is untouched until the swap
-            log.exception("journal compaction failed")
-            return None
+            if self.state is not None:
+                self.state.close()
+        finally:
+            self._unfollow_clock()
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -160,7 +193,7 @@ class SandboxApp:
             return self._own(environ)(environ, start_response)
         url = function_url.match(environ)
         if url is not None:  # a function URL: invoke, never journaled
-            body = _read_body(environ)
+            body = read_body(environ)
             resp = function_url.serve(
                 self.lambda_layer.urls,
                 self._invoke_direct,
@@ -171,10 +204,17 @@ class SandboxApp:
                 self.clock.now(),
             )
             return resp(environ, start_response)
-        body = _read_body(environ)
+        fresh = not environ.get(persistence.REPLAY_ENVIRON_KEY)  # a replay was accepted once
+        too_big = code_limits.refuse_early(environ) if fresh else None  # Lambda's size limits
+        if too_big is not None:
+            return too_big(environ, start_response)
+        body = read_body(environ)
         region, service = credential_scope(environ)
         region = region or DEFAULT_REGION
-        body = _decompressed(environ, body, service)
+        body = decompressed(environ, body, service)
+        too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
+        if too_big is not None:
+            return too_big(environ, start_response)
         if pricing.is_pricing(environ):  # the Price List API: our room (moto has none)
             return pricing.serve(environ, body)(environ, start_response)
         route = parse_route(environ) if service in (None, "lambda") else None
@@ -200,13 +240,16 @@ class SandboxApp:
             record = persistence.RecordedRequest.from_environ(environ, body)
             resp = self._serve(route, environ, body, region)
             replaying = environ.get(persistence.REPLAY_ENVIRON_KEY)
-            if self.journal is not None and not replaying and resp.status_code < 400:
-                self.journal.append(record)
+            if self.state is not None and not replaying and resp.status_code < 400:
+                self.state.record(record)
         return resp(environ, start_response)
 
     def _serve(
         self, route: Route | None, environ: dict[str, Any], body: bytes, region: str
     ) -> Response:
+        handled = self.triggers.serve(route, environ, body, self.account, region)
+        if handled is not None:
+            return handled
         if route is None:
             service = credential_scope(environ)[1]
             action = persistence.action_name(environ, body)
@@ -225,6 +268,7 @@ class SandboxApp:
             if service == "lambda":
                 environ = layer_content.by_arn(environ)  # GetLayerVersionByArn: moto lacks it
             resp = self.call_moto(environ, body)
+            self.triggers.after_moto(service, environ, self.account, region)
             if action == "PutMetricAlarm" and resp.status_code < 400:
                 self.alarms.noticed(region)
             if service == "lambda":
@@ -244,6 +288,9 @@ class SandboxApp:
             log.exception("Lambda request %s %s failed", route.method, environ.get("PATH_INFO"))
             return error(500, "ServiceException", f"lambherd sandbox: {type(exc).__name__}: {exc}")
 
+    def _s3_object(self, bucket: str, key: str) -> bytes | None:
+        return moto_state.s3_object(self.account, bucket, key)
+
     def _invoke_direct(
         self, key: FunctionKey, qualifier: str | None, payload: bytes, stream: Any = None
     ) -> Any:
@@ -257,7 +304,7 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         environ = record.environ(replay=False)
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
-        status, _headers, data = _run_wsgi(self, environ)
+        status, _headers, data = run_wsgi(self, environ)
         return status, data
 
     def call_api(
@@ -267,7 +314,7 @@ class SandboxApp:
         record = self._recorder.record(service, region, operation, **params)
         environ = record.environ(replay=False)
         environ[INTERNAL_ENVIRON_KEY] = True  # ours: the guard does not judge it
-        status, headers, data = _run_wsgi(self, environ)
+        status, headers, data = run_wsgi(self, environ)
         return self._recorder.parse(service, region, operation, status, headers, data)
 
     def call_moto(self, environ: dict[str, Any], body: bytes) -> Response:
@@ -275,7 +322,7 @@ class SandboxApp:
         environ = dict(environ)
         environ["wsgi.input"] = persistence.body_stream(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        status, headers, data = _run_wsgi(self.moto, environ)
+        status, headers, data = run_wsgi(self.moto, environ)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         return Response(data, status=status, headers=headers)
 
@@ -289,7 +336,7 @@ class SandboxApp:
             self.reset()
             return ok({"reset": True})
         if path == "/_lambherd/clock":
-            return self._clock_endpoint(request)
+            return clock_endpoint(self.clock, request)
         layer = layer_content.LAYER_PATH.match(path)
         if layer and request.method in {"GET", "HEAD"}:
             region = request.args.get("region", DEFAULT_REGION)
@@ -308,27 +355,6 @@ class SandboxApp:
             return Response(code, status=200, content_type="application/zip")
         return Response("not found", status=404)
 
-    def _clock_endpoint(self, request: Request) -> Response:
-        """``GET`` the sandbox time; ``POST {"advance_seconds": N}`` or ``{"set": ISO 8601}``."""
-        if request.method == "GET":
-            return ok(self.clock.describe())
-        if request.method != "POST":
-            return Response("method not allowed", status=405)
-        try:
-            doc = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict) or len(doc.keys() & {"advance_seconds", "set"}) != 1:
-            return _bad_request('expected {"advance_seconds": N} or {"set": "<ISO 8601 time>"}')
-        try:
-            if "set" in doc:
-                self.clock.set(parse_time(str(doc["set"])))
-            else:
-                self.clock.advance(doc["advance_seconds"])
-        except UsageError as exc:
-            return _bad_request(exc.message)
-        return ok(self.clock.describe())
-
     def health(self) -> dict[str, Any]:
         """What ``/_lambherd/health`` answers (``functions``: in every region)."""
         functions = 0
@@ -343,79 +369,12 @@ class SandboxApp:
             "state_dir": str(self.state_dir),
             "functions": functions,
             "replayed": self.replayed,
+            "journal": {}
+            if self.state is None
+            else {
+                "seq": self.state.seq,
+                "snapshot_seq": self.state.snapshot_seq,
+                "tail_bytes": self.state.tail_bytes,
+            },
             "warnings": self.lambda_layer.warnings(),
         }
-
-
-def _run_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of one request run through a WSGI ``app``."""
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"] = int(status.split(" ", 1)[0])
-        captured["headers"] = headers
-        return lambda _data: None
-
-    chunks = app(environ, start_response)
-    try:
-        data = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close:
-            close()
-    return captured.get("status", 500), list(captured.get("headers", [])), data
-
-
-def _bad_request(message: str) -> Response:
-    return Response(json.dumps({"message": message}), status=400, content_type="application/json")
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        body = stream.read(int(length))
-    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
-        "wsgi.input_terminated"
-    ):
-        body = stream.read()
-    else:
-        body = b""
-    environ["wsgi.input"] = persistence.body_stream(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("HTTP_TRANSFER_ENCODING", None)
-    return body
-
-
-def _decompressed(environ: dict[str, Any], body: bytes, service: str | None) -> bytes:
-    """The body of a request an SDK gzip-compressed (CloudWatch PutMetricData over 10 KB).
-
-    moto's server would decompress such a body twice and fail; the sandbox hands it a plain
-    body (and journals that). S3's Content-Encoding is object metadata and is left alone.
-    """
-    if service in (None, "s3") or environ.get("HTTP_CONTENT_ENCODING", "").lower() != "gzip":
-        return body
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    import gzip
-
-    try:
-        plain = gzip.decompress(body)
-    except (OSError, EOFError):
-        return body
-    del environ["HTTP_CONTENT_ENCODING"]
-    environ["wsgi.input"] = persistence.body_stream(plain)
-    environ["CONTENT_LENGTH"] = str(len(plain))
-    return plain
-
-
-def _plain_request(method: str, path: str) -> tuple[dict[str, Any], bytes]:
-    from werkzeug.test import EnvironBuilder
-
-    builder = EnvironBuilder(path=path, base_url="http://127.0.0.1", method=method)
-    try:
-        return builder.get_environ(), b""
-    finally:
-        builder.close()

@@ -85,6 +85,7 @@ class Invoker:
         self._extract_lock = threading.Lock()
         self._register_lock = threading.Lock()
         self._in_flight: dict[FunctionKey, int] = {}
+        self._layer_shas: dict[int, tuple[bytes, str]] = {}
         self.closed = False
         #: called after a version's pool was replaced (new code or configuration)
         self.on_registered: Any = None
@@ -145,6 +146,11 @@ class Invoker:
         resource = f"{key.name}:{route.qualifier}" if route.qualifier else None
         context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if invocation_type == "Event":
+            queue = getattr(self.functions, "async_invokes", None)
+            if queue is not None:  # retries and destinations (sandbox.async_invokes)
+                request_id = queue.submit(key, route.qualifier, body)
+                headers = {"X-Amz-Executed-Version": version, "x-amzn-RequestId": request_id}
+                return Response(status=202, headers=headers)
             threading.Thread(
                 target=self._run, args=(key, spec, body, context, resource), daemon=True
             ).start()
@@ -250,8 +256,8 @@ class Invoker:
             if not zipped:
                 raise NotFoundError(f"layer {arn} of {key.name} has no content")
             layers.append(zipped)
-        code_dir = self._extract(config.code)
-        layer_dirs = tuple(self._extract(zipped) for zipped in layers)
+        code_dir = self._extract(config.code, config.code_sha256)
+        layer_dirs = tuple(self._extract(zipped, self._layer_sha(zipped)) for zipped in layers)
         spec = FunctionSpec(
             name=key.name,
             handler=config.handler,
@@ -342,9 +348,23 @@ class Invoker:
             except LambherdError:
                 pass
 
-    def _extract(self, code: bytes) -> Path:
-        """Extract a zip (code or layer) once into the state dir, keyed by its SHA-256."""
-        sha = hashlib.sha256(code).hexdigest()
+    def _layer_sha(self, zipped: bytes) -> str:
+        """A layer zip's SHA-256, hashed once per zip moto holds (layer versions never change)."""
+        with self._lock:
+            known = self._layer_shas.get(id(zipped))
+            if known is not None and known[0] is zipped:
+                return known[1]
+        sha = hashlib.sha256(zipped).hexdigest()
+        with self._lock:
+            if len(self._layer_shas) >= 64:
+                self._layer_shas.clear()
+            self._layer_shas[id(zipped)] = (zipped, sha)
+        return sha
+
+    def _extract(self, code: bytes, sha: str = "") -> Path:
+        """Extract a zip (code or layer) once into the state dir, keyed by its SHA-256 (hashed
+        here unless given: a large zip is not hashed again on every invoke)."""
+        sha = sha or hashlib.sha256(code).hexdigest()
         target = self.state_dir / "code" / sha
         if target.is_dir():
             return target

@@ -73,6 +73,8 @@ class LambdaLayer:
         self.urls = UrlConfigs(self.facade, endpoint)
         self.configurations = Configurations(self.facade, endpoint)
         self._invoker: Invoker | None = None
+        #: the asynchronous queue (sandbox.async_invokes), when the sandbox has one
+        self.async_invokes: Any = None
 
     # -- state ------------------------------------------------------------------------
     def reset(self) -> None:

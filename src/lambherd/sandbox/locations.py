@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lambherd.defaults import SANDBOX_PORT
 from lambherd.errors import UsageError
+from lambherd.sandbox.statefiles import PRIVATE_DIR, secure_state_dir
 
 PID_FILE = "sandbox.pid"
 #: The sandbox clock's offset from wall time (see ``clock``).
@@ -23,6 +24,11 @@ LOG_FILE = "sandbox.log"
 LOCK_FILE = "sandbox.lock"
 #: Held (flock) by the server for its whole life: one server per state folder.
 SERVER_LOCK_FILE = "server.lock"
+#: Exists (holding the server's pid) while a snapshot is written: ``sandbox stop`` waits.
+SNAPSHOT_WRITING_FILE = "snapshot.writing"
+#: Written (the server's pid) when the server starts stopping, removed when it is done:
+#: ``sandbox stop`` waits while it is there (the last snapshot comes at the end).
+STOPPING_FILE = "server.stopping"
 HEALTH_PATH = "/_lambherd/health"
 
 
@@ -67,10 +73,11 @@ def read_pid_file(state_dir: Path) -> dict[str, object] | None:
 
 
 def prepare_state_dir(state_dir: Path) -> Path:
-    """Create ``state_dir`` if needed and check that it is a writable folder."""
+    """Create ``state_dir`` if needed (0700) and check that it is a writable folder; an
+    existing one is tightened (0700, its files 0600: they hold function configuration)."""
     hint = "choose another folder with --state-dir or LAMBHERD_SANDBOX_DIR"
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     except FileExistsError as exc:
         raise UsageError(f"sandbox state folder {state_dir}: is a file", hint=hint) from exc
     except OSError as exc:
@@ -81,7 +88,12 @@ def prepare_state_dir(state_dir: Path) -> Path:
         raise UsageError(f"sandbox state folder {state_dir}: is not a folder", hint=hint)
     if not os.access(state_dir, os.W_OK | os.X_OK):
         raise UsageError(f"sandbox state folder {state_dir}: not writable", hint=hint)
-    return state_dir
+    try:
+        return secure_state_dir(state_dir)
+    except OSError as exc:
+        raise UsageError(
+            f"sandbox state folder {state_dir}: cannot make it private ({exc.strerror})", hint=hint
+        ) from exc
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -1,4 +1,5 @@
-"""The only module that touches moto: its backends, its models' fields, its WSGI app, its clock.
+"""One of the two modules that touch moto: its backends and its models' fields, per function
+(moto as a whole — its WSGI app, its clock, every backend for snapshots — is ``moto_state``).
 
 Others ask by ``FunctionKey`` (account, region, name) and get plain data; ``FunctionState`` lives
 here. Every method takes the lock; ``transaction()`` holds it across calls (ask, then fix).
@@ -7,6 +8,7 @@ here. Every method takes the lock; ``transaction()`` holds it across calls (ask,
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,16 +23,6 @@ from lambherd.sandbox.state import (
     MetricPoint,
     VersionConfig,
 )
-
-#: moto modules whose notion of "now" follows the sandbox clock (see ``follow_clock``).
-CLOCKED_MODULES = ("moto.logs.models", "moto.cloudwatch.models", "moto.awslambda.models")
-
-
-def wsgi_app() -> Any:
-    """moto's WSGI application (every service it emulates, dispatched by host/credential)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    return DomainDispatcherApplication(create_backend_app)
 
 
 class MotoFacade:
@@ -64,6 +56,17 @@ class MotoFacade:
                 self._extra.clear()
             else:
                 self._extra.pop(key, None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every function's sandbox state as data (the facade is a stateful room)."""
+        with self._lock:
+            return {"functions": [[*k, dataclasses.asdict(v)] for k, v in self._extra.items()]}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Every function's sandbox state, back from ``snapshot``."""
+        with self._lock:
+            items = doc["functions"]
+            self._extra = {FunctionKey(a, r, n): FunctionState(**v) for a, r, n, v in items}
 
     # -- Lambda: reads -------------------------------------------------------------------------
     @staticmethod
@@ -178,6 +181,7 @@ class MotoFacade:
                 architecture=(fn.architectures or ["x86_64"])[0],
                 layer_arns=tuple(layers),
                 reserved=self.reserved(key),
+                code_sha256=str(getattr(fn, "code_digest", "") or ""),
             )
 
     def layer_zip(self, account: str, region: str, arn: str) -> bytes | None:
@@ -349,31 +353,6 @@ class MotoFacade:
                 return
             backend.get_metric_data = wrap(backend.get_metric_data)
             backend._lambherd_wrapped = True
-
-    # -- the clock ------------------------------------------------------------------------
-    @staticmethod
-    def follow_clock(now: Callable[[], datetime]) -> Callable[[], None]:
-        """Make moto's "now" (Logs' accepted window, default timestamps) the sandbox clock's.
-
-        Returns the function that gives moto its own clock back.
-        """
-        import importlib
-
-        from moto.core import utils
-
-        def utcnow() -> datetime:
-            return now().astimezone(UTC).replace(tzinfo=None)  # moto keeps naive UTC
-
-        modules = [importlib.import_module(name) for name in CLOCKED_MODULES]
-        for module in modules:
-            module.utcnow = utcnow  # type: ignore[attr-defined]
-
-        def restore() -> None:
-            for module in modules:
-                if module.utcnow is utcnow:  # type: ignore[attr-defined]
-                    module.utcnow = utils.utcnow  # type: ignore[attr-defined]
-
-        return restore
 
 
 def _point(datum: Any) -> MetricPoint:

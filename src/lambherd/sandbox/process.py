@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from lambherd.sandbox.locations import (
     LOCK_FILE,
     LOG_FILE,
     PID_FILE,
+    SNAPSHOT_WRITING_FILE,
+    STOPPING_FILE,
     default_port,
     default_state_dir,
     health,
@@ -29,11 +31,17 @@ from lambherd.sandbox.locations import (
     read_pid_file,
     sandbox_endpoint,
 )
+from lambherd.sandbox.statefiles import open_private
 
 log = logging.getLogger("lambherd.sandbox")
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+#: The longest a stop waits for a server that is writing its snapshot.
+SNAPSHOT_STOP_TIMEOUT_S = 120.0
+#: What a stopped sandbox's reset deletes (see ``state_store``), besides the clock.
+SAVED_STATE_FILES = ("snapshot.bin", "journal.jsonl", "telemetry.jsonl")
+SAVED_STATE_DIRS = ("blobs", "code")
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def _start_lock(state_dir: Path) -> Iterator[None]:
 
     prepare_state_dir(state_dir)
     try:
-        fh = open(state_dir / LOCK_FILE, "w")  # noqa: SIM115 - closed below
+        fh = os.fdopen(os.open(state_dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "w")
     except OSError as exc:
         raise UsageError(
             f"sandbox state folder {state_dir}: cannot write {LOCK_FILE} ({exc.strerror})",
@@ -202,7 +210,7 @@ def start_background(
         if running:
             return running
         log_path = state_dir / LOG_FILE
-        with open(log_path, "ab") as log_fh:
+        with open_private(log_path, "ab") as log_fh:
             proc = subprocess.Popen(
                 server_command(port, state_dir, account_concurrency=account_concurrency),
                 stdin=subprocess.DEVNULL,
@@ -257,7 +265,9 @@ def stop(
     if not doc or not isinstance(doc.get("pid"), int):
         return False
     pid = int(doc["pid"])  # type: ignore[arg-type]
-    stopped = _is_sandbox_process(pid) and _terminate(pid, timeout=timeout)
+    stopped = _is_sandbox_process(pid) and _terminate(
+        pid, timeout=timeout, busy=lambda: _writing_snapshot(state_dir, pid)
+    )
     (state_dir / PID_FILE).unlink(missing_ok=True)
     return stopped
 
@@ -273,22 +283,41 @@ def _is_sandbox_process(pid: int) -> bool:
     return b"lambherd.sandbox.server" in cmdline
 
 
-def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> bool:
-    """SIGTERM, wait, then SIGKILL; True when a process was there to stop."""
+def _terminate(
+    pid: int, timeout: float = STOP_TIMEOUT_S, *, busy: Callable[[], bool] = lambda: False
+) -> bool:
+    """SIGTERM, wait, then SIGKILL; True when a process was there to stop.
+
+    While ``busy()`` (the server is writing its snapshot) the wait goes on, up to
+    ``SNAPSHOT_STOP_TIMEOUT_S``: a snapshot cut short loses nothing (the old one and the journal
+    are intact until the new one is complete), but the next start would replay the journal.
+    """
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
     except PermissionError:
         return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
+    started = time.monotonic()
+    while _alive(pid):
+        waited = time.monotonic() - started
+        if waited >= SNAPSHOT_STOP_TIMEOUT_S or (waited >= timeout and not busy()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             return True
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
     return True
+
+
+def _writing_snapshot(state_dir: Path, pid: int) -> bool:
+    """Whether the server ``pid`` is writing a snapshot or going through its stop."""
+    for name in (SNAPSHOT_WRITING_FILE, STOPPING_FILE):
+        try:
+            if (state_dir / name).read_text().strip() == str(pid):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _alive(pid: int) -> bool:
@@ -346,10 +375,11 @@ def reset(port: int | None = None, state_dir: Path | None = None) -> bool:
     import shutil
 
     try:
-        (state_dir / "journal.jsonl").unlink(missing_ok=True)
-        (state_dir / CLOCK_FILE).unlink(missing_ok=True)
-        if (state_dir / "code").exists():
-            shutil.rmtree(state_dir / "code")
+        for name in (*SAVED_STATE_FILES, CLOCK_FILE):
+            (state_dir / name).unlink(missing_ok=True)
+        for folder in SAVED_STATE_DIRS:
+            if (state_dir / folder).exists():
+                shutil.rmtree(state_dir / folder)
     except OSError as exc:
         raise UsageError(f"sandbox state folder {state_dir}: cannot clear it ({exc})") from exc
     return False

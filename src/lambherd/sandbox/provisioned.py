@@ -70,6 +70,17 @@ class Provisioned:
         #: every function a config was ever put for (``allocate_all`` looks at these)
         self._keys: set[FunctionKey] = set()
 
+    def snapshot(self) -> dict[str, Any]:
+        """The functions a config was put for, as JSON data (the configs themselves are in the
+        facade's ``FunctionState.provisioned``): what ``allocate_all`` allocates again."""
+        with self._lock:
+            return {"keys": sorted([list(k) for k in self._keys])}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Take back what ``snapshot`` gave."""
+        with self._lock:
+            self._keys = {FunctionKey(*k) for k in doc.get("keys") or ()}
+
     def attach(self, now: Callable[[], datetime], scheduler: Any) -> None:
         """Use the sandbox's clock and scheduler (READY waits for sandbox time)."""
         self._now = now
@@ -140,7 +151,8 @@ class Provisioned:
                 f"Requested Provisioned Concurrency should not be greater than the "
                 f"reservedConcurrentExecution for function: {reserved}",
             )
-        self._keys.add(key)
+        with self._lock:
+            self._keys.add(key)
         kept = config.get("Allocated", 0) if config and config.get("Version") == version else 0
         state.provisioned[qualifier] = {
             "Requested": wanted,
@@ -254,7 +266,9 @@ class Provisioned:
 
     def allocate_all(self) -> None:
         """After a restart: every config allocated again (its environments are gone)."""
-        for key in sorted(self._keys):
+        with self._lock:
+            keys = sorted(self._keys)
+        for key in keys:
             with self._facade.transaction():
                 state = self._facade.extra_if_any(key)
                 for config in (state.provisioned if state else {}).values():

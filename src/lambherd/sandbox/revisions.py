@@ -34,6 +34,16 @@ class Revisions:
         with self._facade.transaction():
             self._seq = 0
 
+    def snapshot(self) -> dict[str, Any]:
+        """The sequence ids are derived from (a stateful room: it survives restarts)."""
+        with self._facade.transaction():
+            return {"seq": self._seq}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """The sequence as it was."""
+        with self._facade.transaction():
+            self._seq = int(doc.get("seq", 0))
+
     def _new(self, *parts: str) -> str:
         with self._facade.transaction():
             self._seq += 1

@@ -1,7 +1,9 @@
 """The sandbox server process: ``python -m lambherd.sandbox.server --port P --state-dir DIR``.
 
-Replays the journal, binds 127.0.0.1 (threaded werkzeug server), writes the pid file, serves
-until SIGTERM/SIGINT, then stops every execution environment and removes the pid file.
+Binds 127.0.0.1 (``http_server``: threaded, keep-alive), writes the pid file, loads the saved
+state (snapshot + journal tail), serves until SIGTERM/SIGINT, then lets requests in flight
+finish (bounded), stops every execution environment, takes the last snapshot and removes the
+pid file. A stop signal while the state loads skips serving.
 """
 
 from __future__ import annotations
@@ -20,14 +22,18 @@ from lambherd.errors import LambherdError, UsageError
 from lambherd.sandbox.locations import (
     PID_FILE,
     SERVER_LOCK_FILE,
+    STOPPING_FILE,
     default_port,
     default_state_dir,
     port_in_use,
     prepare_state_dir,
     sandbox_endpoint,
 )
+from lambherd.sandbox.statefiles import write_atomic
 
 log = logging.getLogger("lambherd.sandbox")
+#: How long a stop waits for requests in flight before it stops the execution environments.
+DRAIN_TIMEOUT_S = 3.0
 
 
 def account_concurrency_from_env() -> int:
@@ -59,7 +65,8 @@ def _lock_state_dir(state_dir: Path) -> Any:
     """
     import fcntl
 
-    fh = open(state_dir / SERVER_LOCK_FILE, "a+")  # noqa: SIM115 - held until serve() returns
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+    fh = os.fdopen(os.open(state_dir / SERVER_LOCK_FILE, flags, 0o600), "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -78,9 +85,8 @@ def _serve_locked(
     account_concurrency: int | None,
     ready: threading.Event | None,
 ) -> None:
-    from werkzeug.serving import make_server
-
     from lambherd.sandbox.dispatcher import SandboxApp
+    from lambherd.sandbox.http_server import make_sandbox_server
 
     endpoint = sandbox_endpoint(port) if host == "127.0.0.1" else f"http://{host}:{port}"
     if port_in_use(port, host):
@@ -95,35 +101,40 @@ def _serve_locked(
         account_concurrency=account_concurrency or account_concurrency_from_env(),
     )
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_sandbox_server(host, port, app)
     except SystemExit as exc:  # werkzeug prints its reason and exits when it cannot bind
         raise UsageError(f"cannot serve on {host}:{port} (see the message above)") from exc
-    pid_file = state_dir / PID_FILE
-    pid_file.write_text(json.dumps({"pid": os.getpid(), "port": port, "host": host}))
-    replayed = app.restore()
-    log.info("sandbox on %s (state %s, %d requests replayed)", endpoint, state_dir, replayed)
-    app.compact()  # before serving: a large journal is rewritten once, restarts get faster
+    stopping = threading.Event()
 
-    def stop(*_args: Any) -> None:
+    def stop(*_args: Any) -> None:  # also while the state loads: serving then never starts
+        if not stopping.is_set():  # `sandbox stop` waits while this file names us
+            (state_dir / STOPPING_FILE).write_text(str(os.getpid()))
+        stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+    pid_file = state_dir / PID_FILE
+    write_atomic(pid_file, [json.dumps({"pid": os.getpid(), "port": port, "host": host}).encode()])
+    replayed = app.restore()
+    log.info("sandbox on %s (state %s, %d journal entries replayed)", endpoint, state_dir, replayed)
     if ready is not None:
         ready.set()
     try:
-        server.serve_forever()
+        if not stopping.is_set():
+            server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
-        app.close()
-        app.compact()  # clean stop: invocation logs/metrics become a few batched requests
+        server.drain(DRAIN_TIMEOUT_S)
+        app.close()  # environments stopped, then the last snapshot: the journal ends empty
         try:
             doc = json.loads(pid_file.read_text())
             if doc.get("pid") == os.getpid():
                 pid_file.unlink()
         except (OSError, ValueError):
             pass
+        (state_dir / STOPPING_FILE).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

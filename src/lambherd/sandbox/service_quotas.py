@@ -10,6 +10,9 @@ AWS opens a support case: CASE_OPENED (with a CaseId) for 2 days, then APPROVED 
 and DENIED above. Refused at once, as Service Quotas refuses: a value not above the current
 one (IllegalArgumentException), a second open request for the quota
 (ResourceAlreadyExistsException), an unknown quota (NoSuchResourceException).
+
+The requests are the room's own state: saved by the snapshot (a registered room), and a
+request replayed from the journal tail gets the same Id again (derived from what it asked).
 """
 
 from __future__ import annotations
@@ -140,8 +143,10 @@ class ServiceQuotas:
                 "A request for this quota is already open: wait for it to be resolved",
             )
         name, _, unit = QUOTAS[str(quota)]
+        with self._lock:
+            count = len(self._requests)
         entry = {
-            "Id": uuid.uuid4().hex,
+            "Id": _request_id(self.account, region, str(quota), float(desired), at, count),
             "ServiceCode": LAMBDA_SERVICE_CODE,
             "ServiceName": "AWS Lambda",
             "QuotaCode": quota,
@@ -193,10 +198,28 @@ class ServiceQuotas:
         status = doc.get("Status")
         return [r for r in reversed(found) if status in (None, r["Status"])]
 
+    def snapshot(self) -> dict[str, Any]:
+        """Every increase request, as JSON data (their states follow from the clock)."""
+        with self._lock:
+            return {"requests": [dict(r) for r in self._requests]}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Take back what ``snapshot`` gave."""
+        with self._lock:
+            self._requests = [dict(r) for r in doc.get("requests") or ()]
+
     def reset(self) -> None:
         """Forget every request (``sandbox reset``)."""
         with self._lock:
             self._requests.clear()
+
+
+def _request_id(
+    account: str, region: str, quota: str, desired: float, at: datetime, count: int
+) -> str:
+    """A request's Id, the same when the journal replays it (``count``: requests before it)."""
+    seed = f"{account}/{region}/{quota}/{desired:g}/{at.timestamp():.6f}/{count}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"lambherd-sandbox:servicequotas:{seed}").hex
 
 
 def _no_such(quota: Any) -> Response:

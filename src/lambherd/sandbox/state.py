@@ -30,6 +30,10 @@ class FunctionState:
     provisioned: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the highest version number ever published (Lambda never hands one out twice)
     last_version: int = 0
+    #: "$LATEST", a version or an alias -> its EventInvokeConfig (sandbox.event_invoke_configs)
+    event_invoke: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: PutFunctionRecursionConfig's RecursiveLoop (None: never set, Terminate)
+    recursion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class VersionConfig:
     layer_arns: tuple[str, ...]
     #: the function's reserved concurrency (it is the same for every version)
     reserved: int | None
+    #: SHA-256 of ``code`` in hex, as moto computed it ("" when unknown: hashed when needed)
+    code_sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,21 @@ class TargetTracking:
         for job in jobs:
             self.room._scheduler.cancel(job)
 
+    def snapshot(self) -> dict[str, Any]:
+        """When each target last scaled out / in (its cooldowns), as JSON data; the jobs are
+        armed again by ``AutoScaling.rearm``."""
+        with self._lock:
+            moved = [[r, rid, way, at.timestamp()] for (r, rid, way), at in self._moved.items()]
+        return {"moved": sorted(moved)}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """Take back what ``snapshot`` gave."""
+        with self._lock:
+            self._moved = {
+                (str(r), str(rid), str(way)): datetime.fromtimestamp(float(at), UTC)
+                for r, rid, way, at in doc.get("moved") or ()
+            }
+
     def evaluate(self, region: str, rid: str, due: datetime) -> None:
         """One evaluation at sandbox time ``due`` (skipped when the clock was moved far past
         it: the minutes it would look at are long gone)."""
@@ -95,7 +110,8 @@ class TargetTracking:
                     f"policy {name}: utilisation {peak:.2f} over {goal:g} for {OUT_MINUTES} min"
                 )
                 self.room.set_capacity(region, rid, wanted, cause)
-                self._moved[(region, rid, "out")] = due
+                with self._lock:
+                    self._moved[(region, rid, "out")] = due
             return
         if config.get("DisableScaleIn"):
             return
@@ -109,7 +125,8 @@ class TargetTracking:
                     f"{IN_MINUTES} min"
                 )
                 self.room.set_capacity(region, rid, wanted, cause)
-                self._moved[(region, rid, "in")] = due
+                with self._lock:
+                    self._moved[(region, rid, "in")] = due
 
     def _cooled(
         self, region: str, rid: str, way: str, config: dict[str, Any], due: datetime

@@ -54,6 +54,19 @@ class UrlConfigs:
         with self._facade.transaction():
             self._targets.clear()
 
+    def snapshot(self) -> dict[str, Any]:
+        """The URLs that exist (a stateful room: they survive restarts)."""
+        with self._facade.transaction():
+            return {"urls": [[*t.key, t.qualifier] for t in self._targets.values()]}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        """The URLs as they were."""
+        with self._facade.transaction():
+            self._targets = {
+                url_id(key, q): UrlTarget(key, q)
+                for key, q in ((FunctionKey(a, r, n), q) for a, r, n, q in doc.get("urls", []))
+            }
+
     def target(self, uid: str) -> UrlTarget | None:
         """The function a URL id stands for, if that URL exists."""
         with self._facade.transaction():

@@ -19,7 +19,9 @@ def delete(
     """Delete the function of ``app.workdir`` (NotFoundError if it does not exist); unless a
     dry run, ``confirm(name)`` is asked first and a no deletes nothing."""
     from lambherd.pipeline.remote import read_remote_state
+    from lambherd.pipeline.trigger_prune import with_trigger_cleanup
     from lambherd.project.context import defined_function_name
+    from lambherd.triggers.ownership import PROJECT_TAG
 
     name = defined_function_name(app)
     remote = read_remote_state(app.clients, name, details=False)
@@ -28,6 +30,8 @@ def delete(
     from lambherd.pipeline.remote_concurrency import cleanup_steps
 
     plan = plan_delete(name, before=cleanup_steps(app.clients, name))
+    # with the mappings and the schedule group lambherd made for it (AWS keeps both)
+    plan = with_trigger_cleanup(app.clients, plan, remote.tags.get(PROJECT_TAG))
     if not dry_run and not confirm(name):
         raise UsageError(f"{name}: not deleted (confirm, or pass --yes)")
     return executor_for(app.clients, dry_run=dry_run).run(plan)

@@ -82,6 +82,7 @@ def diff(app: App, options: DiffOptions) -> DiffResult:
     )
     local_doc = local_document(defn.config, defn.url_config, remote)
     remote_doc = remote_document(remote, defn.url_config, "Tags" in defn.config)
+    _add_triggers(app, defn, remote, local_doc, remote_doc)
     _add_concurrency(defn.sidecars.get("concurrency"), remote, local_doc, remote_doc)
     if options.code and not options.skip_function:
         settings = function_settings(
@@ -117,6 +118,27 @@ def diff(app: App, options: DiffOptions) -> DiffResult:
     else:
         lines = unified(remote_doc, local_doc, target, remote.exists, full=not options.unified)
     return DiffResult(function_name=defn.name, lines=lines, exists=remote.exists)
+
+
+def _add_triggers(
+    app: App, defn: Any, remote: RemoteState, local: dict[str, Any], there: dict[str, Any]
+) -> None:
+    """The trigger files' sections (event sources, async, permissions, schedules)."""
+    from lambherd.plan.trigger_views import trigger_documents
+    from lambherd.project.context import function_settings
+    from lambherd.triggers.ownership import project_of
+
+    settings = function_settings(app)
+    ours, theirs = trigger_documents(
+        dict(defn.sidecars),
+        remote,
+        function=defn.name,
+        alias=settings.alias,
+        publishes=settings.publish or settings.alias_to_latest,
+        project=project_of(defn.config),
+    )
+    local.update(ours)
+    there.update(theirs)
 
 
 def local_document(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambherd.errors import ArchiveError, UsageError
+from lambherd.errors import ArchiveError, LambherdError, UsageError
 from lambherd.importing import scaffold
 from lambherd.importing.download import MAX_DOWNLOAD_BYTES, download_code, publish, write_atomic
 from lambherd.importing.remote import RemoteFunction, fetch_remote
@@ -48,6 +48,8 @@ class InitRequest:
     max_download_bytes: int = MAX_DOWNLOAD_BYTES
     #: imported into a project (``import --all``): no owner tag in function.json, the zip not kept
     in_project: bool = False
+    #: A starter (``lambherd.starters``: http-api, sqs-worker...) for a new function.
+    template: str | None = None
 
 
 @dataclass
@@ -120,6 +122,8 @@ def import_function(
 ) -> InitResult:
     """Write the definition files of ``request.function_name`` (imported, or a scaffold)."""
     _check_request(request)
+    if request.template is not None:
+        return _from_starter(clients, request, confirm_overwrite)
     remote = fetch_remote(
         clients, request.function_name, request.qualifier, with_url=request.function_url
     )
@@ -141,6 +145,41 @@ def import_function(
             "deploy the same code"
         )
     return _write_all(files, request, result, confirm_overwrite, remote=remote)
+
+
+def _from_starter(
+    clients: Any, request: InitRequest, confirm_overwrite: ConfirmOverwrite
+) -> InitResult:
+    """``init --template NAME``: a starter's files for a function that does not exist yet."""
+    from lambherd.starters import STARTERS, starter
+
+    if request.template not in STARTERS:
+        raise UsageError(
+            f"init: --template {request.template!r} is not a starter: one of {', '.join(STARTERS)}"
+        )
+    if request.download or request.function_url or request.jsonnet:
+        raise UsageError(
+            "init: --template writes its own files; drop --download/--function-url/--jsonnet"
+        )
+    result = InitResult(request.function_name, f"template {request.template}")
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        exists = fetch_remote(clients, request.function_name) is not None
+    except (LambherdError, BotoCoreError) as exc:  # no credentials or endpoint: write anyway
+        exists = False
+        result.notes.append(f"could not check whether {request.function_name} exists: {exc}")
+    if exists:
+        raise UsageError(
+            f"init: {request.function_name} already exists; --template starts a new function "
+            "(run init without --template to import it)"
+        )
+    made = starter(request.template, request.function_name)
+    result.notes.extend(made.notes)
+    result.next_steps = list(made.next_steps)
+    files = {request.target / name: text for name, text in made.files.items()}
+    _note_other_definition(request, result)
+    return _write_all(files, request, result, confirm_overwrite, remote=None)
 
 
 def _note_other_definition(request: InitRequest, result: InitResult) -> None:

@@ -10,6 +10,7 @@ from lambherd.definition import limits
 from lambherd.lint.context import FunctionContext, line_of
 from lambherd.lint.model import Hit, Severity
 from lambherd.lint.registry import check
+from lambherd.triggers.files import event_source_arns, permission_principals, recursion_setting
 
 #: API Gateway's default (REST, WebSocket) integration timeout; HTTP APIs allow 30 s at most.
 API_GATEWAY_TIMEOUT_S = 29
@@ -56,10 +57,8 @@ def timeout_over_api_gateway(ctx: FunctionContext) -> Iterator[Hit]:
         return
     origin = None
     permissions = ctx.sidecar("permissions")
-    statements = permissions.data if permissions is not None else None
-    if isinstance(statements, list) and any(
-        isinstance(s, dict) and _APIGW in _principals(s) for s in statements
-    ):
+    granted = permission_principals(permissions.data) if permissions is not None else []
+    if _APIGW in granted:
         origin = "permissions.json grants apigateway.amazonaws.com"
     elif ctx.live is not None and _APIGW in ctx.live.policy_principals:
         origin = "its resource policy lets apigateway.amazonaws.com invoke it"
@@ -75,12 +74,8 @@ def timeout_over_api_gateway(ctx: FunctionContext) -> Iterator[Hit]:
 
 
 def _sqs_sources(ctx: FunctionContext) -> list[str]:
-    arns: list[str] = []
     sources = ctx.sidecar("event_sources")
-    for item in sources.data if sources is not None and isinstance(sources.data, list) else []:
-        arn = item.get("EventSourceArn") if isinstance(item, dict) else None
-        if isinstance(arn, str) and arn.startswith("arn:aws:sqs:"):
-            arns.append(arn)
+    arns = event_source_arns(sources.data) if sources is not None else []
     if ctx.live is not None:
         arns.extend(ctx.live.mapped_sources)
     return [a for a in dict.fromkeys(arns) if a.startswith("arn:aws:sqs:")]
@@ -494,8 +489,7 @@ def snapstart_incompatible(ctx: FunctionContext) -> Iterator[Hit]:
 )
 def recursive_loop_detection_off(ctx: FunctionContext) -> Iterator[Hit]:
     sidecar = ctx.sidecar("event_invoke")
-    data = sidecar.data if sidecar is not None else None
-    if isinstance(data, dict) and data.get("RecursiveLoop") == "Allow" and sidecar is not None:
+    if sidecar is not None and recursion_setting(sidecar.data) == "Allow":
         yield Hit(
             "event_invoke.json sets RecursiveLoop to Allow: loops through SQS/SNS/S3 are not "
             "stopped",
