@@ -34,6 +34,7 @@ def test_the_registry_lists_todays_concerns_in_order() -> None:
     assert [c.name for c in registry.concerns()] == [
         "function",
         "versions",
+        "provisioned rollout",
         "rollout",
         "tags",
         "url",

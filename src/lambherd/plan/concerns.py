@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 PLANNER_MODULES: tuple[str, ...] = (
     "lambherd.plan.function_planner",  # create / configuration / code
     "lambherd.plan.version_planner",  # publish; decides the alias's target and old versions
+    "lambherd.plan.provisioned_rollout_planner",  # a staged rollout's new version warmed first
     "lambherd.plan.rollout_planner",  # the alias moves (all at once, canary, linear), then prune
     "lambherd.plan.tags_planner",  # tags (of an existing function)
     "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL

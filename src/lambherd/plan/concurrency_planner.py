@@ -93,6 +93,10 @@ def _was(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _qualifier(qualifier: str) -> str:
+    return "the new version" if qualifier == PUBLISHED else qualifier
+
+
 @dataclass(frozen=True)
 class PutReservedConcurrency(Step):
     """PutFunctionConcurrency."""
@@ -122,17 +126,25 @@ class DeleteReservedConcurrency(Step):
 
 @dataclass(frozen=True)
 class PutProvisionedConcurrency(Step):
-    """PutProvisionedConcurrencyConfig of an alias or version."""
+    """PutProvisionedConcurrencyConfig of an alias or version. ``for_rollout``: the alias of
+    the staged rollout this version-level configuration is for (released if it rolls back)."""
 
     qualifier: str
     count: int
     was: int | None = None
+    for_rollout: str | None = None
 
     def describe(self) -> str:
-        return f"PutProvisionedConcurrency {self.qualifier}: {self.count} (was {_was(self.was)})"
+        where = _qualifier(self.qualifier)
+        if self.for_rollout is not None:
+            return (
+                f"PutProvisionedConcurrency {where}: {self.count} (before alias "
+                f"{self.for_rollout}'s first shift)"
+            )
+        return f"PutProvisionedConcurrency {where}: {self.count} (was {_was(self.was)})"
 
     def labels(self) -> tuple[str, ...]:
-        return (f"provisioned concurrency {self.qualifier}",)
+        return (f"provisioned concurrency {_qualifier(self.qualifier)}",)
 
 
 @dataclass(frozen=True)
@@ -143,33 +155,36 @@ class DeleteProvisionedConcurrency(Step):
     was: int
 
     def describe(self) -> str:
-        return f"DeleteProvisionedConcurrency {self.qualifier} (was {self.was})"
+        return f"DeleteProvisionedConcurrency {_qualifier(self.qualifier)} (was {self.was})"
 
     def labels(self) -> tuple[str, ...]:
-        return (f"provisioned concurrency {self.qualifier}",)
+        return (f"provisioned concurrency {_qualifier(self.qualifier)}",)
 
 
 @dataclass(frozen=True)
 class WaitProvisionedConcurrency(Step):
     """Wait until the qualifier's provisioned concurrency is READY (progress while it
     allocates). ``moving_from``: the alias was just moved from that version, and Lambda is
-    moving its environments (the alias must end with no transient routing weight)."""
+    moving its environments (the alias must end with no transient routing weight).
+    ``for_rollout``: a new version's allocation before that alias's first shift (FAILED stops
+    the rollout before any traffic moves)."""
 
     qualifier: str
     count: int | None = None
     moving_from: str | None = None
     moving_to: str | None = None
+    for_rollout: str | None = None
 
     def describe(self) -> str:
         count = f"{self.count} " if self.count is not None else ""
-        text = f"WaitProvisionedConcurrency {self.qualifier}: {count}READY"
+        text = f"WaitProvisionedConcurrency {_qualifier(self.qualifier)}: {count}READY"
         if self.moving_from is not None:
             to = "the new version" if self.moving_to == PUBLISHED else f"version {self.moving_to}"
             text += f" on {to} (version {self.moving_from} serves until then)"
         return text
 
     def labels(self) -> tuple[str, ...]:
-        return (f"provisioned concurrency {self.qualifier}",)
+        return (f"provisioned concurrency {_qualifier(self.qualifier)}",)
 
 
 @dataclass(frozen=True)

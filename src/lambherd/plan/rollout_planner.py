@@ -37,6 +37,10 @@ from lambherd.settings import DeploySettings
 #: ``ctx.decided`` key: steps an earlier concern wants run once the alias serves the new version
 #: alone (e.g. releasing the old version's provisioned concurrency), before old versions go.
 AFTER_TRAFFIC = "after_traffic"
+#: ``run.state`` key: callables ``(run) -> None`` a concern's handlers leave for the rollout's
+#: handlers to call once they have rolled the alias back (e.g. release the new version's
+#: provisioned concurrency); a failing one is noted on the timeline, the rollback stands.
+ON_ROLLBACK = "on_rollback"
 PRE, POST = "pre", "post"
 
 
@@ -209,6 +213,25 @@ def refuse_foreign_split(name: str, alias: dict[str, Any] | None) -> None:
         )
 
 
+def stages(alias: dict[str, Any] | None, decision: Any, settings: DeploySettings) -> bool:
+    """True when the deploy moves ``alias`` to a new version in stages (canary, linear): it
+    serves a published version and the versions concern decided another published one."""
+    if decision is None or decision.target is None or not alias:
+        return False
+    current = str(alias.get("FunctionVersion"))
+    return (
+        parse_strategy(settings.strategy).staged
+        and current.isdigit()
+        and decision.target not in (LATEST, current)
+    )
+
+
+def continues(alias: dict[str, Any] | None, decision: Any) -> bool:
+    """True when the deploy continues the rollout of ours the alias records (same version)."""
+    live = our_split(alias)
+    return live is not None and decision is not None and live.to_version == decision.target
+
+
 def plan_traffic(
     ctx_alias: dict[str, Any] | None,
     decision: Any,
@@ -231,14 +254,7 @@ def plan_traffic(
             return (RollBackTraffic(decision.alias, live, reason, ctx_alias.get("RevisionId")),)
         return ()
     current = str(ctx_alias.get("FunctionVersion")) if ctx_alias else None
-    stageable = (
-        strategy.staged
-        and ctx_alias is not None
-        and current is not None
-        and current.isdigit()
-        and decision.target not in (LATEST, current)
-    )
-    if not stageable:
+    if not stages(ctx_alias, decision, settings):
         if ctx_alias is not None and decode(ctx_alias.get("Description")) is not None:
             # our marker is on the alias: the move gives the alias its own Description back
             shift = ShiftTraffic(
@@ -254,7 +270,8 @@ def plan_traffic(
         return (*decision.alias_steps, *tail)
     assert ctx_alias is not None and current is not None
     refuse_foreign_split(name, ctx_alias)
-    if live is not None and live.to_version == decision.target:
+    if continues(ctx_alias, decision):
+        assert live is not None
         return (*_continue(decision.alias, ctx_alias, live, strategy, gates, log_group), *tail)
     return (*_staged(decision, ctx_alias, current, strategy, gates, log_group), *tail)
 

@@ -5,6 +5,7 @@ provisioned allocation to be READY (progress events while it allocates)."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from lambherd.apply.executor import StepRun
@@ -29,6 +30,7 @@ from lambherd.plan.concurrency_planner import (
     RegisterScalableTarget,
     WaitProvisionedConcurrency,
 )
+from lambherd.plan.rollout_planner import ON_ROLLBACK
 
 AAS = "application-autoscaling"
 
@@ -56,30 +58,38 @@ def delete_reserved(run: StepRun, step: DeleteReservedConcurrency) -> tuple[str,
 
 @handles(PutProvisionedConcurrency)
 def put_provisioned(run: StepRun, step: PutProvisionedConcurrency) -> tuple[str, int]:
+    qualifier = run.target(step.qualifier)
     resp = run.call(
-        f"set provisioned concurrency of {run.name}:{step.qualifier} to {step.count}",
+        f"set provisioned concurrency of {run.name}:{qualifier} to {step.count}",
         "put_provisioned_concurrency_config",
         FunctionName=run.name,
-        Qualifier=step.qualifier,
+        Qualifier=qualifier,
         ProvisionedConcurrentExecutions=step.count,
     )
-    return f"requested {step.count} ({resp.get('Status', 'IN_PROGRESS')})", 0
+    if step.for_rollout is not None:  # a rollback of that rollout releases it
+        run.state.setdefault(ON_ROLLBACK, []).append(lambda run: _release(run, qualifier))
+    return f"requested {step.count} on {qualifier} ({resp.get('Status', 'IN_PROGRESS')})", 0
+
+
+def _release(run: StepRun, qualifier: str) -> None:
+    run.call(
+        f"remove provisioned concurrency of {run.name}:{qualifier}",
+        "delete_provisioned_concurrency_config",
+        FunctionName=run.name,
+        Qualifier=qualifier,
+    )
 
 
 @handles(DeleteProvisionedConcurrency)
 def delete_provisioned(run: StepRun, step: DeleteProvisionedConcurrency) -> tuple[str, int]:
-    run.call(
-        f"remove provisioned concurrency of {run.name}:{step.qualifier}",
-        "delete_provisioned_concurrency_config",
-        FunctionName=run.name,
-        Qualifier=step.qualifier,
-    )
+    _release(run, run.target(step.qualifier))
     return "released", 0
 
 
 @handles(WaitProvisionedConcurrency)
 def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[str, int]:
-    where = f"{run.name}:{step.qualifier}"
+    qualifier = run.target(step.qualifier)
+    where = f"{run.name}:{qualifier}"
     deadline = time.monotonic() + PROVISIONED_WAIT_S
     delay = PROVISIONED_POLL_FIRST_S
     said = ""
@@ -88,7 +98,7 @@ def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[st
             f"read provisioned concurrency of {where}",
             "get_provisioned_concurrency_config",
             FunctionName=run.name,
-            Qualifier=step.qualifier,
+            Qualifier=qualifier,
         )
         status = str(config.get("Status") or "READY")
         requested = config.get("RequestedProvisionedConcurrentExecutions")
@@ -105,8 +115,15 @@ def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[st
         if status == "FAILED":
             _failed(run, step, str(config.get("StatusReason") or "no reason given"))
         if status == "READY" and not weights:
-            return f"{config.get('AvailableProvisionedConcurrentExecutions')}/{requested} READY", 0
-        text = f"{step.qualifier}: {allocated}/{requested} allocated ({status})"
+            available = config.get("AvailableProvisionedConcurrentExecutions")
+            if step.for_rollout is not None:
+                at = datetime.fromtimestamp(run.now(), UTC).isoformat(timespec="milliseconds")
+                run.timeline.append(
+                    {"at": at, "function": run.name, "event": "provisioned"}
+                    | {"qualifier": qualifier, "status": status, "available": available}
+                )
+            return f"{available}/{requested} READY", 0
+        text = f"{qualifier}: {allocated}/{requested} allocated ({status})"
         if weights:
             serving = ", ".join(f"version {v}" for v in sorted(weights))
             text += f", {serving} serving meanwhile"
@@ -129,8 +146,21 @@ def wait_provisioned(run: StepRun, step: WaitProvisionedConcurrency) -> tuple[st
 
 
 def _failed(run: StepRun, step: WaitProvisionedConcurrency, reason: str) -> None:
-    where = f"{run.name}:{step.qualifier}"
+    qualifier = run.target(step.qualifier)
+    where = f"{run.name}:{qualifier}"
     message = f"{where}: provisioned concurrency FAILED: {reason}"
+    if step.for_rollout is not None:
+        run.state.pop(ON_ROLLBACK, None)
+        note = ""
+        try:  # nothing moved: the failed configuration goes, the version is kept
+            _release(run, qualifier)
+        except LambherdError as exc:
+            note = f" (its configuration could not be removed: {exc.message})"
+        raise DeployError(
+            f"{message}; the rollout stopped before any traffic moved (alias "
+            f"{step.for_rollout} unchanged, version {qualifier} kept){note}",
+            hint="fix the new version's initialisation (see its logs), then deploy again",
+        )
     if step.moving_from is None:
         raise DeployError(message, hint="fix the function's initialisation, then deploy again")
     try:  # the alias goes back where it was: its old version's environments still serve

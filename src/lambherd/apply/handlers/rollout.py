@@ -25,6 +25,7 @@ from lambherd.apply.registry import handles
 from lambherd.apply.stopping import FAIL_FAST
 from lambherd.errors import AwsError, ConflictError, LambherdError, RolloutError, RolloutInterrupted
 from lambherd.plan.rollout_planner import (
+    ON_ROLLBACK,
     POST,
     BakeTraffic,
     CheckAlarms,
@@ -133,6 +134,17 @@ def _roll_back(run: StepRun, live: _Live, reason: str) -> None:
     live.marker, live.weight = marker, 0.0
     run.on_interrupt = None
     _event(run, "rollback", weights={live.from_version: 100.0}, reason=reason)
+    _after_rollback(run)
+
+
+def _after_rollback(run: StepRun) -> None:
+    """What other concerns left for a rollback (``ON_ROLLBACK``), each once; a failure is noted
+    on the timeline and the rest still run (the alias is back either way)."""
+    for undo in run.state.pop(ON_ROLLBACK, ()):
+        try:
+            undo(run)
+        except LambherdError as exc:
+            _event(run, "rollback cleanup failed", reason=exc.message)
 
 
 def _failed(run: StepRun, live: _Live, reason: str, *, gate: str = "") -> RolloutError:
@@ -239,6 +251,7 @@ def traffic_tests(run: StepRun, step: RunTrafficTests) -> tuple[str, int]:
         if len(failed) > 1:
             why += f" (and {len(failed) - 1} more)"
         if pre:
+            _after_rollback(run)
             raise RolloutError(
                 f"{run.name}: rollout of version {qualifier} stopped before any traffic moved: "
                 f"{why} (version {qualifier} kept)",
@@ -259,6 +272,7 @@ def check_alarms(run: StepRun, step: CheckAlarms) -> tuple[str, int]:
     for alarm in states:
         if alarm.state == "ALARM":
             why = f": {alarm.reason}" if alarm.reason else ""
+            _after_rollback(run)
             raise RolloutError(
                 f"{run.name}: rollout stopped before any traffic moved: alarm {alarm.name} is "
                 f"in ALARM{why}",

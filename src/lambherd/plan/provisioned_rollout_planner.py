@@ -1,0 +1,88 @@
+"""Provisioned concurrency follows a staged rollout's traffic (issue #15 with #14).
+
+An all-at-once move of an alias with provisioned concurrency is Lambda's own business (it
+allocates on the new version before routing there; ``concurrency_planner`` waits for it). A
+canary or linear rollout routes a share of the alias's traffic to the new version while the
+alias's configuration still sits on the old one, so the new version would serve that share
+cold. When concurrency.json gives the deploy alias ``N`` and the deploy stages, this concern
+(between the versions and rollout concerns, so its steps land after the publish and before the
+first shift) plans:
+
+    PublishVersion
+    PutProvisionedConcurrency <new version>: N     version-qualified
+    WaitProvisionedConcurrency <new version>       READY; FAILED stops the rollout, nothing moved
+    ShiftTraffic / BakeTraffic ...                 the rollout concern's
+    WaitProvisionedConcurrency <alias>             (after the last shift) Lambda's move of the
+                                                   alias's configuration onto the new version
+    DeleteProvisionedConcurrency <new version>     the alias's configuration covers it now
+    DeleteVersion ...
+
+A rollback during the run (a gate, a post-traffic test, ``--fail-fast``) releases the
+version's configuration too (the put step asks the rollout's handlers to, see
+``ON_ROLLBACK``). Nothing is planned with ``--no-wait``, for a deploy that continues a split of
+ours, or when the file leaves the alias's provisioned concurrency alone.
+"""
+
+from __future__ import annotations
+
+from lambherd.concurrency.model import Autoscaling, read_concurrency
+from lambherd.plan.concerns import Concern, PlanContext
+from lambherd.plan.concurrency_planner import (
+    SIDECAR,
+    ConcurrencyRemote,
+    DeleteProvisionedConcurrency,
+    PutProvisionedConcurrency,
+    WaitProvisionedConcurrency,
+)
+from lambherd.plan.rollout_planner import AFTER_TRAFFIC, continues, stages
+from lambherd.plan.steps import Step
+
+
+def _count(ctx: PlanContext, alias: str) -> int | None:
+    """The alias's provisioned concurrency under the file (with autoscaling: what it has)."""
+    doc = ctx.desired.sidecars.get(SIDECAR)
+    if doc is None:
+        return None
+    problems: list[str] = []
+    config = read_concurrency(doc, problems)
+    if problems:  # the definition's validation reports them
+        return None
+    value = config.provisioned.get(alias)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    have = (ctx.remote.part(ConcurrencyRemote) or ConcurrencyRemote()).provisioned.get(alias)
+    if isinstance(config.autoscaling.get(alias), Autoscaling) and have is not None:
+        return have.requested or None
+    return None
+
+
+def _plan(ctx: PlanContext) -> list[Step]:
+    decision = ctx.decided.get("versions")
+    alias = ctx.settings.alias
+    if ctx.settings.skip_function or ctx.settings.no_wait:
+        return []
+    live = ctx.remote.alias
+    if not stages(live, decision, ctx.settings) or continues(live, decision):
+        return []
+    count = _count(ctx, alias)
+    if count is None:
+        return []
+    version = decision.target
+    after: list[Step] = []
+    have = (ctx.remote.part(ConcurrencyRemote) or ConcurrencyRemote()).provisioned.get(alias)
+    if have is not None:  # Lambda moves the alias's configuration with the last shift
+        current = str((ctx.remote.alias or {}).get("FunctionVersion"))
+        after.append(
+            WaitProvisionedConcurrency(
+                alias, have.requested, moving_from=current, moving_to=version
+            )
+        )
+    after.append(DeleteProvisionedConcurrency(version, count))
+    ctx.decided.setdefault(AFTER_TRAFFIC, []).extend(after)
+    return [
+        PutProvisionedConcurrency(version, count, for_rollout=alias),
+        WaitProvisionedConcurrency(version, count, for_rollout=alias),
+    ]
+
+
+CONCERN = Concern("provisioned rollout", _plan)
