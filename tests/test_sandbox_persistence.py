@@ -564,16 +564,6 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
             FlexibleTimeWindow={"Mode": "OFF"},
             Target={"Arn": fn_arn, "RoleArn": ROLE},
         )
-        aas = c("application-autoscaling")
-        aas.register_scalable_target(**target, **dim, MinCapacity=1, MaxCapacity=5)
-        aas.put_scheduled_action(
-            **target,
-            **dim,
-            ScheduledActionName="morning",
-            Schedule=cron,
-            Timezone="Asia/Tokyo",
-            ScalableTargetAction={"MinCapacity": 3, "MaxCapacity": 5},
-        )
         c("dynamodb").create_table(
             TableName="table",
             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
@@ -593,6 +583,18 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
             ComparisonOperator="GreaterThanThreshold",
         )
         create_with(c("lambda"), "f", HANDLER)
+        c("lambda").publish_version(FunctionName="f")  # a target needs an alias or version
+        c("lambda").create_alias(FunctionName="f", Name="live", FunctionVersion="1")
+        aas = c("application-autoscaling")
+        aas.register_scalable_target(**target, **dim, MinCapacity=1, MaxCapacity=5)
+        aas.put_scheduled_action(
+            **target,
+            **dim,
+            ScheduledActionName="morning",
+            Schedule=cron,
+            Timezone="Asia/Tokyo",
+            ScalableTargetAction={"MinCapacity": 3, "MaxCapacity": 5},
+        )
         c("lambda").create_event_source_mapping(
             EventSourceArn="arn:aws:sqs:eu-west-1:123456789012:q", FunctionName="f", BatchSize=5
         )
