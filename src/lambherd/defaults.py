@@ -114,6 +114,10 @@ LAMBDA_SERVICE_CODE = "lambda"
 CONCURRENCY_QUOTA_CODE = "L-B99A9384"
 #: Sandbox seconds a provisioned allocation takes at least (``LAMBHERD_SANDBOX_PC_ALLOCATION_S``).
 SANDBOX_PROVISIONED_ALLOCATION_S = 1.0
+#: Real seconds the old version's provisioned environments stay provisioned after an alias's
+#: move is READY: an invocation routed to the old version just before the switch still finds
+#: one (Lambda lets the old allocation go after the new one serves, not at the same instant).
+SANDBOX_PROVISIONED_RELEASE_S = 2.0
 #: ``lambherd concurrency``: the CloudWatch window, and the utilisation outside which it flags.
 CONCURRENCY_SINCE = "24h"
 UTILISATION_LOW = 0.30

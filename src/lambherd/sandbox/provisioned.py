@@ -25,7 +25,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from lambherd.defaults import SANDBOX_PROVISIONED_ALLOCATION_S
+from lambherd.defaults import SANDBOX_PROVISIONED_ALLOCATION_S, SANDBOX_PROVISIONED_RELEASE_S
 from lambherd.sandbox.moto_facade import MotoFacade
 from lambherd.sandbox.state import FunctionKey
 from lambherd.sandbox.versions import Versions
@@ -349,5 +349,7 @@ class Provisioned:
             if config.get("Serving"):  # the alias now routes to the new version
                 config["Serving"] = None
                 released = True
-        if released:
-            self.allocate(key)  # the old version's environments are let go
+        if released:  # the old version's environments are let go, after the in-flight ones
+            timer = threading.Timer(SANDBOX_PROVISIONED_RELEASE_S, self.allocate, (key,))
+            timer.daemon = True
+            timer.start()
