@@ -17,6 +17,20 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "lambherd"
 HEAVY = ("boto3", "botocore", "rich", "_jsonnet", "jsonnet", "moto", "werkzeug")
+#: Standard-library modules (and lambherd's own) that ``import click`` does not load and a help
+#: path has no use for: logging (with traceback, string, threading's users), shutil (bz2, lzma),
+#: pathlib (fnmatch, urllib.parse), json; the App and the AWS layer. ``uuid`` and ``platform``
+#: are not listed: click.types imports them itself, so they are part of ``import click``.
+HELP_NEEDS_NONE_OF = (
+    "logging",
+    "shutil",
+    "pathlib",
+    "json",
+    "lzma",
+    "bz2",
+    "lambherd.app",
+    "lambherd.aws",
+)
 
 #: Import cycles known to exist until the sandbox/local restructuring (its own branch) is
 #: merged: the lead empties this list after that merge. Each entry is one strongly connected
@@ -201,13 +215,15 @@ def test_planners_import_neither_boto_nor_the_executor() -> None:
 
 def _modules_loaded_by(*args: str) -> set[str]:
     script = (
-        "import json, sys\n"
+        "import sys\n"
         "from lambherd.cli import main\n"
         "try:\n"
         f"    main({list(args)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "sys.stderr.write(json.dumps(sorted(sys.modules)))\n"
+        "loaded = sorted(sys.modules)\n"
+        "import json\n"  # after the listing: json is one of the modules help must not load
+        "sys.stderr.write(json.dumps(loaded))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
@@ -221,3 +237,31 @@ def test_help_imports_no_heavy_library() -> None:
         assert "lambherd.cli.main" in loaded
         heavy = {m for m in loaded if m.split(".")[0] in HEAVY}
         assert heavy == set(), (args, sorted(heavy)[:5])
+
+
+def test_help_imports_nothing_it_does_not_use() -> None:
+    for args in (("--help",), ("deploy", "--help"), ("--region", "eu-west-1", "deploy", "-h")):
+        loaded = _modules_loaded_by(*args)
+        assert "lambherd.cli.deploy" in loaded or args == ("--help",)
+        assert sorted(m for m in HELP_NEEDS_NONE_OF if m in loaded) == [], args
+
+
+def test_a_command_that_runs_still_configures_logging(tmp_path: Path) -> None:
+    # the help paths skip logging; a real command (here render, which fails: no definition)
+    # still has it configured, at the level asked, before it runs
+    script = (
+        "import logging, sys\n"
+        "from lambherd.cli import main\n"
+        "try:\n"
+        f"    main(['-C', {str(tmp_path)!r}, '--log-level', 'warn', 'render'])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "root = logging.getLogger()\n"
+        "print(code, root.level, len(root.handlers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    code, level, handlers = done.stdout.split()
+    assert code != "0"
+    assert (int(level), int(handlers)) == (30, 1), done.stderr

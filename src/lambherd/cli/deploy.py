@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from lambherd import exit_codes
 from lambherd.cli.output import app_of, confirm, emit_json, info, warn
+from lambherd.cli.params import PathArg
 from lambherd.cli.project_view import progress_for, report_builds, show_changeset
 from lambherd.cli.rollout_view import GateLines, answer_interrupt, gate_options, gate_table
 from lambherd.cli.rollout_view import show_stopped as show_stopped_rollout
 from lambherd.errors import RolloutError, RolloutInterrupted, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lambherd.app import App
     from lambherd.pipeline.planning import Changeset
     from lambherd.pipeline.runner import ProgressEvent
@@ -85,12 +86,12 @@ class DeployCommand(click.Command):
 )
 @click.option(
     "--src",
-    type=click.Path(path_type=Path),
+    type=PathArg(),
     help="Folder to zip, or a zip to upload as it is (default: the definition's folder).",
 )
 @click.option(
     "--exclude-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False),
     help="Ignore file, from the working folder [default: .lambdaignore].",
 )
 @click.option("--symlink", is_flag=True, help="Store symlinks as links (like zip -y).")
@@ -102,7 +103,7 @@ class DeployCommand(click.Command):
 )
 @click.option(
     "--function-url",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False),
     help="The function URL definition [default: function_url.json[net] beside the definition].",
 )
 @click.option("--lint", is_flag=True, help="Lint first; stop on findings at or above --fail-on.")
@@ -221,6 +222,8 @@ def _show_lint(app: App, result: Any) -> None:
     if not result.report.findings:
         return
     if app.json_output:
+        import json
+
         click.echo(json.dumps(render(result, "json"), indent=2), err=True)
     else:
         click.echo(render(result, "text", lambda text, _severity: text), err=True)

@@ -22,19 +22,22 @@ a command's, e.g. ``LAMBHERD_LOG_LEVEL``, ``LAMBHERD_DEPLOY_KEEP_VERSIONS``, plu
 spellings where they differ), then the defaults.
 
 Nothing here imports a command it does not need: ``lambherd --help`` imports none, ``deploy
---help`` only deploy's module (which click imports anyway).
+--help`` only deploy's module (which click imports anyway); ``pathlib`` and ``lambherd.errors``
+are imported only when an option file is read.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambherd.errors import UsageError
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lambherd.errors import UsageError
 
 #: strconv.ParseBool's words, which kong accepts after ``=`` for a boolean flag.
 TRUE_WORDS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
@@ -272,6 +275,8 @@ def _option_file(
 ) -> tuple[Path, dict[str, Any]] | None:
     """The option file named on the line (the last ``--option``) or in ``LAMBHERD_OPTION``,
     read with the line's ``--envfile`` files loaded first (as lambroll loads them)."""
+    from pathlib import Path
+
     named: str | None = None
     envfiles: list[str] = []
     workdir = Path()
@@ -314,7 +319,7 @@ def option_file_tokens(
         key = _LAMBROLL_KEYS.get(key, key)
         if key == "log_format":
             if value not in (None, "", "text"):
-                raise UsageError(f"{where}: log_format {value!r}: lambherd logs text only")
+                raise _usage_error(f"{where}: log_format {value!r}: lambherd logs text only")
             continue
         root_doc[key] = value
     root_tokens = _section_tokens(root, root_doc, where, "", sections=True)
@@ -325,7 +330,7 @@ def option_file_tokens(
         if section is None:
             break
         if not isinstance(section, dict):
-            raise UsageError(f"{where}: {'.'.join(names[: depth + 1])}: expected an object")
+            raise _usage_error(f"{where}: {'.'.join(names[: depth + 1])}: expected an object")
         if depth == len(names) - 1:
             label = ".".join(names)
             leaf_tokens = _section_tokens(commands[-1], section, where, label, typed=typed)
@@ -359,7 +364,7 @@ def _section_tokens(
                 continue
         option = by_key.get(key)
         if option is None or key == "option":
-            raise UsageError(_unknown(where, label, key, sorted(by_key)))
+            raise _usage_error(_unknown(where, label, key, sorted(by_key)))
         if typed and option in typed and option.multiple:
             continue  # a repeatable command option typed on the line replaces the file's
         tokens += _value_tokens(option, value, where, f"{label}.{key}" if label else key)
@@ -371,7 +376,7 @@ def _check_section(command: click.Command, section: dict[str, Any], where: Path,
         for key, value in section.items():
             sub = _subcommand(command, key)
             if sub is None or not isinstance(value, dict):
-                raise UsageError(_unknown(where, label, key, sorted(command.commands)))
+                raise _usage_error(_unknown(where, label, key, sorted(command.commands)))
             _check_section(sub, value, where, f"{label}.{key}")
         return
     _section_tokens(command, section, where, label)
@@ -393,20 +398,26 @@ def _value_tokens(option: click.Option, value: Any, where: Path, label: str) -> 
         return []
     if option.is_flag:
         if not isinstance(value, bool):
-            raise UsageError(f"{where}: {label}: expected true or false, got {value!r}")
+            raise _usage_error(f"{where}: {label}: expected true or false, got {value!r}")
         if value:
             return [flag]
         return [option.secondary_opts[0]] if option.secondary_opts else []
     if isinstance(value, dict):
         if not option.multiple:
-            raise UsageError(f"{where}: {label}: expected a single value, got an object")
+            raise _usage_error(f"{where}: {label}: expected a single value, got an object")
         items = [f"{k}={_scalar(v, where, label)}" for k, v in value.items()]
         return [t for item in items for t in (flag, item)]
     if isinstance(value, list):
         if not option.multiple:
-            raise UsageError(f"{where}: {label}: expected a single value, got a list")
+            raise _usage_error(f"{where}: {label}: expected a single value, got a list")
         return [t for item in value for t in (flag, _scalar(item, where, label))]
     return [flag, _scalar(value, where, label)]
+
+
+def _usage_error(message: str) -> UsageError:
+    from lambherd.errors import UsageError
+
+    return UsageError(message)
 
 
 def _scalar(value: Any, where: Path, label: str) -> str:
@@ -414,4 +425,4 @@ def _scalar(value: Any, where: Path, label: str) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | str):
         return str(value)
-    raise UsageError(f"{where}: {label}: expected a string or a number, got {value!r}")
+    raise _usage_error(f"{where}: {label}: expected a string or a number, got {value!r}")

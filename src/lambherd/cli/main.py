@@ -1,22 +1,27 @@
-"""The root ``lambherd`` group: global options, lazy sub-commands, and the one exit-code gate."""
+"""The root ``lambherd`` group: global options, lazy sub-commands, and the one exit-code gate.
+
+``lambherd --help`` and ``lambherd deploy --help`` import click and little else: ``logging``,
+``pathlib``, ``shutil``, ``lambherd.app`` (and ``aws``), ``lambherd.errors`` are imported by
+the functions that need them, when a real command runs (tests/test_architecture.py checks it).
+"""
 
 from __future__ import annotations
 
-import importlib
-import logging
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from lambherd import __version__, exit_codes
-from lambherd.app import App, AwsSettings, RenderOptions
 from lambherd.cli import global_options
 from lambherd.cli.registry import COMMANDS
-from lambherd.errors import LambherdError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lambherd.app import App
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: ``ctx.meta`` key: the sub-command about to run, with its arguments (see ``_help_requested``)
@@ -33,7 +38,9 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return super().get_command(ctx, cmd_name)  # commands attached directly
-        module = importlib.import_module(f"lambherd.cli.{entry[0]}")
+        from importlib import import_module
+
+        module = import_module(f"lambherd.cli.{entry[0]}")
         global_options.assign_envvars(module.command, (cmd_name,))  # LAMBHERD_<CMD>_<FLAG>
         global_options.note_global_options(module.command)
         return module.command
@@ -75,7 +82,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option(
     "-C",
     "workdir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),  # made a Path in the callback: no pathlib for --help
     default=None,
     help="Run as if started in DIR.",
 )
@@ -122,7 +129,7 @@ def cli(
     region: str | None,
     endpoint_url: str | None,
     sandbox: bool,
-    workdir: Path | None,
+    workdir: str | None,
     function_path: str | None,
     envfile: tuple[str, ...],
     ext_str: tuple[str, ...],
@@ -144,22 +151,38 @@ def cli(
     The options below may come before or after the command; every option can also be set with
     LAMBHERD_<OPTION> (a command's with LAMBHERD_<COMMAND>_<OPTION>) or in an --option file.
     """
+    if workdir is not None and not os.path.isdir(workdir):
+        raise click.BadParameter(f"{workdir} is not a directory", param_hint="-C")
+    pairs = {
+        option: _pairs(values, option)
+        for option, values in (
+            ("--ext-str", ext_str),
+            ("--ext-code", ext_code),
+            ("--prefixed-tfstate", prefixed_tfstate),
+        )
+    }
+    # help needs no App (nor aws, pathlib), no project (a broken lambherd.toml or a bad --stage
+    # must not hide it) and no logging: all three are made only for a command that runs
+    if _help_requested(ctx):
+        return
+    from pathlib import Path
+
+    from lambherd.app import App, AwsSettings, RenderOptions
+
     if color is None and os.environ.get("NO_COLOR"):
         color = False
-    base = (workdir or Path.cwd()).resolve()
-    if workdir is not None and not base.is_dir():
-        raise click.BadParameter(f"{workdir} is not a directory", param_hint="-C")
+    base = Path(workdir or Path.cwd()).resolve()
     app = App(
         workdir=base,
         function_path=function_path,
         render=RenderOptions(
             envfiles=tuple(str(base / e) for e in envfile),
-            ext_str=_pairs(ext_str, "--ext-str"),
-            ext_code=_pairs(ext_code, "--ext-code"),
+            ext_str=pairs["--ext-str"],
+            ext_code=pairs["--ext-code"],
             tfstate=_local_path(base, tfstate),
             prefixed_tfstate={
                 prefix: _local_path(base, where) or where
-                for prefix, where in _pairs(prefixed_tfstate, "--prefixed-tfstate").items()
+                for prefix, where in pairs["--prefixed-tfstate"].items()
             },
         ),
         aws=AwsSettings(
@@ -180,8 +203,7 @@ def cli(
         ),
     )
     _setup_logging(app.log_level)
-    # help needs no project: a broken lambherd.toml or a bad --stage must not hide it
-    ctx.obj = app if _help_requested(ctx) else _in_project(ctx, app)
+    ctx.obj = _in_project(ctx, app)
 
 
 global_options.assign_envvars(cli)  # LAMBHERD_<FLAG> for every global option
@@ -247,6 +269,8 @@ def _local_path(base: Path, location: str | None) -> str | None:
 
 
 def _setup_logging(level: str) -> None:
+    import logging
+
     numeric = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING}.get(
         level, logging.ERROR
     )
@@ -267,7 +291,12 @@ def main(argv: list[str] | None = None) -> None:
         # global options anywhere, --option files, --flag=false (lambroll's command line)
         args = global_options.normalise_argv(cli, args)
         debug = _wants_debug(args)
-        code: Any = cli.main(args=args, prog_name="lambherd", standalone_mode=False)
+        code: Any = cli.main(
+            args=args,
+            prog_name="lambherd",
+            standalone_mode=False,
+            terminal_width=_help_width(),
+        )
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
             click.echo("interrupted", err=True)  # click turns Ctrl-C into Abort
@@ -282,7 +311,15 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(exit_codes.INTERRUPTED)
-    except LambherdError as exc:
+    except Exception as exc:
+        if not _is_lambherd_error(exc):
+            if debug:
+                raise
+            botocore_error = _describe_botocore(exc)
+            if botocore_error is None:
+                raise
+            click.echo(f"error: {botocore_error}", err=True)
+            sys.exit(exit_codes.FAILURE)
         if debug:
             import traceback
 
@@ -291,15 +328,35 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:
-        if debug:
-            raise
-        botocore_error = _describe_botocore(exc)
-        if botocore_error is None:
-            raise
-        click.echo(f"error: {botocore_error}", err=True)
-        sys.exit(exit_codes.FAILURE)
     sys.exit(code if isinstance(code, int) else exit_codes.SUCCESS)
+
+
+def _is_lambherd_error(exc: BaseException) -> bool:
+    """``exc`` is a LambherdError (none can be raised before ``lambherd.errors`` is imported,
+    so a help path never imports it)."""
+    errors = sys.modules.get("lambherd.errors")
+    return errors is not None and isinstance(exc, errors.LambherdError)
+
+
+def _help_width() -> int | None:
+    """The help text's width as click computes it (terminal columns or COLUMNS, at most
+    ``max_content_width``, less 2, at least 50) without importing ``shutil`` (and lzma/bz2
+    with it) for it; None under click's test runner, which forces its own width."""
+    from click import formatting
+
+    if formatting.FORCED_WIDTH is not None:
+        return None
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80  # shutil.get_terminal_size's fallback
+    return max(min(columns, CONTEXT_SETTINGS["max_content_width"]) - 2, 50)
 
 
 def _wants_debug(args: list[str]) -> bool:

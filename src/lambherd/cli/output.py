@@ -5,22 +5,26 @@ Services return data; only the CLI prints. rich is imported on first use, never 
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambherd.app import App
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 
 def app_of(ctx: click.Context) -> App:
     """The ``App`` built by the root group."""
+    from lambherd.app import App  # not at import: ``deploy --help`` needs no App (nor aws)
+
     return ctx.find_object(App) or App()
 
 
 def emit_json(data: Any) -> None:
     """Print one JSON document to stdout."""
+    import json  # not at import: ``--help`` prints no JSON
+
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambherd.app import App
 from lambherd.cli.output import console
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 _OPS = {
     "add": ("+ Add", "green"),

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lambherd import exit_codes
-from lambherd.app import App
 from lambherd.cli.output import emit_json, info
 from lambherd.errors import RolloutError, RolloutInterrupted
+
+if TYPE_CHECKING:
+    from lambherd.app import App
 
 ROLLBACK, LEAVE = "rollback", "leave"
 
