@@ -76,3 +76,18 @@ def test_an_explicit_parallel_stays_fixed(sandbox, sandbox_endpoint, tmp_path) -
     assert result.run.ok and result.run.count("deployed") == 6
     assert result.run.pacing is None  # --parallel 3: no adaptive limit
     assert "parallel" not in result.run.to_json()
+
+
+@pytest.mark.slow
+def test_the_command_says_what_the_limit_did_when_aws_throttled(
+    sandbox, sandbox_endpoint, tmp_path, monkeypatch, lh
+) -> None:
+    names = tuple(f"c{i:02d}" for i in range(8))
+    root = write_project(tmp_path / "cli", ROLE, names=names)
+    with fault_proxy(sandbox_endpoint, decide=rate_limited(per_second=40, burst=6)) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        text = lh("-C", root, "--yes", "deploy")
+        assert proxy.counts["throttle"] > 0, proxy.counts
+    assert text.code == 0, text.err
+    assert "Deploy: 8 deployed" in text.out
+    assert "Parallel: adaptive: 4 -> peak " in text.out, text.out
