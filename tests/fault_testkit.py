@@ -26,6 +26,7 @@ import json
 import random
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -174,6 +175,28 @@ def lose_first(method: str, path_part: str, fault: str = "lost") -> Decide:
             done.set()
             return fault
         return None
+
+    return decide
+
+
+def rate_limited(
+    per_second: float, burst: int, clock: Callable[[], float] = time.monotonic
+) -> Decide:
+    """A ``decide`` that throttles as an API rate limit does: a token bucket of ``burst``
+    tokens refilled at ``per_second``; a request finding it empty is answered 429 (and takes
+    no token, as a throttled call costs nothing on AWS)."""
+    lock = threading.Lock()
+    state = {"tokens": float(burst), "at": clock()}
+
+    def decide(_m: str, _path: str, _body: bytes, _seen: int) -> str | None:
+        with lock:
+            now = clock()
+            state["tokens"] = min(float(burst), state["tokens"] + (now - state["at"]) * per_second)
+            state["at"] = now
+            if state["tokens"] >= 1.0:
+                state["tokens"] -= 1.0
+                return None
+            return "throttle"
 
     return decide
 

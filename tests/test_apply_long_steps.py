@@ -141,3 +141,35 @@ def test_ctrl_c_in_a_parallel_run_leaves_the_rollouts_to_the_command(
     assert sorted(e.function for e in result.interruptions) == ["a", "b"]
     assert {o.name: o.status for o in result.outcomes}["c"] == SKIPPED
     assert sorted(long_steps["stopped"]) == [("a", INTERRUPTED), ("b", INTERRUPTED)]
+
+
+def test_ctrl_c_in_an_adaptive_run_skips_the_functions_waiting_for_a_slot(
+    long_steps, monkeypatch
+) -> None:
+    import concurrent.futures
+
+    from lambherd.defaults import PARALLEL_START
+    from lambherd.pipeline import runner
+
+    calls = {"n": 0}
+    real_wait = concurrent.futures.wait
+
+    def wait_then_ctrl_c(futures, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first wait: the limit's slots are all holding
+            while len(long_steps["held"]) < PARALLEL_START:
+                threading.Event().wait(0.01)
+            raise KeyboardInterrupt
+        return real_wait(futures, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "wait_for", wait_then_ctrl_c)
+    names = [f"f{i}" for i in range(PARALLEL_START + 2)]
+    plans = changeset(*(Plan(name, (Split(), Hold(60))) for name in names))
+    result = run_changeset(None, plans)  # no --parallel: the adaptive limit, no AWS to grow on
+    assert result.interrupted
+    held = sorted(long_steps["held"])
+    assert len(held) == PARALLEL_START  # no more ran than the limit let in
+    assert sorted(e.function for e in result.interruptions) == held
+    skipped = {o.name for o in result.outcomes if o.status == SKIPPED}
+    assert skipped == set(names) - set(held)  # woken by the stop, never started
+    assert result.pacing is not None and result.pacing.peak == PARALLEL_START

@@ -161,6 +161,13 @@ class AwsClients:
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
 
+    def unregister_hook(self, event: str, handler: Any) -> None:
+        """Remove a handler ``register_hook`` added, from every client."""
+        with self._lock:
+            self._hooks = [(e, h) for e, h in self._hooks if (e, h) != (event, handler)]
+            for client in self._clients.values():
+                client.meta.events.unregister(event, handler)
+
     def caller_identity(self) -> dict[str, str]:
         """STS GetCallerIdentity, cached for the life of this object."""
         if self._identity is None:

@@ -86,8 +86,22 @@ def lambda_defaults(config: dict[str, Any]) -> dict[str, Any]:
 DEFAULT_ALIAS = "current"
 #: Whether a deploy publishes a version when something changed.
 DEFAULT_PUBLISH = True
-#: Project functions deployed at once (``deploy --parallel``).
-DEFAULT_PARALLEL = 4
+#: Project functions deployed at once (``deploy --parallel N``); None: adaptive, between
+#: ``PARALLEL_MIN`` and ``PARALLEL_MAX``, starting at ``PARALLEL_START`` (pipeline/pacing.py).
+DEFAULT_PARALLEL: int | None = None
+#: The adaptive limit. Lambda's published control-plane rates (AWS Lambda Developer Guide,
+#: "Lambda quotas", section "Lambda API requests"; none can be increased): GetFunction 100
+#: requests per second, GetPolicy 15, and the remainder of the control-plane APIs (everything
+#: but invocations, GetFunction and GetPolicy: UpdateFunctionConfiguration, PublishVersion,
+#: UpdateAlias...) 15 per second across all of them, per account and Region. How much of that
+#: other clients of the account use is not published anywhere, so the limit is not computed
+#: from it: it grows while calls succeed and halves on a throttle. The maximum bounds the
+#: threads and connections one deploy opens (the clients' pool holds 32).
+PARALLEL_START = 4
+PARALLEL_MIN = 1
+PARALLEL_MAX = 32
+#: Throttles within this many seconds of a decrease belong to the same overload (halve once).
+PARALLEL_BACKOFF_WINDOW_S = 1.0
 #: Project functions read from AWS at once while planning.
 DEFAULT_READ_WORKERS = 8
 #: Functions imported at once by ``import --all``.

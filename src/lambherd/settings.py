@@ -105,7 +105,7 @@ class RunSettings:
     """How a deploy runs: which functions, how many at once, what happens on failure."""
 
     dry_run: bool = False
-    #: Functions deployed at once (None: not given, ``DEFAULT_PARALLEL``).
+    #: Functions deployed at once (None: not given, ``DEFAULT_PARALLEL``: adaptive).
     parallel: int | None = None
     only: tuple[str, ...] = ()
     fail_fast: bool = False
@@ -116,9 +116,10 @@ class RunSettings:
             raise UsageError("--parallel must be at least 1")
 
     @property
-    def workers(self) -> int:
-        """How many functions are deployed at once."""
-        return self.parallel or DEFAULT_PARALLEL
+    def workers(self) -> int | None:
+        """How many functions are deployed at once (None: as many as the API's rate allows,
+        learnt while deploying)."""
+        return self.parallel if self.parallel is not None else DEFAULT_PARALLEL
 
     def project_options(self) -> tuple[str, ...]:
         """The project-only options given (``--parallel``, ``--only``, ``--fail-fast``,

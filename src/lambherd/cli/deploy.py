@@ -115,7 +115,8 @@ class DeployCommand(click.Command):
 @click.option(
     "--parallel",
     type=click.IntRange(min=1),
-    help="Functions deployed at once [default: 4].",
+    help="Functions deployed at once [default: adaptive, 4 to 32: grows while calls "
+    "succeed, halves when AWS throttles].",
 )
 @click.option("--only", multiple=True, metavar="NAME/GLOB", help="Only these functions.")
 @click.option("--fail-fast", is_flag=True, help="Start no more after a failure.")
@@ -307,6 +308,8 @@ def _show_project(app: App, report: DeployReport, prune: bool, dry_run: bool) ->
             if outcome.error:
                 click.echo(f"error: {outcome.name}: {outcome.error}", err=True)
         click.echo(f"Deploy: {result.summary()}, {result.bytes_uploaded} bytes uploaded.")
+        if result.pacing is not None and result.pacing.throttles:
+            click.echo(f"Parallel: {result.pacing.describe()}.")
     return exit_codes.SUCCESS if result.ok else exit_codes.FAILURE
 
 

@@ -136,7 +136,9 @@ def abort(
 @_ALIAS
 @_ONLY
 @resume_gate_options
-@click.option("--parallel", type=click.IntRange(min=1), help="Rollouts run at once [default: 4].")
+@click.option(
+    "--parallel", type=click.IntRange(min=1), help="Rollouts run at once [default: adaptive]."
+)
 @click.option("--fail-fast", is_flag=True, help="A failure rolls the other rollouts back.")
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
 @click.pass_context

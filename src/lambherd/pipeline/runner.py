@@ -1,5 +1,6 @@
-"""Run a changeset: changed functions deployed ``parallel`` at a time, orphans pruned — for a
-project and for a single function (a one-row changeset) alike.
+"""Run a changeset: changed functions deployed ``parallel`` at a time (by default an adaptive
+number: ``pipeline/pacing.py``), orphans pruned — for a project and for a single function (a
+one-row changeset) alike.
 
 Each function's plan runs through the executor ``executor_for`` picks (the real one: waits,
 RevisionId chain, throttling and conflicts retried with backoff; the display-only one for a dry
@@ -21,8 +22,9 @@ from typing import Any
 
 from lambherd.apply import ExecutionResult, StepResult, executor_for
 from lambherd.apply.stopping import FAIL_FAST, INTERRUPTED, StopSignal
-from lambherd.defaults import DEFAULT_PARALLEL
+from lambherd.defaults import DEFAULT_PARALLEL, PARALLEL_MAX, PARALLEL_START
 from lambherd.errors import AlreadyExistsError, LambherdError, RolloutInterrupted
+from lambherd.pipeline.pacing import AdaptiveLimit, PacingReport, watch_calls
 from lambherd.pipeline.planning import DELETE, Changeset, PlannedFunction, replan
 from lambherd.retry import RetryPolicy
 
@@ -98,6 +100,8 @@ class RunResult:
     #: True when a Ctrl-C stopped the run with rollouts left split (their outcomes carry a
     #: ``RolloutInterrupted``).
     interrupted: bool = False
+    #: What the adaptive parallelism did (None: a fixed ``--parallel``, or one function).
+    pacing: PacingReport | None = None
 
     @property
     def interruptions(self) -> list[RolloutInterrupted]:
@@ -125,32 +129,37 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         """The ``deploy --output json`` document for a project."""
-        return {
+        doc = {
             "ok": self.ok,
             "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
             "bytes_uploaded": self.bytes_uploaded,
             "functions": [o.to_json() for o in self.outcomes],
         }
+        if self.pacing is not None:
+            doc["parallel"] = self.pacing.to_json()
+        return doc
 
 
 def run_changeset(
     clients: Any,
     changeset: Changeset,
     *,
-    parallel: int = DEFAULT_PARALLEL,
+    parallel: int | None = DEFAULT_PARALLEL,
     fail_fast: bool = False,
     prune: bool = False,
     dry_run: bool = False,
     on_event: Callable[[ProgressEvent], None] | None = None,
     retry: RetryPolicy | None = None,
 ) -> RunResult:
-    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time;
-    with ``dry_run``, display them (no AWS call)."""
+    """Execute every non-empty plan (deletes only with ``prune``), ``parallel`` at a time
+    (None: an adaptive number, ``pacing.AdaptiveLimit`` fed by every AWS answer); with
+    ``dry_run``, display them (no AWS call)."""
     start = time.monotonic()
     notify = on_event or (lambda _event: None)
     stop = StopSignal()
     outcomes: dict[str, FunctionOutcome] = {}
+    pacing: PacingReport | None = None
     work: list[PlannedFunction] = []
     for change in changeset.changes:
         if change.applied(prune):
@@ -170,6 +179,8 @@ def run_changeset(
             stop.stop(FAIL_FAST)
         return outcome
 
+    if parallel is not None and parallel < 1:
+        raise ValueError(f"parallel must be at least 1, got {parallel}")
     if parallel == 1 or len(work) <= 1:
         # in this thread: Ctrl-C stops the function being deployed where it is, as a single
         # function's deploy always has (a pool would let it run to its end first); a rollout
@@ -177,10 +188,20 @@ def run_changeset(
         for change in work:
             outcome = one(change)
             outcomes[outcome.name] = outcome
-    else:
+    elif parallel is not None:
         _run_pool(one, work, parallel, stop, outcomes)
+    else:
+        limit = AdaptiveLimit(maximum=max(PARALLEL_START, min(PARALLEL_MAX, len(work))))
+
+        def paced(change: PlannedFunction) -> FunctionOutcome:
+            with limit.slot():  # closed (a Ctrl-C): ``one`` skips it on the stop signal
+                return one(change)
+
+        with watch_calls(clients, limit):
+            _run_pool(paced, work, limit.maximum, stop, outcomes, on_stop=limit.close)
+        pacing = limit.report()
     ordered = [outcomes[c.name] for c in changeset.changes]
-    result = RunResult(ordered, time.monotonic() - start)
+    result = RunResult(ordered, time.monotonic() - start, pacing=pacing)
     result.interrupted = stop.reason == INTERRUPTED and bool(result.interruptions)
     return result
 
@@ -191,6 +212,7 @@ def _run_pool(
     parallel: int,
     stop: StopSignal,
     outcomes: dict[str, FunctionOutcome],
+    on_stop: Callable[[], None] | None = None,
 ) -> None:
     """``one`` over ``work`` in a pool. On Ctrl-C nothing more starts and the stop signal ends
     the waits of the functions under way (a rollout leaves its split, marked interrupted); the
@@ -203,6 +225,8 @@ def _run_pool(
     except KeyboardInterrupt:
         interrupted = True
         stop.stop(INTERRUPTED)
+        if on_stop is not None:
+            on_stop()  # waiters for a slot go on (and are skipped)
         for future in futures:
             future.cancel()
         wait_for(futures)  # those under way stop at their next wait
