@@ -595,8 +595,9 @@ def test_what_the_rooms_build_on_in_moto_survives_a_snapshot(tmp_path: Path) -> 
             Timezone="Asia/Tokyo",
             ScalableTargetAction={"MinCapacity": 3, "MaxCapacity": 5},
         )
+        c("sqs").create_queue(QueueName="jobs")  # a mapping's own queue: q's message stays put
         c("lambda").create_event_source_mapping(
-            EventSourceArn="arn:aws:sqs:eu-west-1:123456789012:q", FunctionName="f", BatchSize=5
+            EventSourceArn="arn:aws:sqs:eu-west-1:123456789012:jobs", FunctionName="f", BatchSize=5
         )
         c("lambda").put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
         c("lambda").create_function_url_config(  # the streaming and CORS rooms read these
