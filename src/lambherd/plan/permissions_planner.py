@@ -16,7 +16,7 @@ from typing import Any
 
 from lambherd.plan.concerns import Concern, PlanContext
 from lambherd.plan.policy import Grant, reconcile, statement_qualifier
-from lambherd.plan.steps import LATEST, Step
+from lambherd.plan.steps import Step, _PermissionStep
 from lambherd.triggers.files import PERMISSIONS, permissions
 
 SIDECAR = PERMISSIONS
@@ -31,24 +31,11 @@ class PermissionsRemote:
 
 
 @dataclass(frozen=True)
-class _PolicyStep(Step):
-    statement_id: str
-
-    @property
-    def guarded_by_function(self) -> bool:
-        """True when $LATEST's RevisionId guards the change (the function's own policy)."""
-        return getattr(self, "qualifier", None) in (None, LATEST)
+class _PolicyStep(_PermissionStep):
+    """A statement of permissions.json: guarded like the URL's grants (``_PermissionStep``)."""
 
     def labels(self) -> tuple[str, ...]:
         return ("permissions",)
-
-    @property
-    def guarded_by_revision(self) -> bool:
-        return self.guarded_by_function
-
-    @property
-    def changes_revision_silently(self) -> bool:
-        return self.guarded_by_function
 
 
 @dataclass(frozen=True)
