@@ -226,28 +226,8 @@ def _build(temp: Path, node: str, node_version: str, requirement: str) -> dict[s
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
-    try:
-        done = subprocess.run(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise LocalRuntimeError(f"{what}: {argv[0]} not found") from None
-    except OSError as exc:
-        raise LocalRuntimeError(f"{what}: {exc}") from None
-    except subprocess.TimeoutExpired:
-        raise LocalRuntimeError(f"{what}: no result after {BUILD_TIMEOUT_S:.0f} s") from None
-    if done.returncode != 0:
-        lines = [ln.strip() for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-        useful = [ln for ln in lines if not ln.startswith("npm error A complete log")]
-        reason = (useful or lines or [f"exit status {done.returncode}"])[-1]
-        raise LocalRuntimeError(f"{what} failed: {reason}")
+    noise = ("npm error A complete log",)  # npm's pointer to its log file, not the reason
+    runtimes.run_tool(argv, what, env=env, timeout_s=BUILD_TIMEOUT_S, cwd=cwd, noise=noise)
 
 
 def prepare_for_machine(
@@ -255,7 +235,6 @@ def prepare_for_machine(
 ) -> str:
     """Prepare the ric for the ``node`` on PATH (CI does this once before its tests); a line
     saying what was done, or why nothing was."""
-    import subprocess
 
     node = shutil.which("node")
     if node is None:

@@ -255,14 +255,29 @@ def _run(argv: list[str], what: str) -> str:
     env.update({"UV_NO_PROGRESS": "1", "PIP_NO_INPUT": "1"})
     for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT"):
         env.pop(name, None)
+    return run_tool(argv, what, env=env, timeout_s=INSTALL_TIMEOUT_S)
+
+
+def run_tool(
+    argv: list[str],
+    what: str,
+    *,
+    env: dict[str, str],
+    timeout_s: float,
+    cwd: Path | None = None,
+    noise: tuple[str, ...] = (),
+) -> str:
+    """Run an installer step; its stdout, or LocalRuntimeError naming ``what`` and the last
+    line it wrote (lines starting with one of ``noise`` skipped where others exist)."""
     try:
         done = subprocess.run(
             argv,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=INSTALL_TIMEOUT_S,
+            timeout=timeout_s,
             check=False,
         )
     except FileNotFoundError:
@@ -270,10 +285,11 @@ def _run(argv: list[str], what: str) -> str:
     except OSError as exc:
         raise LocalRuntimeError(f"{what}: {exc}") from None
     except subprocess.TimeoutExpired:
-        raise LocalRuntimeError(f"{what}: no result after {INSTALL_TIMEOUT_S:.0f} s") from None
+        raise LocalRuntimeError(f"{what}: no result after {timeout_s:.0f} s") from None
     if done.returncode != 0:
         lines = [ln.strip() for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        useful = [ln for ln in lines if not ln.startswith(noise)] if noise else lines
+        reason = (useful or lines or [f"exit status {done.returncode}"])[-1]
         raise LocalRuntimeError(f"{what} failed: {reason}")
     return done.stdout
 
