@@ -189,3 +189,24 @@ KINDS = [
     pytest.param(PYTHON_KIND, id="python"),
     pytest.param(NODE_KIND, id="node", marks=needs_node),
 ]
+
+
+def timing_holds(
+    measure: Callable[[], Any], problems: Callable[[Any], list[str]], attempts: int = 3
+) -> tuple[Any, list[str]]:
+    """Measure durations that depend on the CPU share until they meet their bounds.
+
+    On a machine with other load (a CI host, a virtual CPU whose host is busy) one interleaved
+    run of a few invocations can land outside the bounds while the share itself is right. So a
+    fresh measurement is taken, up to ``attempts`` times; the bounds stay what they are, and a
+    share that is wrong (or missing) fails every attempt. Returns the last measurement and, when
+    no attempt met the bounds, every attempt's problems (empty when one did).
+    """
+    failures: list[str] = []
+    for attempt in range(1, attempts + 1):
+        got = measure()
+        found = problems(got)
+        if not found:
+            return got, []
+        failures.append(f"attempt {attempt}: " + "; ".join(found))
+    return got, failures

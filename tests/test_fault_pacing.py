@@ -46,7 +46,9 @@ def test_the_default_parallelism_backs_off_on_throttles_and_every_function_deplo
         assert throttled > 0, proxy.counts  # the rate limit was met...
         assert pacing.throttles > 0 and pacing.decreases >= 1  # ...seen, and backed off from
         assert pacing.peak > pacing.start  # it grew before meeting it
-        assert pacing.final < pacing.peak
+        # halved from its peak (it may have grown back by the end: additive increase)
+        assert pacing.lowest is not None and pacing.lowest <= pacing.peak // 2
+        assert pacing.final <= pacing.peak
         assert pacing.maximum == len(NAMES)  # never more threads than functions
         doc = first.run.to_json()["parallel"]  # deploy --output json says what it did
         assert doc["mode"] == "adaptive" and doc["throttles"] == pacing.throttles

@@ -70,6 +70,23 @@ def test_a_burst_of_throttles_within_the_window_halves_once() -> None:
     assert limit.limit == 4
     report = limit.report()
     assert (report.throttles, report.decreases, report.peak, report.final) == (12, 2, 16, 4)
+    assert report.lowest == 4
+
+
+def test_the_report_keeps_the_low_point_after_the_limit_grew_back() -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(start=4, maximum=32, window=1.0, clock=clock)
+    for _ in range(8):  # slow start: 4 -> 12
+        limit.call_succeeded()
+    limit.call_throttled()  # 12 -> 6
+    for _ in range(200):  # congestion avoidance: back up past 12
+        limit.call_succeeded()
+    report = limit.report()
+    assert (report.peak, report.lowest) == (report.final, 6)
+    assert report.final > 12
+    assert "low 6, final" in report.describe()
+    assert report.to_json()["lowest"] == 6
+    assert AdaptiveLimit(start=4).report().lowest is None  # never backed off
 
 
 def test_the_limit_never_drops_below_the_minimum() -> None:

@@ -16,8 +16,8 @@ import pytest
 
 from deploy_testkit import recording
 from rollout_testkit import (
-    ROLLOUT_REGION,
     TrafficGenerator,
+    point_at_sandbox,
     timeline_seconds,
     write_function,
 )
@@ -31,28 +31,7 @@ BROKEN_INIT = 'raise RuntimeError("this version cannot start")\n'
 @pytest.fixture
 def cloud(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """lambherd and boto3 pointed at the module's sandbox, in ap-northeast-1."""
-    import boto3
-
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
-        monkeypatch.delenv(key, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": ROLLOUT_REGION,
-        "AWS_REGION": ROLLOUT_REGION,
-        "AWS_ENDPOINT_URL": sandbox_endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=ROLLOUT_REGION)
-
-    return client
+    return point_at_sandbox(sandbox_endpoint, monkeypatch, tmp_path)
 
 
 def provisioned_function(folder: Path, name: str, tag: str, **kwargs: Any) -> Path:

@@ -24,6 +24,7 @@ from deploy_testkit import mutating, recording
 from rollout_testkit import (
     ROLLOUT_REGION,
     TrafficGenerator,
+    point_at_sandbox,
     timeline_seconds,
     wait_until,
     write_function,
@@ -35,28 +36,7 @@ pytestmark = pytest.mark.slow  # a sandbox server of the module's own, runtime p
 @pytest.fixture
 def cloud(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """lambherd and boto3 pointed at the module's sandbox, in ap-northeast-1."""
-    import boto3
-
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
-        monkeypatch.delenv(key, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": ROLLOUT_REGION,
-        "AWS_REGION": ROLLOUT_REGION,
-        "AWS_ENDPOINT_URL": sandbox_endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=ROLLOUT_REGION)
-
-    return client
+    return point_at_sandbox(sandbox_endpoint, monkeypatch, tmp_path)
 
 
 def deployed(lh: Any, folder: Path, *args: str) -> Any:

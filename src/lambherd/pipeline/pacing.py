@@ -51,6 +51,8 @@ class PacingReport:
     start: int
     peak: int
     final: int
+    #: The lowest the limit went after backing off (None: it never backed off).
+    lowest: int | None
     maximum: int
     throttles: int
     decreases: int
@@ -63,15 +65,17 @@ class PacingReport:
             "start": self.start,
             "peak": self.peak,
             "final": self.final,
+            "lowest": self.lowest,
             "maximum": self.maximum,
             "throttles": self.throttles,
             "decreases": self.decreases,
         }
 
     def describe(self) -> str:
-        """``adaptive: 4 -> peak 32 (max 32), final 16; 3 throttles, 1 decrease``."""
+        """``adaptive: 4 -> peak 32 (max 32), low 16, final 20; 3 throttles, 1 decreases``."""
+        low = "" if self.lowest is None else f"low {self.lowest}, "
         return (
-            f"adaptive: {self.start} -> peak {self.peak} (max {self.maximum}), final "
+            f"adaptive: {self.start} -> peak {self.peak} (max {self.maximum}), {low}final "
             f"{self.final}; {self.throttles} throttles, {self.decreases} decreases"
         )
 
@@ -100,6 +104,7 @@ class AdaptiveLimit:
         self._in_flight = 0
         self._closed = False
         self._peak = start
+        self._lowest: int | None = None
         self._throttles = self._decreases = self._successes = 0
         self._cond = threading.Condition()
 
@@ -174,6 +179,8 @@ class AdaptiveLimit:
             self._last_decrease = now
             self._decreases += 1
             self._limit = max(float(self.minimum), self._limit / 2.0)
+            low = self._current()
+            self._lowest = low if self._lowest is None else min(self._lowest, low)
 
     def report(self) -> PacingReport:
         with self._cond:
@@ -181,6 +188,7 @@ class AdaptiveLimit:
                 start=self.start,
                 peak=self._peak,
                 final=self._current(),
+                lowest=self._lowest,
                 maximum=self.maximum,
                 throttles=self._throttles,
                 decreases=self._decreases,
