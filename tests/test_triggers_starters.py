@@ -73,6 +73,20 @@ def test_each_starters_cases_pass_locally(
     assert "failed" not in result.out.lower() or " 0 failed" in result.out.lower()
 
 
+@pytest.mark.parametrize("template", ["sqs-worker", "dynamodb-stream"])
+def test_the_next_steps_name_the_users_sandbox_port(
+    template: str, lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAMBHERD_SANDBOX_PORT", "4599")
+    made = starter(lh, tmp_path / template, template, f"my-{template}")
+    assert made.code == 0, made.err
+    assert "aws --endpoint-url http://127.0.0.1:4599 " in made.err
+    assert "4566" not in made.err
+    monkeypatch.delenv("LAMBHERD_SANDBOX_PORT")
+    again = starter(lh, tmp_path / "default" / template, template, f"my-{template}")
+    assert "aws --endpoint-url http://127.0.0.1:4566 " in again.err  # the default port
+
+
 def test_a_template_is_for_a_new_function_only(lh: Any, tmp_path: Path) -> None:
     unknown = starter(lh, tmp_path / "a", "cron-job", "x")
     assert unknown.code == 1

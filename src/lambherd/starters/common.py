@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambherd.defaults import SANDBOX_PORT
 from lambherd.importing.scaffold import ROLE_ENV
 
 #: The sandbox's account (any role of it works there: it is created on first use).
 SANDBOX_ROLE = "arn:aws:iam::123456789012:role/lambherd-starter"
-SANDBOX = f"--endpoint-url http://127.0.0.1:{SANDBOX_PORT}"  # the default port
+
+
+def sandbox_flag() -> str:
+    """``--endpoint-url`` of the sandbox a user's ``lambherd --sandbox`` reaches (its port from
+    ``$LAMBHERD_SANDBOX_PORT``, else the default)."""
+    from lambherd.sandbox.locations import default_port
+
+    return f"--endpoint-url http://127.0.0.1:{default_port()}"
 
 
 def definition(name: str, description: str, **extra: Any) -> str:

@@ -4,7 +4,7 @@ records it could not process so the stream retries from there."""
 from __future__ import annotations
 
 from lambherd.starters import Starter
-from lambherd.starters.common import SANDBOX, definition, deploy_steps, dumps
+from lambherd.starters.common import definition, deploy_steps, dumps, sandbox_flag
 
 APP = '''\
 """{name}: reacts to the changes of a DynamoDB table (its stream).
@@ -87,8 +87,8 @@ def starter(name: str) -> Starter:
         },
         next_steps=(
             "the table is yours; lambherd deploys the function and its mapping. Make it once "
-            f"(the sandbox: add {SANDBOX}):",
-            f"  aws {SANDBOX} dynamodb create-table --table-name items "
+            f"(the sandbox: add {sandbox_flag()}):",
+            f"  aws {sandbox_flag()} dynamodb create-table --table-name items "
             "--attribute-definitions AttributeName=id,AttributeType=S "
             "--key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST "
             "--stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES",

@@ -4,7 +4,7 @@ one by one (partial batch responses) so only those come back."""
 from __future__ import annotations
 
 from lambherd.starters import Starter
-from lambherd.starters.common import SANDBOX, definition, deploy_steps, dumps
+from lambherd.starters.common import definition, deploy_steps, dumps, sandbox_flag
 
 APP = '''\
 """{name}: processes the messages of an SQS queue in batches.
@@ -58,15 +58,19 @@ TESTS = """\
     contains: {"batchItemFailures": [{"itemIdentifier": "bad"}]}
 """
 
-QUEUE_STEPS = (
-    "the queue is yours; lambherd deploys the function and its mapping. Make it once "
-    f"(the sandbox: add {SANDBOX}; an account: leave it out):",
-    f"  aws {SANDBOX} sqs create-queue --queue-name jobs-dlq",
-    f"  aws {SANDBOX} sqs create-queue --queue-name jobs --attributes "
-    '\'{"VisibilityTimeout":"60","RedrivePolicy":"{\\"deadLetterTargetArn\\":'
-    '\\"arn:aws:sqs:REGION:ACCOUNT:jobs-dlq\\",\\"maxReceiveCount\\":\\"3\\"}"}\'',
-    "  (VisibilityTimeout must be at least the function's Timeout, 10 s; 6 x is recommended)",
-)
+
+def queue_steps() -> tuple[str, ...]:
+    """How to make the queue the worker reads (for the sandbox the user's one)."""
+    sandbox = sandbox_flag()
+    return (
+        "the queue is yours; lambherd deploys the function and its mapping. Make it once "
+        f"(the sandbox: add {sandbox}; an account: leave it out):",
+        f"  aws {sandbox} sqs create-queue --queue-name jobs-dlq",
+        f"  aws {sandbox} sqs create-queue --queue-name jobs --attributes "
+        '\'{"VisibilityTimeout":"60","RedrivePolicy":"{\\"deadLetterTargetArn\\":'
+        '\\"arn:aws:sqs:REGION:ACCOUNT:jobs-dlq\\",\\"maxReceiveCount\\":\\"3\\"}"}\'',
+        "  (VisibilityTimeout must be at least the function's Timeout, 10 s; 6 x is recommended)",
+    )
 
 
 def starter(name: str) -> Starter:
@@ -90,7 +94,7 @@ def starter(name: str) -> Starter:
             "tests.yaml": TESTS,
         },
         next_steps=(
-            *QUEUE_STEPS,
+            *queue_steps(),
             *deploy_steps("QUEUE_ARN=arn:aws:sqs:REGION:ACCOUNT:jobs"),
         ),
     )
