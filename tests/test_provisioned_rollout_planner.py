@@ -15,6 +15,7 @@ from lambherd.plan.concurrency_planner import (
     WaitProvisionedConcurrency,
 )
 from lambherd.plan.planner import DesiredState, plan_deploy
+from lambherd.plan.provisioned_rollout_planner import ReleaseOnRollback, release_after_split
 from lambherd.plan.remote import RemoteState
 from lambherd.plan.rollout_planner import ShiftTraffic
 from lambherd.plan.steps import PUBLISHED, CodeSource, Step
@@ -162,3 +163,32 @@ def test_autoscaling_allocates_what_the_alias_has_now() -> None:
     sidecar = {"Autoscaling": {"current": {"MinCapacity": 2, "MaxCapacity": 10}}}
     steps = _plan(sidecar)
     assert steps[2] == PutProvisionedConcurrency(PUBLISHED, 3, for_rollout="current")
+
+
+# -- what ends a split left by Ctrl-C ends the new version's configuration too ---------------
+SPLIT = RolloutMarker("Linear10PercentEvery1Minute", from_version="3", to_version="4")
+
+
+def test_a_resumed_split_releases_the_version_after_lambda_moved_the_aliass_configuration() -> None:
+    provisioned = {"current": ProvisionedConfig(3), "4": ProvisionedConfig(3)}
+    before, after = release_after_split(SPLIT, "current", provisioned, finishing=True)
+    assert before == (ReleaseOnRollback("4", "current"),)  # a gate's rollback releases it too
+    assert after == (
+        WaitProvisionedConcurrency("current", 3, moving_from="3", moving_to="4"),
+        DeleteProvisionedConcurrency("4", 3),
+    )
+    assert "rolls back" in before[0].describe()
+
+
+def test_an_aborted_split_releases_the_version_after_the_alias_is_back() -> None:
+    provisioned = {"current": ProvisionedConfig(3), "4": ProvisionedConfig(2)}
+    assert release_after_split(SPLIT, "current", provisioned, finishing=False) == (
+        (),
+        (DeleteProvisionedConcurrency("4", 2),),
+    )
+
+
+def test_a_split_whose_version_has_no_configuration_plans_nothing_more() -> None:
+    provisioned = {"current": ProvisionedConfig(3)}  # e.g. deployed with --no-wait
+    for finishing in (True, False):
+        assert release_after_split(SPLIT, "current", provisioned, finishing=finishing) == ((), ())

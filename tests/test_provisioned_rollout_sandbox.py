@@ -1,11 +1,16 @@
 """Provisioned concurrency following a staged rollout, on the sandbox in ap-northeast-1: the
 new version's own configuration is READY before the first shift (seen by a boto3 watcher
 while the rollout runs, and on the timeline), gone once the alias's configuration has moved
-onto it; a rollback and a FAILED allocation leave no version-level configuration either."""
+onto it; a rollback and a FAILED allocation leave no version-level configuration either, nor
+does ``rollout resume`` or ``rollout abort`` of a split a Ctrl-C left."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from rollout_testkit import (
     TrafficGenerator,
     point_at_sandbox,
     timeline_seconds,
+    wait_until,
     write_function,
 )
 
@@ -175,3 +181,56 @@ def test_a_failed_allocation_stops_the_rollout_before_any_traffic_moves(
     after = lam.get_alias(FunctionName=name, Name="current")
     assert after["RevisionId"] == before["RevisionId"] and after["FunctionVersion"] == "1"
     assert version_config(lam, name, "2") is None
+
+
+def left_split(cloud: Any, fn: Path, name: str) -> None:
+    """Deploy version 2 linearly and Ctrl-C it once version 2 serves a share (left split)."""
+    lam = cloud("lambda")
+    deploy = ["deploy", "--strategy", "linear:20:5s", "--on-interrupt", "leave"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lambherd", "-C", str(fn), *deploy],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+
+        def shifted() -> bool:
+            alias = lam.get_alias(FunctionName=name, Name="current")
+            return bool((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
+
+        wait_until(shifted, 90, "version 2's first share")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "left split" in err
+    assert version_config(lam, name, "2")["Status"] == "READY"  # it serves its share warm
+
+
+@pytest.mark.parametrize("verb", ["resume", "abort"])
+def test_ending_a_split_left_by_ctrl_c_releases_the_new_versions_configuration(
+    verb: str, cloud, lh, tmp_path: Path
+) -> None:
+    name = f"pr-left-{verb}"
+    lam = cloud("lambda")
+    fn = provisioned_function(tmp_path / "fn", name, "one")
+    assert lh("-C", fn, "deploy").code == 0
+    provisioned_function(fn, name, "two")
+    left_split(cloud, fn, name)
+    ended = lh("-C", fn, "--output", "json", "rollout", verb)
+    assert ended.code == 0, ended.err
+    assert json.loads(ended.out)["ok"] is True
+    assert version_config(lam, name, "2") is None
+    alias = lam.get_alias(FunctionName=name, Name="current")
+    assert alias["FunctionVersion"] == ("2" if verb == "resume" else "1")
+    assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    alias_config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="current")
+    assert alias_config["Status"] == "READY"
+    listed = lam.list_provisioned_concurrency_configs(FunctionName=name)
+    assert [
+        c["FunctionArn"].rsplit(":", 1)[1] for c in listed["ProvisionedConcurrencyConfigs"]
+    ] == ["current"]

@@ -46,7 +46,20 @@ def read_concurrency_remote(
     reserved = (got or {}).get("ReservedConcurrentExecutions")
     if config is not None and not config.qualifiers():  # reserved only: nothing else is read
         return ConcurrencyRemote(reserved)
-    provisioned = {
+    provisioned = read_provisioned(reader, name)
+    if config is not None:
+        qualifiers = [q for q in config.qualifiers() if q != "$LATEST"]
+    else:
+        aliases = reader.paginate("list_aliases", "Aliases", FunctionName=name)
+        qualifiers = list(dict.fromkeys([*provisioned, *(str(a["Name"]) for a in aliases)]))
+    targets = read_targets(reader.clients, name, qualifiers) if qualifiers else {}
+    return ConcurrencyRemote(reserved, provisioned, targets)
+
+
+def read_provisioned(reader: RemoteReader, name: str) -> dict[str, ProvisionedConfig]:
+    """qualifier -> its provisioned concurrency configuration (aliases and versions)."""
+    lam = reader.lam
+    return {
         _qualifier(c): _config(c)
         for c in _all(
             reader,
@@ -58,13 +71,6 @@ def read_concurrency_remote(
             f"list provisioned concurrency of {name}",
         )
     }
-    if config is not None:
-        qualifiers = [q for q in config.qualifiers() if q != "$LATEST"]
-    else:
-        aliases = reader.paginate("list_aliases", "Aliases", FunctionName=name)
-        qualifiers = list(dict.fromkeys([*provisioned, *(str(a["Name"]) for a in aliases)]))
-    targets = read_targets(reader.clients, name, qualifiers) if qualifiers else {}
-    return ConcurrencyRemote(reserved, provisioned, targets)
 
 
 def read_targets(clients: Any, name: str, qualifiers: list[str]) -> dict[str, ScalableTarget]:

@@ -21,9 +21,18 @@ A rollback during the run (a gate, a post-traffic test, ``--fail-fast``) release
 version's configuration too (the put step asks the rollout's handlers to, see
 ``ON_ROLLBACK``). Nothing is planned with ``--no-wait``, for a deploy that continues a split of
 ours, or when the file leaves the alias's provisioned concurrency alone.
+
+A split left by Ctrl-C (``--on-interrupt leave``) keeps the version's configuration: the version
+serves its share. What ends that split later also ends the configuration
+(``release_after_split``): ``rollout resume`` (after the last shift, once Lambda has moved the
+alias's configuration; also when a gate rolls the resumed rollout back), ``rollout abort`` and
+the abort after a Ctrl-C (after the alias is back on the old version alone).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from lambherd.concurrency.model import Autoscaling, read_concurrency
 from lambherd.plan.concerns import Concern, PlanContext
@@ -31,11 +40,31 @@ from lambherd.plan.concurrency_planner import (
     SIDECAR,
     ConcurrencyRemote,
     DeleteProvisionedConcurrency,
+    ProvisionedConfig,
     PutProvisionedConcurrency,
     WaitProvisionedConcurrency,
 )
 from lambherd.plan.rollout_planner import AFTER_TRAFFIC, continues, stages
 from lambherd.plan.steps import Step
+from lambherd.rollout.marker import RolloutMarker
+
+
+@dataclass(frozen=True)
+class ReleaseOnRollback(Step):
+    """No call: if the rollout this plan takes up rolls back, the version-level provisioned
+    concurrency a staged deploy put on ``qualifier`` is removed with it."""
+
+    qualifier: str
+    for_rollout: str
+
+    def describe(self) -> str:
+        return (
+            f"ReleaseOnRollback version {self.qualifier}: its provisioned concurrency goes if "
+            f"alias {self.for_rollout}'s rollout rolls back"
+        )
+
+    def labels(self) -> tuple[str, ...]:
+        return (f"provisioned concurrency {self.qualifier}",)
 
 
 def _count(ctx: PlanContext, alias: str) -> int | None:
@@ -83,6 +112,35 @@ def _plan(ctx: PlanContext) -> list[Step]:
         PutProvisionedConcurrency(version, count, for_rollout=alias),
         WaitProvisionedConcurrency(version, count, for_rollout=alias),
     ]
+
+
+def release_after_split(
+    marker: RolloutMarker,
+    alias: str,
+    provisioned: Mapping[str, ProvisionedConfig],
+    *,
+    finishing: bool,
+) -> tuple[tuple[Step, ...], tuple[Step, ...]]:
+    """(before, after): the steps that end the version-level configuration a staged deploy put
+    on the split's new version, around the steps that end the split. ``finishing``: the split
+    ends on the new version (``rollout resume``), else on the old one (an abort)."""
+    version = marker.to_version
+    config = provisioned.get(version)
+    if config is None:
+        return (), ()
+    before: tuple[Step, ...] = ()
+    after: list[Step] = []
+    if finishing:
+        before = (ReleaseOnRollback(version, alias),)
+        have = provisioned.get(alias)
+        if have is not None:  # Lambda moves the alias's configuration with the last shift
+            after.append(
+                WaitProvisionedConcurrency(
+                    alias, have.requested, moving_from=marker.from_version, moving_to=version
+                )
+            )
+    after.append(DeleteProvisionedConcurrency(version, config.requested))
+    return before, tuple(after)
 
 
 CONCERN = Concern("provisioned rollout", _plan)

@@ -292,6 +292,7 @@ def _run(
         plan = planner(target, remote)
         if verb == "resume":
             plan = prepare_rollout(plan, target.source_dir, clients)
+        plan = _with_release(clients, plan, remote, target.settings.alias, verb == "resume")
         return PlannedFunction(target.name, MODIFY, plan, changes=describe_changes(plan.steps))
 
     with ThreadPoolExecutor(max_workers=DEFAULT_READ_WORKERS) as pool:
@@ -327,5 +328,26 @@ def abort_interrupted(app: App, interrupted: list[RolloutInterrupted]) -> list[A
     for exc in interrupted:
         remote = read_remote_state(clients, exc.function, alias=exc.alias, versions=False)
         plan = plan_abort(exc.function, remote, exc.alias, "interrupted (Ctrl-C)")
+        plan = _with_release(clients, plan, remote, exc.alias, finishing=False)
         results.append(executor_for(clients, dry_run=False).run(plan))
     return results
+
+
+def _with_release(clients: Any, plan: Any, remote: Any, alias: str, finishing: bool) -> Any:
+    """``plan`` with the steps that end the provisioned concurrency a staged deploy put on the
+    split's new version (``release_after_split``), when it has one."""
+    from dataclasses import replace
+
+    from lambherd.pipeline.remote import RemoteReader
+    from lambherd.pipeline.remote_concurrency import read_provisioned
+    from lambherd.plan.provisioned_rollout_planner import release_after_split
+    from lambherd.plan.rollout_planner import our_split
+
+    marker = our_split(remote.alias)
+    if marker is None:
+        return plan
+    provisioned = read_provisioned(RemoteReader(clients), plan.function_name)
+    before, after = release_after_split(marker, alias, provisioned, finishing=finishing)
+    if not before and not after:
+        return plan
+    return replace(plan, steps=(*before, *plan.steps, *after))

@@ -30,6 +30,7 @@ from lambherd.plan.concurrency_planner import (
     RegisterScalableTarget,
     WaitProvisionedConcurrency,
 )
+from lambherd.plan.provisioned_rollout_planner import ReleaseOnRollback
 from lambherd.plan.rollout_planner import ON_ROLLBACK
 
 AAS = "application-autoscaling"
@@ -78,6 +79,13 @@ def _release(run: StepRun, qualifier: str) -> None:
         FunctionName=run.name,
         Qualifier=qualifier,
     )
+
+
+@handles(ReleaseOnRollback)
+def release_on_rollback(run: StepRun, step: ReleaseOnRollback) -> tuple[str, int]:
+    qualifier = step.qualifier
+    run.state.setdefault(ON_ROLLBACK, []).append(lambda run: _release(run, qualifier))
+    return f"released with a rollback of {step.for_rollout}", 0
 
 
 @handles(DeleteProvisionedConcurrency)
