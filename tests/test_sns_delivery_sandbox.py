@@ -362,3 +362,40 @@ def test_the_aws_cli_publishes_to_a_lambda_subscription(
     assert body["Message"] == "from the CLI"
     assert body["Subject"] is None
     assert body["MessageAttributes"] == {"source": {"Type": "String", "Value": "cli"}}
+
+
+def test_a_journal_replay_does_not_deliver_a_publish_again(
+    lh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox_testkit import Sandbox, free_port, kill_sandbox, saved_state
+    from triggers_testkit import tokyo_sandbox
+
+    state = tmp_path / "state"
+    first = Sandbox(state, free_port())
+    first.start()
+    try:
+        tokyo = tokyo_sandbox(first.endpoint, monkeypatch, tmp_path)
+        arn, results = deployed(tokyo, lh, tmp_path, "sns-replayed")
+        sns = tokyo.client("sns")
+        topic = sns.create_topic(Name="replayed")["TopicArn"]
+        allow_sns(tokyo, "sns-replayed", SourceArn=topic)
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+        sns.publish(TopicArn=topic, Message="once")
+        wait_for(lambda: events_of(results), "the first delivery")
+    finally:
+        kill_sandbox(state)  # no last snapshot: the Publish is replayed from the journal
+    assert "Publish" in saved_state(state)["actions"]
+    second = Sandbox(state, free_port())
+    second.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", second.endpoint)
+        sns = Tokyo(second.endpoint).client("sns")
+        sns.publish(TopicArn=topic, Message="after the restart")
+
+        def messages() -> list[str]:
+            return [e["Records"][0]["Sns"]["Message"] for e in events_of(results)]
+
+        wait_for(lambda: "after the restart" in messages(), "the delivery after the restart")
+        assert sorted(messages()) == ["after the restart", "once"]
+    finally:
+        second.stop()

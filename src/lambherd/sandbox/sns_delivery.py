@@ -197,13 +197,14 @@ def notification_document(notification: SnsNotification, at: datetime) -> dict[s
         ]
     )
     digest = hashlib.sha256(signed.encode()).digest()
+    signature = b"".join(hashlib.sha256(digest + bytes([n])).digest() for n in range(8))
     cert = hashlib.md5(region.encode(), usedforsecurity=False).hexdigest()
     doc.update(
         Message=notification.message,
         Timestamp=stamp,
         SignatureVersion="1",
         # the length of an RSA-2048 signature; not verifiable (no certificate is served)
-        Signature=base64.b64encode(digest * 8).decode(),
+        Signature=base64.b64encode(signature).decode(),
         SigningCertURL=f"https://sns.{region}.amazonaws.com/SimpleNotificationService-{cert}.pem",
         UnsubscribeURL=(
             f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe"
