@@ -399,3 +399,26 @@ def test_a_journal_replay_does_not_deliver_a_publish_again(
         assert sorted(messages()) == ["after the restart", "once"]
     finally:
         second.stop()
+
+
+def test_a_permissions_json_grant_lets_the_topic_invoke_the_deployed_function(
+    tokyo: Tokyo, lh: Any, tmp_path: Path
+) -> None:
+    sns = tokyo.client("sns")
+    topic = sns.create_topic(Name="granted")["TopicArn"]
+    results = tmp_path / "results"
+    files = {"permissions.json": [{"Principal": "sns.amazonaws.com", "SourceArn": topic}]}
+    folder = function_folder(
+        tmp_path / "fn", "sns-granted", results=results, source=SNS_HANDLER, files=files
+    )
+    done = lh("-C", folder, "deploy")
+    assert done.code == 0, done.err
+    arn = tokyo.client("lambda").get_function(FunctionName="sns-granted")["Configuration"][
+        "FunctionArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sent = sns.publish(TopicArn=topic, Message="granted as code")["MessageId"]
+    (line,) = wait_for(lambda: results_of(results), "the delivery the grant allows")
+    assert line["event"]["Records"][0]["Sns"]["MessageId"] == sent
+    assert line["version"] == "$LATEST"  # the unqualified ARN runs $LATEST
+    assert sns_warnings(tokyo.endpoint) == []
