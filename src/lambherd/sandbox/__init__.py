@@ -45,7 +45,8 @@ The Lambda layer: lambda_ext.py dispatches a Lambda request to its rooms
   configurations.py fields moto drops, RevisionIds and Code.Location merged into its answers
   invoker.py        the Invoke API: the invoked version's code run by the local emulator
 Triggers (triggers.py puts them together; the dispatcher calls it first)
-  moto_events.py    moto's queues, stream records and schedules (the facade's events side)
+  moto_events.py    moto's queues, stream records, schedules, and its lambda-protocol SNS
+                    delivery taken over (the facade's events side)
   event_source_mappings.py  the mappings API and states (moto never sees a mapping)
   mapping_checks.py what Lambda refuses in a mapping
   sqs_delivery.py   SQS -> Lambda: batches, partial failures, visibility, redrive, concurrency
@@ -53,6 +54,8 @@ Triggers (triggers.py puts them together; the dispatcher calls it first)
   event_invoke_configs.py async configurations per qualifier, the recursion setting
   async_invokes.py  Event invocations: retries on the sandbox clock, destinations' records
   destinations.py   records sent to SQS, SNS, Lambda, EventBridge or S3
+  sns_delivery.py   SNS -> Lambda: the SNS event, the resource policy checked, the async path;
+                    refusals to the subscription's dead-letter queue and the health warnings
   schedule_runner.py EventBridge Scheduler schedules fired on the sandbox clock
 Application Auto Scaling and Service Quotas (in front of moto)
   autoscaling.py    Lambda targets checked, kept in range; DeregisterScalableTarget takes its

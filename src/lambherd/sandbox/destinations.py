@@ -3,8 +3,7 @@ asynchronous invoke), an EventBridge bus or an S3 bucket, by ARN.
 
 Writes go through the sandbox's own stack (``SandboxApp.submit``), so they are checked and
 journaled like a client's (a record sent before a restart is still in its queue after it).
-Note: an SNS topic with a Lambda subscription would make moto try to deliver through Docker
-(which the light install lacks): SNS -> Lambda is not delivered by the sandbox.
+A record published to a topic with lambda subscriptions reaches them (``sns_delivery``).
 """
 
 from __future__ import annotations

@@ -376,5 +376,5 @@ class SandboxApp:
                 "snapshot_seq": self.state.snapshot_seq,
                 "tail_bytes": self.state.tail_bytes,
             },
-            "warnings": self.lambda_layer.warnings(),
+            "warnings": self.lambda_layer.warnings() + self.triggers.warnings(),
         }

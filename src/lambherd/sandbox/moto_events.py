@@ -1,11 +1,16 @@
 """The event sources' side of moto, behind the same wall as ``moto_facade``: SQS queues (read,
-receive, delete, wait), DynamoDB and Kinesis stream records, and EventBridge Scheduler
-schedules, handed out as plain data. With ``moto_facade`` it is the only module that imports
-moto (``moto_facade`` is at its size limit; this one holds what the trigger rooms need).
+receive, delete, wait), DynamoDB and Kinesis stream records, EventBridge Scheduler schedules,
+and SNS notifications for Lambda subscriptions, handed out as plain data. With ``moto_facade``
+it is the only module that imports moto (``moto_facade`` is at its size limit; this one holds
+what the trigger rooms need).
 
 moto would deliver SQS messages, stream records and SNS notifications to Lambda itself, through
 Docker, when it knows a mapping; the sandbox never tells it about one (mappings live in the
-``event_source_mappings`` room), so moto never tries and the rooms deliver instead.
+``event_source_mappings`` room), so moto never tries and the rooms deliver instead. An SNS
+subscription with the ``lambda`` protocol is moto's own, though: ``follow_sns_lambda`` takes
+its delivery away from moto (which would answer Publish with a 500 without Docker) and hands
+each notification that passes the subscription's FilterPolicy (moto's matcher, both scopes) to
+the sandbox's ``sns_delivery`` room.
 """
 
 from __future__ import annotations
@@ -18,6 +23,24 @@ from typing import Any
 
 #: moto's SQS reads "now" through these two names; the sandbox clock replaces them.
 _SQS_CLOCK = ("unix_time", "unix_time_millis")
+
+
+@dataclass(frozen=True)
+class SnsNotification:
+    """One message a topic hands to a ``lambda`` subscription (after its filter policy)."""
+
+    topic_arn: str
+    subscription_arn: str
+    #: the function's ARN as subscribed (qualified or not)
+    endpoint: str
+    message_id: str
+    #: the message for this protocol (MessageStructure json: its "lambda" or "default" entry)
+    message: str
+    subject: str | None
+    #: name -> {"Type": ..., "Value": ...} (binary values base64)
+    message_attributes: dict[str, dict[str, Any]]
+    #: the subscription's RedrivePolicy dead-letter queue, if any
+    dead_letter_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +250,64 @@ class MotoEvents:
             found = scheduler_backends[account][region].schedule_groups.get(group)
             if found is not None:
                 found.schedules.pop(name, None)
+
+    # -- SNS -------------------------------------------------------------------------------
+    @staticmethod
+    def follow_sns_lambda(heard: Callable[[SnsNotification], None]) -> Callable[[], None]:
+        """From now on moto hands each notification of a ``lambda`` subscription to ``heard``
+        (in the thread serving the Publish) instead of invoking the function through Docker;
+        other protocols stay moto's. Returns the function that gives moto its delivery back."""
+        from moto.sns.models import Subscription
+
+        original = Subscription.publish
+
+        def publish(sub: Any, message: str, message_id: str, **kw: Any) -> None:
+            if sub.protocol != "lambda":
+                return original(sub, message, message_id, **kw)
+            attributes = kw.get("message_attributes") or {}
+            matcher = sub._filter_policy_matcher
+            if matcher is not None and not matcher.matches(attributes, message):
+                return None
+            if kw.get("message_structure") == "json":
+                message = sub._parse_message_structure(message, sub.protocol)
+            heard(_notification(sub, message, message_id, kw.get("subject"), attributes))
+            return None
+
+        publish.__wrapped__ = original  # type: ignore[attr-defined]
+        Subscription.publish = publish  # type: ignore[method-assign]
+
+        def restore() -> None:
+            if Subscription.publish is publish:
+                Subscription.publish = original  # type: ignore[method-assign]
+
+        return restore
+
+
+def _notification(
+    sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any]
+) -> SnsNotification:
+    import json
+
+    dead_letter = None
+    redrive = (sub.attributes or {}).get("RedrivePolicy")
+    if redrive:
+        try:
+            dead_letter = json.loads(redrive).get("deadLetterTargetArn")
+        except (ValueError, AttributeError):
+            dead_letter = None
+    return SnsNotification(
+        topic_arn=str(sub.topic.arn),
+        subscription_arn=str(sub.arn),
+        endpoint=str(sub.endpoint),
+        message_id=str(message_id),
+        message=message if isinstance(message, str) else str(message),
+        subject=subject or None,
+        message_attributes={
+            str(name): {"Type": str(value.get("Type")), "Value": value.get("Value")}
+            for name, value in attributes.items()
+        },
+        dead_letter_arn=str(dead_letter) if dead_letter else None,
+    )
 
 
 def _message(message: Any, fifo: bool) -> QueueMessage:
