@@ -257,7 +257,7 @@ class CodeManifest:
                 # one JSON document; the zips alone on its first line (``load`` reads that
                 # line only): json.dumps writes no newline without ``indent``
                 fh.write(f'{{"format":{FORMAT},"zips":{_compact(self.zips)},\n"files":')
-                fh.write(_compact(self.files))
+                json.dump(self.files, fh, separators=(",", ":"))  # in pieces: no 2nd copy
                 fh.write("}")
             os.replace(tmp, self.path)
         except OSError:

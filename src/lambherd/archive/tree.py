@@ -145,10 +145,11 @@ class _Walker:
                 if item.is_symlink():
                     self._link(base + name, rel)
                 elif item.is_dir(follow_symlinks=False):
-                    if os.path.join(real, name) in skip:  # a folder left out whole
+                    sub = os.path.join(real, name)
+                    if sub in skip:  # a folder left out whole
                         continue
                     if not rules.ignores_dir(rel):
-                        self._walk(base + name, rel + "/", os.path.join(real, name), fd)
+                        self._walk(base + name, rel + "/", sub, fd)
                 elif item.is_file(follow_symlinks=False):
                     if ignores_file(rel):
                         continue
