@@ -125,3 +125,11 @@ def test_a_deploy_walks_its_package_once(aws, lambda_role, lh, tmp_path: Path, w
     done = lh("-C", folder, "--output", "json", "deploy")  # the code changed: zipped, sent
     assert done.code == 0 and json.loads(done.out)["bytes_uploaded"] > 0
     assert walks == [folder]
+
+
+def test_a_target_without_a_walk_passes_a_build_unchanged(tmp_path: Path) -> None:
+    """An image function (or --skip-archive) has no walk; its build result leaves it as is."""
+    defn = _definition(tmp_path / "fn")
+    target = DeployTarget(defn, DeploySettings(), listing=None)
+    for status in ("none", "fresh", "cached", "installed"):
+        assert after_builds([target], [BuildResult(defn.source_dir, status)]) == [target]

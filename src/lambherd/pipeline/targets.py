@@ -88,9 +88,10 @@ def after_builds(targets: list[DeployTarget], builds: list[Any]) -> list[DeployT
     status = {b.folder: b.status for b in builds}
     out = []
     for t in targets:
-        done = status.get(t.definition.source_dir)
-        kept = done is None or done == "fresh" or (done == "none" and not t.listing.extra_trees)
-        out.append(t if t.listing is None or kept else replace(t, listing=None))
+        done, listing = status.get(t.definition.source_dir), t.listing
+        if listing is not None and done not in (None, "fresh"):
+            t = t if done == "none" and not listing.extra_trees else replace(t, listing=None)
+        out.append(t)
     return out
 
 
