@@ -10,8 +10,16 @@ hard-linked into a function folder with an ``app.py``. Every command runs as a f
 - a no-op deploy (nothing changed since the last deploy) with the code manifest, against the
   same no-op deploy with the manifest deleted first (the tree re-zipped to learn its hash, as
   before the manifest) and, with ``--compare-src`` (e.g. main's ``src``), against that tree;
+- the floor under any no-op deploy: a process that imports boto3, makes a Lambda client and
+  sends one GetFunction (what reading the function alone costs; a deploy also reads its
+  aliases, versions and tags);
 - the peak RSS of a code-change deploy (one byte of app.py, so the zip is built and uploaded)
   against ``lambherd archive`` of the same folder (target: <= 1.5x), and the compared tree's.
+
+Every process runs with its bytecode cached in ``bench/.data/pycache`` (``PYTHONPYCACHEPREFIX``:
+nothing written into the trees), written by an unmeasured first deploy of each tree, as an
+installed package has it: with ``PYTHONDONTWRITEBYTECODE`` set, as on the machine this was
+written on, every process would otherwise compile lambherd's ~300 modules again.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ NAME = "bench-package"
 REGION = "eu-west-1"
 FOLDER = DATA / "deploy240"
 MANIFEST = FOLDER / ".lambherd" / "code-manifest.json"
+PYCACHE = DATA / "pycache"
 
 
 def free_port() -> int:
@@ -88,7 +97,8 @@ runpy.run_module("lambherd", run_name="__main__", alter_sys=True)
 def run(src: Path, env: dict[str, str], *args: str) -> tuple[float, float, float]:
     """Wall time (s), peak RSS (MB) and CPU time (user + system, s: steadier than wall time
     on a shared machine) of one ``python -m lambherd`` process."""
-    child_env = dict(env, PYTHONPATH=str(src))
+    child_env = dict(env, PYTHONPATH=str(src), PYTHONPYCACHEPREFIX=str(PYCACHE))
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     hwm = DATA / "deploy-hwm.txt"
     argv = [sys.executable, "-c", CHILD, str(hwm), "-C", str(FOLDER), *args]
     start = time.perf_counter()
@@ -100,6 +110,22 @@ def run(src: Path, env: dict[str, str], *args: str) -> tuple[float, float, float
     if proc.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({src}): {err.decode()}")
     return wall, int(hwm.read_text()) / 1024, usage.ru_utime + usage.ru_stime
+
+
+FLOOR = "import boto3; boto3.client('lambda').get_function(FunctionName={name!r})"
+
+
+def run_floor(env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU time of one boto3 GetFunction process (the floor of a no-op deploy)."""
+    child_env = dict(env, PYTHONPYCACHEPREFIX=str(PYCACHE))
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    argv = [sys.executable, "-c", FLOOR.format(name=NAME)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=child_env, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit("the boto3 GetFunction floor failed")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -141,9 +167,13 @@ def main() -> int:
         if args.compare_src:
             trees["compared"] = Path(args.compare_src)
         run(SRC, env, "deploy")  # create; the manifest is written
+        for src in list(trees.values())[1:]:
+            run(src, env, "deploy")  # unmeasured: its bytecode cached, as this tree's now
         noop: dict[str, list[float]] = {"manifest": [], "no manifest": []}
         noop.update({f"{name}": [] for name in trees if name != "this tree"})
+        noop["boto3 floor"] = []
         cpu: dict[str, list[float]] = {name: [] for name in noop}
+        run_floor(env)  # unmeasured: its bytecode cached
         rss: dict[str, list[float]] = {"archive": [], **{f"deploy {n}": [] for n in trees}}
         version = 0
         for _ in range(args.runs):
@@ -160,6 +190,9 @@ def main() -> int:
                 wall, _rss, used = run(src, env, "deploy")
                 noop[name].append(wall)
                 cpu[name].append(used)
+            wall, used = run_floor(env)
+            noop["boto3 floor"].append(wall)
+            cpu["boto3 floor"].append(used)
         print(
             f"median of {args.runs}, load average {os.getloadavg()[0]:.1f} "
             "(a shared machine: wall times move; the lead re-runs on a quiet one)"
@@ -167,11 +200,16 @@ def main() -> int:
         med = {k: statistics.median(v) for k, v in noop.items()}
         used = {k: statistics.median(v) for k, v in cpu.items()}
         base, base_cpu = med["manifest"], used["manifest"]
+        floor, floor_cpu = med.pop("boto3 floor"), used.pop("boto3 floor")
         for name, value in med.items():
             line = f"no-op deploy, {name:12}: {value:6.2f} s  cpu {used[name]:6.2f} s"
             if name != "manifest":
                 line += f"  {value / base:4.1f}x the manifest's (cpu {used[name] / base_cpu:4.1f}x)"
             print(line)
+        print(
+            f"boto3 GetFunction alone   : {floor:6.2f} s  cpu {floor_cpu:6.2f} s  "
+            f"(the manifest's no-op is {base / floor:4.2f}x it, cpu {base_cpu / floor_cpu:4.2f}x)"
+        )
         arch = statistics.median(rss["archive"])
         print(f"peak RSS, archive          : {arch:6.1f} MB")
         for name in trees:

@@ -255,3 +255,75 @@ def test_without_a_manifest_nothing_is_recorded(tmp_path: Path) -> None:
     build_archive(defn.source_dir, tmp_path / "out.zip")
     code_sha256(defn.source_dir)
     assert not manifest_path(defn).exists()
+
+
+def _walk_of(defn: FunctionDefinition):
+    from lambherd.archive.function_package import function_listing
+
+    listing = function_listing(defn)
+    assert listing is not None
+    return listing.tree.entries
+
+
+def test_an_unchanged_tree_is_answered_from_its_stamps_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry's stat fields as recorded with the zip, all older than the manifest: the
+    zip is answered without parsing the per-file table; any change goes through it."""
+    from lambherd.archive.manifest import CodeManifest
+
+    defn = folder_with(tmp_path)
+    age(defn)
+    first = code_identity(defn).source.sha256
+    assert first == full_hash(defn)
+    real = CodeManifest._load_files
+    parsed: list[bool] = []
+
+    def watched(self: CodeManifest) -> None:
+        parsed.append(True)
+        real(self)
+
+    monkeypatch.setattr(CodeManifest, "_load_files", watched)
+    assert code_identity(defn).source.sha256 == first
+    assert parsed == []  # the first line answered
+    (defn.source_dir / "lib" / "util.py").write_text("X = 2\n")
+    changed = code_identity(defn).source.sha256
+    assert parsed and changed != first and changed == full_hash(defn)
+
+
+def test_what_the_stamps_digest_trusts(tmp_path: Path) -> None:
+    """The one-line answer trusts exactly what the per-file rule does: a content change with
+    every stat field as recorded (made here by recording the edited tree's stamps, as a clock
+    set back around the write would) is not seen while the manifest is newer than every file;
+    once a file is not older than the manifest (racily clean), it is hashed again and seen."""
+    from lambherd.archive.manifest import stamps_digest
+
+    defn = folder_with(tmp_path)
+    age(defn)
+    before = code_identity(defn).source.sha256
+    app = defn.source_dir / "app.py"
+    app.write_text(APP.replace("1", "5"))
+    _record_stat_as_seen_now(defn, "app.py")
+    path = manifest_path(defn)
+    doc = json.loads(path.read_text())
+    (key,) = doc["zips"]
+    doc["zips"][key]["stamps"] = stamps_digest(_walk_of(defn))[0]
+    path.write_text(json.dumps(doc))
+    later = max(app.stat().st_mtime_ns, app.stat().st_ctime_ns) + 2_000_000_000
+    os.utime(path, ns=(later, later))
+    assert code_identity(defn).source.sha256 == before  # trusted: every stat field agrees
+    assert full_hash(defn) != before
+    mtime = app.stat().st_mtime_ns
+    os.utime(path, ns=(mtime, mtime))  # written in the same tick as the edit
+    after = code_identity(defn).source.sha256
+    assert after != before and after == full_hash(defn)
+
+
+def test_the_manifest_keeps_its_zips_on_the_first_line(tmp_path: Path) -> None:
+    """One JSON document (any JSON reader takes it); the zips alone on its first line."""
+    defn = folder_with(tmp_path)
+    code_identity(defn)
+    text = manifest_path(defn).read_text()
+    head, _, _ = text.partition("\n")
+    assert json.loads(head[:-1] + "}")["zips"] == json.loads(text)["zips"]
+    assert "files" not in head

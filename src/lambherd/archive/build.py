@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lambherd.archive.ignore import Rules, WildcardRules, load_rules, unlisted_defaults
 from lambherd.archive.limits import UNZIPPED_LIMIT, ZIPPED_LIMIT, check_unzipped, zipped_limit_error
@@ -44,6 +44,61 @@ class _HashSink:
 
     def flush(self) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class PackageListing:
+    """The files of one package as one walk saw them, and the walk's options: the handler
+    check and the code identity of one deploy share it (one walk of the tree, not two).
+    ``build_archive`` takes it only for the same folder and options."""
+
+    source_dir: Path
+    options: tuple[object, ...]
+    rules: Rules
+    tree: SourceTree
+
+    @property
+    def extra_trees(self) -> tuple[str, ...]:
+        """The trees merged at the root besides the folder (the dependency build)."""
+        return self.options[6]  # type: ignore[return-value]
+
+    def fits(self, source_dir: Path, options: dict[str, Any]) -> bool:
+        """True when this walk is the one ``collect_package(source_dir, **options)`` makes."""
+        return self.source_dir == Path(source_dir) and self.options == _walk_key(**options)
+
+    def copy_tree(self) -> SourceTree:
+        """The tree, as a new object (the archive adds its warnings to it)."""
+        t = self.tree
+        return SourceTree(list(t.entries), list(t.warnings), list(t.skipped_links))
+
+
+def _walk_key(
+    ignore_file: str | Path | None = ".lambdaignore",
+    extra_ignores: Iterable[str] = (),
+    ignore_style: str = "lambroll",
+    ignore_base: Path | None = None,
+    follow_symlinks: bool = True,
+    store_symlinks: bool = False,
+    extra_trees: Iterable[Path] = (),
+    skip_paths: Iterable[Path] = (),
+) -> tuple[object, ...]:
+    """``collect_package``'s options as one comparable value."""
+    return (
+        None if ignore_file is None else str(ignore_file),
+        tuple(extra_ignores),
+        ignore_style,
+        None if ignore_base is None else str(ignore_base),
+        follow_symlinks,
+        store_symlinks,
+        tuple(str(t) for t in extra_trees),
+        tuple(str(p) for p in skip_paths),
+    )
+
+
+def list_package(source_dir: Path, **options: Any) -> PackageListing:
+    """``collect_package`` kept with its options, to be handed to ``build_archive``."""
+    rules, tree = collect_package(source_dir, **options)
+    return PackageListing(Path(source_dir), _walk_key(**options), rules, tree)
 
 
 def collect_package(
@@ -93,8 +148,12 @@ def build_archive(
     skip_paths: Iterable[Path] = (),
     manifest: Path | None = None,
     write_known: bool = True,
+    listing: PackageListing | None = None,
 ) -> ArchiveResult:
     """Zip ``source_dir`` (and ``extra_trees`` merged at the root) into ``dest``.
+
+    ``listing``: the walk of the same folder with the same options made just before (the
+    deploy's handler check), used instead of walking again; any other is ignored.
 
     ``manifest``: the code manifest to consult and update (``archive.manifest``); with
     ``write_known=False`` a zip it knows is not compressed nor written (the result says
@@ -110,18 +169,28 @@ def build_archive(
     ``ignore_base`` (default ``source_dir``).
     """
     source_dir = Path(source_dir)
+    extra_ignores, extra_trees = list(extra_ignores), list(extra_trees)
+    skip_paths = list(skip_paths)
     dest_path = Path(dest) if isinstance(dest, str | os.PathLike) else None
-    rules, tree = collect_package(
-        source_dir,
-        ignore_file=ignore_file,
-        extra_ignores=extra_ignores,
-        ignore_style=ignore_style,
-        ignore_base=ignore_base,
-        follow_symlinks=follow_symlinks,
-        store_symlinks=store_symlinks,
-        extra_trees=extra_trees,
-        skip_paths=[*skip_paths, *([dest_path] if dest_path else [])],
-    )
+    walk = {
+        "ignore_file": ignore_file,
+        "extra_ignores": extra_ignores,
+        "ignore_style": ignore_style,
+        "ignore_base": ignore_base,
+        "follow_symlinks": follow_symlinks,
+        "store_symlinks": store_symlinks,
+        "extra_trees": extra_trees,
+    }
+    roots = [source_dir, *extra_trees]
+    if (
+        listing is not None
+        and listing.fits(source_dir, {**walk, "skip_paths": skip_paths})
+        and (dest_path is None or not _inside(dest_path, roots))
+    ):
+        rules, tree = listing.rules, listing.copy_tree()
+    else:
+        skip = [*skip_paths, *([dest_path] if dest_path else [])]
+        rules, tree = collect_package(source_dir, **walk, skip_paths=skip)
     if not tree.entries and not allow_empty:
         ignored_by = f" or left out by {rules.source}" if ignore_file else ""
         raise ArchiveError(
@@ -142,7 +211,7 @@ def build_archive(
             if not ignore_path.is_absolute():
                 ignore_path = Path(ignore_base or source_dir) / ignore_path
         key = packaging_key(
-            [source_dir, *extra_trees],
+            roots,
             rules,
             ignore_path,
             {
@@ -180,6 +249,14 @@ def build_archive(
         book.record(key, tree.entries, digests, made)
         book.save()
     return result
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    """True when ``path`` (the zip being written) may lie in one of the walked ``roots``."""
+    from lambherd.archive.tree import within
+
+    real = os.path.realpath(path)
+    return any(within(real, os.path.realpath(r)) for r in roots)
 
 
 def code_sha256(source_dir: Path, **options: object) -> str:

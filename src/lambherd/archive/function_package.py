@@ -5,6 +5,7 @@
     zipped_limit(config, limit) -> int | None           no zipped limit when the zip goes to S3
     build_function_zip(defn, dest, ...) -> ArchiveResult the zip ``deploy`` uploads
     function_code_sha256(defn, source) -> str           its CodeSha256, nothing written
+    function_listing(defn, source, ...) -> PackageListing | None   the walk, made once
     manifest_path(defn) -> Path                         the function's code manifest
 
 The zip holds the function's folder minus what its ``.lambdaignore`` lists (lambroll's
@@ -23,7 +24,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lambherd.archive.build import ArchiveResult, build_archive, code_sha256
+from lambherd.archive.build import (
+    ArchiveResult,
+    PackageListing,
+    build_archive,
+    code_sha256,
+    list_package,
+)
 from lambherd.archive.limits import ZIPPED_LIMIT
 from lambherd.defaults import IGNORE_FILE, IGNORE_STYLE
 
@@ -95,11 +102,13 @@ def build_function_zip(
     store_symlinks: bool = False,
     ignore_style: str = IGNORE_STYLE,
     write_known: bool = True,
+    listing: PackageListing | None = None,
 ) -> ArchiveResult:
     """Write the function's zip (see the module docstring) to ``dest`` (a path or a stream).
 
     ``max_zipped_bytes`` applies unless the definition names Code.S3Bucket. With
     ``write_known=False`` a zip the code manifest knows is not written (``written=False``).
+    ``listing``: ``function_listing``'s walk of the same package, not walked again.
     """
     return build_archive(
         source or defn.source_dir,
@@ -107,8 +116,31 @@ def build_function_zip(
         max_zipped_bytes=zipped_limit(defn.config, max_zipped_bytes),
         manifest=manifest_path(defn),
         write_known=write_known,
+        listing=listing,
         **package_options(defn, source, ignore_style, ignore_file, store_symlinks),
     )
+
+
+def function_listing(
+    defn: FunctionDefinition,
+    source: Path | None = None,
+    ignore_style: str = IGNORE_STYLE,
+    ignore_file: str | Path | None = IGNORE_FILE,
+    store_symlinks: bool = False,
+) -> PackageListing | None:
+    """The files of the zip ``build_function_zip`` makes, walked once (nothing read): for the
+    handler check and then the code identity of the same deploy. None when there is no folder
+    to zip or it cannot be walked (the packaging itself reports that)."""
+    from lambherd.errors import ArchiveError
+
+    folder = source or defn.source_dir
+    if not folder.is_dir():
+        return None
+    options = package_options(defn, source, ignore_style, ignore_file, store_symlinks)
+    try:
+        return list_package(folder, **options)
+    except ArchiveError:
+        return None
 
 
 def function_code_sha256(
@@ -117,7 +149,10 @@ def function_code_sha256(
     ignore_style: str = IGNORE_STYLE,
     ignore_file: str | Path | None = IGNORE_FILE,
     store_symlinks: bool = False,
+    listing: PackageListing | None = None,
 ) -> str:
     """The CodeSha256 of the zip ``build_function_zip`` would write (nothing written)."""
     options = package_options(defn, source, ignore_style, ignore_file, store_symlinks)
-    return code_sha256(source or defn.source_dir, manifest=manifest_path(defn), **options)
+    return code_sha256(
+        source or defn.source_dir, manifest=manifest_path(defn), listing=listing, **options
+    )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lambherd.archive.build import PackageListing
     from lambherd.archive.tree import SourceEntry
     from lambherd.definition import FunctionDefinition
 
@@ -120,10 +121,13 @@ def check_handler_in_package(
     source: Path | None = None,
     layer_dirs: Collection[Path] = (),
     packaging: dict[str, Any] | None = None,
+    listing: PackageListing | None = None,
 ) -> HandlerProblem | None:
     """None when the Handler's module is in the package deploy would upload for ``defn``
     (from ``source``, deploy's ``--src``: a folder, or a zip uploaded as it is, when given;
-    ``packaging``: the deploy's ignore and symlink options); else what is wrong, and why."""
+    ``packaging``: the deploy's ignore and symlink options); else what is wrong, and why.
+    ``listing``: ``function_listing``'s walk of that package (made with those options; the
+    deploy hands it on to its code identity), else the package is walked here."""
     from lambherd.archive.build import collect_package
     from lambherd.archive.function_package import package_options
 
@@ -134,7 +138,11 @@ def check_handler_in_package(
         return _check_zip(defn, folder, layer_dirs)
     if not folder.is_dir():
         return None  # reported by the packaging itself
-    rules, tree = collect_package(folder, **package_options(defn, source, **(packaging or {})))
+    options = package_options(defn, source, **(packaging or {}))
+    if listing is not None and listing.fits(folder, options):
+        rules, tree = listing.rules, listing.tree
+    else:
+        rules, tree = collect_package(folder, **options)
     where = find_handler_module(defn.config, tree.entries, folder)
     if where is None or where.arcname is not None:
         return None

@@ -15,6 +15,13 @@ whole-file limit), the ignore rules in effect and the ignore file's bytes, the i
 the roots (the source folder, the dependency build), how symlinks are treated, lambherd's
 version and this file's format. Any of them changing is a different key: a new zip.
 
+Each zip also keeps ``stamps``: one SHA-256 of every entry's name and stat fields (or stored
+link target) as the tree was when the zip's tree digest was known to hold. A walk whose stamps
+digest is the recorded one, with every mtime and ctime older than the manifest, is every file
+trusted by the rule below at once: the zip is answered without looking at the per-file table.
+The file is written with the zips on its first line and ``files`` after it, so that check parses
+only the first line; any other outcome goes through the per-file table as before.
+
 What is trusted, exactly: a file whose six stat fields equal the recorded ones is taken to hold
 the content hashed before, unless its mtime or ctime is not older than the manifest itself
 (git's "racy git" rule: a file changed in the same clock tick as the manifest was written could
@@ -32,12 +39,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +60,8 @@ MAX_ZIPS = 8
 _PARALLEL_HASH_BYTES = 8 * 1024 * 1024
 
 _KIND_FILE, _KIND_EXEC, _KIND_LINK = b"f", b"x", b"l"
+#: Names what ``stamps_digest`` hashes (a change of the layout is another digest).
+_STAMPS_LAYOUT = "names; size mtime_ns ctime_ns mode inode device | link target"
 _GITIGNORE = "# made by lambherd: builds and caches, not for git\n*\n"
 
 
@@ -75,16 +85,37 @@ class CodeManifest:
     #: The manifest file's own mtime when it was loaded (None: there was none).
     written_ns: int | None = None
     changed: bool = False
+    #: The per-file table not parsed yet (``load`` parses the zips' line only).
+    _rest: bytes | None = None
 
     @classmethod
     def load(cls, path: Path) -> CodeManifest:
         """The manifest at ``path``; an empty one when it is missing, unreadable or of
-        another format (it is only a cache: the answer is then computed in full)."""
+        another format (it is only a cache: the answer is then computed in full). Only the
+        zips' line is parsed here; the per-file table when a lookup needs it."""
         try:
             with open(path, "rb") as fh:
                 written = os.fstat(fh.fileno()).st_mtime_ns
-                doc = json.loads(fh.read())
-        except (OSError, ValueError):
+                data = fh.read()
+        except OSError:
+            return cls(path)
+        head, sep, rest = data.partition(b"\n")
+        if sep and head.endswith(b","):
+            try:
+                doc = json.loads(head[:-1] + b"}")
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and doc.get("format") == FORMAT:
+                zips = doc.get("zips")
+                if isinstance(zips, dict) and "files" not in doc:
+                    return cls(path, {}, zips, written, _rest=b"{" + rest)
+        return cls._parsed(path, data, written)
+
+    @classmethod
+    def _parsed(cls, path: Path, data: bytes, written: int) -> CodeManifest:
+        try:
+            doc = json.loads(data)
+        except ValueError:
             return cls(path)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return cls(path)
@@ -93,12 +124,28 @@ class CodeManifest:
             return cls(path)
         return cls(path, files, zips, written)
 
+    def _load_files(self) -> None:
+        """Parse the per-file table (once); a broken one is an empty manifest."""
+        rest, self._rest = self._rest, None
+        if rest is None:
+            return
+        try:
+            doc = json.loads(rest)
+        except ValueError:
+            doc = None
+        files = doc.get("files") if isinstance(doc, dict) else None
+        if isinstance(files, dict):
+            self.files = files
+        else:
+            self.files, self.zips, self.written_ns = {}, {}, None
+
     # -- reading -----------------------------------------------------------------------------
     def trusted_digest(self, entry: SourceEntry) -> bytes | None:
         """The recorded content hash of ``entry`` when it may be trusted (see the module
         docstring), else None."""
         if entry.link_target is not None:
             return link_digest(entry)
+        self._load_files()
         record = self.files.get(entry.arcname)
         stamp = entry.stamp
         if record is None or stamp is None or self.written_ns is None or len(record) != 7:
@@ -120,6 +167,18 @@ class CodeManifest:
         known = self.zips.get(key)
         if not isinstance(known, dict):
             return None
+        stamps, newest = stamps_digest(entries)
+        if (
+            stamps is not None
+            and known.get("stamps") == stamps
+            and self.written_ns is not None
+            and newest < self.written_ns  # racily clean otherwise: per file, below
+        ):
+            return _known(known)  # every entry as recorded: all trusted at once
+        self._load_files()
+        known = self.zips.get(key)  # (a broken per-file table is no manifest)
+        if not isinstance(known, dict):
+            return None
         digests = [self.trusted_digest(e) for e in entries]
         stale = [i for i, d in enumerate(digests) if d is None]
         if stale:
@@ -132,15 +191,11 @@ class CodeManifest:
             self.changed = True
         if known.get("tree") != tree_digest(entries, digests):  # type: ignore[arg-type]
             return None
-        try:
-            return KnownZip(
-                str(known["sha256"]),
-                int(known["size"]),
-                int(known["uncompressed"]),
-                int(known["count"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
+        result = _known(known)
+        if result is not None and stamps is not None and known.get("stamps") != stamps:
+            known["stamps"] = stamps  # every digest checked: the next walk may trust at once
+            self.changed = True
+        return result
 
     # -- recording ---------------------------------------------------------------------------
     def record(
@@ -152,6 +207,7 @@ class CodeManifest:
     ) -> None:
         """Remember every file's hash and the zip ``entries`` made as ``key``. A file whose
         hash is missing (it changed while it was read) leaves the zip unrecorded."""
+        self._load_files()
         for entry, digest in zip(entries, digests, strict=True):
             if digest is not None:
                 self._remember(entry, digest)
@@ -160,6 +216,7 @@ class CodeManifest:
         self.zips.pop(key, None)
         self.zips[key] = {
             "tree": tree_digest(entries, digests),  # type: ignore[arg-type]
+            "stamps": stamps_digest(entries)[0],
             "sha256": result.sha256_b64,
             "size": result.size,
             "uncompressed": result.uncompressed_size,
@@ -185,7 +242,7 @@ class CodeManifest:
         written (a read-only folder: the next run hashes again)."""
         if not self.changed:
             return True
-        doc = {"format": FORMAT, "files": self.files, "zips": self.zips}
+        self._load_files()
         folder = self.path.parent
         try:
             if not folder.is_dir():
@@ -197,7 +254,11 @@ class CodeManifest:
             return False
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp makes it 0600
-                json.dump(doc, fh, separators=(",", ":"))
+                # one JSON document; the zips alone on its first line (``load`` reads that
+                # line only): json.dumps writes no newline without ``indent``
+                fh.write(f'{{"format":{FORMAT},"zips":{_compact(self.zips)},\n"files":')
+                json.dump(self.files, fh, separators=(",", ":"))  # in pieces: no 2nd copy
+                fh.write("}")
             os.replace(tmp, self.path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -205,6 +266,39 @@ class CodeManifest:
             return False
         self.changed = False
         return True
+
+
+def _known(known: dict[str, Any]) -> KnownZip | None:
+    try:
+        return KnownZip(
+            str(known["sha256"]),
+            int(known["size"]),
+            int(known["uncompressed"]),
+            int(known["count"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def stamps_digest(entries: Sequence[SourceEntry]) -> tuple[str | None, int]:
+    """One SHA-256 (hex) of every entry's name and stat fields (a stored link: its target),
+    and the newest mtime or ctime among them; (None, 0) when an entry has no stat fields."""
+    names = [e.arcname for e in entries]
+    seen = [e.stamp if e.link_target is None else e.link_target for e in entries]
+    stamps = [e.stamp for e in entries if e.link_target is None]
+    if None in stamps:
+        return None, 0
+    newest = 0
+    if stamps:
+        newest = max(max(map(itemgetter(1), stamps)), max(map(itemgetter(2), stamps)))  # type: ignore[arg-type]
+    # marshal version 0: no back-references nor interned-string marks, so the same values
+    # give the same bytes whichever objects hold them
+    data = marshal.dumps((_STAMPS_LAYOUT, names, seen), 0)
+    return hashlib.sha256(data).hexdigest(), newest
 
 
 def link_digest(entry: SourceEntry) -> bytes:
@@ -230,6 +324,8 @@ def hash_files(entries: Sequence[SourceEntry]) -> list[bytes | None]:
     total = sum(e.size for e in entries)
     if total < _PARALLEL_HASH_BYTES or len(entries) < 2:
         return [_hash_one(e) for e in entries]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(_hash_one, entries, chunksize=32))
 

@@ -25,6 +25,11 @@ from pathlib import Path
 from lambherd.archive.ignore import Rules
 from lambherd.errors import ArchiveError
 
+#: Folders are listed through descriptors, their entries looked up relative to them.
+_FD_WALK = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 
 @dataclass(frozen=True, slots=True)
 class SourceEntry:
@@ -100,29 +105,76 @@ class _Walker:
             return
         self.found[entry.arcname] = entry
 
-    def _walk(self, path: str, prefix: str, real: str) -> None:
-        """Folders are entered only when they are folders, never through a link (WalkDir)."""
+    def _walk(self, path: str, prefix: str, real: str, dir_fd: int | None = None) -> None:
+        """Folders are entered only when they are folders, never through a link (WalkDir).
+
+        Where the platform allows it a folder is listed through its descriptor, and its
+        files are stat'ed and its folders opened relative to it: one name looked up per
+        file, not its whole path (a walk of ~19,000 files is mostly these lookups)."""
+        fd = None
         try:
-            with os.scandir(path) as it:
-                items = list(it)
+            if _FD_WALK:
+                if dir_fd is None:
+                    fd = os.open(path, _DIR_FLAGS)
+                else:  # never through a link swapped in since the listing
+                    fd = os.open(os.path.basename(path), _DIR_FLAGS | _NOFOLLOW, dir_fd=dir_fd)
+                with os.scandir(fd) as it:
+                    items = list(it)
+            else:
+                with os.scandir(path) as it:
+                    items = list(it)
         except OSError as exc:
+            if fd is not None:
+                os.close(fd)
             raise ArchiveError(f"{prefix or '.'}: cannot read folder: {exc.strerror}") from exc
+        try:
+            self._entries(items, path + os.sep, prefix, real, fd)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def _entries(
+        self, items: list[os.DirEntry[str]], base: str, prefix: str, real: str, fd: int | None
+    ) -> None:
+        rules, skip, found = self.rules, self.skip, self.found
+        ignores_file = rules.ignores_file
         for item in items:
-            rel = prefix + item.name
+            name = item.name
+            rel = prefix + name
             try:
                 if item.is_symlink():
-                    self._link(item, rel)
+                    self._link(base + name, rel)
                 elif item.is_dir(follow_symlinks=False):
-                    if os.path.join(real, item.name) in self.skip:  # a folder left out whole
+                    sub = os.path.join(real, name)
+                    if sub in skip:  # a folder left out whole
                         continue
-                    if not self.rules.ignores_dir(rel):
-                        self._walk(item.path, rel + "/", os.path.join(real, item.name))
+                    if not rules.ignores_dir(rel):
+                        self._walk(base + name, rel + "/", sub, fd)
                 elif item.is_file(follow_symlinks=False):
-                    if not self.rules.ignores_file(rel):
-                        if self.skip and os.path.join(real, item.name) in self.skip:
-                            continue
-                        self._file(rel, item.path, item.stat(follow_symlinks=False))
-                elif not self.rules.ignores_file(rel):
+                    if ignores_file(rel):
+                        continue
+                    if skip and os.path.join(real, name) in skip:
+                        continue
+                    st = item.stat(follow_symlinks=False)
+                    if rel in found:
+                        self._add(SourceEntry(rel, base + name, st.st_size))  # counted
+                        continue
+                    found[rel] = SourceEntry(
+                        rel,
+                        base + name,
+                        st.st_size,
+                        bool(st.st_mode & 0o111),
+                        None,
+                        (
+                            st.st_size,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_mode,
+                            st.st_ino,
+                            st.st_dev,
+                        ),
+                    )
+                elif not ignores_file(rel):
                     self.warnings.append(f"{rel}: not a regular file, skipped")
             except OSError as exc:
                 raise ArchiveError(f"{rel}: cannot read: {exc.strerror}") from exc
@@ -130,7 +182,7 @@ class _Walker:
     def _file(self, rel: str, path: str, st: os.stat_result) -> None:
         self._add(SourceEntry(rel, path, st.st_size, bool(st.st_mode & 0o111), None, stamp_of(st)))
 
-    def _link(self, item: os.DirEntry[str], rel: str) -> None:
+    def _link(self, path: str, rel: str) -> None:
         """lambroll's rule: without --symlink a link to a file is packaged with the file's
         content wherever the file lives (a link out of the folder included); a link to a
         folder, a broken link and (as lambroll joins it under the link's folder) most absolute
@@ -138,13 +190,13 @@ class _Walker:
         if self.rules.ignores_file(rel):
             return
         if self.store:
-            self._stored_link(item, rel)
+            self._stored_link(path, rel)
             return
         if not self.follow:
             self._skip_link(rel, "symlink skipped (not following links)")
             return
-        link = os.readlink(item.path)
-        target = go_join(os.path.dirname(item.path), link)
+        link = os.readlink(path)
+        target = go_join(os.path.dirname(path), link)
         try:
             st = os.stat(target)
         except OSError as exc:
@@ -167,14 +219,14 @@ class _Walker:
         self.skipped_links.append(rel)
         self.warnings.append(f"{rel}: {message}")
 
-    def _stored_link(self, item: os.DirEntry[str], rel: str) -> None:
-        target = os.readlink(item.path)
+    def _stored_link(self, path: str, rel: str) -> None:
+        target = os.readlink(path)
         if link_leaves(rel, target):
             self.warnings.append(
                 f"{rel}: stored as a link to {target}, outside the package (it dangles in Lambda)"
             )
         data = os.fsencode(target)
-        self._add(SourceEntry(rel, item.path, len(data), link_target=target))
+        self._add(SourceEntry(rel, path, len(data), link_target=target))
 
 
 def stamp_of(st: os.stat_result) -> tuple[int, int, int, int, int, int]:

@@ -48,6 +48,7 @@ def validate_definition(
     package: bool = True,
     src: Path | None = None,
     packaging: dict[str, Any] | None = None,
+    listing: Any = None,
 ) -> ValidationReport:
     """Every problem of ``defn`` (function.json and function_url.json), as one-line messages.
 
@@ -56,7 +57,8 @@ def validate_definition(
     ``package`` checks that the Handler's module is in the package deploy would zip (from
     ``src``, ``--src``: a folder or a zip, when given; ``packaging``: the deploy's ignore and
     symlink options, ``DeploySettings.packaging``); False when the deploy zips nothing
-    (``--skip-archive``, ``--skip-function``).
+    (``--skip-archive``, ``--skip-function``). ``listing``: that package's walk, made once
+    for the deploy (``function_package.function_listing``), else walked here.
     """
     report = ValidationReport()
     (report.errors if field_notes == "errors" else report.warnings).extend(defn.field_notes)
@@ -75,7 +77,7 @@ def validate_definition(
     _check_environment(config, source, report)
     _check_layers(config, source, report)
     _check_runtime(config, source, report, today or date.today())
-    _check_handler(defn, report, package, src, packaging)
+    _check_handler(defn, report, package, src, packaging, listing)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
     from lambherd.triggers.validation import ShapeTools, file_problems
@@ -94,17 +96,25 @@ def validate_definition(
     return report
 
 
-def check_definition(defn: FunctionDefinition, settings: DeploySettings | None = None) -> list[str]:
+def check_definition(
+    defn: FunctionDefinition, settings: DeploySettings | None = None, listing: Any = None
+) -> list[str]:
     """Raise ``ValidationError`` listing every error of ``defn``; else return its warnings.
 
-    With the deploy's ``settings``, the package checked is the one that deploy uploads.
+    With the deploy's ``settings``, the package checked is the one that deploy uploads
+    (``listing``: its walk, when the deploy made it).
     """
     package, src, packaging = True, None, None
     if settings is not None:
         package, src = not (settings.skip_archive or settings.skip_function), settings.src
         packaging = settings.packaging
     report = validate_definition(
-        defn, field_notes="warnings", package=package, src=src, packaging=packaging
+        defn,
+        field_notes="warnings",
+        package=package,
+        src=src,
+        packaging=packaging,
+        listing=listing,
     )
     if report.errors:
         raise ValidationError(report.errors, source=defn.display_path)
@@ -401,6 +411,7 @@ def _check_handler(
     package: bool,
     source: Path | None,
     packaging: dict[str, Any] | None = None,
+    listing: Any = None,
 ) -> None:
     """A Python Handler must read module.function; with ``package``, its module must be in the
     package deploy would upload (from ``source``, ``--src``, when given): the one finder
@@ -424,7 +435,9 @@ def _check_handler(
     from lambherd.errors import ArchiveError
 
     try:
-        problem = check_handler_in_package(defn, source=source, packaging=packaging)
+        problem = check_handler_in_package(
+            defn, source=source, packaging=packaging, listing=listing
+        )
     except ArchiveError:
         return  # the package itself cannot be read: the packaging reports it
     if problem is not None:

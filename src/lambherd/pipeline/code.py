@@ -59,6 +59,7 @@ def code_identity(
     clients: Any = None,
     max_zipped_bytes: int | None = DIRECT_UPLOAD_LIMIT,
     reuse_known: bool = False,
+    listing: Any = None,
 ) -> CodeIdentity:
     """The definition's code (see the module docstring).
 
@@ -67,6 +68,8 @@ def code_identity(
     the S3 object of ``--skip-archive`` (read-only; without them its SHA-256 stays unknown).
     ``reuse_known``: with a ``dest``, a zip the code manifest knows is not written (the result
     is ``unwritten``); one it does not know is written, since it is compressed anyway.
+    ``listing``: the walk validation made of the same package (``DeployTarget.listing``),
+    taken instead of walking the tree again when it was made with the same options.
     """
     from lambherd.archive.function_package import build_function_zip, function_code_sha256
 
@@ -94,7 +97,7 @@ def code_identity(
     options = settings.packaging
     archive = None
     if dest is None:
-        sha = function_code_sha256(definition, settings.src, **options)
+        sha = function_code_sha256(definition, settings.src, **options, listing=listing)
     else:
         archive = build_function_zip(
             definition,
@@ -102,6 +105,7 @@ def code_identity(
             source=settings.src,
             max_zipped_bytes=max_zipped_bytes,
             write_known=not reuse_known,
+            listing=listing,
             **options,
         )
         sha = archive.sha256_b64

@@ -109,7 +109,9 @@ def plan_function(
     uploads it, or only hashed), what AWS reports (one read, retried with ``retry``), and the
     Plan. Read-only."""
     defn, settings = target.definition, target.settings
-    code = code_identity(defn, settings, dest=zip_path, clients=clients, reuse_known=True)
+    code = code_identity(
+        defn, settings, dest=zip_path, clients=clients, reuse_known=True, listing=target.listing
+    )
     remote = read_remote_state(
         clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
     )

@@ -29,6 +29,9 @@ class DeployTarget:
     folder: FunctionFolder | None = None
     #: What validation found worth saying (deprecated runtime...).
     warnings: tuple[str, ...] = ()
+    #: The package's walk made for validation (``function_package.function_listing``), handed
+    #: on to the code identity so that one deploy walks the tree once; None: walk again.
+    listing: Any = None
 
     @property
     def name(self) -> str:
@@ -59,8 +62,37 @@ def single_target(
     resolve_settings(command_line)  # a bad switch is refused before anything is read
     definition = load_app_definition(app, sidecar_files=sidecar_files)
     settings = function_settings(app, command_line)
-    warnings = check_definition(definition, settings)
-    return DeployTarget(definition, settings, None, tuple(warnings))
+    listing = package_listing(definition, settings)
+    warnings = check_definition(definition, settings, listing)
+    return DeployTarget(definition, settings, None, tuple(warnings), listing)
+
+
+def package_listing(definition: FunctionDefinition, settings: DeploySettings) -> Any:
+    """The walk of the folder the deploy zips (None when it zips none): validation's handler
+    check and then the code identity read it, so the tree is walked once."""
+    from lambherd.archive.handler import handler_language
+
+    if settings.skip_function or settings.skip_archive or settings.src_is_zip:
+        return None
+    if not handler_language(definition.config):  # no handler check: no walk before the plan's
+        return None
+    from lambherd.archive.function_package import function_listing
+
+    return function_listing(definition, settings.src, **settings.packaging)
+
+
+def after_builds(targets: list[DeployTarget], builds: list[Any]) -> list[DeployTarget]:
+    """``targets`` without the walks their dependency build may have made stale: one that
+    linked a tree (``cached``, ``installed``), or found nothing to build (``none``) where the
+    walk had seen a build (it removes it). ``fresh`` touched nothing."""
+    status = {b.folder: b.status for b in builds}
+    out = []
+    for t in targets:
+        done, listing = status.get(t.definition.source_dir), t.listing
+        if listing is not None and done not in (None, "fresh"):
+            t = t if done == "none" and not listing.extra_trees else replace(t, listing=None)
+        out.append(t)
+    return out
 
 
 def project_targets(
@@ -116,7 +148,8 @@ def project_targets(
                 sidecars=project_sidecars(project, raw.sidecars),
             )
             settings = resolve_settings(command_line, *project.settings_layers(folder.key))
-            warnings = check_definition(defn, settings) if fields is None else []
+            listing = package_listing(defn, settings) if fields is None else None
+            warnings = check_definition(defn, settings, listing) if fields is None else []
         except ValidationError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)
             continue
@@ -127,7 +160,7 @@ def project_targets(
             problems.append(f"{where}: FunctionName {defn.name} is also in {owners[defn.name]}")
             continue
         owners[defn.name] = where
-        loaded.append(DeployTarget(defn, settings, folder, tuple(warnings)))
+        loaded.append(DeployTarget(defn, settings, folder, tuple(warnings), listing))
     if problems:
         raise ValidationError(problems, source=f"project {project.name}")
     return loaded

@@ -19,7 +19,13 @@ from lambherd.apply import ExecutionResult
 from lambherd.errors import UsageError
 from lambherd.pipeline.planning import Changeset, PlannedFunction, plan_targets
 from lambherd.pipeline.runner import ProgressEvent, RunResult, run_changeset
-from lambherd.pipeline.targets import build_targets, project_targets, selected, single_target
+from lambherd.pipeline.targets import (
+    after_builds,
+    build_targets,
+    project_targets,
+    selected,
+    single_target,
+)
 from lambherd.plan.steps import PUBLISHED, CreateAlias, MoveAlias
 from lambherd.settings import RunSettings, SettingsLayer, command_line
 
@@ -198,6 +204,7 @@ def deploy(
                 f"refusing to delete every function of project {project.name}"
             )
     builds = build_targets(chosen) if request.build else []
+    targets = after_builds(targets, builds)  # a walk a build made stale is walked again
     with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
         changeset = plan_targets(clients, targets, project=project, only=only, zip_dir=Path(tmp))
         view: AbstractContextManager[Any] = contextlib.nullcontext(None)

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from lambherd.apply import executor_for
 from lambherd.errors import UsageError
 from lambherd.pipeline.planning import Changeset, plan_targets
-from lambherd.pipeline.targets import build_targets, project_targets, selected, single_target
+from lambherd.pipeline.targets import (
+    after_builds,
+    build_targets,
+    project_targets,
+    selected,
+    single_target,
+)
 from lambherd.services.deploy import DeployResult
 
 if TYPE_CHECKING:
@@ -41,7 +47,7 @@ def plan(app: App, only: tuple[str, ...] = (), *, build: bool = True) -> PlanRep
             raise UsageError(f"--only: selects functions of a project; {where}")
         target = single_target(app)
         builds = build_targets([target]) if build else []
-        changeset = plan_targets(app.clients, [target])
+        changeset = plan_targets(app.clients, after_builds([target], builds))
         planned = changeset.changes[0]
         shown = executor_for(app.clients, dry_run=True).run(planned.plan)
         return PlanReport(changeset, builds, DeployResult(planned, shown))
@@ -49,6 +55,7 @@ def plan(app: App, only: tuple[str, ...] = (), *, build: bool = True) -> PlanRep
     targets = project_targets(scope.project, app.render, lambda: clients)
     chosen = selected(targets, scope.only)
     builds = build_targets(chosen) if build else []
+    targets = after_builds(targets, builds)  # a walk a build made stale is walked again
     return PlanReport(
         plan_targets(clients, targets, project=scope.project, only=scope.only), builds
     )
