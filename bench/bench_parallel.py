@@ -4,6 +4,7 @@ API call, one moto server started here (127.0.0.1), in process.
 
     .venv/bin/python bench/bench_parallel.py [--functions 200] [--latency-ms 50]
         [--rate-limit RPS] [--burst N] [--before-plan-reads 8] [--server lean|moto]
+        [--repeat N]
 
 The server runs in this process, so its CPU shares the client's interpreter lock (AWS's does
 not). ``--server lean`` (the default) serves moto's WSGI application with the sandbox's
@@ -22,7 +23,7 @@ repeated under it: it must back off and still deploy every function (botocore's 
 retries and lambherd's own retry the throttled calls).
 With ``--before-plan-reads N``, ``--parallel 1`` and the default also run with the plan's
 reads in a fixed pool of N (how planning read before its reads adapted: 8), the "before" rows
-of the same run.
+of the same run; ``--repeat N`` runs each default N times, interleaved (medians compared).
 Prints each deploy's wall time (plan included), its run phase, the calls made, the throttles
 met, what the adaptive limits did (the plan's reads, the run), and the ratios against
 ``--parallel 1`` in the same run.
@@ -145,6 +146,13 @@ def timed_deploy(
     }
 
 
+def median_row(got: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median wall, run phase and CPU of repeated deploys."""
+    import statistics
+
+    return {k: statistics.median(r[k] for r in got) for k in ("wall", "run", "cpu")}
+
+
 def start_server(kind: str, port: int) -> Any:
     """moto on 127.0.0.1:``port`` in a thread of this process; ``.stop()`` ends it."""
     if kind == "moto":
@@ -176,6 +184,7 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=float, default=0.0, help="calls/s; 0: none")
     parser.add_argument("--burst", type=int, default=20)
     parser.add_argument("--server", choices=("lean", "moto"), default="lean")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each default, interleaved")
     parser.add_argument(
         "--before-plan-reads", type=int, default=0, help="also run with N fixed plan readers"
     )
@@ -203,7 +212,7 @@ def main() -> None:
         f"({args.server} server, in process), python {sys.version.split()[0]}, "
         f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}"
     )
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "proj"
         write_project(root, role, n, 128)
@@ -212,48 +221,49 @@ def main() -> None:
         print(f"create {n} (no latency, default): {first['wall']:.2f} s")
         runs: list[tuple[str, int | None, Bucket | None, int | None]] = []
         before = args.before_plan_reads or None
+        base_before = f"--parallel 1, plan reads fixed {before} (before)"
+        default_before = f"default, plan reads fixed {before} (before)"
         if before:
-            runs += [
-                (f"--parallel 1, plan reads fixed {before} (before)", 1, None, before),
-                (f"default, plan reads fixed {before} (before)", None, None, before),
-            ]
-        runs += [
-            ("--parallel 1", 1, None, None),
-            ("--parallel 4", 4, None, None),
-            ("default (adaptive)", None, None, None),
-        ]
+            runs.append((base_before, 1, None, before))
+        runs += [("--parallel 1", 1, None, None), ("--parallel 4", 4, None, None)]
+        for _ in range(max(1, args.repeat)):  # the two defaults interleaved
+            if before:
+                runs.append((default_before, None, None, before))
+            runs.append(("default (adaptive)", None, None, None))
         if args.rate_limit:
             bucket = Bucket(args.rate_limit, args.burst)
             runs.append((f"default, {args.rate_limit:.0f} calls/s limit", None, bucket, None))
         for memory, (label, parallel, bucket, reads) in enumerate(runs, start=256):
             write_project(root, role, n, memory)
             row = timed_deploy(root, parallel, latency, bucket, reads)
-            rows[label] = row
+            rows.setdefault(label, []).append(row)
             print(
                 f"{label}: {row['wall']:.2f} s (plan {row['wall'] - row['run']:.2f} s, run "
                 f"phase {row['run']:.2f} s; CPU {row['cpu']:.2f} s, server's included), "
                 f"{row['deployed']} deployed, "
                 f"{len(row['failed'])} failed, {row['calls']} calls, "
-                f"{row['throttled']} throttled; plan reads {row['reads']}; run {row['pacing']}"
+                f"{row['throttled']} throttled; plan reads {row['reads']}; run {row['pacing']}",
+                flush=True,
             )
             assert row["deployed"] == n and not row["failed"], row["failed"][:3]
     server.stop()
-    for label, row in rows.items():
-        peer_label = "--parallel 1"
-        if "(before)" in label:
-            peer_label = label if label.startswith("--parallel 1") else runs[0][0]
+    med = {label: median_row(got) for label, got in rows.items()}
+    for label, row in med.items():
+        peer_label = base_before if "(before)" in label else "--parallel 1"
         if label == peer_label:
             continue
-        peer = rows[peer_label]
+        peer = med[peer_label]
+        many = f" (median of {len(rows[label])})" if len(rows[label]) > 1 else ""
         print(
-            f"ratio {label} vs {peer_label}: {peer['wall'] / row['wall']:.2f}x wall, "
+            f"ratio {label}{many} vs {peer_label}: {peer['wall'] / row['wall']:.2f}x wall, "
             f"{peer['run'] / row['run']:.2f}x run phase"
         )
     if before:
-        old, new = rows[runs[1][0]], rows["default (adaptive)"]
+        old, new = med[default_before], med["default (adaptive)"]
         print(
-            f"default, adaptive plan reads vs fixed {before}: {old['wall'] / new['wall']:.2f}x "
-            f"wall; plan {old['wall'] - old['run']:.2f} s -> {new['wall'] - new['run']:.2f} s"
+            f"default, adaptive plan reads vs fixed {before} (medians): "
+            f"{old['wall'] / new['wall']:.2f}x wall; plan {old['wall'] - old['run']:.2f} s -> "
+            f"{new['wall'] - new['run']:.2f} s; CPU {old['cpu']:.2f} s -> {new['cpu']:.2f} s"
         )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
