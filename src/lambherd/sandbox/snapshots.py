@@ -44,7 +44,7 @@ FORMAT = 2
 #: Formats this version reads (1: no telemetry section).
 READABLE_FORMATS = (1, 2)
 #: Items per pickle of the telemetry section: the loader holds the interpreter lock for one
-#: chunk (a few ms) and sleeps a moment between them, so the starting server is not slowed.
+#: chunk (a few ms) and yields it between them, so the starting server is not slowed.
 TELEMETRY_CHUNK = 250
 
 
