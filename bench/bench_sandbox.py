@@ -9,8 +9,9 @@ checkout's ``src`` (e.g. main's: ``git worktree add /tmp/lh-old main``) with thi
 - invoke: boto3 ``invoke`` round trips (p50/p90) through the sandbox and through ``lambherd
   local start`` (the peer), interleaved, ``--rounds`` times.
 - restart: ``--functions`` x ``--versions`` (200 x 20) built, the server stopped, then the
-  time from ``Popen`` to the first health answer; again after ``--invokes`` invokes; and an
-  empty state folder (the floor: interpreter and imports).
+  time from ``Popen`` to the first health answer; again after ``--invokes`` invokes (and to
+  the first FilterLogEvents answer: their logs loaded); and an empty state folder (the floor:
+  interpreter and imports).
 - churn: state-folder bytes after ``--updates`` UpdateFunctionCode of a 64 KiB zip (500).
 - big: state-folder bytes with one ``--big-mb`` S3 upload, after deleting it, and the restart.
 - dispatch: moto's host lookup cached (this code) vs moto's own (the same code, a launcher
@@ -119,6 +120,7 @@ class Server:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
 
     def start(self) -> float:
         """Seconds from Popen to the first health answer."""
@@ -129,7 +131,7 @@ class Server:
         else:
             cmd = [sys.executable, "-m", "lambherd.sandbox.server", *args]
         log = open(self.state / "bench-server.log", "ab")  # noqa: SIM115 - closed by stop()
-        started = time.perf_counter()
+        started = self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log, cwd=HERE)
         self._log = log
         while True:
@@ -330,16 +332,21 @@ def bench_restart(
         invoke_many(server.endpoint, invokes)
         server.stop()
     after = interleaved({k: (srcs[k], built[k]) for k in srcs}, rounds)
+    readable = {}
     for label, src in srcs.items():
         server = Server(src, built[label])
         server.start()
+        logs = client(server.endpoint, "logs")
+        logs.filter_log_events(logGroupName="/aws/lambda/fleet-000", limit=1)
+        readable[label] = time.perf_counter() - server.started_at
         rss[label] = server.rss_mb()
         server.stop()
     for label in srcs:
         print(
             f"  {label}: empty folder {spread(empty[label], ' s')}; at {functions}x{versions} "
             f"{spread(fleet[label], ' s')} ({notes[label]}); after {invokes} more invokes "
-            f"{spread(after[label], ' s')}; peak RSS {rss[label]:.0f} MB"
+            f"{spread(after[label], ' s')}, their logs readable {readable[label]:.2f} s after "
+            f"Popen; peak RSS {rss[label]:.0f} MB"
         )
     return built
 

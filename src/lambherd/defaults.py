@@ -102,8 +102,13 @@ PARALLEL_MIN = 1
 PARALLEL_MAX = 32
 #: Throttles within this many seconds of a decrease belong to the same overload (halve once).
 PARALLEL_BACKOFF_WINDOW_S = 1.0
-#: Project functions read from AWS at once while planning.
+#: Functions read from AWS at once by the rollout commands' status reads (a fixed pool).
 DEFAULT_READ_WORKERS = 8
+#: A project plan's reads (GetFunction, ListVersionsByFunction, ListAliases per function): an
+#: adaptive limit as the deploy's (AIMD on throttles), starting at the fixed pool planning had
+#: and growing to the clients' connection pool. GetFunction alone has 100 requests per second.
+PLAN_READS_START = 8
+PLAN_READS_MAX = 32
 #: Functions imported at once by ``import --all``.
 DEFAULT_IMPORT_WORKERS = 4
 #: A project's function folders when lambherd.toml names none.

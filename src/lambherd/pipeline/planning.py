@@ -4,20 +4,28 @@ folder is gone (- Delete, applied only with ``--prune``).
 
 A single-function deploy is a one-target changeset: ``deploy``, ``plan``, ``deploy --dry-run``
 and a project's ``--prune`` all plan here, with one code identity (``pipeline.code``), one
-remote read (``pipeline.remote``) and one planner (``plan.planner``). Reading is parallel (one
-worker per function, bounded) and read-only: nothing here sends a mutating call.
+remote read (``pipeline.remote``) and one planner (``plan.planner``). Reading is parallel and
+read-only: nothing here sends a mutating call. A project's functions are planned in a pool
+whose two kinds of work are bounded apart (``PlanSlots``): code identities (trees hashed, zips
+built: CPU) at the CPU count, AWS reads by an adaptive limit fed by every answer, as the
+deploy's parallelism is (``pipeline.pacing``), from ``PLAN_READS_START`` to ``PLAN_READS_MAX``.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambherd.defaults import DEFAULT_READ_WORKERS
+from lambherd.defaults import PLAN_READS_MAX, PLAN_READS_START
 from lambherd.errors import DeployError
 from lambherd.pipeline.code import code_identity
+from lambherd.pipeline.pacing import AdaptiveLimit, PacingReport, watch_calls
 from lambherd.pipeline.remote import read_remote_state
 from lambherd.pipeline.rollout_checks import prepare_rollout
 from lambherd.plan.delete_planner import plan_delete
@@ -74,6 +82,8 @@ class Changeset:
     project: str | None
     changes: tuple[PlannedFunction, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: What the adaptive limit of the reads did (None: a fixed number of readers).
+    reads: PacingReport | None = field(default=None, compare=False)
 
     def count(self, operation: str) -> int:
         """How many rows have ``operation``."""
@@ -102,19 +112,55 @@ class Changeset:
         }
 
 
+class PlanSlots:
+    """What a project plan's workers wait for: ``code()`` around CPU-bound work (hashing a
+    tree, building a zip), at most ``cpus`` at once; ``read()`` around one function's AWS reads,
+    as many at once as ``reads`` (an ``AdaptiveLimit``; None: unbounded here, the pool bounds
+    them)."""
+
+    def __init__(self, cpus: int, reads: AdaptiveLimit | None = None) -> None:
+        self._cpu = threading.BoundedSemaphore(max(1, cpus))
+        self.reads = reads
+
+    @contextmanager
+    def code(self) -> Iterator[None]:
+        with self._cpu:
+            yield
+
+    def read(self) -> Any:
+        return self.reads.slot() if self.reads is not None else nullcontext()
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def plan_function(
-    target: DeployTarget, clients: Any, *, zip_path: Path | None = None, retry: Any = None
+    target: DeployTarget,
+    clients: Any,
+    *,
+    zip_path: Path | None = None,
+    retry: Any = None,
+    slots: PlanSlots | None = None,
 ) -> PlannedFunction:
     """Plan one target: its code identity (the zip written to ``zip_path`` when the plan
     uploads it, or only hashed), what AWS reports (one read, retried with ``retry``), and the
-    Plan. Read-only."""
+    Plan. Read-only. ``slots`` bounds the CPU work and the reads of a project's pool."""
     defn, settings = target.definition, target.settings
-    code = code_identity(
-        defn, settings, dest=zip_path, clients=clients, reuse_known=True, listing=target.listing
-    )
-    remote = read_remote_state(
-        clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
-    )
+    code_slot = slots.code if slots is not None else nullcontext
+    read_slot = slots.read if slots is not None else nullcontext
+    with code_slot():
+        code = code_identity(
+            defn, settings, dest=zip_path, clients=clients, reuse_known=True, listing=target.listing
+        )
+    with read_slot():
+        remote = read_remote_state(
+            clients, defn.name, alias=settings.alias, sidecars=defn.sidecars, retry=retry
+        )
     if settings.skip_function and not remote.exists:
         raise DeployError(
             f"{defn.name}: function does not exist; --skip-function only updates the URL",
@@ -124,10 +170,12 @@ def plan_function(
     desired = DesiredState(config=config, code=code.source, sidecars=defn.sidecars)
     plan = plan_deploy(desired, remote, settings)
     if code.unwritten and (plan.of_type(CreateFunction) or plan.of_type(UploadCode)):
-        code = _written(target, code.source, clients, zip_path)
+        with code_slot():
+            code = _written(target, code.source, clients, zip_path)
         desired = replace(desired, code=code.source)
         plan = plan_deploy(desired, remote, settings)
-    plan = prepare_rollout(plan, defn.source_dir, clients)
+    with read_slot():  # a rollout's gate alarms are read
+        plan = prepare_rollout(plan, defn.source_dir, clients)
     if plan.empty:
         operation = NONE
     elif plan.of_type(CreateFunction):
@@ -201,14 +249,24 @@ def plan_targets(
     project: Any = None,
     only: tuple[str, ...] = (),
     zip_dir: Path | None = None,
-    workers: int = DEFAULT_READ_WORKERS,
+    workers: int | None = None,
     retry: Any = None,
 ) -> Changeset:
     """Plan every selected target (and, for a ``project``, find its prune candidates), reading
-    AWS in parallel. ``zip_dir`` None hashes code without writing zips (``plan``); a folder gets
-    one zip per function (``deploy``)."""
+    AWS in parallel: ``workers`` functions at once, or (None) as many as an adaptive limit
+    allows, which grows while AWS answers and halves when it throttles. Code identities take
+    at most one thread per CPU either way. ``zip_dir`` None hashes code without writing zips
+    (``plan``); a folder gets one zip per function (``deploy``)."""
     chosen = [t for t in targets if t.matches(only)]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    reads = None
+    if workers is None:
+        # never more threads than functions (+1: the orphans' listing takes one)
+        most = max(1, min(PLAN_READS_MAX, len(chosen) + 1))
+        reads = AdaptiveLimit(start=min(PLAN_READS_START, most), maximum=most)
+        workers = most
+    slots = PlanSlots(cpu_count(), reads)
+    watching = watch_calls(clients, reads) if reads is not None else nullcontext()
+    with watching, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(
                 plan_function,
@@ -216,6 +274,7 @@ def plan_targets(
                 clients,
                 zip_path=zip_dir / f"{i}.zip" if zip_dir else None,
                 retry=retry,
+                slots=slots,
             )
             for i, t in enumerate(chosen)
         ]
@@ -223,7 +282,12 @@ def plan_targets(
         if project is not None:
             known = {t.name for t in targets}
             orphans = pool.submit(_owned_orphans, clients, project.name, known, only, retry)
-        rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
+        try:
+            rows = [f.result() for f in futures] + (orphans.result() if orphans else [])
+        except BaseException:  # a failed read or a Ctrl-C: nothing more starts
+            for f in futures:
+                f.cancel()
+            raise
     rows.sort(key=lambda c: c.name)
     from lambherd.pipeline.concurrency_checks import check_concurrency
 
@@ -233,7 +297,10 @@ def plan_targets(
         globs = ", ".join(project.function_globs)
         warnings = (f"no function folder matches {globs} (each needs a function.json)", *warnings)
     return Changeset(
-        project=project.name if project else None, changes=tuple(rows), warnings=warnings
+        project=project.name if project else None,
+        changes=tuple(rows),
+        warnings=warnings,
+        reads=reads.report() if reads is not None else None,
     )
 
 

@@ -122,6 +122,7 @@ class SandboxApp:
             self.state.rooms.register("quota-requests", self.quotas)
             self.state.rooms.register("autoscaling", self.autoscaling)
             self.state.rooms.register("target-tracking", self.autoscaling.tracking)
+            self.facade.telemetry_ready = self.state.wait_telemetry
 
     @property
     def write_lock(self) -> threading.RLock:
@@ -210,6 +211,8 @@ class SandboxApp:
             return too_big(environ, start_response)
         body = read_body(environ)
         region, service = credential_scope(environ)
+        if service in telemetry.SERVICES and self.state is not None:
+            self.state.wait_telemetry()  # the snapshot's logs and metrics are loaded after start
         region = region or DEFAULT_REGION
         body = decompressed(environ, body, service)
         too_big = code_limits.refuse(environ, body, self._s3_object) if fresh else None
@@ -375,6 +378,7 @@ class SandboxApp:
                 "seq": self.state.seq,
                 "snapshot_seq": self.state.snapshot_seq,
                 "tail_bytes": self.state.tail_bytes,
+                "telemetry_loaded": self.state.telemetry_loaded,
             },
             "warnings": self.lambda_layer.warnings() + self.triggers.warnings(),
         }

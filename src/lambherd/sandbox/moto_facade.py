@@ -31,6 +31,8 @@ class MotoFacade:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._extra: dict[FunctionKey, FunctionState] = {}
+        #: Returns once the snapshot's logs and metrics are loaded (``StateStore``'s).
+        self.telemetry_ready: Callable[[], None] = lambda: None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -308,6 +310,7 @@ class MotoFacade:
         """Every log stream of the account, in every region, with its events."""
         from moto.logs.models import logs_backends
 
+        self.telemetry_ready()
         with self._lock:
             return [
                 LogStream(
@@ -332,6 +335,7 @@ class MotoFacade:
         ``with_aws`` also those moto makes up for the services it emulates."""
         from moto.cloudwatch.models import cloudwatch_backends
 
+        self.telemetry_ready()
         with self._lock:
             return [
                 (name, _point(datum))

@@ -154,6 +154,24 @@ def registries() -> tuple[tuple[type, ...], Callable[[Any], str | None], Callabl
     return (BackendDict, AccountSpecificBackend), name_of, named
 
 
+def telemetry_lists(saved: dict[tuple[str, str, str], Any]) -> list[list[Any]]:
+    """The lists of ``saved`` (``backends()``) that grow with every invocation: each log
+    stream's events (CloudWatch Logs) and each region's metric datums (CloudWatch), by the
+    order of ``saved``. A snapshot keeps them apart (``snapshots``), to be loaded after the
+    port opens."""
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.logs.models import LogsBackend
+
+    found: list[list[Any]] = []
+    for backend in saved.values():
+        if isinstance(backend, LogsBackend):
+            for group in list(backend.groups.values()):
+                found += [stream.events for stream in list(group.streams.values())]
+        elif isinstance(backend, CloudWatchBackend):
+            found.append(backend.metric_data)
+    return [items for items in found if type(items) is list]
+
+
 def code_in_use() -> set[str]:
     """SHA-256 (hex) of the code of every function version and layer version moto holds."""
     found: set[str] = set()

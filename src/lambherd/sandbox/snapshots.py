@@ -3,12 +3,21 @@
 ``snapshot.bin`` in the state folder, replaced atomically (``statefiles``), 0600:
 
     LAMBHERD-SANDBOX-SNAPSHOT\\n
-    {"format": 1, "seq": N, "created": epoch, "moto": "5.2.5", "python": "3.11.7",
-     "rooms": {name: room document}, "blobs": [sha256...], "payload": {"bytes": n, "sha256": h}}\\n
+    {"format": 2, "seq": N, "created": epoch, "moto": "5.2.5", "python": "3.11.7",
+     "rooms": {name: room document}, "blobs": [sha256...], "payload": {"bytes": n, "sha256": h},
+     "telemetry": {"bytes": n, "sha256": h, "lists": k}}\\n
     <pickle of every moto backend (``moto_state.backends``), blobs named by content>
+    <telemetry: pickles of (index, items) chunks>
 
 ``seq`` is the last journal line the snapshot includes: on start the journal lines above it are
 replayed. ``rooms`` holds the JSON documents the stateful rooms gave (see ``RoomRegistry``).
+
+The lists that grow with every invocation (log events, metric datums:
+``moto_state.telemetry_lists``) are not in the backends' pickle: it names each by its index,
+and the telemetry section holds their items, in chunks of ``TELEMETRY_CHUNK``. Loading gives
+each an empty list in its place, which ``telemetry_load`` fills after the port has opened: a
+start costs the same however many invocations there were. Format 1 (everything in one
+pickle) is still read.
 """
 
 from __future__ import annotations
@@ -31,7 +40,12 @@ from lambherd.sandbox.statefiles import atomic_writer
 
 SNAPSHOT_FILE = "snapshot.bin"
 MAGIC = b"LAMBHERD-SANDBOX-SNAPSHOT\n"
-FORMAT = 1
+FORMAT = 2
+#: Formats this version reads (1: no telemetry section).
+READABLE_FORMATS = (1, 2)
+#: Items per pickle of the telemetry section: the loader holds the interpreter lock for one
+#: chunk (a few ms) and yields it between them, so the starting server is not slowed.
+TELEMETRY_CHUNK = 250
 
 
 class Stateful(Protocol):
@@ -98,6 +112,19 @@ class Snapshot:
     blobs: set[str]
     backends: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     size: int = 0
+    #: The telemetry section still to load, and the lists it fills (by index).
+    telemetry: bytes = b""
+    telemetry_lists: dict[int, list[Any]] = field(default_factory=dict)
+
+
+@dataclass
+class PickledState:
+    """The state copied by ``pickle_backends``."""
+
+    payload: bytes
+    telemetry: bytes
+    lists: int
+    blobs: set[str]
 
 
 def write_snapshot(
@@ -107,13 +134,11 @@ def write_snapshot(
     seq: int,
     rooms: dict[str, Any],
     live: dict[int, str],
-    payload: bytes | None = None,
-    payload_blobs: set[str] | None = None,
+    state: PickledState | None = None,
 ) -> Snapshot:
-    """Write the snapshot file (``payload``: a pickle already made by ``pickle_backends``)."""
-    if payload is None:
-        payload, payload_blobs = pickle_backends(store, live)
-    blobs = set(payload_blobs or ())
+    """Write the snapshot file (``state``: made by ``pickle_backends`` already)."""
+    if state is None:
+        state = pickle_backends(store, live)
     header = {
         "format": FORMAT,
         "seq": seq,
@@ -121,24 +146,71 @@ def write_snapshot(
         "moto": moto_state.version(),
         "python": platform.python_version(),
         "rooms": rooms,
-        "blobs": sorted(blobs),
-        "payload": {"bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
+        "blobs": sorted(state.blobs),
+        "payload": _checksum(state.payload),
+        "telemetry": {**_checksum(state.telemetry), "lists": state.lists},
     }
     line = json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n"
     with atomic_writer(path) as fh:
         fh.write(MAGIC)
         fh.write(line)
-        fh.write(payload)
-    return Snapshot(seq, header["created"], header["moto"], rooms, blobs, size=len(payload))
+        fh.write(state.payload)
+        fh.write(state.telemetry)
+    return Snapshot(
+        seq, header["created"], header["moto"], rooms, set(state.blobs), size=len(state.payload)
+    )
 
 
-def pickle_backends(store: BlobStore, live: dict[int, str]) -> tuple[bytes, set[str]]:
-    """Every moto backend pickled (under the app's write lock: nothing may change meanwhile)."""
+def _checksum(data: bytes) -> dict[str, Any]:
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def pickle_backends(store: BlobStore, live: dict[int, str]) -> PickledState:
+    """Every moto backend pickled, the telemetry lists apart (under the app's write lock:
+    nothing may change meanwhile)."""
     types, name_of, _ = moto_state.registries()
+    saved = moto_state.backends()
+    lists = moto_state.telemetry_lists(saved)
     buf = io.BytesIO()
-    pickler = StatePickler(buf, store, live=live, registry_of=name_of, registry_types=types)
-    pickler.dump(moto_state.backends())
-    return buf.getvalue(), pickler.blobs
+    pickler = StatePickler(
+        buf,
+        store,
+        live=live,
+        registry_of=name_of,
+        registry_types=types,
+        external={id(items): i for i, items in enumerate(lists)},
+    )
+    pickler.dump(saved)
+    tail = io.BytesIO()
+    chunks = StatePickler(tail, store, live=live, registry_of=name_of, registry_types=types)
+    for i, items in enumerate(lists):
+        for at in range(0, len(items), TELEMETRY_CHUNK):
+            chunks.dump((i, items[at : at + TELEMETRY_CHUNK]))
+            chunks.clear_memo()
+    return PickledState(buf.getvalue(), tail.getvalue(), len(lists), pickler.blobs | chunks.blobs)
+
+
+def load_telemetry(
+    snapshot: Snapshot, store: BlobStore, *, live: dict[str, Any], pause: Any = None
+) -> int:
+    """Fill the snapshot's telemetry lists from its section (oldest items first, before what
+    was added since the start); ``pause()`` runs between chunks. Returns the items loaded."""
+    _, _, named = moto_state.registries()
+    data = io.BytesIO(snapshot.telemetry)
+    loaded: dict[int, list[Any]] = {}
+    count = 0
+    while data.tell() < len(snapshot.telemetry):
+        index, items = StateUnpickler(data, store, live=live, registry=named).load()
+        loaded.setdefault(int(index), []).extend(items)
+        count += len(items)
+        if pause is not None:
+            pause()
+    for index, items in loaded.items():
+        target = snapshot.telemetry_lists.get(index)
+        if target is not None:
+            target[:0] = items  # one step: what the sandbox added since stays after them
+    snapshot.telemetry = b""
+    return count
 
 
 def read_header(path: Path) -> dict[str, Any] | None:
@@ -158,15 +230,24 @@ def read_snapshot(path: Path, store: BlobStore, *, live: dict[str, Any]) -> Snap
         return None
     with fh:
         header = _header(fh, path)
-        payload = fh.read()
+        rest = fh.read()
     info = header.get("payload") or {}
-    if len(payload) != info.get("bytes") or hashlib.sha256(payload).hexdigest() != info.get(
-        "sha256"
-    ):
-        raise _unloadable(path, "its content does not match its checksum")
+    payload = rest[: info.get("bytes") or 0]
+    telemetry_info = header.get("telemetry") or {"bytes": 0, "sha256": _checksum(b"")["sha256"]}
+    telemetry = rest[len(payload) :]
+    for data, expected in ((payload, info), (telemetry, telemetry_info)):
+        if _checksum(data) != {k: expected.get(k) for k in ("bytes", "sha256")}:
+            raise _unloadable(path, "its content does not match its checksum")
     _, _, named = moto_state.registries()
+    lists: dict[int, list[Any]] = {}
     try:
-        backends = StateUnpickler(io.BytesIO(payload), store, live=live, registry=named).load()
+        backends = StateUnpickler(
+            io.BytesIO(payload),
+            store,
+            live=live,
+            registry=named,
+            external=lambda i: lists.setdefault(i, []),
+        ).load()
     except Exception as exc:  # another moto or Python may not read it: say which
         raise _unloadable(
             path,
@@ -182,6 +263,8 @@ def read_snapshot(path: Path, store: BlobStore, *, live: dict[str, Any]) -> Snap
         blobs=set(header.get("blobs") or ()),
         backends=backends,
         size=len(payload),
+        telemetry=telemetry,
+        telemetry_lists=lists,
     )
 
 
@@ -192,7 +275,7 @@ def _header(fh: Any, path: Path) -> dict[str, Any]:
         header = json.loads(fh.readline())
     except ValueError as exc:
         raise _unloadable(path, "its header is not JSON") from exc
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") not in READABLE_FORMATS:
         raise _unloadable(path, f"format {header.get('format')!r} is not {FORMAT}")
     return header
 

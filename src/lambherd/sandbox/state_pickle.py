@@ -9,6 +9,8 @@
   content: code zips, layer zips, S3 bodies are written once whatever refers to them.
 - Objects that belong to the running process (``live``: the moto facade...) and moto's own
   registries (``registry_of``) are written as names and looked up again on load.
+- Lists kept apart (``external``: id -> index; the telemetry a snapshot stores in its own
+  section) are written as their index; the loader gives an object for each (``external(i)``).
 
 Loading runs pickle's normal machinery, so only a state folder you own may be loaded (0700).
 """
@@ -44,6 +46,7 @@ class StatePickler(pickle.Pickler):
         live: dict[int, str] | None = None,
         registry_of: Callable[[Any], str | None] = lambda _obj: None,
         registry_types: tuple[type, ...] = (),
+        external: dict[int, int] | None = None,
     ) -> None:
         super().__init__(file, protocol=PROTOCOL)
         self.store = store
@@ -51,9 +54,13 @@ class StatePickler(pickle.Pickler):
         self._live = live or {}
         self._registry_of = registry_of
         self._registry_types = registry_types
+        self._external = external or {}
 
     def persistent_id(self, obj: Any) -> Any:
         kind = type(obj)
+        if kind is list and self._external:
+            index = self._external.get(id(obj))
+            return ("external", index) if index is not None else None
         if kind is bytes or kind is str:
             if len(obj) < BLOB_MIN_BYTES:
                 return None
@@ -106,11 +113,13 @@ class StateUnpickler(pickle.Unpickler):
         *,
         live: dict[str, Any] | None = None,
         registry: Callable[[str], Any] = lambda name: None,
+        external: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(file)
         self.store = store
         self._live = live or {}
         self._registry = registry
+        self._external = external
         self._loaded: dict[tuple[bool, str], Any] = {}  # one object per blob, however named
 
     def persistent_load(self, pid: Any) -> Any:
@@ -128,6 +137,8 @@ class StateUnpickler(pickle.Unpickler):
             return bytearray(self.store.get(pid[1]))
         if tag == "live":
             return self._live[pid[1]]
+        if tag == "external" and self._external is not None:
+            return self._external(int(pid[1]))
         if tag == "registry":
             found = self._registry(pid[1])
             if found is None:

@@ -10,7 +10,10 @@ Files of the state folder (0700; every file 0600):
 
 Every change gets the next sequence number under the app's write lock. Start: load the
 snapshot, replay both tails merged by ``seq`` (requests through the WSGI stack, telemetry
-records straight into moto). When the tails pass ``threshold`` bytes a snapshot is taken in
+records straight into moto). The snapshot's telemetry section (the log events and metric
+datums of every invocation until then) is loaded afterwards, in a thread, while the port is
+open: ``wait_telemetry`` blocks whoever reads logs or metrics (or takes a snapshot) until
+it is in. When the tails pass ``threshold`` bytes a snapshot is taken in
 the background: the state is pickled under the write lock, written beside the old one and
 renamed over it, then both journals lose the lines it holds and unreferenced blobs are
 deleted. A clean stop takes one more. A journal written by the landed version (no snapshot, no
@@ -41,6 +44,9 @@ TELEMETRY_FILE = "telemetry.jsonl"
 BLOBS_DIR = "blobs"
 #: Where the invoker extracts each zip it runs (``code/<sha256>/``).
 CODE_DIR = "code"
+#: The telemetry loader's pause between two chunks (``snapshots.TELEMETRY_CHUNK``): 0 gives the
+#: interpreter lock to a thread that waits for it (the starting server), and costs nothing else.
+TELEMETRY_PAUSE_S = 0.0
 
 #: Runs one recorded request through the app (a replay).
 Replay = Callable[[persistence.RecordedRequest], None]
@@ -83,6 +89,12 @@ class StateStore:
         self._background: threading.Thread | None = None
         self._failed_at = -(2**62)  # tail size when a snapshot last failed
         self.closed = False
+        #: The snapshot whose telemetry section is still to load (None: nothing pending).
+        self._telemetry_pending: snapshots.Snapshot | None = None
+        self._telemetry_ready = threading.Event()
+        self._telemetry_ready.set()
+        self._telemetry_lock = threading.Lock()
+        self._telemetry_thread: threading.Thread | None = None
 
     # -- recording ----------------------------------------------------------------------------
     def record(self, request: persistence.RecordedRequest) -> None:
@@ -133,6 +145,9 @@ class StateStore:
             moto_state.install_backends(found.backends)
             self.rooms.restore(found.rooms)
             self.seq = self.snapshot_seq = found.seq
+            if found.telemetry:
+                self._telemetry_pending = found
+                self._telemetry_ready.clear()
         replayed = 0
         for seq, kind, entry in self._tail(self.snapshot_seq):
             self.seq = max(self.seq, seq)
@@ -149,7 +164,48 @@ class StateStore:
             self._snapshot_quietly()  # e.g. the landed version's journal becomes a snapshot
         self.rooms.restored()
         prune_extracted_code(self.state_dir / CODE_DIR, moto_state.code_in_use())
+        self.load_telemetry()
         return replayed
+
+    # -- the snapshot's telemetry, after the start ---------------------------------------------
+    def load_telemetry(self) -> None:
+        """Start loading the snapshot's telemetry section in a thread (once)."""
+        with self._telemetry_lock:
+            if self._telemetry_pending is None or self._telemetry_thread is not None:
+                return
+            self._telemetry_thread = threading.Thread(
+                target=self._load_telemetry, name="sandbox-telemetry-load", daemon=True
+            )
+            self._telemetry_thread.start()
+
+    def _load_telemetry(self) -> None:
+        found = self._telemetry_pending
+        started = time.perf_counter()
+        try:
+            assert found is not None
+            count = snapshots.load_telemetry(
+                found, self.blobs, live=self.live, pause=lambda: time.sleep(TELEMETRY_PAUSE_S)
+            )
+            took = time.perf_counter() - started
+            log.info("sandbox telemetry loaded: %d log events and datums in %.2f s", count, took)
+        except Exception:  # the control plane is whole; what the section held is not
+            log.exception("the snapshot's telemetry could not be loaded")
+        finally:
+            self._telemetry_pending = None
+            self._telemetry_ready.set()
+
+    @property
+    def telemetry_loaded(self) -> bool:
+        """True once the snapshot's logs and metrics are in moto."""
+        return self._telemetry_ready.is_set()
+
+    def wait_telemetry(self) -> None:
+        """Return once the snapshot's logs and metrics are in moto (starting the load when it
+        was not yet: a replayed request may need them before the start is over)."""
+        if self._telemetry_ready.is_set():
+            return
+        self.load_telemetry()
+        self._telemetry_ready.wait()
 
     def _tail(self, after: int) -> Iterator[tuple[int, str, Any]]:
         """Journal requests and telemetry records above ``after``, merged by ``seq``."""
@@ -169,6 +225,7 @@ class StateStore:
     def snapshot(self) -> SnapshotResult:
         """Write a snapshot of the state now, then drop what it made obsolete (callers hold
         neither the write lock nor ``exclusive()``)."""
+        self.wait_telemetry()  # a snapshot copies every log event and datum
         with self._snapshot_lock:
             marker = self.state_dir / SNAPSHOT_WRITING_FILE
             marker.write_text(str(os.getpid()))
@@ -177,7 +234,7 @@ class StateStore:
                 with self.write_lock:  # nothing changes while the state is copied
                     seq = self.seq
                     rooms = self.rooms.documents()
-                    payload, blobs = snapshots.pickle_backends(self.blobs, _ids(self.live))
+                    state = snapshots.pickle_backends(self.blobs, _ids(self.live))
                     tail_at_copy = self.tail_bytes
                 pickled = time.perf_counter() - started
                 written = snapshots.write_snapshot(
@@ -186,8 +243,7 @@ class StateStore:
                     seq=seq,
                     rooms=rooms,
                     live=_ids(self.live),
-                    payload=payload,
-                    payload_blobs=blobs,
+                    state=state,
                 )
                 with self.write_lock, self.journal.lock:
                     self.journal.keep_after(seq)
@@ -235,6 +291,7 @@ class StateStore:
 
     def reset(self) -> None:
         """Forget everything (``sandbox reset``; caller holds ``exclusive()``)."""
+        self.wait_telemetry()  # the loader takes neither lock
         with self.journal.lock:
             self.journal.clear()
             self.telemetry.clear()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from lambherd.local.spec import InvokeResult
 
 log = logging.getLogger("lambherd.sandbox")
+#: The services whose requests read or write what ``Telemetry`` records (SigV4 names).
+SERVICES = frozenset({"logs", "monitoring"})
 #: Applies and keeps one telemetry record (the app's: under its write lock).
 Commit = Callable[[dict[str, Any]], None]
 
