@@ -256,7 +256,10 @@ def timing_holds(
     """Measure durations that depend on the CPU share until they meet their bounds.
 
     One interleaved run of a few invocations can land outside the bounds while the share
-    itself is right: a busy moment of the machine (``Contention``), a transient on the host. So
+    itself is right: a busy moment of the machine (``Contention``), or the host (on this 2-vCPU
+    virtual machine, with no steal reported, quiet runs of the same work at one CPU differ by up
+    to 15 % from one run to the next, and the 512 / 1,769 MB ratio of a run lies within 3.3-4.5
+    where Lambda's share says 3.45). So
     a run on a crowded machine does not count, and a quiet run out of bounds is taken again,
     up to ``attempts`` quiet runs; the bounds stay what they are, and a share that is wrong (or
     missing) fails every quiet run. The test is skipped, saying so, when no run was quiet

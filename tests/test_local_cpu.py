@@ -155,7 +155,7 @@ def test_cpu_bound_duration_follows_memory_in_the_local_runtime(tmp_path: Path) 
             ratio = best[512] / best[1769]
             return [] if 3.0 <= ratio <= 3.9 else [f"512 MB / 1769 MB = {ratio:.2f} ({best})"]
 
-        _, failures = timing_holds(measure, problems)
+        _, failures = timing_holds(measure, problems, attempts=5)
         assert not failures, failures
         # the kernel itself held the 512 MB environment to its share
         stats = {memory: throttling(group) for memory, _, group in groups}
