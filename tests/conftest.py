@@ -234,29 +234,11 @@ def sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     Each test starts without the deploy tests' function (``deploy_testkit.NAME``).
     """
-    import boto3
-
     from deploy_testkit import NAME
     from sandbox_testkit import REGION as SANDBOX_REGION  # AWS_DEFAULT_REGION when set
+    from sandbox_testkit import point_at_sandbox
 
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
-        monkeypatch.delenv(key, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": SANDBOX_REGION,
-        "AWS_REGION": SANDBOX_REGION,
-        "AWS_ENDPOINT_URL": sandbox_endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=sandbox_endpoint, region_name=SANDBOX_REGION)
-
+    client = point_at_sandbox(sandbox_endpoint, monkeypatch, tmp_path, SANDBOX_REGION)
     lam = client("lambda")
     try:  # each test starts from no function
         lam.delete_function(FunctionName=NAME)

@@ -170,28 +170,7 @@ def wait_until(check: Any, timeout: float = 60.0, what: str = "condition") -> An
 
 
 def point_at_sandbox(endpoint: str, monkeypatch: Any, tmp_path: Path) -> Any:
-    """lambherd (through the environment) and boto3 pointed at ``endpoint`` in
-    ap-northeast-1, with no profile, token or shared config of the machine's; a boto3 client
-    factory ``client(service)``."""
-    import boto3
+    """``sandbox_testkit.point_at_sandbox`` in the rollout tests' region (ap-northeast-1)."""
+    from sandbox_testkit import point_at_sandbox as pointed
 
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
-        monkeypatch.delenv(key, raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": ROLLOUT_REGION,
-        "AWS_REGION": ROLLOUT_REGION,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=endpoint, region_name=ROLLOUT_REGION)
-
-    return client
+    return pointed(endpoint, monkeypatch, tmp_path, ROLLOUT_REGION)

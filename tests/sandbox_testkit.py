@@ -79,6 +79,32 @@ def stop_sandbox(state_dir: Path) -> None:
         assert not process._alive(pid), f"the sandbox of {state_dir} outlived stop()"
 
 
+def point_at_sandbox(endpoint: str, monkeypatch: Any, tmp_path: Path, region: str) -> Any:
+    """lambherd (through the environment) and boto3 pointed at the running sandbox at
+    ``endpoint`` in ``region``, with no profile, token or shared config of the machine's; a
+    boto3 client factory ``client(service)``."""
+    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    env = {
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=endpoint, region_name=region)
+
+    return client
+
+
 def use_private_sandbox(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, port: int, state_dir: Path
 ) -> None:

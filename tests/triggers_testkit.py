@@ -111,20 +111,9 @@ def tokyo_sandbox(sandbox_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_pa
     ap-northeast-1 (conftest's ``tokyo`` fixture)."""
     req = urllib.request.Request(f"{sandbox_endpoint}/_lambherd/reset", method="POST")
     urllib.request.urlopen(req, timeout=60).read()
-    for key in ("LAMBHERD_SANDBOX", "LAMBHERD_SANDBOX_PORT", "LAMBHERD_SANDBOX_DIR", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    env = {
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-        "AWS_DEFAULT_REGION": TOKYO,
-        "AWS_REGION": TOKYO,
-        "AWS_ENDPOINT_URL": sandbox_endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    from sandbox_testkit import point_at_sandbox
+
+    point_at_sandbox(sandbox_endpoint, monkeypatch, tmp_path, TOKYO)
     return Tokyo(sandbox_endpoint)
 
 
