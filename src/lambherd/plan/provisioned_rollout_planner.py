@@ -97,16 +97,9 @@ def _plan(ctx: PlanContext) -> list[Step]:
     if count is None:
         return []
     version = decision.target
-    after: list[Step] = []
     have = (ctx.remote.part(ConcurrencyRemote) or ConcurrencyRemote()).provisioned.get(alias)
-    if have is not None:  # Lambda moves the alias's configuration with the last shift
-        current = str((ctx.remote.alias or {}).get("FunctionVersion"))
-        after.append(
-            WaitProvisionedConcurrency(
-                alias, have.requested, moving_from=current, moving_to=version
-            )
-        )
-    after.append(DeleteProvisionedConcurrency(version, count))
+    current = str((ctx.remote.alias or {}).get("FunctionVersion"))
+    after = _after_last_shift(alias, have, current, version, count)
     ctx.decided.setdefault(AFTER_TRAFFIC, []).extend(after)
     return [
         PutProvisionedConcurrency(version, count, for_rollout=alias),
@@ -128,19 +121,25 @@ def release_after_split(
     config = provisioned.get(version)
     if config is None:
         return (), ()
-    before: tuple[Step, ...] = ()
-    after: list[Step] = []
-    if finishing:
-        before = (ReleaseOnRollback(version, alias),)
-        have = provisioned.get(alias)
-        if have is not None:  # Lambda moves the alias's configuration with the last shift
-            after.append(
-                WaitProvisionedConcurrency(
-                    alias, have.requested, moving_from=marker.from_version, moving_to=version
-                )
-            )
-    after.append(DeleteProvisionedConcurrency(version, config.requested))
-    return before, tuple(after)
+    if not finishing:  # the alias is back on the old version: nothing moves
+        return (), (DeleteProvisionedConcurrency(version, config.requested),)
+    have = provisioned.get(alias)
+    after = _after_last_shift(alias, have, marker.from_version, version, config.requested)
+    return (ReleaseOnRollback(version, alias),), tuple(after)
+
+
+def _after_last_shift(
+    alias: str, have: ProvisionedConfig | None, old: str, new: str, count: int
+) -> list[Step]:
+    """After the last shift to ``new``: wait for Lambda's move of the alias's configuration
+    (when it has one), then delete the version-level one of ``count``."""
+    steps: list[Step] = []
+    if have is not None:  # Lambda moves the alias's configuration with the last shift
+        steps.append(
+            WaitProvisionedConcurrency(alias, have.requested, moving_from=old, moving_to=new)
+        )
+    steps.append(DeleteProvisionedConcurrency(new, count))
+    return steps
 
 
 CONCERN = Concern("provisioned rollout", _plan)
