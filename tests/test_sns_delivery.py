@@ -17,6 +17,7 @@ from lambherd.sandbox.sns_delivery import (
     sns_may_invoke,
     sns_timestamp,
 )
+from triggers_testkit import SNS_BODY_KEYS, SNS_RECORD_KEYS
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:orders"
 SUBSCRIPTION = f"{TOPIC}:0f1e2d3c-aaaa-bbbb-cccc-111122223333"
@@ -42,24 +43,12 @@ def test_the_event_has_one_record_in_lambdas_sns_shape() -> None:
     attrs = {"kind": {"Type": "String", "Value": "book"}, "n": {"Type": "Number", "Value": "3"}}
     event = sns_event(notification(subject="Hi", message_attributes=attrs), AT)
     (record,) = event["Records"]
-    assert list(record) == ["EventSource", "EventVersion", "EventSubscriptionArn", "Sns"]
+    assert list(record) == list(SNS_RECORD_KEYS)
     assert record["EventSource"] == "aws:sns"
     assert record["EventVersion"] == "1.0"
     assert record["EventSubscriptionArn"] == SUBSCRIPTION
     body = record["Sns"]
-    assert list(body) == [
-        "Type",
-        "MessageId",
-        "TopicArn",
-        "Subject",
-        "Message",
-        "Timestamp",
-        "SignatureVersion",
-        "Signature",
-        "SigningCertUrl",
-        "UnsubscribeUrl",
-        "MessageAttributes",
-    ]
+    assert list(body) == list(SNS_BODY_KEYS)
     assert body["Type"] == "Notification"
     assert body["MessageId"] == "95df01b4-ee98-5cb9-9903-4c221d41eb5e"
     assert body["TopicArn"] == TOPIC

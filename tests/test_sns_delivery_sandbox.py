@@ -19,7 +19,15 @@ import pytest
 
 from fidelity_testkit import aws
 from sandbox_testkit import move_clock, sandbox_now
-from triggers_testkit import TOKYO, Tokyo, function_folder, results_of, wait_for
+from triggers_testkit import (
+    SNS_BODY_KEYS,
+    SNS_RECORD_KEYS,
+    TOKYO,
+    Tokyo,
+    function_folder,
+    results_of,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,20 +46,6 @@ def handler(event, context):
     return {"ok": True}
 """
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-RECORD_KEYS = {"EventSource", "EventVersion", "EventSubscriptionArn", "Sns"}
-SNS_KEYS = {
-    "Type",
-    "MessageId",
-    "TopicArn",
-    "Subject",
-    "Message",
-    "Timestamp",
-    "SignatureVersion",
-    "Signature",
-    "SigningCertUrl",
-    "UnsubscribeUrl",
-    "MessageAttributes",
-}
 
 
 def deployed(tokyo: Tokyo, lh: Any, tmp_path: Path, name: str) -> tuple[str, Path]:
@@ -109,12 +103,12 @@ def test_publish_and_publish_batch_invoke_the_function_with_the_sns_event(
     )["MessageId"]
     (event,) = wait_for(lambda: events_of(results), "the Publish delivered")
     (record,) = event["Records"]
-    assert set(record) == RECORD_KEYS
+    assert set(record) == set(SNS_RECORD_KEYS)
     assert record["EventSource"] == "aws:sns"
     assert record["EventVersion"] == "1.0"
     assert record["EventSubscriptionArn"] == subscription
     body = record["Sns"]
-    assert set(body) == SNS_KEYS
+    assert set(body) == set(SNS_BODY_KEYS)
     assert body["Type"] == "Notification"
     assert body["MessageId"] == first
     assert body["TopicArn"] == topic

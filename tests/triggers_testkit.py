@@ -164,3 +164,20 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+#: Lambda's SNS event: the keys of a record, and of its ``Sns`` body, in the order AWS sends them.
+SNS_RECORD_KEYS = ("EventSource", "EventVersion", "EventSubscriptionArn", "Sns")
+SNS_BODY_KEYS = (
+    "Type",
+    "MessageId",
+    "TopicArn",
+    "Subject",
+    "Message",
+    "Timestamp",
+    "SignatureVersion",
+    "Signature",
+    "SigningCertUrl",
+    "UnsubscribeUrl",
+    "MessageAttributes",
+)
