@@ -31,9 +31,9 @@ NOT_SAVED = {
     "TargetTracking._jobs": "scheduler jobs, armed again from moto's policies (rearm)",
     "Provisioned._workers": "allocation threads: none run after a restart (allocate_all)",
     "Provisioned._dirty": "functions an allocation thread has yet to look at",
-    "SqsDelivery._pollers": "poller threads, started again for the restored mappings",
+    "SqsDelivery._workers": "poller threads, started again for the restored mappings",
     "SqsDelivery.counts": "delivery counters of this process (for the benchmark)",
-    "StreamDelivery._readers": "reader threads, started again for the restored mappings",
+    "StreamDelivery._workers": "reader threads, started again for the restored mappings",
 }
 
 

@@ -51,6 +51,7 @@ Triggers (triggers.py puts them together; the dispatcher calls it first)
   mapping_checks.py what Lambda refuses in a mapping
   sqs_delivery.py   SQS -> Lambda: batches, partial failures, visibility, redrive, concurrency
   stream_delivery.py DynamoDB Streams and Kinesis -> Lambda, in order per shard
+  mapping_workers.py one thread per event source mapping (the SQS poller's and the readers')
   event_invoke_configs.py async configurations per qualifier, the recursion setting
   async_invokes.py  Event invocations: retries on the sandbox clock, destinations' records
   destinations.py   records sent to SQS, SNS, Lambda, EventBridge or S3

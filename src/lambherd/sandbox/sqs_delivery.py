@@ -27,6 +27,7 @@ from typing import Any
 
 from lambherd.defaults import SQS_DEFAULT_CONCURRENCY
 from lambherd.errors import LambherdError
+from lambherd.sandbox.mapping_workers import MappingWorkers
 from lambherd.sandbox.moto_events import MotoEvents, QueueInfo, QueueMessage
 from lambherd.sandbox.state import FunctionKey
 from lambherd.triggers import sources
@@ -79,48 +80,22 @@ def failed_items(payload: bytes, ids: set[str]) -> set[str] | None:
     return out
 
 
-class SqsDelivery:
+class SqsDelivery(MappingWorkers):
     """Pollers of the Enabled SQS mappings."""
+
+    kinds = sources.QUEUES
+    prefix = "sqs"
 
     def __init__(self, mappings: Any, events: MotoEvents, invoke: Invoke) -> None:
         self.mappings = mappings
         self.events = events
         self.invoke = invoke
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._pollers: dict[str, threading.Thread] = {}
+        super().__init__()
         #: Batches delivered, invocations that failed, messages deleted (for the benchmark).
         self.counts = {"batches": 0, "failed": 0, "deleted": 0}
 
-    def changed(self, mapping: Any) -> None:
-        """A mapping was created or changed: make sure its queue is polled."""
-        if mapping.kind not in sources.QUEUES or self._stop.is_set():
-            return
-        with self._lock:
-            running = self._pollers.get(mapping.uuid)
-            if running is not None and running.is_alive():
-                return
-            thread = threading.Thread(
-                target=self._poll, args=(mapping.uuid,), name=f"sqs-{mapping.uuid[:8]}", daemon=True
-            )
-            self._pollers[mapping.uuid] = thread
-        thread.start()
-
-    def stop(self) -> None:
-        """Start no new batch (those running finish)."""
-        self._stop.set()
-
-    def close(self) -> None:
-        """Stop every poller and wait for the batches in flight."""
-        self._stop.set()
-        with self._lock:
-            threads = list(self._pollers.values())
-        for thread in threads:
-            if thread is not threading.current_thread():
-                thread.join(timeout=30)
-
     # -- one mapping -----------------------------------------------------------------------
-    def _poll(self, uuid: str) -> None:
+    def _work(self, uuid: str) -> None:
         pool: ThreadPoolExecutor | None = None
         slots: threading.Semaphore | None = None
         width = 0

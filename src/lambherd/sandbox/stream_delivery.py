@@ -18,13 +18,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from lambherd.errors import LambherdError
+from lambherd.sandbox.mapping_workers import MappingWorkers
 from lambherd.sandbox.moto_events import MotoEvents
 from lambherd.triggers import sources
 from lambherd.triggers.filter_patterns import record_passes
@@ -34,8 +34,11 @@ IDLE_WAIT_S = 0.2
 RETRY_WAIT_S = 0.5
 
 
-class StreamDelivery:
+class StreamDelivery(MappingWorkers):
     """Readers of the Enabled Kinesis and DynamoDB stream mappings."""
+
+    kinds = sources.STREAMS
+    prefix = "stream"
 
     def __init__(
         self,
@@ -50,41 +53,10 @@ class StreamDelivery:
         self.invoke = invoke
         self.send = send
         self.now = now
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._readers: dict[str, threading.Thread] = {}
-
-    def changed(self, mapping: Any) -> None:
-        """A mapping was created or changed: make sure its stream is read."""
-        if mapping.kind not in sources.STREAMS or self._stop.is_set():
-            return
-        with self._lock:
-            running = self._readers.get(mapping.uuid)
-            if running is not None and running.is_alive():
-                return
-            thread = threading.Thread(
-                target=self._read,
-                args=(mapping.uuid,),
-                name=f"stream-{mapping.uuid[:8]}",
-                daemon=True,
-            )
-            self._readers[mapping.uuid] = thread
-        thread.start()
-
-    def stop(self) -> None:
-        """Start no new batch (those running finish)."""
-        self._stop.set()
-
-    def close(self) -> None:
-        """Stop every reader (a batch in flight finishes first)."""
-        self._stop.set()
-        with self._lock:
-            threads = list(self._readers.values())
-        for thread in threads:
-            thread.join(timeout=30)
+        super().__init__()
 
     # -- one mapping -----------------------------------------------------------------------
-    def _read(self, uuid: str) -> None:
+    def _work(self, uuid: str) -> None:
         positions: dict[str, int] | None = None
         attempts: dict[str, int] = {}
         while not self._stop.is_set():
