@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_project import free_port, write_project
+from bench_project import free_port, point_at, write_project
 
 
 class Bucket:
@@ -194,18 +194,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = start_server(args.server, port)
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="eu-west-1",
-        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-    )
-    os.environ.pop("AWS_PROFILE", None)
-    import boto3
-
-    iam = boto3.client("iam", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-    trust = '{"Version":"2012-10-17","Statement":[]}'
-    role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    role = point_at(port, "eu-west-1")
     n, latency = args.functions, args.latency_ms / 1000
     print(
         f"project of {n} functions, +{args.latency_ms:.0f} ms per call, moto on 127.0.0.1 "

@@ -31,6 +31,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def point_at(port: int, region: str) -> str:
+    """boto3 and lambherd (through the environment) pointed at the moto server on ``port`` in
+    ``region``; the ARN of a role made there for the functions."""
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION=region,
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    trust = '{"Version":"2012-10-17","Statement":[]}'
+    return iam.create_role(RoleName="bench", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+
 def write_project(root: Path, role: str, count: int, memory: int) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "lambherd.toml").write_text(
@@ -98,18 +115,7 @@ def main() -> None:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-    )
-    os.environ.pop("AWS_PROFILE", None)
-    import boto3
-
-    iam = boto3.client("iam", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-    trust = '{"Version":"2012-10-17","Statement":[]}'
-    role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    role = point_at(port, "us-east-1")
     n, latency = args.functions, args.latency_ms / 1000
     print(f"project of {n} functions, moto on 127.0.0.1, python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:
