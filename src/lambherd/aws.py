@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class AwsClients:
             raise AwsError(
                 f"AWS profile {s.profile!r} not found", hint="check ~/.aws/config"
             ) from exc
+        share_loader(session._session)
         if not s.sandbox:
             _cache_assumed_role_credentials(session)
         if session.region_name is None:
@@ -179,6 +181,22 @@ class AwsClients:
                 raise AwsError(f"cannot get caller identity: {exc}") from exc
             self._identity = {k: resp[k] for k in ("Account", "Arn", "UserId")}
         return self._identity
+
+
+@cache
+def botocore_loader() -> Any:
+    """The one botocore data loader of the process: the API models and endpoint data it reads
+    (Lambda's model is ~1 MB of JSON) are read once, not once per session — validation's and
+    the clients' sessions share it. It holds data files only, no credentials."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def share_loader(botocore_session: Any) -> Any:
+    """``botocore_session`` reading its data through ``botocore_loader()``; returned."""
+    botocore_session.register_component("data_loader", botocore_loader())
+    return botocore_session
 
 
 def _cache_assumed_role_credentials(session: Any) -> None:

@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from lambherd.archive.ignore import Rules
 from lambherd.errors import ArchiveError
@@ -31,9 +32,11 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceEntry:
-    """One file of the zip: its name in the archive and where its bytes come from."""
+class SourceEntry(NamedTuple):
+    """One file of the zip: its name in the archive and where its bytes come from.
+
+    A named tuple, not a dataclass: a walk makes one per file (~20,000 for a 240 MB
+    package) and a tuple is built in C, a frozen dataclass attribute by attribute."""
 
     arcname: str
     path: str

@@ -1,6 +1,32 @@
-"""Function definitions: find, render (templates, Jsonnet), validate and normalise them."""
+"""Function definitions: find, render (templates, Jsonnet), validate and normalise them.
 
-from lambherd.definition.loader import find_definition, load_function
-from lambherd.definition.model import FunctionDefinition
+The names below are loaded on first use: a module that needs only a light part of this
+package (``definition.sidecars`` for the archive's ignore rules) does not pay for the loader.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambherd.definition.loader import find_definition, load_function
+    from lambherd.definition.model import FunctionDefinition
 
 __all__ = ["FunctionDefinition", "find_definition", "load_function"]
+
+_HOMES = {
+    "find_definition": "lambherd.definition.loader",
+    "load_function": "lambherd.definition.loader",
+    "FunctionDefinition": "lambherd.definition.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

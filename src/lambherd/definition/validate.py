@@ -158,7 +158,9 @@ def lambda_model() -> Any:
     """botocore's model of the Lambda API (loaded once; shared by validation, init, normalize)."""
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("lambda")
+    from lambherd.aws import share_loader
+
+    return share_loader(botocore.session.get_session()).get_service_model("lambda")
 
 
 # --- the API model walk -------------------------------------------------------------------

@@ -68,7 +68,9 @@ def model(service: str) -> Any:
 def _models(service: str) -> Any:
     import botocore.session
 
-    return botocore.session.get_session().get_service_model(service)
+    from lambherd.aws import share_loader
+
+    return share_loader(botocore.session.get_session()).get_service_model(service)
 
 
 def file_problems(sidecars: Mapping[str, Any], tools: ShapeTools) -> Problems:
