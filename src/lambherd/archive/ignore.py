@@ -112,6 +112,7 @@ class WildcardRules:
     has_file: bool = False
     _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _dirs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # a pattern ending in "*" leaves out every path that starts with what its head matches
@@ -120,6 +121,9 @@ class WildcardRules:
         # every pattern in one alternation: one match per file however many patterns
         joined = "|".join(f"(?:{_compile(p).pattern})" for p in self.patterns)
         object.__setattr__(self, "_any", re.compile(joined, re.DOTALL) if self.patterns else None)
+        # the heads alike: one match per folder (a match at the start, as each head's)
+        heads = "|".join(f"(?:{_compile(h).pattern})" for h in prefixes)
+        object.__setattr__(self, "_dirs", re.compile(heads, re.DOTALL) if prefixes else None)
 
     def ignores_file(self, rel: str) -> bool:
         return self._any is not None and self._any.fullmatch(rel) is not None
@@ -131,7 +135,7 @@ class WildcardRules:
         ``head*`` pattern's head matches a prefix of ``rel/`` (the ``*`` then takes the rest).
         """
         path = rel.rstrip("/") + "/"
-        return any(_compile(head).match(path) for head in self._prefixes)
+        return self._dirs is not None and self._dirs.match(path) is not None
 
 
 @dataclass(frozen=True)

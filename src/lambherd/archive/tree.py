@@ -76,7 +76,8 @@ def collect_tree(
         if not root.is_dir():
             raise ArchiveError(f"{root}: not a folder")
         walker.walk_root(root)
-    entries = sorted(walker.found.values(), key=lambda e: e.arcname)
+    found = walker.found
+    entries = [found[name] for name in sorted(found)]  # (sorting the names alone is faster)
     tree = SourceTree(entries, walker.warnings, sorted(walker.skipped_links))
     if walker.shadowed:
         tree.warnings.append(
@@ -99,7 +100,7 @@ class _Walker:
         self.first_shadowed = ""
 
     def walk_root(self, root: Path) -> None:
-        self._walk(str(root), "", os.path.realpath(root))
+        self._walk(str(root), "", os.path.realpath(root), None, "")
 
     def _add(self, entry: SourceEntry) -> None:
         if entry.arcname in self.found:
@@ -108,19 +109,21 @@ class _Walker:
             return
         self.found[entry.arcname] = entry
 
-    def _walk(self, path: str, prefix: str, real: str, dir_fd: int | None = None) -> None:
+    def _walk(self, path: str, prefix: str, real: str, dir_fd: int | None, name: str) -> None:
         """Folders are entered only when they are folders, never through a link (WalkDir).
 
         Where the platform allows it a folder is listed through its descriptor, and its
         files are stat'ed and its folders opened relative to it: one name looked up per
-        file, not its whole path (a walk of ~19,000 files is mostly these lookups)."""
+        file, not its whole path (a walk of ~19,000 files is mostly these lookups). ``name``:
+        the folder's own name in its parent (``dir_fd``); ``real``: its real path, kept only
+        when some paths are left out (``skip``), the one thing that reads it."""
         fd = None
         try:
             if _FD_WALK:
                 if dir_fd is None:
                     fd = os.open(path, _DIR_FLAGS)
                 else:  # never through a link swapped in since the listing
-                    fd = os.open(os.path.basename(path), _DIR_FLAGS | _NOFOLLOW, dir_fd=dir_fd)
+                    fd = os.open(name, _DIR_FLAGS | _NOFOLLOW, dir_fd=dir_fd)
                 with os.scandir(fd) as it:
                     items = list(it)
             else:
@@ -145,15 +148,8 @@ class _Walker:
             name = item.name
             rel = prefix + name
             try:
-                if item.is_symlink():
-                    self._link(base + name, rel)
-                elif item.is_dir(follow_symlinks=False):
-                    sub = os.path.join(real, name)
-                    if sub in skip:  # a folder left out whole
-                        continue
-                    if not rules.ignores_dir(rel):
-                        self._walk(base + name, rel + "/", sub, fd)
-                elif item.is_file(follow_symlinks=False):
+                # most entries are regular files: asked first (a link is none of the first two)
+                if item.is_file(follow_symlinks=False):
                     if ignores_file(rel):
                         continue
                     if skip and os.path.join(real, name) in skip:
@@ -177,6 +173,14 @@ class _Walker:
                             st.st_dev,
                         ),
                     )
+                elif item.is_dir(follow_symlinks=False):
+                    sub = os.path.join(real, name) if skip else ""
+                    if skip and sub in skip:  # a folder left out whole
+                        continue
+                    if not rules.ignores_dir(rel):
+                        self._walk(base + name, rel + "/", sub, fd, name)
+                elif item.is_symlink():
+                    self._link(base + name, rel)
                 elif not ignores_file(rel):
                     self.warnings.append(f"{rel}: not a regular file, skipped")
             except OSError as exc:
