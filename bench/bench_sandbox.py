@@ -252,7 +252,7 @@ def bench_invoke(srcs: dict[str, Path], tmp: Path, rounds: int, n: int) -> None:
     finally:
         for server in servers.values():
             server.stop()
-        local.send_signal(signal.SIGINT)
+        local.send_signal(signal.SIGTERM)  # SIGINT: ignored from a background job
         local.wait(30)
 
 
