@@ -193,6 +193,17 @@ def botocore_loader() -> Any:
     return create_loader()
 
 
+@cache
+def service_model(service: str) -> Any:
+    """botocore's model of ``service``'s API, read through ``botocore_loader()`` without a
+    session (what validation checks definitions against): no session is built for it, and the
+    clients made later find the model's data already read."""
+    from botocore.model import ServiceModel
+
+    data = botocore_loader().load_service_model(service, "service-2")
+    return ServiceModel(data, service_name=service)
+
+
 def share_loader(botocore_session: Any) -> Any:
     """``botocore_session`` reading its data through ``botocore_loader()``; returned."""
     botocore_session.register_component("data_loader", botocore_loader())

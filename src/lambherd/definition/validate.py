@@ -153,14 +153,11 @@ def check_project_defaults(project: Any) -> None:
         raise ValidationError(problems, source="lambherd.toml")
 
 
-@cache
 def lambda_model() -> Any:
     """botocore's model of the Lambda API (loaded once; shared by validation, init, normalize)."""
-    import botocore.session
+    from lambherd.aws import service_model
 
-    from lambherd.aws import share_loader
-
-    return share_loader(botocore.session.get_session()).get_service_model("lambda")
+    return service_model("lambda")
 
 
 # --- the API model walk -------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from lambherd.defaults import TIMEOUT
@@ -64,13 +63,10 @@ def model(service: str) -> Any:
     return _models(service)
 
 
-@cache
 def _models(service: str) -> Any:
-    import botocore.session
+    from lambherd.aws import service_model
 
-    from lambherd.aws import share_loader
-
-    return share_loader(botocore.session.get_session()).get_service_model(service)
+    return service_model(service)
 
 
 def file_problems(sidecars: Mapping[str, Any], tools: ShapeTools) -> Problems:
