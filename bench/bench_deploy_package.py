@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -134,34 +135,8 @@ def main() -> int:
     parser.add_argument("--compare-src", help="another lambherd src folder, run alike")
     args = parser.parse_args()
     files, total = make_package()
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_ENDPOINT_URL=endpoint,
-    )
+    server, env = start_cloud()
     try:
-        import boto3
-
-        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **_keys(env))
-        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys(env))
-        s3.create_bucket(
-            Bucket="bench-code", CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
-        make_folder(role)
         print(f"package: {FOLDER} — {files + 1} files, {total / 1e6:.1f} MB, through S3")
         trees = {"this tree": SRC}
         if args.compare_src:
@@ -218,6 +193,41 @@ def main() -> int:
     finally:
         server.stop()
     return 0
+
+
+def start_cloud() -> tuple[Any, dict[str, str]]:
+    """A moto server on 127.0.0.1 with the role and bucket the package deploys with, FOLDER made,
+    and the environment a measured process runs in (pointed at it, credentials of its own)."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ENDPOINT_URL=endpoint,
+    )
+    try:
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **_keys(env))
+        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys(env))
+        s3.create_bucket(
+            Bucket="bench-code", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        make_folder(role)
+    except BaseException:
+        server.stop()
+        raise
+    return server, env
 
 
 def _keys(env: dict[str, str]) -> dict[str, str]:

@@ -23,7 +23,6 @@ It starts a moto server on 127.0.0.1 and deploys the package once first, as
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import subprocess
@@ -34,17 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_deploy_package import (  # noqa: E402
-    FLOOR,
-    FOLDER,
-    NAME,
-    PYCACHE,
-    REGION,
-    SRC,
-    _keys,
-    free_port,
-    make_folder,
-)
+from bench_deploy_package import FLOOR, FOLDER, NAME, PYCACHE, SRC, start_cloud  # noqa: E402
 
 WALK = """
 import os, sys
@@ -79,35 +68,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     from bench_archive import make_package
-    from moto.server import ThreadedMotoServer
 
     make_package()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_ENDPOINT_URL=endpoint,
-        PYTHONPATH=str(SRC),
-        PYTHONPYCACHEPREFIX=str(PYCACHE),
-    )
+    server, env = start_cloud()
+    env.update(PYTHONPATH=str(SRC), PYTHONPYCACHEPREFIX=str(PYCACHE))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
-        import boto3
-
-        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **_keys(env))
-        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys(env))
-        s3.create_bucket(
-            Bucket="bench-code", CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
-        make_folder(role)
         deploy = [sys.executable, "-m", "lambherd", "-C", str(FOLDER), "deploy"]
         peers = {
             "lambherd deploy (no-op)": deploy,
