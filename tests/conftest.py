@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -31,6 +32,18 @@ from aws_testkit import (
 )
 from lambherd.cli.main import main as cli_main
 from local_testkit import KINDS as local_kinds_params
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the processes the tests start, however the suite was started.
+
+    A shell without job control starts a background command with SIGINT ignored (POSIX), an
+    ignored signal stays ignored across exec, and Python then installs no KeyboardInterrupt
+    handler: every ``python -m lambherd`` a test interrupts would ignore the SIGINT it is sent.
+    A caught signal is reset to its default at exec, so catching it here gives the children
+    the disposition a terminal gives them."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def free_port() -> int:

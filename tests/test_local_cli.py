@@ -197,6 +197,8 @@ def test_local_start_serves_and_stops_every_child(fn_dir, stop_signal):
     )
     try:
         line = proc.stderr.readline()
+        while line.startswith("preparing "):  # the runtime environment made first (cold cache)
+            line = proc.stderr.readline()
         assert f"serving hello on http://127.0.0.1:{port}" in line, line
         conn = http.client.HTTPConnection("127.0.0.1", port)
         pids = set()
