@@ -186,7 +186,7 @@ class AwsClients:
 @cache
 def botocore_loader() -> Any:
     """The one botocore data loader of the process: the API models and endpoint data it reads
-    (Lambda's model is ~1 MB of JSON) are read once, not once per session — validation's and
+    (Lambda's model is ~0.5 MB of JSON) are read once, not once per session — validation's and
     the clients' sessions share it. It holds data files only, no credentials."""
     from botocore.loaders import create_loader
 

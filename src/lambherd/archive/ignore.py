@@ -110,14 +110,12 @@ class WildcardRules:
     source: str = "ignore pattern"
     warnings: tuple[str, ...] = ()
     has_file: bool = False
-    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _dirs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # a pattern ending in "*" leaves out every path that starts with what its head matches
         prefixes = tuple(p[:-1] for p in self.patterns if p.endswith("*"))
-        object.__setattr__(self, "_prefixes", prefixes)
         # every pattern in one alternation: one match per file however many patterns
         joined = "|".join(f"(?:{_compile(p).pattern})" for p in self.patterns)
         object.__setattr__(self, "_any", re.compile(joined, re.DOTALL) if self.patterns else None)
