@@ -5,6 +5,10 @@ clients would) and records what every invocation got."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -167,6 +171,29 @@ def wait_until(check: Any, timeout: float = 60.0, what: str = "condition") -> An
             return value
         assert time.time() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def interrupted_deploy(
+    fn: Path, *options: str, when: Any, what: str, stdin: Any = None
+) -> tuple[int, str]:
+    """Run ``lambherd -C fn deploy OPTIONS`` as a process of its own, send it Ctrl-C (SIGINT)
+    once ``when()`` is true (at most 90 s), and return its exit code and stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lambherd", "-C", str(fn), "deploy", *options],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        wait_until(when, 90, what)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err
 
 
 def point_at_sandbox(endpoint: str, monkeypatch: Any, tmp_path: Path) -> Any:

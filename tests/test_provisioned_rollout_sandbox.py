@@ -7,10 +7,6 @@ does ``rollout resume`` or ``rollout abort`` of a split a Ctrl-C left."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,9 +18,9 @@ import pytest
 from deploy_testkit import recording
 from rollout_testkit import (
     TrafficGenerator,
+    interrupted_deploy,
     point_at_sandbox,
     timeline_seconds,
-    wait_until,
     write_function,
 )
 
@@ -186,27 +182,18 @@ def test_a_failed_allocation_stops_the_rollout_before_any_traffic_moves(
 def left_split(cloud: Any, fn: Path, name: str) -> None:
     """Deploy version 2 linearly and Ctrl-C it once version 2 serves a share (left split)."""
     lam = cloud("lambda")
-    deploy = ["deploy", "--strategy", "linear:20:5s", "--on-interrupt", "leave"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lambherd", "-C", str(fn), *deploy],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
+
+    def shifted() -> bool:
+        alias = lam.get_alias(FunctionName=name, Name="current")
+        return bool((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
+
+    code, err = interrupted_deploy(
+        fn,
+        *("--strategy", "linear:20:5s", "--on-interrupt", "leave"),
+        when=shifted,
+        what="version 2's first share",
     )
-    try:
-
-        def shifted() -> bool:
-            alias = lam.get_alias(FunctionName=name, Name="current")
-            return bool((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
-
-        wait_until(shifted, 90, "version 2's first share")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
+    assert code == 130, err
     assert "left split" in err
     assert version_config(lam, name, "2")["Status"] == "READY"  # it serves its share warm
 

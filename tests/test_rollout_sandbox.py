@@ -24,6 +24,7 @@ from deploy_testkit import mutating, recording
 from rollout_testkit import (
     ROLLOUT_REGION,
     TrafficGenerator,
+    interrupted_deploy,
     point_at_sandbox,
     timeline_seconds,
     wait_until,
@@ -272,21 +273,13 @@ def test_ctrl_c_then_status_then_resume(cloud, lh, tmp_path: Path) -> None:
     write_function(fn, name, "two")
     with TrafficGenerator(cloud, name) as traffic:
         traffic.wait_for(10)
-        proc = subprocess.Popen(
-            _cli("-C", str(fn), "deploy", "--strategy", "linear:20:4s", "--on-interrupt", "leave"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
+        code, err = interrupted_deploy(
+            fn,
+            *("--strategy", "linear:20:4s", "--on-interrupt", "leave"),
+            when=lambda: weights(alias_of(cloud, name)).get("2", 0) >= 0.4,
+            what="40 %",
         )
-        try:
-            wait_until(lambda: weights(alias_of(cloud, name)).get("2", 0) >= 0.4, 90, "40 %")
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == 130, err
+        assert code == 130, err
         split = alias_of(cloud, name)
         assert split["FunctionVersion"] == "1"
         share = round(weights(split)["2"] * 100)  # 40 %, or more on a slow machine
@@ -318,22 +311,14 @@ def test_ctrl_c_rolls_back_by_default_without_a_terminal(cloud, lh, tmp_path: Pa
     fn = write_function(tmp_path / "fn", name, "one")
     deployed(lh, fn, "deploy")
     write_function(fn, name, "two")
-    proc = subprocess.Popen(
-        _cli("-C", str(fn), "deploy", "--strategy", "canary:10:30s"),
+    code, err = interrupted_deploy(
+        fn,
+        *("--strategy", "canary:10:30s"),
+        when=lambda: weights(alias_of(cloud, name)),
+        what="the first shift",
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
     )
-    try:
-        wait_until(lambda: weights(alias_of(cloud, name)), 90, "the first shift")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130
+    assert code == 130
     assert "interrupted at 10%" in err and "rolled back (version 1 alone)" in err
     after = alias_of(cloud, name)
     assert after["FunctionVersion"] == "1" and weights(after) == {}
@@ -379,20 +364,12 @@ def test_a_deploy_during_our_split_converges_and_never_stacks_a_third_version(
     fn = write_function(tmp_path / "fn", name, "one")
     deployed(lh, fn, "deploy")
     write_function(fn, name, "two")
-    proc = subprocess.Popen(
-        _cli("-C", str(fn), "deploy", "--strategy", "linear:25:30s", "--on-interrupt", "leave"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
+    interrupted_deploy(
+        fn,
+        *("--strategy", "linear:25:30s", "--on-interrupt", "leave"),
+        when=lambda: weights(alias_of(cloud, name)),
+        what="the first shift",
     )
-    try:
-        wait_until(lambda: weights(alias_of(cloud, name)), 90, "the first shift")
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert weights(alias_of(cloud, name)) == {"2": 0.25}
     # the same code again: the rollout of version 2 goes on (nothing published)
     plan = lh("-C", fn, "deploy", "--dry-run", "--strategy", "linear:25:1s")
@@ -422,20 +399,12 @@ def test_rollout_abort_puts_the_old_version_back(cloud, lh, tmp_path: Path) -> N
     write_function(fn, name, "two")
     lam = cloud("lambda")
     assert lh("-C", fn, "rollout", "abort").code == 1  # nothing to abort yet
-    proc = subprocess.Popen(
-        _cli("-C", str(fn), "deploy", "--strategy", "canary:10:30s", "--on-interrupt", "leave"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
+    interrupted_deploy(
+        fn,
+        *("--strategy", "canary:10:30s", "--on-interrupt", "leave"),
+        when=lambda: weights(alias_of(cloud, name)),
+        what="the first shift",
     )
-    try:
-        wait_until(lambda: weights(alias_of(cloud, name)), 90, "the first shift")
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     shown = lh("-C", fn, "rollout", "abort", "--dry-run")
     assert "RollBackTraffic current: 100% to version 1" in shown.out
     assert weights(alias_of(cloud, name)) == {"2": 0.1}
