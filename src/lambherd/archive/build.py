@@ -53,14 +53,14 @@ class PackageListing:
     ``build_archive`` takes it only for the same folder and options."""
 
     source_dir: Path
-    options: tuple[object, ...]
+    options: tuple[tuple[str, object], ...]
     rules: Rules
     tree: SourceTree
 
     @property
     def extra_trees(self) -> tuple[str, ...]:
         """The trees merged at the root besides the folder (the dependency build)."""
-        return self.options[6]  # type: ignore[return-value]
+        return dict(self.options)["extra_trees"]  # type: ignore[return-value]
 
     def fits(self, source_dir: Path, options: dict[str, Any]) -> bool:
         """True when this walk is the one ``collect_package(source_dir, **options)`` makes."""
@@ -72,27 +72,23 @@ class PackageListing:
         return SourceTree(list(t.entries), list(t.warnings), list(t.skipped_links))
 
 
-def _walk_key(
-    ignore_file: str | Path | None = ".lambdaignore",
-    extra_ignores: Iterable[str] = (),
-    ignore_style: str = "lambroll",
-    ignore_base: Path | None = None,
-    follow_symlinks: bool = True,
-    store_symlinks: bool = False,
-    extra_trees: Iterable[Path] = (),
-    skip_paths: Iterable[Path] = (),
-) -> tuple[object, ...]:
-    """``collect_package``'s options as one comparable value."""
-    return (
-        None if ignore_file is None else str(ignore_file),
-        tuple(extra_ignores),
-        ignore_style,
-        None if ignore_base is None else str(ignore_base),
-        follow_symlinks,
-        store_symlinks,
-        tuple(str(t) for t in extra_trees),
-        tuple(str(p) for p in skip_paths),
-    )
+def _walk_key(**options: Any) -> tuple[tuple[str, object], ...]:
+    """``collect_package``'s options, its defaults filled in, as one comparable value: read
+    from its own signature, so an option it gains is compared too. Paths compare as text."""
+    import inspect
+
+    bound = inspect.signature(collect_package).bind(Path(), **options)
+    bound.apply_defaults()
+    del bound.arguments["source_dir"]
+    return tuple((name, _comparable(value)) for name, value in bound.arguments.items())
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, list | tuple):
+        return tuple(os.fspath(v) for v in value)
+    return value
 
 
 def list_package(source_dir: Path, **options: Any) -> PackageListing:
