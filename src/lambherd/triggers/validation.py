@@ -60,10 +60,6 @@ class ShapeTools:
 
 def model(service: str) -> Any:
     """botocore's model of ``service`` (loaded on first use)."""
-    return _models(service)
-
-
-def _models(service: str) -> Any:
     from lambherd.aws import service_model
 
     return service_model(service)
