@@ -56,7 +56,12 @@ def version_config(lam: Any, name: str, version: str) -> dict[str, Any] | None:
 
 @dataclass
 class SplitWatch:
-    """Polls the alias, then the new version's provisioned configuration, back to back."""
+    """Polls the alias, the new version's provisioned configuration, then the alias again.
+
+    A sample counts only when both alias reads carry the same RevisionId: the configuration was
+    then read while the alias stood in that state. (A rollback moves the alias, then releases
+    the version's configuration; one read of each could straddle both and pair a split with a
+    configuration already gone.)"""
 
     lam: Any
     name: str
@@ -83,7 +88,9 @@ class SplitWatch:
                 weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
                 config = version_config(self.lam, self.name, self.version)
                 status = config["Status"] if config else None
-                self.seen.append((time.time(), dict(weights), status))
+                after = self.lam.get_alias(FunctionName=self.name, Name="current")
+                if after["RevisionId"] == alias["RevisionId"]:
+                    self.seen.append((time.time(), dict(weights), status))
             except Exception as exc:  # recorded: the test asserts there is none
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             self._stop.wait(0.02)
