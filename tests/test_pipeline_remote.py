@@ -4,6 +4,7 @@ sidecars loaded through the one registry and left out of the zip."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from aws_testkit import clients, create_function
 from lambherd.archive import GITIGNORE_DEFAULT_EXCLUDES
 from lambherd.definition import load_function
 from lambherd.definition.sidecars import SIDECARS, sidecar_names
-from lambherd.pipeline.remote import read_remote_state, remote_parts
+from lambherd.pipeline.remote import REMOTE_PART_MODULES, read_remote_state, remote_parts
 from lambherd.plan.url_planner import UrlRemote
 
 
@@ -45,6 +46,15 @@ def test_a_missing_function_is_an_empty_state(aws: str) -> None:
 def test_every_registered_part_belongs_to_a_sidecar() -> None:
     keys = {s.key for s in SIDECARS}
     assert {p.sidecar for p in remote_parts()} <= keys
+    for key, module in REMOTE_PART_MODULES:  # the key it is imported for is the one it reads
+        assert importlib.import_module(module).PART.sidecar == key
+
+
+def test_only_the_parts_of_present_sidecars_are_read() -> None:
+    assert [p.sidecar for p in remote_parts({"url": {}, "concurrency": None, "other": {}})] == [
+        "url"
+    ]
+    assert remote_parts({}) == ()
 
 
 def test_sidecars_load_through_the_registry_and_stay_out_of_the_zip(tmp_path: Path) -> None:

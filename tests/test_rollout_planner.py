@@ -254,7 +254,7 @@ def test_a_concern_between_versions_and_rollout_acts_before_the_first_shift_and_
     ordered = list(registry.concerns())
     at = [c.name for c in ordered].index("rollout")
     ordered.insert(at, Concern("concurrency", allocation))
-    monkeypatch.setattr(planner, "concerns", lambda: tuple(ordered))
+    monkeypatch.setattr(planner, "concerns", lambda sidecars=None: tuple(ordered))
     steps = plan("B", ON_ONE, strategy="linear:50:2s", keep_versions=1)
     assert kinds(steps) == [
         "UploadCode",

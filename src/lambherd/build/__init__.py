@@ -5,11 +5,19 @@
 
 Modules: ``requirements`` (what to install, for which platform), ``installer`` (uv or pip),
 ``cache`` (keys, the shared cache, the per-folder stamp), ``builder`` (the pipeline).
+
+The names below are loaded on first use: packaging a function that has no build reads only
+``cache.build_dir`` and does not pay for the builder and its installers.
 """
 
-from lambherd.build.builder import BUILD_FIELDS, BuildResult, build_function
-from lambherd.build.cache import BUILD_DIR, build_dir
-from lambherd.build.requirements import DependencySpec, find_dependencies
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambherd.build.builder import BUILD_FIELDS, BuildResult, build_function
+    from lambherd.build.cache import BUILD_DIR, build_dir
+    from lambherd.build.requirements import DependencySpec, find_dependencies
 
 __all__ = [
     "BUILD_DIR",
@@ -20,3 +28,24 @@ __all__ = [
     "build_function",
     "find_dependencies",
 ]
+
+_HOMES = {
+    "BUILD_FIELDS": "lambherd.build.builder",
+    "BuildResult": "lambherd.build.result",
+    "build_function": "lambherd.build.builder",
+    "BUILD_DIR": "lambherd.build.cache",
+    "build_dir": "lambherd.build.cache",
+    "DependencySpec": "lambherd.build.requirements",
+    "find_dependencies": "lambherd.build.requirements",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -28,19 +28,28 @@ class Sidecar:
     #: True when the file's top level may be a JSON list (event_sources.json...), not only an
     #: object.
     list_ok: bool = False
+    #: True for a trigger file (``lambherd.triggers``: validated and planned together).
+    trigger: bool = False
 
 
 #: Every sidecar, by concern. One line per sidecar.
 SIDECARS: tuple[Sidecar, ...] = (
     Sidecar("url", ("function_url.json", "function_url.jsonnet"), lambroll=True),
     # triggers (lambherd.triggers.files describes their shapes)
-    Sidecar("event_sources", ("event_sources.json", "event_sources.jsonnet"), list_ok=True),
-    Sidecar("event_invoke", ("event_invoke.json", "event_invoke.jsonnet")),
-    Sidecar("permissions", ("permissions.json", "permissions.jsonnet"), list_ok=True),
-    Sidecar("schedules", ("schedules.json", "schedules.jsonnet"), list_ok=True),
+    Sidecar(
+        "event_sources", ("event_sources.json", "event_sources.jsonnet"), trigger=True, list_ok=True
+    ),
+    Sidecar("event_invoke", ("event_invoke.json", "event_invoke.jsonnet"), trigger=True),
+    Sidecar("permissions", ("permissions.json", "permissions.jsonnet"), trigger=True, list_ok=True),
+    Sidecar("schedules", ("schedules.json", "schedules.jsonnet"), trigger=True, list_ok=True),
     Sidecar("import_record", ("lambherd-import.json",)),  # importing/record.py
     Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet")),
 )
+
+
+def trigger_keys() -> tuple[str, ...]:
+    """The trigger files' keys, in table order."""
+    return tuple(sidecar.key for sidecar in SIDECARS if sidecar.trigger)
 
 
 def sidecar_names() -> tuple[str, ...]:

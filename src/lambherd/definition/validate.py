@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambherd.definition import limits
 from lambherd.definition.model import FunctionDefinition
+from lambherd.definition.sidecars import trigger_keys
 from lambherd.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -80,12 +81,13 @@ def validate_definition(
     _check_handler(defn, report, package, src, packaging, listing)
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
-    from lambherd.triggers.validation import ShapeTools, file_problems
-
     # event_sources.json, event_invoke.json, permissions.json, schedules.json
-    triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))
-    report.errors.extend(triggers.errors)
-    report.warnings.extend(triggers.warnings)
+    if any(key in defn.sidecars for key in trigger_keys()):
+        from lambherd.triggers.validation import ShapeTools, file_problems
+
+        triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))
+        report.errors.extend(triggers.errors)
+        report.warnings.extend(triggers.warnings)
     # concurrency.json
     if defn.sidecars.get("concurrency") is not None:
         from lambherd.concurrency.rules import file_problems as concurrency_problems

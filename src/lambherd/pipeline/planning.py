@@ -289,9 +289,10 @@ def plan_targets(
                 f.cancel()
             raise
     rows.sort(key=lambda c: c.name)
-    from lambherd.pipeline.concurrency_checks import check_concurrency
+    if any(r.target is not None and "concurrency" in r.target.definition.sidecars for r in rows):
+        from lambherd.pipeline.concurrency_checks import check_concurrency
 
-    check_concurrency(clients, rows)  # the account's rules, before anything is sent
+        check_concurrency(clients, rows)  # the account's rules, before anything is sent
     warnings = tuple(f"{c.name}: {w}" for c in rows for w in c.warnings)
     if project is not None and not targets:
         globs = ", ".join(project.function_globs)

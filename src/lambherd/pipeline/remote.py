@@ -18,14 +18,15 @@ from typing import Any
 from lambherd.errors import describe_client_error
 from lambherd.plan.remote import RemoteState
 
-#: Reader modules of the concerns' remote parts. One line per concern with a remote part.
-REMOTE_PART_MODULES: tuple[str, ...] = (
-    "lambherd.pipeline.remote_url",
-    "lambherd.pipeline.remote_event_sources",
-    "lambherd.pipeline.remote_event_invoke",
-    "lambherd.pipeline.remote_permissions",
-    "lambherd.pipeline.remote_schedules",
-    "lambherd.pipeline.remote_concurrency",
+#: Reader modules of the concerns' remote parts, by the sidecar key they read for (a module is
+#: imported only when a definition has that sidecar). One line per concern with a remote part.
+REMOTE_PART_MODULES: tuple[tuple[str, str], ...] = (
+    ("url", "lambherd.pipeline.remote_url"),
+    ("event_sources", "lambherd.pipeline.remote_event_sources"),
+    ("event_invoke", "lambherd.pipeline.remote_event_invoke"),
+    ("permissions", "lambherd.pipeline.remote_permissions"),
+    ("schedules", "lambherd.pipeline.remote_schedules"),
+    ("concurrency", "lambherd.pipeline.remote_concurrency"),
 )
 
 
@@ -39,12 +40,23 @@ class RemotePart:
     new_functions: bool = False
 
 
+def remote_parts(sidecars: Mapping[str, Any] | None = None) -> tuple[RemotePart, ...]:
+    """The registered part readers (each module's ``PART``); with ``sidecars`` (key -> rendered
+    file), only those of the sidecars present (not None)."""
+    if sidecars is None:
+        return _parts(None)
+    return _parts(frozenset(k for k, doc in sidecars.items() if doc is not None))
+
+
 @cache
-def remote_parts() -> tuple[RemotePart, ...]:
-    """The registered part readers (each module's ``PART``)."""
+def _parts(present: frozenset[str] | None) -> tuple[RemotePart, ...]:
     import importlib
 
-    return tuple(importlib.import_module(name).PART for name in REMOTE_PART_MODULES)
+    return tuple(
+        importlib.import_module(name).PART
+        for key, name in REMOTE_PART_MODULES
+        if present is None or key in present
+    )
 
 
 class RemoteReader:
@@ -118,8 +130,8 @@ def read_remote_state(
         wanted = sidecars or {}
         early = tuple(
             part.read(reader, name, wanted[part.sidecar])
-            for part in remote_parts()
-            if part.new_functions and wanted.get(part.sidecar) is not None
+            for part in remote_parts(wanted)
+            if part.new_functions
         )
         return RemoteState(parts=early)
     configuration = dict(got["Configuration"])
@@ -155,11 +167,7 @@ def read_remote_state(
             )
         )
     wanted = sidecars or {}
-    parts = tuple(
-        part.read(reader, name, wanted[part.sidecar])
-        for part in remote_parts()
-        if wanted.get(part.sidecar) is not None
-    )
+    parts = tuple(part.read(reader, name, wanted[part.sidecar]) for part in remote_parts(wanted))
     return RemoteState(
         configuration=configuration,
         tags=dict(tags),

@@ -4,7 +4,8 @@ A *concern* is one kind of resource a deploy reconciles (the function's configur
 its versions and alias; tags; the function URL...). Each has one planner module that exposes
 ``CONCERN = Concern(name, plan)``; ``plan(ctx)`` returns that concern's steps, reading the desired
 state, the remote state (its own remote part, if any) and the deploy settings from ``ctx``.
-Adding a concern is one new planner module plus one line in ``PLANNER_MODULES``.
+Adding a concern is one new planner module plus one line in ``PLANNER_MODULES``, naming the
+sidecar files it plans from (if any: without them it is skipped, unimported).
 
 Planners run in ``PLANNER_MODULES`` order and may read what earlier ones decided from
 ``ctx.decided`` (the versions planner reads the function planner's decision). They are pure:
@@ -19,25 +20,36 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from lambherd.definition.sidecars import trigger_keys
+
 if TYPE_CHECKING:
     from lambherd.plan.remote import RemoteState
     from lambherd.plan.steps import CodeSource, Step
     from lambherd.settings import DeploySettings
 
-#: Concern planner modules, in the order their steps run. One line per concern.
-PLANNER_MODULES: tuple[str, ...] = (
-    "lambherd.plan.function_planner",  # create / configuration / code
-    "lambherd.plan.version_planner",  # publish; decides the alias's target and old versions
-    "lambherd.plan.provisioned_rollout_planner",  # a staged rollout's new version warmed first
-    "lambherd.plan.rollout_planner",  # the alias moves (all at once, canary, linear), then prune
-    "lambherd.plan.tags_planner",  # tags (of an existing function)
-    "lambherd.plan.url_planner",  # function_url.json: permissions, then the URL
-    "lambherd.plan.trigger_checks_planner",  # the trigger files against what was read
-    "lambherd.plan.permissions_planner",  # permissions.json
-    "lambherd.plan.event_sources_planner",  # event_sources.json
-    "lambherd.plan.event_invoke_planner",  # event_invoke.json
-    "lambherd.plan.schedules_planner",  # schedules.json
-    "lambherd.plan.concurrency_planner",  # concurrency.json: reserved, provisioned, autoscaling
+#: Sidecar keys a concern plans from (``lambherd.definition.sidecars``).
+_URL, _CONCURRENCY = ("url",), ("concurrency",)
+_TRIGGERS = trigger_keys()
+
+#: Concern planner modules, in the order their steps run, each with the sidecar keys it plans
+#: from. A concern that names sidecars plans nothing when the definition has none of them: its
+#: module is then not even imported (a deploy of a function without sidecars loads none of
+#: those planners). ``()``: the concern always plans. One line per concern.
+PLANNER_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lambherd.plan.function_planner", ()),  # create / configuration / code
+    ("lambherd.plan.version_planner", ()),  # publish; decides the alias's target, old versions
+    # a staged rollout's new version warmed first (its provisioned concurrency)
+    ("lambherd.plan.provisioned_rollout_planner", _CONCURRENCY),
+    ("lambherd.plan.rollout_planner", ()),  # the alias moves (at once, canary, linear), prune
+    ("lambherd.plan.tags_planner", ()),  # tags (of an existing function)
+    ("lambherd.plan.url_planner", _URL),  # function_url.json: permissions, then the URL
+    ("lambherd.plan.trigger_checks_planner", _TRIGGERS),  # the trigger files against the reads
+    ("lambherd.plan.permissions_planner", ("permissions",)),  # permissions.json
+    ("lambherd.plan.event_sources_planner", ("event_sources",)),  # event_sources.json
+    ("lambherd.plan.event_invoke_planner", ("event_invoke",)),  # event_invoke.json
+    ("lambherd.plan.schedules_planner", ("schedules",)),  # schedules.json
+    # concurrency.json: reserved, provisioned, autoscaling
+    ("lambherd.plan.concurrency_planner", _CONCURRENCY),
 )
 
 
@@ -84,7 +96,16 @@ class Concern:
     plan: Callable[[PlanContext], Iterable[Step]]
 
 
+def concerns(sidecars: Iterable[str] | None = None) -> tuple[Concern, ...]:
+    """The registered concerns, in order (each module's ``CONCERN``); with ``sidecars`` (the
+    keys a definition has), only those that may plan something for it."""
+    return _concerns(None if sidecars is None else frozenset(sidecars))
+
+
 @cache
-def concerns() -> tuple[Concern, ...]:
-    """The registered concerns, in order (each module's ``CONCERN``)."""
-    return tuple(importlib.import_module(name).CONCERN for name in PLANNER_MODULES)
+def _concerns(present: frozenset[str] | None) -> tuple[Concern, ...]:
+    return tuple(
+        importlib.import_module(name).CONCERN
+        for name, keys in PLANNER_MODULES
+        if present is None or not keys or not present.isdisjoint(keys)
+    )

@@ -1,7 +1,8 @@
 """The top-level planner: desired state + remote state + settings -> one ``Plan`` (pure).
 
-It runs the registered concern planners (``lambherd.plan.concerns``) in order and puts their
-steps in one Plan, with what the plan was read from (ARN, RevisionId, CodeSha256).
+It runs the registered concern planners (``lambherd.plan.concerns``) in order (those of sidecar
+files the definition lacks left out: they would plan nothing) and puts their steps in one Plan,
+with what the plan was read from (ARN, RevisionId, CodeSha256).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ __all__ = ["DesiredState", "plan_deploy"]
 def plan_deploy(desired: DesiredState, remote: RemoteState, settings: DeploySettings) -> Plan:
     """Every step a deploy takes, in order: each concern's steps, concern after concern."""
     ctx = PlanContext(desired=desired, remote=remote, settings=settings)
-    for concern in concerns():
+    for concern in concerns(desired.sidecars):
         ctx.steps.extend(concern.plan(ctx))
     function = ctx.decided.get("function")
     return Plan(

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambherd.defaults import SCHEDULE_FLEXIBLE_WINDOW
+from lambherd.definition.sidecars import SIDECARS
 from lambherd.triggers.sources import source_type
 
 #: Sidecar keys (``lambherd.definition.sidecars``) and their file names.
@@ -41,12 +42,7 @@ EVENT_SOURCES, EVENT_INVOKE, PERMISSIONS, SCHEDULES = (
     "permissions",
     "schedules",
 )
-FILES = {
-    EVENT_SOURCES: "event_sources.json",
-    EVENT_INVOKE: "event_invoke.json",
-    PERMISSIONS: "permissions.json",
-    SCHEDULES: "schedules.json",
-}
+FILES = {s.key: s.names[0] for s in SIDECARS if s.trigger}
 LATEST = "$LATEST"
 QUALIFIER = "Qualifier"
 #: event_invoke.json's list of configurations, and the fields of one.
