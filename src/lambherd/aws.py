@@ -8,6 +8,7 @@ help never pays for it.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, replace
 from functools import cache
@@ -183,14 +184,62 @@ class AwsClients:
         return self._identity
 
 
+#: The suffixes botocore reads a model file under (``botocore.loaders.JSONFileLoader``).
+_MODEL_SUFFIXES = (".json", ".json.gz")
+
+
 @cache
 def botocore_loader() -> Any:
     """The one botocore data loader of the process: the API models and endpoint data it reads
     (Lambda's model is ~0.5 MB of JSON) are read once, not once per session — validation's and
-    the clients' sessions share it. It holds data files only, no credentials."""
-    from botocore.loaders import create_loader
+    the clients' sessions share it. It holds data files only, no credentials. Its search path
+    is botocore's (``~/.aws/models``, the package's data, ``AWS_DATA_PATH`` before both).
 
-    return create_loader()
+    It also lists the data folders once: botocore lists them again for each kind of model it
+    is asked about (a deploy asks for three: the API, its endpoint rules, its paginators), some
+    1,600 file-system calls each."""
+    from botocore.loaders import Loader
+
+    class DataLoader(Loader):
+        _kinds: dict[str, frozenset[str]] | None = None
+
+        def list_available_services(self, type_name: str) -> list[str]:
+            kinds = self._kinds
+            if kinds is None:
+                kinds = self._kinds = _model_kinds(self._potential_locations())
+            return sorted(name for name, found in kinds.items() if type_name in found)
+
+    extra = os.environ.get("AWS_DATA_PATH")
+    paths = (
+        [os.path.expanduser(os.path.expandvars(p)) for p in extra.split(os.pathsep)]
+        if extra
+        else None
+    )
+    return DataLoader(extra_search_paths=paths)
+
+
+def _model_kinds(roots: Any) -> dict[str, frozenset[str]]:
+    """Service name -> the kinds of model (``service-2``, ``paginators-1``...) some API version
+    of it has, under every data folder in ``roots``."""
+    kinds: dict[str, set[str]] = {}
+    for root in roots:
+        for service in _folders(root):
+            found = kinds.setdefault(service.name, set())
+            for version in _folders(service.path):
+                with os.scandir(version.path) as files:
+                    for f in files:
+                        for suffix in _MODEL_SUFFIXES:
+                            if f.name.endswith(suffix) and f.is_file():
+                                found.add(f.name[: -len(suffix)])
+    return {name: frozenset(found) for name, found in kinds.items()}
+
+
+def _folders(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            return [e for e in entries if e.is_dir()]
+    except OSError:
+        return []
 
 
 @cache
