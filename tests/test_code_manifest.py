@@ -319,6 +319,40 @@ def test_what_the_stamps_digest_trusts(tmp_path: Path) -> None:
     assert after != before and after == full_hash(defn)
 
 
+def test_the_stamps_digest_tells_every_field_name_and_link_apart() -> None:
+    from lambherd.archive.manifest import stamps_digest
+    from lambherd.archive.tree import SourceEntry
+
+    def entry(name: str, stamp: tuple[int, ...] | None, link: str | None = None) -> SourceEntry:
+        return SourceEntry(name, f"/src/{name}", 10, False, link, stamp)  # type: ignore[arg-type]
+
+    stamp = (10, 1_700_000_000_000_000_001, 1_700_000_000_000_000_002, 0o100644, 77, 2049)
+    base = [entry("a", stamp), entry("b/c", stamp), entry("l", None, "a")]
+    digest, newest = stamps_digest(base)
+    assert digest is not None and newest == stamp[2]
+    assert stamps_digest(list(base)) == (digest, newest)  # the same values, other objects
+    variants = [
+        [entry("a", stamp), entry("b/d", stamp), base[2]],
+        [entry("ab", stamp), entry("/c", stamp), base[2]],  # the names' boundaries
+        [base[0], base[1], entry("l", None, "b/c")],  # a link's target
+        [base[0], base[1], entry("m", None, "a")],  # a link's name
+        [base[0], base[1], entry("l", stamp)],  # a file where the link was
+    ]
+    for field in range(6):  # size, mtime, ctime, mode, inode, device: each one alone
+        changed = list(stamp)
+        changed[field] += 1
+        variants.append([base[0], entry("b/c", tuple(changed)), base[2]])
+    digests = {stamps_digest(v)[0] for v in variants}
+    assert len(digests) == len(variants) and digest not in digests
+    assert stamps_digest([*base, entry("x", None)]) == (None, 0)  # no stat fields: no answer
+    wide = (10, stamp[1], stamp[2], 0o100644, 2**64 - 1, 2049)  # an inode above 2**63
+    wide_digest = stamps_digest([entry("a", wide)])[0]
+    assert wide_digest is not None and wide_digest == stamps_digest([entry("a", wide)])[0]
+    assert wide_digest != stamps_digest([entry("a", (*wide[:4], 2**64 - 2, 2049))])[0]
+    empty, newest = stamps_digest([])  # a tree of no files: a digest all the same
+    assert empty is not None and empty != digest and newest == 0
+
+
 def test_the_manifest_keeps_its_zips_on_the_first_line(tmp_path: Path) -> None:
     """One JSON document (any JSON reader takes it); the zips alone on its first line."""
     defn = folder_with(tmp_path)
