@@ -285,6 +285,10 @@ def _setup_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every outcome into an exit code, in one place."""
+    if argv is None:  # the lambherd script, python -m lambherd: a process of lambherd's own
+        from lambherd import gcpolicy
+
+        gcpolicy.own_process()
     args = sys.argv[1:] if argv is None else argv
     debug = _wants_debug(args)
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambherd import gcpolicy
 from lambherd.apply import ExecutionResult
 from lambherd.errors import UsageError
 from lambherd.pipeline.planning import Changeset, PlannedFunction, plan_targets
@@ -163,7 +164,6 @@ def deploy(
     ``--lint``, lint the same functions first; a finding at or above the threshold stops it
     before anything is read from AWS (``on_linted`` sees the report either way)."""
     from lambherd.definition.jq_paths import parse_paths
-    from lambherd.project.scope import project_clients, project_scope
 
     run = request.run
     settings = request.settings
@@ -171,6 +171,38 @@ def deploy(
         parse_paths(query)  # a query lambherd cannot read is refused before anything runs
     if request.lint:
         _lint_first(app, request, on_linted)
+    with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
+        with gcpolicy.planning():
+            changeset, builds, project, clients = _planned(app, request, Path(tmp))
+        view: AbstractContextManager[Any] = contextlib.nullcontext(None)
+        if on_planned is not None and not run.dry_run:
+            view = on_planned(changeset, builds)
+        with view as on_event:
+            result = run_changeset(
+                clients,
+                changeset,
+                parallel=run.workers,
+                fail_fast=run.fail_fast,
+                prune=run.prune,
+                dry_run=run.dry_run,
+                on_event=on_event,
+                retry=retry,
+            )
+    if project is None:  # one function: its failure as it happened
+        failed = next((o.exception for o in result.outcomes if o.exception is not None), None)
+        if failed is not None:
+            raise failed
+    return DeployReport(changeset, result, builds, project, run.dry_run)
+
+
+def _planned(
+    app: App, request: DeployRequest, zip_dir: Path
+) -> tuple[Changeset, list[Any], ProjectConfig | None, Any]:
+    """The deploy's changeset, the builds made first, the project (None: one function) and
+    the clients it runs with."""
+    from lambherd.project.scope import project_clients, project_scope
+
+    run, settings = request.run, request.settings
     scope = project_scope(app, run.only)
     if scope is None:
         refused = run.project_options()
@@ -205,27 +237,8 @@ def deploy(
             )
     builds = build_targets(chosen) if request.build else []
     targets = after_builds(targets, builds)  # a walk a build made stale is walked again
-    with tempfile.TemporaryDirectory(prefix="lambherd-deploy-") as tmp:
-        changeset = plan_targets(clients, targets, project=project, only=only, zip_dir=Path(tmp))
-        view: AbstractContextManager[Any] = contextlib.nullcontext(None)
-        if on_planned is not None and not run.dry_run:
-            view = on_planned(changeset, builds)
-        with view as on_event:
-            result = run_changeset(
-                clients,
-                changeset,
-                parallel=run.workers,
-                fail_fast=run.fail_fast,
-                prune=run.prune,
-                dry_run=run.dry_run,
-                on_event=on_event,
-                retry=retry,
-            )
-    if project is None:  # one function: its failure as it happened
-        failed = next((o.exception for o in result.outcomes if o.exception is not None), None)
-        if failed is not None:
-            raise failed
-    return DeployReport(changeset, result, builds, project, run.dry_run)
+    changeset = plan_targets(clients, targets, project=project, only=only, zip_dir=zip_dir)
+    return changeset, builds, project, clients
 
 
 def _single_function_options(settings: SettingsLayer) -> list[str]:

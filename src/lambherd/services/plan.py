@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lambherd import gcpolicy
 from lambherd.apply import executor_for
 from lambherd.errors import UsageError
 from lambherd.pipeline.planning import Changeset, plan_targets
@@ -36,6 +37,11 @@ class PlanReport:
 
 def plan(app: App, only: tuple[str, ...] = (), *, build: bool = True) -> PlanReport:
     """Plan the project around ``app.workdir`` (``only`` limits it), or its one function."""
+    with gcpolicy.planning():
+        return _plan(app, only, build)
+
+
+def _plan(app: App, only: tuple[str, ...], build: bool) -> PlanReport:
     from lambherd.project.scope import project_clients, project_scope
 
     scope = project_scope(app, only)
