@@ -12,7 +12,9 @@ The names below are loaded on first use: packaging a function that has no build 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lambherd.lazy import lazy_names
 
 if TYPE_CHECKING:
     from lambherd.build.builder import BUILD_FIELDS, BuildResult, build_function
@@ -40,12 +42,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)

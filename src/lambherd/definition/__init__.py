@@ -6,7 +6,9 @@ package (``definition.sidecars`` for the archive's ignore rules) does not pay fo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lambherd.lazy import lazy_names
 
 if TYPE_CHECKING:
     from lambherd.definition.loader import find_definition, load_function
@@ -21,12 +23,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
