@@ -13,7 +13,9 @@ lambroll folder never has, are always left out (``lambherd_sidecar_names``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ SIDECARS: tuple[Sidecar, ...] = (
     Sidecar("import_record", ("lambherd-import.json",)),  # importing/record.py
     Sidecar("concurrency", ("concurrency.json", "concurrency.jsonnet")),
 )
+
+
+def present(sidecars: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of the sidecars a definition has (a document, not None): what decides which
+    concerns plan, which remote parts are read and which files are validated."""
+    return frozenset(key for key, doc in sidecars.items() if doc is not None)
 
 
 def trigger_keys() -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambherd.definition import limits
 from lambherd.definition.model import FunctionDefinition
-from lambherd.definition.sidecars import trigger_keys
+from lambherd.definition.sidecars import present, trigger_keys
 from lambherd.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def validate_definition(
     if defn.url_config is not None:
         _check_url_config(defn.url_config, report)
     # event_sources.json, event_invoke.json, permissions.json, schedules.json
-    if any(key in defn.sidecars for key in trigger_keys()):
+    if not present(defn.sidecars).isdisjoint(trigger_keys()):
         from lambherd.triggers.validation import ShapeTools, file_problems
 
         triggers = file_problems(defn.sidecars, ShapeTools(_ShapeChecker, did_you_mean))

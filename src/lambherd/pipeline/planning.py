@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambherd.defaults import PLAN_READS_MAX, PLAN_READS_START
+from lambherd.definition.sidecars import present
 from lambherd.errors import DeployError
 from lambherd.pipeline.code import code_identity
 from lambherd.pipeline.pacing import AdaptiveLimit, PacingReport, watch_calls
@@ -289,7 +290,10 @@ def plan_targets(
                 f.cancel()
             raise
     rows.sort(key=lambda c: c.name)
-    if any(r.target is not None and "concurrency" in r.target.definition.sidecars for r in rows):
+    if any(
+        r.target is not None and "concurrency" in present(r.target.definition.sidecars)
+        for r in rows
+    ):
         from lambherd.pipeline.concurrency_checks import check_concurrency
 
         check_concurrency(clients, rows)  # the account's rules, before anything is sent

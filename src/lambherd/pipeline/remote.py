@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from lambherd.definition.sidecars import present
 from lambherd.errors import describe_client_error
 from lambherd.plan.remote import RemoteState
 
@@ -43,9 +44,7 @@ class RemotePart:
 def remote_parts(sidecars: Mapping[str, Any] | None = None) -> tuple[RemotePart, ...]:
     """The registered part readers (each module's ``PART``); with ``sidecars`` (key -> rendered
     file), only those of the sidecars present (not None)."""
-    if sidecars is None:
-        return _parts(None)
-    return _parts(frozenset(k for k, doc in sidecars.items() if doc is not None))
+    return _parts(None if sidecars is None else present(sidecars))
 
 
 @cache

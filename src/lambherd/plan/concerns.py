@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lambherd.definition.sidecars import trigger_keys
+from lambherd.definition.sidecars import present, trigger_keys
 
 if TYPE_CHECKING:
     from lambherd.plan.remote import RemoteState
@@ -96,10 +96,10 @@ class Concern:
     plan: Callable[[PlanContext], Iterable[Step]]
 
 
-def concerns(sidecars: Iterable[str] | None = None) -> tuple[Concern, ...]:
-    """The registered concerns, in order (each module's ``CONCERN``); with ``sidecars`` (the
-    keys a definition has), only those that may plan something for it."""
-    return _concerns(None if sidecars is None else frozenset(sidecars))
+def concerns(sidecars: Mapping[str, Any] | None = None) -> tuple[Concern, ...]:
+    """The registered concerns, in order (each module's ``CONCERN``); with ``sidecars`` (a
+    definition's, key -> rendered file), only those that may plan something for it."""
+    return _concerns(None if sidecars is None else present(sidecars))
 
 
 @cache
